@@ -1,0 +1,210 @@
+import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
+import { BTF_KIND, extraWords, infoKflag, infoKind, infoVlen, kindHasSize, makeInfo } from "./kinds.js";
+import { BtfStrings } from "./strings.js";
+
+/**
+ * A BTF type table, stored as a struct of arrays: no JavaScript object per type, because a converted kernel holds
+ * millions of them. Each own type `id` (from `startId` up to `endId - 1`) has at index `i = id - startId`:
+ *
+ * - `info[i]`      the raw info word (kind, vlen, kind_flag),
+ * - `nameOff[i]`   the name's string offset,
+ * - `sizeType[i]`  the size or type word,
+ * - `extraStart[i]` where its variable part starts in `extra` (members, params, enumerators, …): exactly the words
+ *   that follow the 12-byte record header in the wire format, in that order.
+ *
+ * Type id 0 is `void` and has no record. A split BTF (a module) continues the ids and string offsets of its `base`;
+ * the accessors below accept any id and look base ids up in the base.
+ */
+export class Btf {
+  readonly base: Btf | undefined;
+  readonly strings: BtfStrings;
+  /** First own type id: 1, or the base's endId for split BTF. */
+  readonly startId: number;
+  /** Byte order of the blob this was read from (the default for writing it back). */
+  byteOrder: ByteOrder;
+  /** Size of a pointer in bytes, for resolveSize (BTF itself does not record it). */
+  pointerSize = 8;
+
+  count = 0;
+  info: Uint32Array;
+  nameOff: Uint32Array;
+  sizeType: Uint32Array;
+  extraStart: Uint32Array;
+  extra: Uint32Array;
+  extraLen = 0;
+
+  constructor(opts: { base?: Btf; strings?: BtfStrings; capacity?: number; extraCapacity?: number; byteOrder?: ByteOrder } = {}) {
+    this.base = opts.base;
+    this.startId = opts.base ? opts.base.endId : 1;
+    this.strings = opts.strings ?? new BtfStrings(undefined, opts.base?.strings);
+    this.byteOrder = opts.byteOrder ?? opts.base?.byteOrder ?? HOST_BYTE_ORDER;
+    const cap = Math.max(16, opts.capacity ?? 64);
+    this.info = new Uint32Array(cap);
+    this.nameOff = new Uint32Array(cap);
+    this.sizeType = new Uint32Array(cap);
+    this.extraStart = new Uint32Array(cap);
+    this.extra = new Uint32Array(Math.max(16, opts.extraCapacity ?? cap * 2));
+  }
+
+  /** One past the last type id (own types included). */
+  get endId(): number {
+    return this.startId + this.count;
+  }
+
+  /** True for split BTF: types and strings continue a base. */
+  get isSplit(): boolean {
+    return this.base !== undefined;
+  }
+
+  /** The table (this one or a base) that holds `id`. Throws for an id out of range. */
+  owner(id: number): Btf {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let t: Btf | undefined = this;
+    while (t) {
+      if (id >= t.startId) {
+        if (id < t.endId) return t;
+        break;
+      }
+      t = t.base;
+    }
+    throw new BtfkitError(ErrorCode.CORRUPT, `type id ${id} out of range (1..${this.endId - 1})`, { typeId: id });
+  }
+
+  hasId(id: number): boolean {
+    return id >= 1 && id < this.endId;
+  }
+
+  /** Kind of `id`; void (id 0) reports BTF_KIND.UNKN. */
+  kind(id: number): number {
+    if (id >= this.startId && id < this.endId) return infoKind(this.info[id - this.startId]!);
+    if (id === 0) return BTF_KIND.UNKN;
+    return this.owner(id).kind(id);
+  }
+  infoOf(id: number): number {
+    if (id >= this.startId && id < this.endId) return this.info[id - this.startId]!;
+    if (id === 0) return 0;
+    return this.owner(id).infoOf(id);
+  }
+  vlen(id: number): number {
+    return infoVlen(this.infoOf(id));
+  }
+  kflag(id: number): boolean {
+    return infoKflag(this.infoOf(id));
+  }
+  nameOffOf(id: number): number {
+    if (id >= this.startId && id < this.endId) return this.nameOff[id - this.startId]!;
+    if (id === 0) return 0;
+    return this.owner(id).nameOffOf(id);
+  }
+  /** The name of `id` as a string ("" for anonymous types and void). */
+  name(id: number): string {
+    return this.strings.get(this.nameOffOf(id));
+  }
+  /** The size/type word of `id`. */
+  sizeTypeOf(id: number): number {
+    if (id >= this.startId && id < this.endId) return this.sizeType[id - this.startId]!;
+    if (id === 0) return 0;
+    return this.owner(id).sizeTypeOf(id);
+  }
+  /** The table holding the extra words of `id` and the index of its first extra word there. */
+  extraOf(id: number): { table: Uint32Array; start: number } {
+    const t = this.owner(id);
+    return { table: t.extra, start: t.extraStart[id - t.startId]! };
+  }
+  /** Extra word `k` of type `id` (member k of a struct is words 3k..3k+2). */
+  extraWord(id: number, k: number): number {
+    if (id >= this.startId && id < this.endId) return this.extra[this.extraStart[id - this.startId]! + k]!;
+    return this.owner(id).extraWord(id, k);
+  }
+
+  /** Append a type; returns its id. `extraWordsIn` must hold exactly the kind's variable part. */
+  add(nameOff: number, info: number, sizeType: number, extraWordsIn?: ArrayLike<number>): number {
+    const n = extraWordsIn ? extraWordsIn.length : 0;
+    const expect = extraWords(infoKind(info), infoVlen(info));
+    if (n !== expect) {
+      throw new BtfkitError(ErrorCode.CORRUPT, `kind ${infoKind(info)} with vlen ${infoVlen(info)} needs ${expect} extra words, got ${n}`);
+    }
+    if (this.count === this.info.length) this.growTypes(this.count * 2);
+    if (this.extraLen + n > this.extra.length) this.growExtra(Math.max(this.extra.length * 2, this.extraLen + n));
+    const i = this.count++;
+    this.info[i] = info;
+    this.nameOff[i] = nameOff;
+    this.sizeType[i] = sizeType;
+    this.extraStart[i] = this.extraLen;
+    for (let k = 0; k < n; k++) this.extra[this.extraLen + k] = extraWordsIn![k]!;
+    this.extraLen += n;
+    return this.startId + i;
+  }
+
+  /** Append a type with a name given as a string. */
+  addNamed(name: string, kind: number, vlen: number, kflag: boolean, sizeType: number, extra?: ArrayLike<number>): number {
+    return this.add(name === "" ? 0 : this.strings.intern(name), makeInfo(kind, vlen, kflag), sizeType, extra);
+  }
+
+  private growTypes(cap: number): void {
+    const g = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(cap);
+      b.set(a.subarray(0, this.count));
+      return b;
+    };
+    this.info = g(this.info);
+    this.nameOff = g(this.nameOff);
+    this.sizeType = g(this.sizeType);
+    this.extraStart = g(this.extraStart);
+  }
+  private growExtra(cap: number): void {
+    const b = new Uint32Array(cap);
+    b.set(this.extra.subarray(0, this.extraLen));
+    this.extra = b;
+  }
+
+  /**
+   * Size in bytes of a value of type `id`, following typedefs and modifiers (as libbpf's btf__resolve_size).
+   * Returns -1 for types without a size (void, FUNC, FUNC_PROTO, FWD) or on a reference loop.
+   */
+  resolveSize(id: number): number {
+    let nelems = 1;
+    for (let depth = 0; depth < 32; depth++) {
+      if (id === 0 || !this.hasId(id)) return -1;
+      const kind = this.kind(id);
+      if (kindHasSize(kind) && kind !== BTF_KIND.DATASEC) {
+        const size = this.sizeTypeOf(id);
+        return size * nelems;
+      }
+      switch (kind) {
+        case BTF_KIND.PTR:
+          return this.pointerSize * nelems;
+        case BTF_KIND.TYPEDEF:
+        case BTF_KIND.VOLATILE:
+        case BTF_KIND.CONST:
+        case BTF_KIND.RESTRICT:
+        case BTF_KIND.TYPE_TAG:
+        case BTF_KIND.VAR:
+        case BTF_KIND.DECL_TAG:
+          id = this.sizeTypeOf(id);
+          break;
+        case BTF_KIND.ARRAY:
+          nelems *= this.extraWord(id, 2);
+          id = this.extraWord(id, 0);
+          break;
+        default:
+          return -1;
+      }
+    }
+    return -1;
+  }
+
+  /** Follow typedefs, modifiers and type tags to the underlying type id (0 for void). */
+  skipModsAndTypedefs(id: number): number {
+    for (let depth = 0; depth < 64 && id !== 0; depth++) {
+      const k = this.kind(id);
+      if (k === BTF_KIND.TYPEDEF || k === BTF_KIND.VOLATILE || k === BTF_KIND.CONST || k === BTF_KIND.RESTRICT || k === BTF_KIND.TYPE_TAG) {
+        id = this.sizeTypeOf(id);
+      } else {
+        return id;
+      }
+    }
+    return id;
+  }
+}

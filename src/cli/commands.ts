@@ -1,0 +1,6 @@
+import type { CommandModule } from "yargs";
+import { dumpCommand } from "./dump.js";
+
+/** Every subcommand, one module each. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [dumpCommand];

@@ -1,0 +1,13 @@
+/**
+ * btfkit's library API. The flow is one-way: src/elf → src/dwarf → src/dedup → src/btf-writer, with src/btf (the
+ * model) shared by all and src/cli a thin layer of commands on top.
+ */
+export { BtfkitError, ErrorCode, type ErrorLocation } from "./common/errors.js";
+export type { ByteOrder } from "./common/byte-order.js";
+export * from "./btf/kinds.js";
+export { Btf } from "./btf/btf.js";
+export { BtfStrings } from "./btf/strings.js";
+export { parseBtf, readBtfHeader, btfByteOrder, type BtfHeader, type ParseBtfOptions } from "./btf/reader.js";
+export { writeBtf, type WriteBtfOptions } from "./btf-writer/write.js";
+export { loadBtf, loadBtfFromElf, type LoadBtfOptions } from "./io/load-btf.js";
+export { ElfFile, type ElfSection, type ElfHeader } from "./elf/elf-file.js";
