@@ -1,0 +1,46 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadBtf } from "../../src/io/load-btf.js";
+import { dumpBtfRaw } from "../../src/dump/raw.js";
+import { collectBytes } from "../../src/dump/byte-sink.js";
+import { BTF_FIXTURES, announceSkip, debianKernel, debianModules, sysVmlinux, tool } from "../util/inputs.js";
+import { Btf } from "../../src/btf/btf.js";
+
+const raw = (btf: Btf) => Buffer.from(collectBytes((s) => dumpBtfRaw(btf, s))).toString("utf8");
+
+describe("dump --format raw equals bpftool 7.1's text", () => {
+  // Golden files written by bpftool 7.1 (test/fixtures/btf/build.sh), so this runs without bpftool.
+  it("sample.btf (golden from bpftool)", () => {
+    const expected = readFileSync(join(BTF_FIXTURES, "sample.bpftool-raw.txt"), "utf8");
+    expect(raw(loadBtf(join(BTF_FIXTURES, "sample.btf")))).toBe(expected);
+  });
+  it("split module.btf on sample.btf (golden from bpftool)", () => {
+    const expected = readFileSync(join(BTF_FIXTURES, "module.bpftool-raw.txt"), "utf8");
+    expect(raw(loadBtf(join(BTF_FIXTURES, "module.btf"), { base: join(BTF_FIXTURES, "sample.btf") }))).toBe(expected);
+  });
+
+  const bpftool = tool("bpftool");
+  const sys = sysVmlinux();
+  const bpf = (args: string[]) => execFileSync("bpftool", args, { maxBuffer: 1 << 30, encoding: "utf8" });
+  it.skipIf(announceSkip("raw dump vs bpftool", bpftool) || announceSkip("raw dump of the running kernel", sys))(
+    "/sys/kernel/btf/vmlinux, whole output",
+    () => {
+      expect(raw(loadBtf(sys.value!))).toBe(bpf(["btf", "dump", "file", sys.value!, "format", "raw"]));
+    },
+  );
+
+  const deb = debianKernel();
+  it.skipIf(announceSkip("raw dump vs bpftool", bpftool) || announceSkip("raw dump of the Debian kernel", deb))(
+    "Debian 6.1 vmlinux .BTF and split modules with --base",
+    () => {
+      const vm = loadBtf(deb.value!.vmlinux);
+      expect(raw(vm)).toBe(bpf(["btf", "dump", "file", deb.value!.vmlinux, "format", "raw"]));
+      for (const ko of debianModules(deb.value!, 3)) {
+        expect(raw(loadBtf(ko, { base: vm }))).toBe(bpf(["btf", "dump", "file", ko, "-B", deb.value!.vmlinux, "format", "raw"]));
+      }
+    },
+    120_000,
+  );
+});
