@@ -9,7 +9,13 @@ export interface WriteBtfOptions {
 
 /** Size in bytes of the type section the table serialises to. */
 export function typeSectionSize(btf: Btf): number {
-  return (btf.count * 3 + btf.extraLen) * 4;
+  // Summed per type: `extraLen` is the pool's fill level, which (for a table read from a blob) also spans headers.
+  let words = 3 * btf.count;
+  for (let i = 0; i < btf.count; i++) {
+    const inf = btf.info[i]!;
+    words += extraWords(infoKind(inf), infoVlen(inf));
+  }
+  return words * 4;
 }
 
 /**

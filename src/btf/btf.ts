@@ -31,7 +31,9 @@ export class Btf {
   nameOff: Uint32Array;
   sizeType: Uint32Array;
   extraStart: Uint32Array;
+  /** Pool of variable parts; a table read from a blob uses the blob's type section itself (headers included). */
   extra: Uint32Array;
+  /** Fill level of `extra`: where the next added type's variable part goes. */
   extraLen = 0;
 
   constructor(opts: { base?: Btf; strings?: BtfStrings; capacity?: number; extraCapacity?: number; byteOrder?: ByteOrder } = {}) {

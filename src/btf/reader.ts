@@ -1,5 +1,5 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { type ByteOrder, viewOf } from "../common/byte-order.js";
+import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js";
 import { Btf } from "./btf.js";
 import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen, BTF_KIND_MAX } from "./kinds.js";
 import { BtfStrings } from "./strings.js";
@@ -83,7 +83,7 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
 
   // Strings: copy the section (the input buffer may be a pooled Buffer we must not hold on to).
   const strStart = header.hdrLen + header.strOff;
-  const strBytes = bytes.slice(strStart, strStart + header.strLen);
+  const strBytes = Uint8Array.prototype.slice.call(bytes, strStart, strStart + header.strLen);
   if (!opts.base) {
     if (header.strLen === 0 || strBytes[0] !== 0) {
       throw new BtfkitError(ErrorCode.CORRUPT, "BTF string section must start with an empty string (a NUL byte)", where(strStart));
@@ -94,17 +94,23 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
   }
   const strings = new BtfStrings(strBytes, opts.base?.strings);
 
-  // Types: count the records first so the arrays are allocated once.
+  // Types: the type section's words, in host order. A little-endian blob on a little-endian host is one memcpy.
   const typeStart = header.hdrLen + header.typeOff;
   const nWords = header.typeLen >>> 2;
-  const words = new Uint32Array(nWords);
-  const v = viewOf(bytes);
-  const le = byteOrder === "little";
-  for (let i = 0; i < nWords; i++) words[i] = v.getUint32(typeStart + 4 * i, le);
+  let words: Uint32Array;
+  if (byteOrder === HOST_BYTE_ORDER) {
+    // Uint8Array's slice copies (a Node Buffer's own slice would only make a view).
+    words = new Uint32Array(Uint8Array.prototype.slice.call(bytes, typeStart, typeStart + header.typeLen).buffer);
+  } else {
+    words = new Uint32Array(nWords);
+    const v = viewOf(bytes);
+    const le = byteOrder === "little";
+    for (let i = 0; i < nWords; i++) words[i] = v.getUint32(typeStart + 4 * i, le);
+  }
 
+  // Count the records first, so that the per-type arrays are allocated once.
   let count = 0;
-  let extraTotal = 0;
-  let firstId = opts.base ? opts.base.endId : 1;
+  const firstId = opts.base ? opts.base.endId : 1;
   for (let w = 0; w < nWords; ) {
     if (w + 3 > nWords) throw new BtfkitError(ErrorCode.TRUNCATED, `truncated type record (${(nWords - w) * 4} bytes left)`, where(typeStart + 4 * w, firstId + count));
     const info = words[w + 1]!;
@@ -116,26 +122,24 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
     if (w + 3 + n > nWords) {
       throw new BtfkitError(ErrorCode.TRUNCATED, `type record needs ${12 + 4 * n} bytes, ${(nWords - w) * 4} left in the type section`, where(typeStart + 4 * w, firstId + count));
     }
-    extraTotal += n;
     count++;
     w += 3 + n;
   }
 
-  const btf = new Btf({ base: opts.base, strings, capacity: count, extraCapacity: extraTotal, byteOrder });
-  firstId = btf.startId;
-  const info = btf.info, nameOff = btf.nameOff, sizeType = btf.sizeType, extraStart = btf.extraStart, extra = btf.extra;
-  let e = 0;
+  // The variable parts stay where they are: `extra` is the type section itself and each type's extraStart points
+  // just past its 12-byte header. (Headers are gathered into the per-type arrays.)
+  const btf = new Btf({ base: opts.base, strings, capacity: count, extraCapacity: 0, byteOrder });
+  const info = btf.info, nameOff = btf.nameOff, sizeType = btf.sizeType, extraStart = btf.extraStart;
   for (let w = 0, i = 0; i < count; i++) {
     nameOff[i] = words[w]!;
     const inf = words[w + 1]!;
     info[i] = inf;
     sizeType[i] = words[w + 2]!;
-    extraStart[i] = e;
-    const n = extraWords(infoKind(inf), infoVlen(inf));
-    w += 3;
-    for (let k = 0; k < n; k++) extra[e++] = words[w++]!;
+    extraStart[i] = w + 3;
+    w += 3 + extraWords(infoKind(inf), infoVlen(inf));
   }
   btf.count = count;
-  btf.extraLen = e;
+  btf.extra = words;
+  btf.extraLen = nWords;
   return btf;
 }
