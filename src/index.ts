@@ -11,3 +11,4 @@ export { parseBtf, readBtfHeader, btfByteOrder, type BtfHeader, type ParseBtfOpt
 export { writeBtf, type WriteBtfOptions } from "./btf-writer/write.js";
 export { loadBtf, loadBtfFromElf, type LoadBtfOptions } from "./io/load-btf.js";
 export { ElfFile, type ElfSection, type ElfHeader } from "./elf/elf-file.js";
+export * from "./diff/index.js";

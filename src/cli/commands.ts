@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
+import { diffCommand } from "./diff.js";
 import { dumpCommand } from "./dump.js";
 
 /** Every subcommand, one module each. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [dumpCommand];
+export const commands: CommandModule<any, any>[] = [dumpCommand, diffCommand];
