@@ -12,3 +12,7 @@ export { writeBtf, type WriteBtfOptions } from "./btf-writer/write.js";
 export { loadBtf, loadBtfFromElf, type LoadBtfOptions } from "./io/load-btf.js";
 export { ElfFile, type ElfSection, type ElfHeader } from "./elf/elf-file.js";
 export * from "./diff/index.js";
+export { dumpBtfRaw } from "./dump/raw.js";
+export { ByteSink } from "./dump/byte-sink.js";
+export { dumpBtfAsC, writeBtfAsC, btfPointerSize, type DumpCOptions } from "./dump/c.js";
+export * from "./dump/json.js";
