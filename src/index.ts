@@ -16,3 +16,5 @@ export { dumpBtfRaw } from "./dump/raw.js";
 export { ByteSink } from "./dump/byte-sink.js";
 export { dumpBtfAsC, writeBtfAsC, btfPointerSize, type DumpCOptions } from "./dump/c.js";
 export * from "./dump/json.js";
+export * from "./btf/validate.js";
+export * from "./btf/validate-schema.js";

@@ -64,8 +64,6 @@ export const BTF_TYPE_HEADER_WORDS = 3;
 export const BTF_MAX_VLEN = 0xffff;
 export const BTF_MAX_TYPE = 0x000fffff;
 export const BTF_MAX_NAME_OFFSET = 0x00ffffff;
-/** KSYM_NAME_LEN - 1 in the kernel: the longest name the verifier accepts. */
-export const BTF_MAX_NAME_LEN = 127;
 
 /** The `info` word: bits 0-15 vlen, bits 24-28 kind, bit 31 kind_flag. */
 export function infoKind(info: number): number {
