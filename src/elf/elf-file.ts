@@ -67,7 +67,10 @@ class FileSource implements ByteSource {
     this.size = fstatSync(this.fd).size;
   }
   read(offset: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
+    // allocUnsafe: no zero-fill of a buffer that readSync overwrites (160 MB for a vmlinux .debug_info); it is not
+    // pooled above 4 KB, and a short read is cut off below.
+    const b = Buffer.allocUnsafe(length);
+    const out = new Uint8Array(b.buffer, b.byteOffset, length);
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, out, done, length - done, offset + done);
@@ -144,6 +147,13 @@ export class ElfFile {
       );
     }
     return this.source.read(sec.offset, sec.size);
+  }
+
+  /** `length` bytes at `start` of a section's stored bytes (clamped to the section), without reading the rest. */
+  sectionPrefix(sec: ElfSection, length: number): Uint8Array {
+    if (sec.type === SHT.NOBITS || sec.size === 0) return new Uint8Array(0);
+    const n = Math.min(length, sec.size, Math.max(0, this.source.size - sec.offset));
+    return this.source.read(sec.offset, n);
   }
 
   close(): void {

@@ -1,0 +1,257 @@
+import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { DW_FORM, formName } from "./constants.js";
+import { isKnownForm } from "./forms.js";
+import type { DebugAbbrevOffset } from "./offsets.js";
+
+/**
+ * One abbreviation table (the run of abbreviations starting at one `.debug_abbrev` offset), decoded once into
+ * struct-of-arrays: per abbreviation its tag, children flag and a slice of the shared attribute/form/implicit-value
+ * arrays. Codes 1..n (what every compiler emits) index a dense array; other codes go through a Map.
+ */
+export class AbbrevTable {
+  readonly offset: DebugAbbrevOffset;
+  /** Number of abbreviations. */
+  readonly count: number;
+  readonly tag: Uint16Array;
+  readonly hasChildren: Uint8Array;
+  readonly attrStart: Uint32Array;
+  readonly attrCount: Uint16Array;
+  readonly attrs: Uint16Array;
+  readonly forms: Uint16Array;
+  /** Value of a DW_FORM_implicit_const attribute (0 for other forms). */
+  readonly implicit: Float64Array;
+  /** Largest attribute count of any abbreviation, so cursors can size their scratch arrays once. */
+  readonly maxAttrs: number;
+  /**
+   * Layout for one unit format (address size, offset size, ref_addr size), computed on first use: per abbreviation
+   * its total size when every form has a fixed size (else -1), and per attribute its offset from the start of the
+   * attributes while all attributes before it have fixed sizes (else -1). Lets the cursor step over most DIEs and
+   * find most attributes without decoding anything.
+   */
+  fixedSize: Int32Array = new Int32Array(0);
+  relOffset: Int32Array = new Int32Array(0);
+  private layoutKey = -1;
+  /** A code defined twice (the parser reports it), or -1. */
+  readonly duplicate: number;
+  private readonly dense: Int32Array;
+  private readonly sparse: Map<number, number> | undefined;
+
+  constructor(
+    offset: DebugAbbrevOffset, codes: ArrayLike<number>, tag: Uint16Array, children: Uint8Array, start: Uint32Array,
+    count: Uint16Array, attrs: Uint16Array, forms: Uint16Array, implicit: Float64Array,
+  ) {
+    this.offset = offset;
+    this.count = codes.length;
+    this.tag = tag;
+    this.hasChildren = children;
+    this.attrStart = start;
+    this.attrCount = count;
+    this.attrs = attrs;
+    this.forms = forms;
+    this.implicit = implicit;
+    let maxAttrs = 0;
+    for (let i = 0; i < count.length; i++) if (count[i]! > maxAttrs) maxAttrs = count[i]!;
+    this.maxAttrs = maxAttrs;
+    let maxDense = 0;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
+      if (c <= 4 * codes.length + 64 && c > maxDense) maxDense = c;
+    }
+    this.dense = new Int32Array(maxDense + 1).fill(-1);
+    let sparse: Map<number, number> | undefined;
+    let duplicate = -1;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i]!;
+      if (c <= maxDense) {
+        if (this.dense[c] !== -1) duplicate = c;
+        this.dense[c] = i;
+      } else {
+        sparse ??= new Map();
+        if (sparse.has(c)) duplicate = c;
+        sparse.set(c, i);
+      }
+    }
+    this.sparse = sparse;
+    this.duplicate = duplicate;
+  }
+
+  /** Make `fixedSize`/`relOffset` valid for a unit with these sizes. */
+  layout(addrSize: number, offsetSize: number, refAddrSize: number): void {
+    const key = addrSize * 256 + offsetSize * 16 + refAddrSize;
+    if (key === this.layoutKey) return;
+    this.layoutKey = key;
+    this.fixedSize = new Int32Array(this.count);
+    this.relOffset = new Int32Array(this.attrs.length).fill(-1);
+    for (let a = 0; a < this.count; a++) {
+      const s = this.attrStart[a]!;
+      const n = this.attrCount[a]!;
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        this.relOffset[s + i] = off;
+        const sz = fixedFormSize(this.forms[s + i]!, addrSize, offsetSize, refAddrSize);
+        if (sz < 0) {
+          off = -1;
+          break;
+        }
+        off += sz;
+      }
+      this.fixedSize[a] = off;
+    }
+  }
+
+  /** Index of the abbreviation with `code`, or -1. */
+  indexOf(code: number): number {
+    if (code < this.dense.length) return this.dense[code]!;
+    return this.sparse?.get(code) ?? -1;
+  }
+
+  /** Position of attribute `at` within abbreviation `index`'s attribute list, or -1. */
+  findAttr(index: number, at: number): number {
+    const s = this.attrStart[index]!;
+    const n = this.attrCount[index]!;
+    const a = this.attrs;
+    for (let i = 0; i < n; i++) if (a[s + i] === at) return i;
+    return -1;
+  }
+}
+
+/**
+ * Decode the abbreviation table at `offset` of `.debug_abbrev`. Every form is checked here, once, so that the DIE
+ * walk never meets a form it cannot skip.
+ */
+/** Scratch arrays reused by every parse (grown by doubling); each table keeps exact-size copies. */
+let sCodes = new Float64Array(256);
+let sTag = new Uint16Array(256);
+let sChildren = new Uint8Array(256);
+let sStart = new Uint32Array(256);
+let sCount = new Uint16Array(256);
+let sAttrs = new Uint16Array(2048);
+let sForms = new Uint16Array(2048);
+let sImplicit = new Float64Array(2048);
+
+function growAbbrevs(): void {
+  const n = sCodes.length * 2;
+  const g = <T extends Float64Array | Uint16Array | Uint8Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+    const b = make(n);
+    b.set(a);
+    return b;
+  };
+  sCodes = g(sCodes, (k) => new Float64Array(k));
+  sTag = g(sTag, (k) => new Uint16Array(k));
+  sChildren = g(sChildren, (k) => new Uint8Array(k));
+  sStart = g(sStart, (k) => new Uint32Array(k));
+  sCount = g(sCount, (k) => new Uint16Array(k));
+}
+
+function growAttrs(): void {
+  const n = sAttrs.length * 2;
+  const a = new Uint16Array(n);
+  a.set(sAttrs);
+  sAttrs = a;
+  const f = new Uint16Array(n);
+  f.set(sForms);
+  sForms = f;
+  const im = new Float64Array(n);
+  im.set(sImplicit);
+  sImplicit = im;
+}
+
+export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, file: string | undefined): AbbrevTable {
+  const fail = (code: ErrorCode, reason: string, at: number): never => {
+    throw new BtfkitError(code, reason, { file, section: ".debug_abbrev", offset: at });
+  };
+  if (offset >= bytes.length) fail(ErrorCode.CORRUPT, `abbreviation table offset 0x${offset.toString(16)} past the end of .debug_abbrev (0x${bytes.length.toString(16)} bytes)`, offset);
+  const end = bytes.length;
+  let p: number = offset;
+  let na = 0; // abbreviations
+  let nattr = 0; // attributes
+  // ULEB128s here are nearly always one byte: decode inline, falling back to the loop for longer ones.
+  const ulebSlow = (): number => {
+    let r = 0;
+    let mul = 1;
+    const s = p;
+    for (;;) {
+      if (p >= end) fail(ErrorCode.TRUNCATED, "truncated ULEB128 in abbreviation table", s);
+      const b = bytes[p++]!;
+      r += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return r;
+      mul *= 128;
+    }
+  };
+  const sleb = (): number => {
+    let r = 0;
+    let mul = 1;
+    const s = p;
+    for (;;) {
+      if (p >= end) fail(ErrorCode.TRUNCATED, "truncated SLEB128 in abbreviation table", s);
+      const b = bytes[p++]!;
+      r += (b & 0x7f) * mul;
+      mul *= 128;
+      if ((b & 0x80) === 0) return b & 0x40 ? r - mul : r;
+    }
+  };
+  for (;;) {
+    const at = p;
+    if (p >= end) break; // a table that runs to the end of the section without its terminating 0 is tolerated
+    let code = bytes[p]!;
+    if (code < 0x80) p++;
+    else code = ulebSlow();
+    if (code === 0) break;
+    let t = p < end ? bytes[p]! : 0x80;
+    if (t < 0x80) p++;
+    else t = ulebSlow();
+    if (t > 0xffff) fail(ErrorCode.CORRUPT, `abbreviation ${code}: tag 0x${t.toString(16)} out of range`, at);
+    if (p >= end) fail(ErrorCode.TRUNCATED, `abbreviation ${code}: truncated`, at);
+    const ch = bytes[p++]!;
+    if (ch > 1) fail(ErrorCode.CORRUPT, `abbreviation ${code}: bad DW_CHILDREN value ${ch}`, p - 1);
+    if (na === sCodes.length) growAbbrevs();
+    sCodes[na] = code;
+    sTag[na] = t;
+    sChildren[na] = ch;
+    sStart[na] = nattr;
+    let n = 0;
+    for (;;) {
+      const apos = p;
+      let a = p < end ? bytes[p]! : 0x80;
+      if (a < 0x80) p++;
+      else a = ulebSlow();
+      let f = p < end ? bytes[p]! : 0x80;
+      if (f < 0x80) p++;
+      else f = ulebSlow();
+      if (a === 0 && f === 0) break;
+      if (a > 0xffff) fail(ErrorCode.CORRUPT, `abbreviation ${code}: attribute 0x${a.toString(16)} out of range`, apos);
+      if (!isKnownForm(f)) fail(ErrorCode.UNSUPPORTED, `abbreviation ${code}: unsupported form ${formName(f)}`, apos);
+      if (nattr === sAttrs.length) growAttrs();
+      sAttrs[nattr] = a;
+      sForms[nattr] = f;
+      sImplicit[nattr] = f === DW_FORM.DW_FORM_implicit_const ? sleb() : 0;
+      nattr++;
+      if (++n > 0xffff) fail(ErrorCode.CORRUPT, `abbreviation ${code}: too many attributes`, apos);
+    }
+    sCount[na] = n;
+    na++;
+  }
+  const table = new AbbrevTable(
+    offset, sCodes.subarray(0, na), sTag.slice(0, na), sChildren.slice(0, na), sStart.slice(0, na), sCount.slice(0, na),
+    sAttrs.slice(0, nattr), sForms.slice(0, nattr), sImplicit.slice(0, nattr),
+  );
+  if (table.duplicate >= 0) fail(ErrorCode.CORRUPT, `duplicate abbreviation code ${table.duplicate}`, offset);
+  return table;
+}
+
+/** Size of a value of `form` when it does not depend on the data, else -1. */
+export function fixedFormSize(f: number, addrSize: number, offsetSize: number, refAddrSize: number): number {
+  switch (f) {
+    case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return 1;
+    case 0x05: case 0x12: case 0x26: case 0x2a: return 2;
+    case 0x27: case 0x2b: return 3;
+    case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return 4;
+    case 0x07: case 0x14: case 0x20: case 0x24: return 8;
+    case 0x1e: return 16;
+    case 0x01: return addrSize;
+    case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return offsetSize;
+    case 0x10: return refAddrSize;
+    case 0x19: case 0x21: return 0;
+    default: return -1;
+  }
+}

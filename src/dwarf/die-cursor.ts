@@ -1,0 +1,955 @@
+import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { decodeAscii } from "../common/text.js";
+import type { AbbrevTable } from "./abbrev.js";
+import { DW_AT, DW_FORM, attrName, formName } from "./constants.js";
+import type { DwarfFile } from "./dwarf-file.js";
+import { FormClass, formClass } from "./forms.js";
+import { type DebugInfoOffset, type DieRef, DieSpace, makeDieRef } from "./offsets.js";
+import type { UnitHeader } from "./unit.js";
+
+const EMPTY = new Uint8Array(0);
+const MAX_SECTION_OFFSET = 2 ** 44;
+
+/* What decodeAt does per standard form (0x00-0x2f), so that its switch is dense. */
+const ACT_OTHER = 0, ACT_REF4 = 1, ACT_DATA1 = 2, ACT_DATA2 = 3, ACT_STRP = 4, ACT_STRING = 5, ACT_REF = 6,
+  ACT_CONST = 7, ACT_DATA16 = 8, ACT_FLAG = 9, ACT_SEC_OFFSET = 10, ACT_ADDRESS = 11, ACT_BLOCK = 12, ACT_LIST = 13;
+const ACTION = new Uint8Array(0x30);
+ACTION[0x13] = ACT_REF4;
+ACTION[0x0b] = ACT_DATA1;
+ACTION[0x05] = ACT_DATA2;
+ACTION[0x0e] = ACT_STRP;
+for (const f of [0x08, 0x1f, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x1d]) ACTION[f] = ACT_STRING;
+for (const f of [0x11, 0x12, 0x14, 0x15, 0x10, 0x20, 0x1c, 0x24]) ACTION[f] = ACT_REF;
+for (const f of [0x06, 0x07, 0x0f, 0x0d, 0x21]) ACTION[f] = ACT_CONST;
+ACTION[0x1e] = ACT_DATA16;
+ACTION[0x0c] = ACT_FLAG;
+ACTION[0x19] = ACT_FLAG;
+ACTION[0x17] = ACT_SEC_OFFSET;
+for (const f of [0x01, 0x1b, 0x29, 0x2a, 0x2b, 0x2c]) ACTION[f] = ACT_ADDRESS;
+for (const f of [0x0a, 0x03, 0x04, 0x09, 0x18]) ACTION[f] = ACT_BLOCK;
+ACTION[0x22] = ACT_LIST;
+ACTION[0x23] = ACT_LIST;
+
+
+/** Value of a decoded attribute in the generic (allocating) accessors. */
+export type AttrValue = number | bigint | string | Uint8Array | undefined;
+
+/**
+ * A cursor over the DIEs of one unit, in depth-first order. It allocates nothing per DIE: the current DIE is the
+ * cursor's own fields (offset, depth, tag, abbreviation), and attribute positions go into a scratch array that is
+ * filled only when an attribute is asked for (or the walk has to step over the DIE). Values are decoded on demand;
+ * strings and blocks are handed out as byte ranges (`str()`, `block()`), JS strings only by `string()`.
+ *
+ * ```ts
+ * const c = dwarf.cursor(unit);
+ * while (c.next()) {
+ *   if (c.tag === DW_TAG.DW_TAG_structure_type) { c.string(DW_AT.DW_AT_name); c.skipChildren(); }
+ * }
+ * ```
+ */
+export class DieCursor {
+  /** The unit being walked. */
+  unit!: UnitHeader;
+  /** Section offset of the current DIE. */
+  offset = 0 as DebugInfoOffset;
+  /** Depth of the current DIE: 0 for the unit's root (or for the DIE a `seek` landed on). */
+  depth = 0;
+  /** DW_TAG_* of the current DIE. */
+  tag = 0;
+  hasChildren = false;
+  /** Abbreviation code of the current DIE. */
+  code = 0;
+
+  /** Set by `str()`: the string is `strBytes[strStart, strEnd)`. */
+  strBytes: Uint8Array = EMPTY;
+  strStart = 0;
+  /** End of the string (its NUL), found on first read: decoding a string attribute does not scan the string. */
+  get strEnd(): number {
+    if (this.strEndCache < 0) this.strEndCache = this.findNul();
+    return this.strEndCache;
+  }
+  /** Set by `block()`: the block is `blockBytes[blockStart, blockEnd)`. */
+  blockBytes: Uint8Array = EMPTY;
+  blockStart = 0;
+  blockEnd = 0;
+  /** Set by `decodeAt()` for numeric classes (addresses, constants, flags, offsets, list indices) and references. */
+  numValue = 0;
+
+  private file!: DwarfFile;
+  private bytes: Uint8Array = EMPTY;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private little = true;
+  private table!: AbbrevTable;
+  private unitEnd = 0;
+  private unitOffset = 0;
+  private unitSpace: DieSpace = DieSpace.INFO;
+  private offsetSize = 4;
+  private addrSize = 8;
+  private refAddrSize = 4;
+  private abbrev = -1;
+  private attrBase = 0;
+  private nAttrs = 0;
+  private attrPos = 0;
+  private nextPos = 0;
+  private scanned = false;
+  private pending = -1;
+  private started = false;
+  private done = false;
+  private floor = 0;
+  private pos = new Uint32Array(64);
+  private strEndCache = 0;
+  /** Section name and attribute position of the current string, for the error when it has no NUL. */
+  private strSecName = "";
+  private strAttrPos = 0;
+  private forms: Uint16Array = new Uint16Array(0);
+  private relOffset: Int32Array = new Int32Array(0);
+  /** String and address sections of `secFile`, fetched on first use. */
+  private secFile: DwarfFile | undefined;
+  private strSec: Uint8Array | undefined;
+  private lineStrSec: Uint8Array | undefined;
+  private strOffSec: Uint8Array | undefined;
+  private addrSec: Uint8Array | undefined;
+  /** Outputs of `locate`: the real form (after DW_FORM_indirect) and the position of its data. */
+  private f = 0;
+  private p = 0;
+
+  /** Start walking `unit` from its root DIE. */
+  reset(unit: UnitHeader): this {
+    this.unit = unit;
+    this.file = unit.owner as DwarfFile;
+    this.bytes = this.file.unitBytes(unit);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.little = this.file.little;
+    this.table = unit.abbrevs;
+    this.table.layout(unit.addressSize, unit.offsetSize, unit.refAddrSize);
+    this.forms = this.table.forms;
+    this.relOffset = this.table.relOffset;
+    if (this.file !== this.secFile) {
+      this.secFile = this.file;
+      this.strSec = this.lineStrSec = this.strOffSec = this.addrSec = undefined;
+    }
+    if (this.pos.length < this.table.maxAttrs) this.pos = new Uint32Array(this.table.maxAttrs);
+    this.unitEnd = unit.end;
+    this.unitOffset = unit.offset;
+    this.unitSpace = unit.space;
+    this.offsetSize = unit.offsetSize;
+    this.addrSize = unit.addressSize;
+    this.refAddrSize = unit.refAddrSize;
+    this.started = false;
+    this.done = false;
+    this.pending = -1;
+    this.floor = 0;
+    this.depth = 0;
+    this.hasChildren = false;
+    this.tag = 0;
+    this.abbrev = -1;
+    return this;
+  }
+
+  /**
+   * Make the DIE at `offset` (a section offset inside `unit`) the current DIE, at depth 0. A following `next()`
+   * walks its children (depth 1, …) and then carries on past it, with depths going negative once its parent's
+   * children end.
+   */
+  seek(unit: UnitHeader, offset: number): this {
+    this.reset(unit);
+    if (offset < unit.firstDie || offset >= unit.end) {
+      throw this.fail(ErrorCode.CORRUPT, `DIE offset 0x${offset.toString(16)} is outside its unit (0x${unit.offset.toString(16)}-0x${unit.end.toString(16)})`, offset);
+    }
+    this.started = true;
+    this.floor = -Infinity;
+    const p = this.readDie(offset, 0);
+    if (p < 0) throw this.fail(ErrorCode.CORRUPT, "reference to a null entry, not a DIE", offset);
+    return this;
+  }
+
+  /** Move to the next DIE in depth-first order (children before siblings). False at the end of the unit. */
+  next(): boolean {
+    if (this.done) return false;
+    let p: number;
+    let depth: number;
+    if (!this.started) {
+      this.started = true;
+      p = this.unit.firstDie;
+      depth = 0;
+    } else if (this.pending >= 0) {
+      p = this.pending;
+      this.pending = -1;
+      depth = this.depth;
+    } else {
+      if (!this.scanned) {
+        const fixed = this.table.fixedSize[this.abbrev]!;
+        if (fixed >= 0) {
+          this.nextPos = this.attrPos + fixed;
+          if (this.nextPos > this.unitEnd) this.scan(); // throws the precise truncation error
+        } else this.scan();
+      }
+      p = this.nextPos;
+      depth = this.hasChildren ? this.depth + 1 : this.depth;
+    }
+    const b = this.bytes;
+    const end = this.unitEnd;
+    while (p < end) {
+      if (b[p] === 0) {
+        // A null entry ends a list of children; at the unit's top level it is padding.
+        p++;
+        if (depth > this.floor) depth--;
+        continue;
+      }
+      if (this.readDie(p, depth) >= 0) return true;
+    }
+    this.done = true;
+    this.tag = 0;
+    this.hasChildren = false;
+    this.abbrev = -1;
+    return false;
+  }
+
+  /** Skip the current DIE's children: the next `next()` returns its next sibling (or what follows). */
+  skipChildren(): void {
+    if (!this.hasChildren || this.abbrev < 0) return;
+    const si = this.table.findAttr(this.abbrev, DW_AT.DW_AT_sibling);
+    if (si >= 0) {
+      this.locate(si);
+      const f = this.f;
+      if (f !== DW_FORM.DW_FORM_ref_addr && f !== DW_FORM.DW_FORM_ref_sig8 && f !== DW_FORM.DW_FORM_GNU_ref_alt &&
+          f !== DW_FORM.DW_FORM_ref_sup4 && f !== DW_FORM.DW_FORM_ref_sup8) {
+        const target = this.unit.offset + this.rawUnsigned(f, this.p, si);
+        if (target > this.offset && target <= this.unitEnd) {
+          this.pending = target;
+          return;
+        }
+      }
+    }
+    if (!this.scanned) this.scan();
+    const b = this.bytes;
+    const end = this.unitEnd;
+    const t = this.table;
+    let p = this.nextPos;
+    let level = 1;
+    while (level > 0 && p < end) {
+      const at = p;
+      let code = b[p++]!;
+      if (code === 0) {
+        level--;
+        continue;
+      }
+      if (code & 0x80) {
+        code = this.ulebFrom(at);
+        p = this.p;
+      }
+      const idx = t.indexOf(code);
+      if (idx < 0) throw this.fail(ErrorCode.CORRUPT, `abbreviation code ${code} not in the table at .debug_abbrev+0x${t.offset.toString(16)}`, at);
+      p = this.skipAttrs(idx, p, false);
+      if (t.hasChildren[idx]) level++;
+    }
+    this.pending = Math.min(p, end);
+  }
+
+  /** Number of attributes of the current DIE, for index-based access (`attrAt`, `formAt`, `decodeAt`). */
+  get attrCount(): number {
+    return this.nAttrs;
+  }
+  /** DW_AT_* of the `i`-th attribute of the current DIE. */
+  attrAt(i: number): number {
+    return this.table.attrs[this.attrBase + i]!;
+  }
+  /** DW_FORM_* of the `i`-th attribute as declared in the abbreviation (DW_FORM_indirect is not resolved). */
+  formAt(i: number): number {
+    return this.table.forms[this.attrBase + i]!;
+  }
+
+  /** Index of attribute `at` in the current DIE, or -1. */
+  indexOf(at: number): number {
+    return this.abbrev < 0 ? -1 : this.table.findAttr(this.abbrev, at);
+  }
+  has(at: number): boolean {
+    return this.indexOf(at) >= 0;
+  }
+  /** The form of attribute `at` (DW_FORM_indirect resolved), or 0 when the DIE does not have it. */
+  attrForm(at: number): number {
+    const i = this.indexOf(at);
+    if (i < 0) return 0;
+    this.locate(i);
+    return this.f;
+  }
+
+  /**
+   * Decode attribute `i` into the cursor's output fields without allocating; returns its FormClass. Numbers
+   * (constants, flags, addresses with `addrx` resolved, section offsets, list indices) and references (resolved to a
+   * DieRef) go to `numValue`, strings to `strBytes/strStart/strEnd`, blocks and `data16` to
+   * `blockBytes/blockStart/blockEnd`.
+   */
+  decodeAt(i: number): FormClass {
+    this.locate(i);
+    const f = this.f;
+    const p = this.p;
+    // The common forms first, without a call: ref4, data1/2, strp, fixed sec_offset.
+    switch (f < 0x30 ? ACTION[f]! : ACT_OTHER) {
+      case ACT_REF4: {
+        const off = this.unitOffset + this.view.getUint32(p, this.little);
+        if (off >= this.unitEnd) this.refAt(f, p, i); // throws the precise error
+        this.numValue = this.unitSpace === DieSpace.INFO ? off : makeDieRef(this.unitSpace, off);
+        return FormClass.REFERENCE;
+      }
+      case ACT_DATA1:
+        this.numValue = this.bytes[p]!;
+        return FormClass.CONSTANT;
+      case ACT_DATA2:
+        this.numValue = this.view.getUint16(p, this.little);
+        return FormClass.CONSTANT;
+      case ACT_STRP:
+        if (this.offsetSize === 4) {
+          const sec = (this.strSec ??= this.file.str);
+          const off = this.view.getUint32(p, this.little);
+          if (off >= sec.length) this.strAt(f, p, i); // throws
+          this.strBytes = sec;
+          this.strStart = off;
+          this.strEndCache = -1;
+          this.strSecName = ".debug_str";
+          this.strAttrPos = p;
+        } else this.strAt(f, p, i);
+        return FormClass.STRING;
+      case ACT_STRING:
+        this.strAt(f, p, i);
+        return FormClass.STRING;
+      case ACT_REF:
+        this.numValue = this.refAt(f, p, i);
+        return FormClass.REFERENCE;
+      case ACT_CONST:
+        this.numValue = f === DW_FORM.DW_FORM_sdata ? this.slebAt(p) : this.rawUnsigned(f, p, i);
+        return FormClass.CONSTANT;
+      case ACT_DATA16:
+        this.blockBytes = this.bytes;
+        this.blockStart = p;
+        this.blockEnd = p + 16;
+        this.numValue = 0;
+        return FormClass.CONSTANT;
+      case ACT_FLAG:
+        this.numValue = f === DW_FORM.DW_FORM_flag_present ? 1 : this.bytes[p]!;
+        return FormClass.FLAG;
+      case ACT_SEC_OFFSET:
+        this.numValue = this.rawUnsigned(f, p, i);
+        return FormClass.SEC_OFFSET;
+      case ACT_ADDRESS:
+        this.numValue = this.addressAt(f, p, i);
+        return FormClass.ADDRESS;
+      case ACT_BLOCK:
+        this.blockAt(f, p, i);
+        return f === DW_FORM.DW_FORM_exprloc ? FormClass.EXPRLOC : FormClass.BLOCK;
+      case ACT_LIST:
+        this.numValue = this.rawUnsigned(f, p, i);
+        return FormClass.LIST_INDEX;
+      default:
+        switch (f) {
+          case DW_FORM.DW_FORM_GNU_str_index:
+          case DW_FORM.DW_FORM_GNU_strp_alt:
+            this.strAt(f, p, i);
+            return FormClass.STRING;
+          case DW_FORM.DW_FORM_GNU_ref_alt:
+            this.numValue = this.refAt(f, p, i);
+            return FormClass.REFERENCE;
+          case DW_FORM.DW_FORM_GNU_addr_index:
+            this.numValue = this.addressAt(f, p, i);
+            return FormClass.ADDRESS;
+          default:
+            throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(f)}`, p);
+        }
+    }
+  }
+
+
+
+  /**
+   * An unsigned number: constants (data1-8, udata; sdata and implicit_const as their signed value), flags, section
+   * offsets, list indices, and addresses (`addrx` resolved through `.debug_addr`). Exact below 2^53; use
+   * `bigUnsigned` for wider values. Undefined when absent or not numeric.
+   */
+  unsigned(at: number): number | undefined {
+    const i = this.indexOf(at);
+    if (i < 0) return undefined;
+    this.locate(i);
+    const f = this.f;
+    switch (formClass(f)) {
+      case FormClass.ADDRESS:
+        return this.addressAt(f, this.p, i);
+      case FormClass.CONSTANT:
+        if (f === DW_FORM.DW_FORM_data16) return undefined;
+        if (f === DW_FORM.DW_FORM_sdata) return this.slebAt(this.p);
+        return this.rawUnsigned(f, this.p, i);
+      case FormClass.FLAG:
+      case FormClass.SEC_OFFSET:
+      case FormClass.LIST_INDEX:
+        return this.rawUnsigned(f, this.p, i);
+      default:
+        return undefined;
+    }
+  }
+
+  /** A signed constant: data1/2/4/8 are sign-extended from their width; sdata, implicit_const as stored. */
+  signed(at: number): number | undefined {
+    const i = this.indexOf(at);
+    if (i < 0) return undefined;
+    this.locate(i);
+    const f = this.f;
+    const p = this.p;
+    switch (f) {
+      case DW_FORM.DW_FORM_data1: return (this.bytes[p]! << 24) >> 24;
+      case DW_FORM.DW_FORM_data2: return this.view.getInt16(p, this.little);
+      case DW_FORM.DW_FORM_data4: return this.view.getInt32(p, this.little);
+      case DW_FORM.DW_FORM_data8: return Number(this.view.getBigInt64(p, this.little));
+      case DW_FORM.DW_FORM_sdata: return this.slebAt(p);
+      default: return this.unsigned(at);
+    }
+  }
+
+  /**
+   * An exact unsigned value as a bigint: any constant including data16, an address, or a block of up to 16 bytes
+   * (DW_AT_const_value of a wide integer) read in the file's byte order.
+   */
+  bigUnsigned(at: number): bigint | undefined {
+    const i = this.indexOf(at);
+    if (i < 0) return undefined;
+    this.locate(i);
+    const f = this.f;
+    const p = this.p;
+    switch (f) {
+      case DW_FORM.DW_FORM_data8:
+      case DW_FORM.DW_FORM_ref_sig8:
+        return this.view.getBigUint64(p, this.little);
+      case DW_FORM.DW_FORM_data16:
+        return this.bigFromBytes(p, 16);
+      case DW_FORM.DW_FORM_udata:
+        return this.bigUleb(p);
+      case DW_FORM.DW_FORM_sdata:
+        return BigInt.asUintN(64, this.bigSleb(p));
+      case DW_FORM.DW_FORM_addr:
+        return this.addrSize === 8 ? this.view.getBigUint64(p, this.little) : BigInt(this.rawUnsigned(f, p, i));
+      default: {
+        const cls = formClass(f);
+        if (cls === FormClass.BLOCK) {
+          this.blockAt(f, p, i);
+          const n = this.blockEnd - this.blockStart;
+          if (n > 16) throw this.fail(ErrorCode.UNSUPPORTED, `${attrName(at)}: block constant of ${n} bytes (at most 16 are supported)`, p);
+          return this.bigFromBytes(this.blockStart, n);
+        }
+        if (cls === FormClass.ADDRESS) return this.bigAddressAt(f, p, i);
+        const v = this.unsigned(at);
+        return v === undefined ? undefined : BigInt(v);
+      }
+    }
+  }
+
+  /** Like `bigUnsigned`, sign-extended from the value's width (data1-16, blocks) or as stored (sdata). */
+  bigSigned(at: number): bigint | undefined {
+    const i = this.indexOf(at);
+    if (i < 0) return undefined;
+    this.locate(i);
+    const f = this.f;
+    const u = this.bigUnsigned(at);
+    if (u === undefined) return undefined;
+    switch (f) {
+      case DW_FORM.DW_FORM_data1: return BigInt.asIntN(8, u);
+      case DW_FORM.DW_FORM_data2: return BigInt.asIntN(16, u);
+      case DW_FORM.DW_FORM_data4: return BigInt.asIntN(32, u);
+      case DW_FORM.DW_FORM_data8: return BigInt.asIntN(64, u);
+      case DW_FORM.DW_FORM_data16: return BigInt.asIntN(128, u);
+      case DW_FORM.DW_FORM_sdata: return this.bigSleb(this.p);
+      case DW_FORM.DW_FORM_implicit_const: return BigInt(this.table.implicit[this.attrBase + i]!);
+      default:
+        if (formClass(f) === FormClass.BLOCK) return BigInt.asIntN((this.blockEnd - this.blockStart) * 8, u);
+        return u;
+    }
+  }
+
+  /** A reference resolved to a DieRef: unit-relative refs, ref_addr, ref_sig8 (type units) and dwz alt refs. */
+  ref(at: number): DieRef | undefined {
+    const i = this.indexOf(at);
+    if (i < 0) return undefined;
+    this.locate(i);
+    if (formClass(this.f) !== FormClass.REFERENCE) return undefined;
+    return this.refAt(this.f, this.p, i);
+  }
+
+  /**
+   * Find string attribute `at` and set `strBytes/strStart/strEnd` to its bytes (without the NUL). False when the
+   * DIE has no such attribute or it is not a string.
+   */
+  str(at: number): boolean {
+    const i = this.indexOf(at);
+    if (i < 0) return false;
+    this.locate(i);
+    if (formClass(this.f) !== FormClass.STRING) return false;
+    this.strAt(this.f, this.p, i);
+    return true;
+  }
+
+  /** A string attribute as a JS string (this allocates: prefer `str()` on hot paths). */
+  string(at: number): string | undefined {
+    return this.str(at) ? decodeAscii(this.strBytes, this.strStart, this.strEnd) : undefined;
+  }
+
+  /** Find block or exprloc attribute `at` and set `blockBytes/blockStart/blockEnd`. */
+  block(at: number): boolean {
+    const i = this.indexOf(at);
+    if (i < 0) return false;
+    this.locate(i);
+    const cls = formClass(this.f);
+    if (cls !== FormClass.BLOCK && cls !== FormClass.EXPRLOC) return false;
+    this.blockAt(this.f, this.p, i);
+    return true;
+  }
+
+  /**
+   * Generic access by attribute name (allocates for strings and blocks): numbers for constants, flags, addresses
+   * and section offsets (bigint when above 2^53 or data16), a DieRef number for references, a string for strings,
+   * a Uint8Array (a view, not a copy) for blocks and exprlocs.
+   */
+  attr(at: number): AttrValue {
+    const i = this.indexOf(at);
+    if (i < 0) return undefined;
+    return this.valueAt(i);
+  }
+
+  /** `attr` by attribute index. */
+  valueAt(i: number): AttrValue {
+    const cls = this.decodeAt(i);
+    switch (cls) {
+      case FormClass.STRING:
+        return decodeAscii(this.strBytes, this.strStart, this.strEnd);
+      case FormClass.BLOCK:
+      case FormClass.EXPRLOC:
+        return this.blockBytes.subarray(this.blockStart, this.blockEnd);
+      case FormClass.CONSTANT:
+        if (this.f === DW_FORM.DW_FORM_data16) return this.bigFromBytes(this.blockStart, 16);
+        if (this.f === DW_FORM.DW_FORM_data8 || this.f === DW_FORM.DW_FORM_udata) {
+          if (this.numValue > Number.MAX_SAFE_INTEGER) return this.f === DW_FORM.DW_FORM_data8 ? this.view.getBigUint64(this.p, this.little) : this.bigUleb(this.p);
+        }
+        return this.numValue;
+      case FormClass.ADDRESS:
+        return this.numValue > Number.MAX_SAFE_INTEGER ? this.bigAddressAt(this.f, this.p, i) : this.numValue;
+      default:
+        return this.numValue;
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------------
+
+  /** Read the DIE at `p` as the current one; returns -1 for a null entry. */
+  private readDie(p: number, depth: number): number {
+    const b = this.bytes;
+    const at = p;
+    let code = b[p++]!;
+    if (code === 0) return -1;
+    if (code & 0x80) {
+      code = this.ulebFrom(at);
+      p = this.p;
+    }
+    const t = this.table;
+    const idx = t.indexOf(code);
+    if (idx < 0) throw this.fail(ErrorCode.CORRUPT, `abbreviation code ${code} not in the table at .debug_abbrev+0x${t.offset.toString(16)}`, at);
+    this.offset = at as DebugInfoOffset;
+    this.depth = depth;
+    this.code = code;
+    this.abbrev = idx;
+    this.tag = t.tag[idx]!;
+    this.hasChildren = t.hasChildren[idx] === 1;
+    this.attrBase = t.attrStart[idx]!;
+    this.nAttrs = t.attrCount[idx]!;
+    this.attrPos = p;
+    this.scanned = false;
+    return at;
+  }
+
+  /** Record the position of every attribute of the current DIE and where the DIE ends. */
+  private scan(): void {
+    this.nextPos = this.skipAttrs(this.abbrev, this.attrPos, true);
+    this.scanned = true;
+  }
+
+  private skipAttrs(idx: number, p: number, record: boolean): number {
+    const t = this.table;
+    const forms = t.forms;
+    const s = t.attrStart[idx]!;
+    const n = t.attrCount[idx]!;
+    const b = this.bytes;
+    const end = this.unitEnd;
+    const pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      if (record) pos[i] = p;
+      const f = forms[s + i]!;
+      switch (f) {
+        case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: // data1 ref1 flag strx1 addrx1
+          p += 1; break;
+        case 0x05: case 0x12: case 0x26: case 0x2a: // data2 ref2 strx2 addrx2
+          p += 2; break;
+        case 0x27: case 0x2b: // strx3 addrx3
+          p += 3; break;
+        case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: // data4 ref4 strx4 addrx4 ref_sup4
+          p += 4; break;
+        case 0x07: case 0x14: case 0x20: case 0x24: // data8 ref8 ref_sig8 ref_sup8
+          p += 8; break;
+        case 0x1e: // data16
+          p += 16; break;
+        case 0x01: // addr
+          p += this.addrSize; break;
+        case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: // strp sec_offset line_strp strp_sup GNU_ref_alt GNU_strp_alt
+          p += this.offsetSize; break;
+        case 0x10: // ref_addr
+          p += this.refAddrSize; break;
+        case 0x19: case 0x21: // flag_present implicit_const
+          break;
+        case 0x0d: case 0x0f: case 0x15: case 0x1a: case 0x1b: case 0x22: case 0x23: case 0x1f01: case 0x1f02:
+          while (p < end && b[p++]! & 0x80);
+          break;
+        case 0x08: // string: names are short, a plain loop beats a call to indexOf
+          while (p < end && b[p] !== 0) p++;
+          p++;
+          break;
+        case 0x0a: // block1
+          p += 1 + (p < end ? b[p]! : 0); break;
+        case 0x03: // block2
+          p += p + 2 <= end ? 2 + this.view.getUint16(p, this.little) : 2; break;
+        case 0x04: // block4
+          p += p + 4 <= end ? 4 + this.view.getUint32(p, this.little) : 4; break;
+        case 0x09: case 0x18: { // block exprloc
+          const len = this.ulebFrom(p);
+          p = this.p + len;
+          break;
+        }
+        case 0x16: { // indirect
+          const form = this.ulebFrom(p);
+          p = this.skipIndirect(form, this.p, 0);
+          break;
+        }
+        default:
+          throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(f)}`, p);
+      }
+      if (p > end) {
+        throw this.fail(ErrorCode.TRUNCATED, `attribute ${attrName(t.attrs[s + i]!)} (${formName(f)}) runs past the end of the unit`, record ? pos[i]! : p);
+      }
+    }
+    return p;
+  }
+
+  /** Skip one value of a form named in the data (DW_FORM_indirect), with a nesting limit against hostile input. */
+  private skipIndirect(form: number, p: number, nesting: number): number {
+    if (nesting > 8) throw this.fail(ErrorCode.CORRUPT, "DW_FORM_indirect nested too deeply", p);
+    if (form === DW_FORM.DW_FORM_indirect) {
+      const f2 = this.ulebFrom(p);
+      return this.skipIndirect(f2, this.p, nesting + 1);
+    }
+    if (form === DW_FORM.DW_FORM_implicit_const) throw this.fail(ErrorCode.CORRUPT, "DW_FORM_implicit_const through DW_FORM_indirect", p);
+    const size = this.fixedSize(form);
+    if (size >= 0) return p + size;
+    switch (form) {
+      case 0x08: {
+        const z = this.bytes.indexOf(0, p);
+        return z < 0 || z >= this.unitEnd ? this.unitEnd + 1 : z + 1;
+      }
+      case 0x0a: return p + 1 + (this.bytes[p] ?? 0);
+      case 0x03: return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p, this.little) : 0);
+      case 0x04: return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p, this.little) : 0);
+      case 0x09: case 0x18: {
+        const len = this.ulebFrom(p);
+        return this.p + len;
+      }
+      default:
+        if (formClass(form) === FormClass.UNKNOWN) throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(form)} (through DW_FORM_indirect)`, p);
+        this.ulebFrom(p);
+        return this.p;
+    }
+  }
+
+  /** Size of a fixed-size form in this unit, -1 for variable-size ones. */
+  private fixedSize(f: number): number {
+    switch (f) {
+      case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return 1;
+      case 0x05: case 0x12: case 0x26: case 0x2a: return 2;
+      case 0x27: case 0x2b: return 3;
+      case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return 4;
+      case 0x07: case 0x14: case 0x20: case 0x24: return 8;
+      case 0x1e: return 16;
+      case 0x01: return this.addrSize;
+      case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return this.offsetSize;
+      case 0x10: return this.refAddrSize;
+      case 0x19: return 0;
+      default: return -1;
+    }
+  }
+
+  /** Set `f`/`p` to attribute `i`'s real form and data position. */
+  private locate(i: number): void {
+    let f = this.forms[this.attrBase + i]!;
+    let p: number;
+    const rel = this.relOffset[this.attrBase + i]!;
+    if (rel >= 0 && !this.scanned) {
+      p = this.attrPos + rel;
+      if (p + 16 > this.unitEnd) {
+        this.scan();
+        p = this.pos[i]!;
+      }
+    } else {
+      if (!this.scanned) this.scan();
+      p = this.pos[i]!;
+    }
+    let guard = 0;
+    while (f === DW_FORM.DW_FORM_indirect) {
+      f = this.ulebFrom(p);
+      p = this.p;
+      if (++guard > 8) throw this.fail(ErrorCode.CORRUPT, "DW_FORM_indirect nested too deeply", p);
+    }
+    this.f = f;
+    this.p = p;
+  }
+
+  /** The unsigned integer stored for form `f` at `p` (no indirection through other sections). */
+  private rawUnsigned(f: number, p: number, i: number): number {
+    const b = this.bytes;
+    const v = this.view;
+    const le = this.little;
+    switch (f) {
+      case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return b[p]!;
+      case 0x05: case 0x12: case 0x26: case 0x2a: return v.getUint16(p, le);
+      case 0x27: case 0x2b: return le ? b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) : (b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!;
+      case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return v.getUint32(p, le);
+      case 0x07: case 0x14: case 0x20: case 0x24: return this.u64(p);
+      case 0x01: return this.sized(p, this.addrSize);
+      case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return this.offsetSize === 4 ? v.getUint32(p, le) : this.u64(p);
+      case 0x10: return this.sized(p, this.refAddrSize);
+      case 0x19: return 1;
+      case 0x21: return this.table.implicit[this.attrBase + i]!;
+      case 0x0d: return this.slebAt(p);
+      default: return this.ulebFrom(p);
+    }
+  }
+
+  private sized(p: number, n: number): number {
+    switch (n) {
+      case 1: return this.bytes[p]!;
+      case 2: return this.view.getUint16(p, this.little);
+      case 4: return this.view.getUint32(p, this.little);
+      default: return this.u64(p);
+    }
+  }
+
+  private u64(p: number): number {
+    const le = this.little;
+    return this.view.getUint32(p + (le ? 4 : 0), le) * 0x1_0000_0000 + this.view.getUint32(p + (le ? 0 : 4), le);
+  }
+
+  /** ULEB128 at `p` (bounded by the unit end); leaves the position after it in `this.p`. */
+  private ulebFrom(p: number): number {
+    const b = this.bytes;
+    const end = this.unitEnd;
+    let r = 0;
+    let mul = 1;
+    const start = p;
+    for (;;) {
+      if (p >= end) throw this.fail(ErrorCode.TRUNCATED, "truncated ULEB128", start);
+      const c = b[p++]!;
+      r += (c & 0x7f) * mul;
+      if ((c & 0x80) === 0) break;
+      mul *= 128;
+    }
+    this.p = p;
+    return r;
+  }
+
+  private slebAt(p: number): number {
+    const b = this.bytes;
+    const end = this.unitEnd;
+    let r = 0;
+    let mul = 1;
+    const start = p;
+    for (;;) {
+      if (p >= end) throw this.fail(ErrorCode.TRUNCATED, "truncated SLEB128", start);
+      const c = b[p++]!;
+      r += (c & 0x7f) * mul;
+      mul *= 128;
+      if ((c & 0x80) === 0) return c & 0x40 ? r - mul : r;
+    }
+  }
+
+  private bigUleb(p: number): bigint {
+    let r = 0n;
+    let shift = 0n;
+    for (let q = p; q < this.unitEnd; q++) {
+      const c = this.bytes[q]!;
+      r |= BigInt(c & 0x7f) << shift;
+      if ((c & 0x80) === 0) return r;
+      shift += 7n;
+    }
+    throw this.fail(ErrorCode.TRUNCATED, "truncated ULEB128", p);
+  }
+
+  private bigSleb(p: number): bigint {
+    let r = 0n;
+    let shift = 0n;
+    for (let q = p; q < this.unitEnd; q++) {
+      const c = this.bytes[q]!;
+      r |= BigInt(c & 0x7f) << shift;
+      shift += 7n;
+      if ((c & 0x80) === 0) return c & 0x40 ? r - (1n << shift) : r;
+    }
+    throw this.fail(ErrorCode.TRUNCATED, "truncated SLEB128", p);
+  }
+
+  /** The n-byte integer at `p` of the unit's bytes (blocks and data16 live there), in the file's byte order. */
+  private bigFromBytes(p: number, n: number): bigint {
+    const src = this.bytes;
+    let r = 0n;
+    for (let k = 0; k < n; k++) {
+      const byte = this.little ? src[p + n - 1 - k]! : src[p + k]!;
+      r = (r << 8n) | BigInt(byte);
+    }
+    return r;
+  }
+
+  private strAt(f: number, p: number, i: number): void {
+    const file = this.file;
+    let sec: Uint8Array;
+    let off: number;
+    let secName: string;
+    switch (f) {
+      case DW_FORM.DW_FORM_string: {
+        // The scan of the DIE already found the NUL inside the unit.
+        this.strBytes = this.bytes;
+        this.strStart = p;
+        this.strEndCache = -1;
+        this.strSecName = this.unit.section;
+        this.strAttrPos = p;
+        return;
+      }
+      case DW_FORM.DW_FORM_strp:
+        sec = this.strSec ??= file.str;
+        secName = ".debug_str";
+        off = this.rawUnsigned(f, p, i);
+        break;
+      case DW_FORM.DW_FORM_line_strp:
+        sec = this.lineStrSec ??= file.lineStr;
+        secName = ".debug_line_str";
+        off = this.rawUnsigned(f, p, i);
+        break;
+      case DW_FORM.DW_FORM_GNU_strp_alt:
+      case DW_FORM.DW_FORM_strp_sup:
+        sec = file.altFile(this.offset).str;
+        secName = "alt .debug_str";
+        off = this.rawUnsigned(f, p, i);
+        break;
+      default: {
+        // strx, strx1-4, GNU_str_index: an index into this unit's slice of .debug_str_offsets
+        const idx = this.rawUnsigned(f, p, i);
+        const so = (this.strOffSec ??= file.strOffsets);
+        const at = this.unit.strOffsetsBase + idx * this.offsetSize;
+        if (at + this.offsetSize > so.length) {
+          throw this.fail(ErrorCode.CORRUPT, `string index ${idx} outside .debug_str_offsets (base 0x${this.unit.strOffsetsBase.toString(16)}, 0x${so.length.toString(16)} bytes)`, p);
+        }
+        const dv = new DataView(so.buffer, so.byteOffset + at, this.offsetSize);
+        off = this.offsetSize === 4 ? dv.getUint32(0, this.little) : Number(dv.getBigUint64(0, this.little));
+        sec = this.strSec ??= file.str;
+        secName = ".debug_str";
+      }
+    }
+    if (off >= sec.length) {
+      throw this.fail(ErrorCode.CORRUPT, `${formName(f)} offset 0x${off.toString(16)} outside ${secName} (0x${sec.length.toString(16)} bytes)`, p);
+    }
+    this.strBytes = sec;
+    this.strStart = off;
+    this.strEndCache = -1;
+    this.strSecName = secName;
+    this.strAttrPos = p;
+  }
+
+  private findNul(): number {
+    const sec = this.strBytes;
+    const n = sec.length;
+    let z = this.strStart;
+    while (z < n && sec[z] !== 0) z++;
+    if (z >= n) throw this.fail(ErrorCode.CORRUPT, `unterminated string at ${this.strSecName}+0x${this.strStart.toString(16)}`, this.strAttrPos);
+    return z;
+  }
+
+  private blockAt(f: number, p: number, _i: number): void {
+    let len: number;
+    switch (f) {
+      case DW_FORM.DW_FORM_block1: len = this.bytes[p]!; p += 1; break;
+      case DW_FORM.DW_FORM_block2: len = this.view.getUint16(p, this.little); p += 2; break;
+      case DW_FORM.DW_FORM_block4: len = this.view.getUint32(p, this.little); p += 4; break;
+      default: len = this.ulebFrom(p); p = this.p;
+    }
+    this.blockBytes = this.bytes;
+    this.blockStart = p;
+    this.blockEnd = p + len;
+  }
+
+  private addressAt(f: number, p: number, i: number): number {
+    if (f === DW_FORM.DW_FORM_addr) return this.sized(p, this.addrSize);
+    const at = this.addrIndexOffset(f, p, i);
+    const a = (this.addrSec ??= this.file.addr);
+    const dv = new DataView(a.buffer, a.byteOffset + at, this.addrSize);
+    switch (this.addrSize) {
+      case 1: return dv.getUint8(0);
+      case 2: return dv.getUint16(0, this.little);
+      case 4: return dv.getUint32(0, this.little);
+      default: return Number(dv.getBigUint64(0, this.little));
+    }
+  }
+
+  private bigAddressAt(f: number, p: number, i: number): bigint {
+    if (this.addrSize !== 8) return BigInt(this.addressAt(f, p, i));
+    if (f === DW_FORM.DW_FORM_addr) return this.view.getBigUint64(p, this.little);
+    const at = this.addrIndexOffset(f, p, i);
+    const a = (this.addrSec ??= this.file.addr);
+    return new DataView(a.buffer, a.byteOffset + at, 8).getBigUint64(0, this.little);
+  }
+
+  private addrIndexOffset(f: number, p: number, i: number): number {
+    const idx = this.rawUnsigned(f, p, i);
+    const a = (this.addrSec ??= this.file.addr);
+    const at = this.unit.addrBase + idx * this.addrSize;
+    if (at + this.addrSize > a.length) {
+      throw this.fail(ErrorCode.CORRUPT, `address index ${idx} outside .debug_addr (base 0x${this.unit.addrBase.toString(16)}, 0x${a.length.toString(16)} bytes)`, p);
+    }
+    return at;
+  }
+
+  private refAt(f: number, p: number, i: number): DieRef {
+    const unit = this.unit;
+    switch (f) {
+      case DW_FORM.DW_FORM_ref_addr: {
+        // ref_addr always points into .debug_info (also from a .debug_types unit) of the same file.
+        const space = unit.space === DieSpace.ALT ? DieSpace.ALT : DieSpace.INFO;
+        return makeDieRef(space, this.sectionRef(f, p, i));
+      }
+      case DW_FORM.DW_FORM_ref_sig8: {
+        const sig = this.view.getBigUint64(p, this.little);
+        const r = this.file.resolveSignature(sig);
+        if (r === undefined) throw this.fail(ErrorCode.NOT_FOUND, `no type unit with signature 0x${sig.toString(16).padStart(16, "0")}`, p);
+        return r;
+      }
+      case DW_FORM.DW_FORM_GNU_ref_alt:
+      case DW_FORM.DW_FORM_ref_sup4:
+      case DW_FORM.DW_FORM_ref_sup8:
+        return makeDieRef(DieSpace.ALT, this.sectionRef(f, p, i));
+      default: {
+        const off = unit.offset + this.rawUnsigned(f, p, i);
+        if (off >= unit.end) {
+          throw this.fail(ErrorCode.CORRUPT, `${attrName(this.table.attrs[this.attrBase + i]!)}: reference 0x${off.toString(16)} outside its unit (ends at 0x${unit.end.toString(16)})`, p);
+        }
+        return makeDieRef(unit.space, off);
+      }
+    }
+  }
+
+  /** A section-relative reference value, checked to fit a DieRef. */
+  private sectionRef(f: number, p: number, i: number): number {
+    const v = this.rawUnsigned(f, p, i);
+    if (v >= MAX_SECTION_OFFSET) throw this.fail(ErrorCode.CORRUPT, `${formName(f)} reference 0x${v.toString(16)} is beyond any section`, p);
+    return v;
+  }
+
+  private fail(code: ErrorCode, reason: string, at: number): BtfkitError {
+    return new BtfkitError(code, reason, { file: this.file?.path, section: this.unit?.section, offset: at });
+  }
+}

@@ -1,0 +1,249 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+import type { ByteOrder } from "../common/byte-order.js";
+import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
+import { decodeAscii } from "../common/text.js";
+import { DebugSections } from "../elf/debug-sections.js";
+import { ElfFile } from "../elf/elf-file.js";
+import { type AbbrevTable, parseAbbrevTable } from "./abbrev.js";
+import { DW_AT, DW_UT } from "./constants.js";
+import { DieCursor } from "./die-cursor.js";
+import { type DebugAbbrevOffset, type DieRef, DieSpace, dieRefOffset, dieRefSpace, makeDieRef } from "./offsets.js";
+import { UnitHeader, parseUnitHeader } from "./unit.js";
+
+const EMPTY = new Uint8Array(0);
+
+export interface DwarfOpenOptions {
+  /** The dwz supplementary file; default: the file named by `.gnu_debugaltlink`, relative to this file's folder. */
+  altPath?: string;
+}
+
+/**
+ * The DWARF of one ELF file: its debug sections (read once each, decompressed and relocated, when first needed),
+ * its units (parsed lazily, in order, and kept as a small index), abbreviation tables (decoded once per offset),
+ * cursors over DIEs, random access to a DIE by reference, type-unit signatures and the dwz alt file.
+ */
+export class DwarfFile {
+  readonly path: string;
+  readonly elf: ElfFile;
+  readonly sections: DebugSections;
+  readonly byteOrder: ByteOrder;
+  readonly little: boolean;
+  /** DieSpace.ALT when this is a dwz supplementary file opened for another file, else DieSpace.INFO. */
+  readonly infoSpace: DieSpace;
+  private readonly ownsElf: boolean;
+  private readonly altPathOpt: string | undefined;
+  private readonly abbrevs = new Map<number, AbbrevTable>();
+  private readonly unitList: UnitHeader[][] = [[], [], []];
+  private readonly unitsDone = [false, false, false];
+  private sigIndex: Map<bigint, DieRef> | undefined;
+  private alt: DwarfFile | undefined;
+  private readonly root = new DieCursor();
+  private readonly secs = new Map<string, Uint8Array>();
+
+  private constructor(elf: ElfFile, ownsElf: boolean, opts: DwarfOpenOptions, infoSpace: DieSpace) {
+    this.elf = elf;
+    this.path = elf.path;
+    this.sections = new DebugSections(elf);
+    this.byteOrder = elf.byteOrder;
+    this.little = elf.byteOrder === "little";
+    this.ownsElf = ownsElf;
+    this.altPathOpt = opts.altPath;
+    this.infoSpace = infoSpace;
+  }
+
+  /** Open the ELF file at `path` (read lazily at offsets). Call `close()` when done. */
+  static open(path: string, opts: DwarfOpenOptions = {}): DwarfFile {
+    return new DwarfFile(ElfFile.open(path), true, opts, DieSpace.INFO);
+  }
+
+  /** Read the DWARF of an already open ELF file (which stays the caller's to close). */
+  static fromElf(elf: ElfFile, opts: DwarfOpenOptions = {}): DwarfFile {
+    return new DwarfFile(elf, false, opts, DieSpace.INFO);
+  }
+
+  close(): void {
+    this.alt?.close();
+    if (this.ownsElf) this.elf.close();
+  }
+
+  /** True when the file has a `.debug_info` (or `.zdebug_info`) section. */
+  get hasDebugInfo(): boolean {
+    return this.sections.has(".debug_info");
+  }
+
+  private sec(name: string): Uint8Array {
+    let b = this.secs.get(name);
+    if (!b) {
+      b = this.sections.get(name) ?? EMPTY;
+      this.secs.set(name, b);
+    }
+    return b;
+  }
+  get info(): Uint8Array { return this.sec(".debug_info"); }
+  get types(): Uint8Array { return this.sec(".debug_types"); }
+  get abbrev(): Uint8Array { return this.sec(".debug_abbrev"); }
+  get str(): Uint8Array { return this.sec(".debug_str"); }
+  get lineStr(): Uint8Array { return this.sec(".debug_line_str"); }
+  get strOffsets(): Uint8Array { return this.sec(".debug_str_offsets"); }
+  get addr(): Uint8Array { return this.sec(".debug_addr"); }
+
+  /** The bytes a unit's DIEs live in. */
+  unitBytes(unit: UnitHeader): Uint8Array {
+    return unit.space === DieSpace.TYPES ? this.types : this.info;
+  }
+
+  /** The units of `.debug_info` (compile, partial, type, skeleton units), parsed lazily in order. */
+  units(): Generator<UnitHeader> {
+    return this.unitsOf(this.infoSpace);
+  }
+
+  /** The DWARF 4 type units of `.debug_types`. */
+  typeUnits(): Generator<UnitHeader> {
+    return this.unitsOf(DieSpace.TYPES);
+  }
+
+  /** Every unit: `.debug_info`, then `.debug_types`. */
+  *allUnits(): Generator<UnitHeader> {
+    yield* this.units();
+    yield* this.typeUnits();
+  }
+
+  private *unitsOf(space: DieSpace): Generator<UnitHeader> {
+    const list = this.unitList[space]!;
+    for (let i = 0; ; i++) {
+      if (i >= list.length && !this.parseNextUnit(space)) return;
+      yield list[i]!;
+    }
+  }
+
+  /** Parse the unit after the last one known in `space`; false at the end of the section. */
+  private parseNextUnit(space: DieSpace): boolean {
+    if (this.unitsDone[space]) return false;
+    const list = this.unitList[space]!;
+    const bytes = space === DieSpace.TYPES ? this.types : this.info;
+    const pos = list.length === 0 ? 0 : list[list.length - 1]!.end;
+    if (pos >= bytes.length) {
+      this.unitsDone[space] = true;
+      return false;
+    }
+    const section = space === DieSpace.TYPES ? ".debug_types" : ".debug_info";
+    const u = parseUnitHeader(bytes, this.little, pos, space, section, this.path);
+    this.initUnit(u);
+    list.push(u);
+    return true;
+  }
+
+  private initUnit(u: UnitHeader): void {
+    u.owner = this;
+    u.abbrevs = this.abbrevTable(u.abbrevOffset);
+    if (u.unitType === DW_UT.DW_UT_split_compile || u.unitType === DW_UT.DW_UT_split_type) {
+      u.strOffsetsBase = u.offsetSize === 8 ? 16 : 8;
+    }
+    const c = this.root.reset(u);
+    if (c.next()) {
+      u.rootTag = c.tag;
+      u.language = c.unsigned(DW_AT.DW_AT_language) ?? 0;
+      u.strOffsetsBase = c.unsigned(DW_AT.DW_AT_str_offsets_base) ?? u.strOffsetsBase;
+      u.addrBase = c.unsigned(DW_AT.DW_AT_addr_base) ?? c.unsigned(DW_AT.DW_AT_GNU_addr_base) ?? 0;
+      u.rnglistsBase = c.unsigned(DW_AT.DW_AT_rnglists_base) ?? c.unsigned(DW_AT.DW_AT_GNU_ranges_base) ?? 0;
+      u.loclistsBase = c.unsigned(DW_AT.DW_AT_loclists_base) ?? 0;
+    }
+    u.rootString = (at: number): string | undefined => {
+      const r = new DieCursor().reset(u);
+      return r.next() ? r.string(at) : undefined;
+    };
+  }
+
+  /** The abbreviation table at `offset` of `.debug_abbrev`, decoded once and cached. */
+  abbrevTable(offset: DebugAbbrevOffset): AbbrevTable {
+    let t = this.abbrevs.get(offset);
+    if (!t) {
+      t = parseAbbrevTable(this.abbrev, offset, this.path);
+      this.abbrevs.set(offset, t);
+    }
+    return t;
+  }
+
+  /** A cursor at the start of `unit` (or an unpositioned one, for `dieAt`). */
+  cursor(unit?: UnitHeader): DieCursor {
+    const c = new DieCursor();
+    return unit ? c.reset(unit) : c;
+  }
+
+  /** The unit that contains section offset `offset` of `space`. */
+  unitAt(ref: DieRef): UnitHeader {
+    const space = dieRefSpace(ref);
+    const off = dieRefOffset(ref);
+    if (space !== DieSpace.INFO && space !== DieSpace.TYPES && space !== DieSpace.ALT) {
+      throw new BtfkitError(ErrorCode.CORRUPT, `DIE reference 0x${ref.toString(16)} names no section`, { file: this.path, section: ".debug_info", offset: off });
+    }
+    if (space === DieSpace.ALT && this.infoSpace !== DieSpace.ALT) return this.altFile(off).unitAt(ref);
+    while (this.parseNextUnit(space));
+    const list = this.unitList[space]!;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = list[mid]!;
+      if (off < u.offset) hi = mid - 1;
+      else if (off >= u.end) lo = mid + 1;
+      else return u;
+    }
+    throw new BtfkitError(ErrorCode.CORRUPT, `DIE reference 0x${off.toString(16)} is not inside any unit`, {
+      file: this.path, section: space === DieSpace.TYPES ? ".debug_types" : ".debug_info", offset: off,
+    });
+  }
+
+  /** Position `cursor` (a new one by default) on the DIE `ref` points to: a type reference, ref_addr, ref_sig8, alt. */
+  dieAt(ref: DieRef, cursor: DieCursor = new DieCursor()): DieCursor {
+    const unit = this.unitAt(ref);
+    return cursor.seek(unit, dieRefOffset(ref));
+  }
+
+  /** The DIE of the type unit with signature `sig` (`.debug_types` or DWARF 5 type units), or undefined. */
+  resolveSignature(sig: bigint): DieRef | undefined {
+    if (!this.sigIndex) {
+      const m = new Map<bigint, DieRef>();
+      for (const u of this.allUnits()) {
+        if (u.typeSignature !== undefined && u.typeOffset !== undefined) {
+          m.set(u.typeSignature, makeDieRef(u.space, u.offset + u.typeOffset));
+        }
+      }
+      this.sigIndex = m;
+    }
+    return this.sigIndex.get(sig);
+  }
+
+  /** Path of the dwz alt file named by `.gnu_debugaltlink`, if any. */
+  altLink(): string | undefined {
+    const sec = this.elf.section(".gnu_debugaltlink");
+    if (!sec) return undefined;
+    const b = this.elf.sectionBytes(sec);
+    let z = b.indexOf(0);
+    if (z < 0) z = b.length;
+    const name = decodeAscii(b, 0, z);
+    return isAbsolute(name) ? name : join(dirname(this.path), name);
+  }
+
+  /** The dwz supplementary file (opened on first use); `at` is the offset that needed it, for the error message. */
+  altFile(at: number): DwarfFile {
+    if (this.alt) return this.alt;
+    if (this.infoSpace === DieSpace.ALT) {
+      throw new BtfkitError(ErrorCode.CORRUPT, "alt reference inside the alt file itself", { file: this.path, section: ".debug_info", offset: at });
+    }
+    const path = this.altPathOpt ?? this.altLink();
+    if (path === undefined || !existsSync(path)) {
+      const why = path === undefined ? "the file has no .gnu_debugaltlink" : `${path} does not exist`;
+      throw new BtfkitError(ErrorCode.NOT_FOUND, `DW_FORM_GNU_ref_alt/GNU_strp_alt needs the dwz alt file (${why}); pass it with --alt FILE`, {
+        file: this.path, section: ".debug_info", offset: at,
+      });
+    }
+    try {
+      this.alt = new DwarfFile(ElfFile.open(path), true, {}, DieSpace.ALT);
+    } catch (e) {
+      throw isBtfkitError(e) ? e : new BtfkitError(ErrorCode.IO, `cannot open dwz alt file ${path}: ${(e as Error).message}`, { file: this.path });
+    }
+    return this.alt;
+  }
+}
