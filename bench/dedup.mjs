@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// Dedup benchmark: btfkit (from dist/, build first with `npm run build`) and libbpf's btf__dedup (the helper
+// test/dedup/libbpf-dedup.c, compiled here with `cc -lbpf` when libbpf-dev is installed), side by side, in one run,
+// on the same input files. Each side runs in its own process so that peak RSS is its own.
+//
+//   node bench/dedup.mjs [--runs N] [FILE ...]
+//
+// Default inputs: (a) /sys/kernel/btf/vmlinux appended to itself; with the Debian 6.1 debug package extracted
+// under .cache or /work/cache: the Debian vmlinux's .BTF appended to a shuffled copy of itself, and (b) the
+// undeduplicated BTF of the Debian vmlinux (btfkit encode --no-dedup, 3.4 million types). Extra FILEs (raw BTF or
+// ELF with .BTF) are benchmarked as they are.
+// Prints per input: types in/out, btf__dedup time (min/median), btfkit time (first run in a fresh process, then
+// min/median), the ratio btfkit/libbpf on medians, peak RSS of each process, and whether the outputs are
+// byte-identical.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist");
+const OUT = join(ROOT, "bench/out");
+const HELPER_SRC = join(ROOT, "test/dedup/libbpf-dedup.c");
+const HELPER = join(ROOT, "test/dedup/.build/libbpf-dedup");
+
+const distModule = (p) => import(pathToFileURL(join(DIST, p)).href);
+
+/** Child process: load once, dedup `runs` times, write the last output, report times and peak RSS. */
+async function child(input, output, runs) {
+  const { loadBtf } = await distModule("io/load-btf.js");
+  const { dedupBtf } = await distModule("dedup/dedup.js");
+  const { writeBtf } = await distModule("btf-writer/write.js");
+  const btf = loadBtf(input);
+  const ms = [];
+  let out;
+  let rssAfterFirstKb = 0;
+  for (let r = 0; r < runs; r++) {
+    const res = dedupBtf(btf);
+    ms.push(res.stats.ms);
+    out = res.btf;
+    // Later runs add uncollected garbage from earlier ones; the peak after one dedup is the meaningful figure.
+    if (r === 0) rssAfterFirstKb = process.resourceUsage().maxRSS;
+  }
+  writeFileSync(output, writeBtf(out));
+  process.stdout.write(JSON.stringify({ ms, typesIn: btf.count, typesOut: out.count, maxRssKb: rssAfterFirstKb }) + "\n");
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  let runs = 7;
+  const files = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--runs") runs = Number(args[++i]);
+    else files.push(args[i]);
+  }
+  if (!existsSync(join(DIST, "dedup/dedup.js"))) {
+    console.error("bench/dedup.mjs: dist/dedup/dedup.js not found; run `npm run build` first");
+    process.exit(1);
+  }
+  const helper = buildHelper();
+  mkdirSync(OUT, { recursive: true });
+
+  const inputs = [];
+  if (existsSync("/sys/kernel/btf/vmlinux")) {
+    inputs.push({ name: "6.18 vmlinux + itself", path: await appended("/sys/kernel/btf/vmlinux", "vmlinux-x2.btf") });
+  }
+  const deb = debianVmlinux();
+  if (deb) inputs.push({ name: "Debian 6.1 .BTF + shuffled itself", path: await appended(deb, "debian-6.1-x2.btf", 17) });
+  // (b) the undeduplicated BTF of the Debian 6.1 vmlinux, as btfkit's encoder produces it before its dedup step
+  // (every CU's types, like pahole's input to btf__dedup), cached in bench/out/.
+  const debVmlinux = debianVmlinux();
+  if (debVmlinux && existsSync(join(DIST, "cli/main.js"))) {
+    const undedup = join(OUT, "debian-6.1-undedup.btf");
+    if (!existsSync(undedup)) {
+      console.error("encoding the Debian 6.1 vmlinux without dedup (once; cached in bench/out/) ...");
+      try {
+        execFileSync(process.execPath, [join(DIST, "cli/main.js"), "encode", debVmlinux, "--no-dedup", "-q", "-o", undedup], { stdio: "inherit" });
+      } catch {
+        console.error("  encode failed; skipping this input");
+      }
+    }
+    if (existsSync(undedup)) inputs.push({ name: "Debian 6.1 vmlinux, undeduplicated (encode --no-dedup)", path: undedup, runs: 2 });
+  }
+  for (const f of files) inputs.push({ name: f, path: f });
+
+  // Alternate btfkit and libbpf processes (rounds) so that load from other processes hits both alike.
+  const rounds = 3;
+  const rows = [];
+  for (const { name, path, runs: inputRuns } of inputs) {
+    const n = inputRuns ?? runs;
+    const ours = { ms: [], first: [], maxRssKb: 0 };
+    const theirs = helper ? { ms: [], maxRssKb: 0 } : undefined;
+    for (let r = 0; r < rounds; r++) {
+      const o = JSON.parse(
+        execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--child", path, join(OUT, "btfkit.out.btf"), String(n)], { encoding: "utf8", maxBuffer: 1 << 24 }),
+      );
+      ours.first.push(o.ms[0]);
+      ours.ms.push(...o.ms.slice(1));
+      ours.maxRssKb = Math.max(ours.maxRssKb, o.maxRssKb);
+      ours.typesIn = o.typesIn;
+      ours.typesOut = o.typesOut;
+      if (theirs) {
+        const t = JSON.parse(execFileSync(helper, [path, join(OUT, "libbpf.out.btf"), "", String(n)], { encoding: "utf8" }));
+        theirs.ms.push(...t.ms);
+        theirs.maxRssKb = Math.max(theirs.maxRssKb, t.maxRssKb);
+        theirs.typesOut = t.typesOut;
+      }
+    }
+    const identical = theirs ? Buffer.compare(readFileSync(join(OUT, "btfkit.out.btf")), readFileSync(join(OUT, "libbpf.out.btf"))) === 0 : undefined;
+    rows.push({ name, ours, theirs, identical });
+  }
+
+  console.log(`dedup benchmark: ${rounds} alternating rounds of ${runs} runs per tool (ms; btfkit "first" = median first run in a fresh process, min/median over the later runs)`);
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (on a busy machine, compare the min columns)`);
+  for (const { name, ours, theirs, identical } of rows) {
+    const o = stats(ours.ms);
+    console.log(`\n${name}: types ${ours.typesIn} -> ${ours.typesOut}`);
+    const first = stats(ours.first).median;
+    console.log(`  btfkit   first ${fmt(first)}  min ${fmt(o.min)}  median ${fmt(o.median)}  peak RSS ${mib(ours.maxRssKb)} (load + one dedup)`);
+    if (theirs) {
+      const t = stats(theirs.ms);
+      console.log(`  libbpf   min ${fmt(t.min)}  median ${fmt(t.median)}  peak RSS ${mib(theirs.maxRssKb)}  (types out ${theirs.typesOut})`);
+      console.log(`  ratio btfkit/libbpf: median ${(o.median / t.median).toFixed(2)}, min ${(o.min / t.min).toFixed(2)}, first-run ${(first / t.median).toFixed(2)}; outputs ${identical ? "byte-identical" : "DIFFER"}`);
+    } else {
+      console.log("  libbpf   skipped: /usr/include/bpf/btf.h or cc missing (apt-get install libbpf-dev)");
+    }
+  }
+}
+
+function debianVmlinux() {
+  for (const root of [process.env.BTFKIT_CACHE, join(ROOT, ".cache"), "/work/cache"].filter(Boolean)) {
+    const p = join(root, "linux-dbg/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64");
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function buildHelper() {
+  if (!existsSync("/usr/include/bpf/btf.h")) return undefined;
+  if (!existsSync(HELPER) || statSync(HELPER).mtimeMs < statSync(HELPER_SRC).mtimeMs) {
+    mkdirSync(dirname(HELPER), { recursive: true });
+    const cc = ["cc", "clang", "gcc"].find((c) => {
+      try {
+        execFileSync(c, ["--version"], { stdio: "ignore" });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!cc) return undefined;
+    execFileSync(cc, ["-O2", "-Wall", "-o", HELPER, HELPER_SRC, "-lbpf"], { stdio: "inherit" });
+  }
+  return HELPER;
+}
+
+/** Write `src`'s own types followed by a (shuffled when `seed`) copy with shifted ids; returns the path. */
+async function appended(src, fileName, seed) {
+  const { loadBtf } = await distModule("io/load-btf.js");
+  const { writeBtf } = await distModule("btf-writer/write.js");
+  const { Btf } = await distModule("btf/btf.js");
+  const { BtfStrings } = await distModule("btf/strings.js");
+  const { extraWords } = await distModule("btf/kinds.js");
+  const b = loadBtf(src);
+  const n = b.count;
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  if (seed !== undefined) {
+    let s = seed;
+    for (let i = n - 1; i > 0; i--) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      const j = (s >>> 0) % (i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+  }
+  const where = new Uint32Array(n);
+  for (let j = 0; j < n; j++) where[order[j]] = j;
+  const out = new Btf({ strings: new BtfStrings(b.strings.bytes.slice()), capacity: 2 * n, extraCapacity: 2 * b.extraLen });
+  const emit = (i, map) => {
+    const inf = b.info[i], kind = (inf >>> 24) & 0x1f, vlen = inf & 0xffff, s = b.extraStart[i];
+    const ex = Array.from(b.extra.subarray(s, s + extraWords(kind, vlen)));
+    let st = b.sizeType[i];
+    if ([2, 8, 9, 10, 11, 12, 13, 14, 17, 18].includes(kind)) st = map(st);
+    if (kind === 3) (ex[0] = map(ex[0])), (ex[1] = map(ex[1]));
+    if (kind === 4 || kind === 5) for (let k = 0; k < vlen; k++) ex[3 * k + 1] = map(ex[3 * k + 1]);
+    if (kind === 13) for (let k = 0; k < vlen; k++) ex[2 * k + 1] = map(ex[2 * k + 1]);
+    if (kind === 15) for (let k = 0; k < vlen; k++) ex[3 * k] = map(ex[3 * k]);
+    out.add(b.nameOff[i], inf, st, ex);
+  };
+  for (let i = 0; i < n; i++) emit(i, (id) => id);
+  for (let j = 0; j < n; j++) emit(order[j], (id) => (id === 0 ? 0 : n + 1 + where[id - 1]));
+  const path = join(OUT, fileName);
+  writeFileSync(path, writeBtf(out));
+  return path;
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)] };
+}
+const fmt = (x) => x.toFixed(1).padStart(7);
+const mib = (kb) => `${(kb / 1024).toFixed(0)} MiB`;
+
+if (process.argv[2] === "--child") {
+  await child(process.argv[3], process.argv[4], Number(process.argv[5]));
+} else {
+  await main();
+}

@@ -1,0 +1,62 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { Value } from "@sinclair/typebox/value";
+import { parseBtf } from "../../src/btf/reader.js";
+import { writeBtf } from "../../src/btf-writer/write.js";
+import { dedupCommand } from "../../src/cli/dedup.js";
+import { BtfkitError } from "../../src/common/errors.js";
+import { dedupBtf, DedupStatsSchema } from "../../src/dedup/dedup.js";
+import { loadBtf } from "../../src/io/load-btf.js";
+import { BTF_FIXTURES } from "../util/inputs.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "btfkit-dedup-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** Run the command's handler as yargs would, capturing stdout. */
+async function run(args: Record<string, unknown>): Promise<string> {
+  let out = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  await dedupCommand.handler({ _: [], $0: "btfkit", ...args } as never);
+  return out;
+}
+
+describe("btfkit dedup", () => {
+  it("writes raw BTF equal to the library's result and prints a summary line", async () => {
+    const input = join(BTF_FIXTURES, "sample.btf");
+    const output = join(tmp, "sample.dedup.btf");
+    const line = await run({ input, output });
+    expect(line).toMatch(/^types \d+ -> \d+, strings \d+ -> \d+ bytes, [\d.]+ ms\n$/);
+    const expected = writeBtf(dedupBtf(loadBtf(input)).btf);
+    expect(new Uint8Array(readFileSync(output))).toEqual(expected);
+  });
+
+  it("reads the .BTF section of an ELF file", async () => {
+    const output = join(tmp, "elf.dedup.btf");
+    await run({ input: join(BTF_FIXTURES, "sample-with-btf.o"), output, quiet: true });
+    expect(parseBtf(readFileSync(output)).count).toBeGreaterThan(0);
+  });
+
+  it("dedups split BTF with --base and writes only the split part; --json prints the statistics", async () => {
+    const output = join(tmp, "module.dedup.btf");
+    const out = await run({ input: join(BTF_FIXTURES, "module.btf"), output, base: join(BTF_FIXTURES, "sample.btf"), json: true });
+    const stats = JSON.parse(out) as unknown;
+    expect(Value.Check(DedupStatsSchema, stats)).toBe(true);
+    expect((stats as { split: boolean }).split).toBe(true);
+    const base = loadBtf(join(BTF_FIXTURES, "sample.btf"));
+    const mod = parseBtf(readFileSync(output), { base });
+    expect(mod.startId).toBe(base.endId);
+  });
+
+  it("fails with a one-line BtfkitError and leaves no output behind", async () => {
+    const output = join(tmp, "missing.btf");
+    await expect(run({ input: join(tmp, "does-not-exist.btf"), output })).rejects.toThrow(BtfkitError);
+    expect(existsSync(output)).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
