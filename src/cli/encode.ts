@@ -1,0 +1,97 @@
+import type { CommandModule } from "yargs";
+import { writeBtf } from "../btf-writer/write.js";
+import { writeFileAtomic } from "../common/atomic-write.js";
+import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
+import { FEATURE_NAMES, parseFeatures } from "../dwarf/btf/features.js";
+import { loadBtf } from "../io/load-btf.js";
+
+interface EncodeArgs {
+  input: string;
+  output: string;
+  base?: string;
+  features?: string | string[];
+  strictFeatures?: boolean;
+  dedup?: boolean;
+  langExclude?: string | string[];
+  json?: boolean;
+  quiet?: boolean;
+  jobs?: number;
+}
+
+/** `btfkit encode ELF -o OUT.btf`: DWARF → BTF like `pahole -J --btf_encode_detached`. */
+export const encodeCommand: CommandModule<object, EncodeArgs> = {
+  command: "encode <input>",
+  describe: "convert the DWARF of an ELF file to BTF (as pahole -J); writes raw BTF",
+  builder: (y) =>
+    y
+      .positional("input", { type: "string", demandOption: true, describe: "ELF file with DWARF (vmlinux, a .ko, a .o)" })
+      .option("output", { alias: "o", type: "string", demandOption: true, describe: "output file (raw BTF)" })
+      .option("base", { alias: "b", type: "string", describe: "base BTF (raw or ELF .BTF): write split BTF for a module" })
+      // Not yargs arrays (those would swallow a following positional); a repeated option still gives a list.
+      .option("features", {
+        type: "string",
+        describe: `comma list of BTF features (pahole --btf_features): default, +name, ${Object.keys(FEATURE_NAMES).join(", ")}`,
+      })
+      .option("strict-features", { type: "boolean", describe: "reject unknown feature names (pahole --btf_features_strict)" })
+      .option("dedup", { type: "boolean", default: true, describe: "deduplicate the result (--no-dedup: keep every CU's types)" })
+      .option("lang-exclude", { type: "string", describe: "skip CUs of these languages (comma list: rust, c++, …)" })
+      .option("jobs", { alias: "j", type: "number", default: 1, describe: "convert CUs in this many worker threads (the output does not depend on it)" })
+      .option("json", { type: "boolean", describe: "print the summary as JSON (EncodeStatsSchema) on stdout" })
+      .option("quiet", { alias: "q", type: "boolean", describe: "print no summary" })
+      .example("$0 encode vmlinux -o vmlinux.btf", "encode a kernel")
+      .example("$0 encode mod.ko --base vmlinux.btf -o mod.btf", "split BTF for a module")
+      .example("$0 encode prog.o --features default,global_var -o prog.btf", "all global variables too"),
+  handler: async (argv) => {
+    if (argv.output === "") throw new BtfkitError(ErrorCode.USAGE, "--output must name a file");
+    const features = parseFeatures(argv.features === undefined ? undefined : [argv.features].flat(), { strict: argv.strictFeatures === true });
+    const langExclude = [argv.langExclude ?? []].flat().flatMap((s) => s.split(",")).filter((s) => s.trim() !== "");
+    const base = argv.base !== undefined ? loadBtf(argv.base) : undefined;
+    const progress = progressBar(argv.quiet === true);
+    let result;
+    try {
+      const jobs = argv.jobs ?? 1;
+      if (!Number.isInteger(jobs) || jobs < 1) throw new BtfkitError(ErrorCode.USAGE, `--jobs must be a positive integer, got ${argv.jobs}`);
+      const opts = { features, base, dedup: argv.dedup !== false, langExclude, onProgress: progress.update };
+      result = jobs > 1 ? await encodeFileParallel(argv.input, { ...opts, jobs }) : encodeFile(argv.input, opts);
+    } finally {
+      progress.done();
+    }
+    const bytes = writeBtf(result.btf);
+    writeFileAtomic(argv.output, bytes);
+    const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
+    if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
+    else if (!argv.quiet) process.stderr.write(encodeSummaryLine(stats) + "\n");
+  },
+};
+
+/** `12 CUs, 3456 DIEs, types 800 -> 120, 3 funcs, 1 vars, 2345 bytes, 12.3 ms` */
+export function encodeSummaryLine(s: EncodeStats): string {
+  return (
+    `${s.cus} CUs, ${s.dies} DIEs, types ${s.typesBeforeDedup} -> ${s.typesAfterDedup}, ` +
+    `${s.functions} funcs, ${s.variables} vars, ${s.bytes ?? 0} bytes, ${s.ms.toFixed(1)} ms`
+  );
+}
+
+/** A one-line progress bar on stderr, shown only on a terminal and only once a run has taken a second. */
+function progressBar(quiet: boolean): { update: (f: number) => void; done: () => void } {
+  const tty = !quiet && process.stderr.isTTY === true;
+  const t0 = Date.now();
+  let shown = false;
+  let last = -1;
+  return {
+    update: (f: number) => {
+      if (!tty || Date.now() - t0 < 1000) return;
+      const pct = Math.floor(f * 100);
+      if (pct === last) return;
+      last = pct;
+      const width = 30;
+      const fill = Math.round((pct / 100) * width);
+      process.stderr.write(`\rencode [${"#".repeat(fill)}${" ".repeat(width - fill)}] ${pct}%`);
+      shown = true;
+    },
+    done: () => {
+      if (shown) process.stderr.write("\r\x1b[K");
+    },
+  };
+}

@@ -1,0 +1,754 @@
+/**
+ * Per-CU conversion of C DWARF into BTF.
+ *
+ * A `CuConverter` turns one unit into its own small `Btf` (own ids from 1, own strings) plus the unit's function
+ * and variable candidates; it shares no mutable state with other converters, so units can be converted in any
+ * order or in worker threads and merged in unit order afterwards (merge.ts).
+ *
+ * Two walks over the unit's DIEs, with no object per DIE:
+ *  1. assign ids: every type DIE gets its id in *post-order* — a type with children (a struct with nested anonymous
+ *     types, a pointer with `btf_type_tag` annotations) is numbered after its children, which is the order pahole's
+ *     loader adds types to a CU. Ids live in an Int32Array indexed by (DIE offset - unit offset).
+ *  2. emit: the same walk appends each type when its id comes up; members, enumerators, parameters and subranges
+ *     are collected on a small typed-array stack while the children are walked.
+ * Then, as pahole: the array index INT when the unit has arrays but no `int`, and the decl tags of types.
+ *
+ * Not read yet: gcc ≥ 14's DW_TAG_GNU_annotation (referenced through DW_AT_GNU_annotation) and clang's
+ * `btf:type_tag` annotations on pointee types (the "v2" encoding); clang's pointer-child annotations are.
+ *
+ * References that leave the unit (type units via ref_sig8, LTO's ref_addr) cannot be resolved per unit: they are
+ * written as placeholders that the merge resolves once every unit is converted.
+ */
+import { Btf } from "../../btf/btf.js";
+import { BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
+import { BtfkitError, ErrorCode } from "../../common/errors.js";
+import { DW_AT, DW_ATE, DW_TAG } from "../constants.js";
+import type { DieCursor } from "../die-cursor.js";
+import type { DwarfFile } from "../dwarf-file.js";
+import { makeDieRef } from "../offsets.js";
+import type { UnitHeader } from "../unit.js";
+import type { EncodeFeatures } from "./features.js";
+import type { FuncCandidate } from "./functions.js";
+import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "./types.js";
+import type { VarCandidate } from "./variables.js";
+
+const DW_OP_addr = 0x03;
+const DW_OP_addrx = 0xa1;
+const DW_OP_GNU_addr_index = 0xfb;
+
+/** The INT pahole 1.24 adds as array index type when a unit has arrays but no `int`: a signed 32-bit `int`. */
+export const ARRAY_INDEX_TYPE_NAME = "int";
+export const SANITIZED_INT_NAME = "__SANITIZED_FAKE_INT__";
+
+/** The result of converting one unit. Ids and string offsets are the unit's own. */
+export interface CuBtf {
+  btf: Btf;
+  unitOffset: number;
+  language: number;
+  /** DIEs walked. */
+  dies: number;
+  /** Id of the unit's first base type named `int`, 0 when it has none. */
+  intId: number;
+  /** Id of the array index INT this unit added (it has arrays but no `int`), 0 when none. */
+  syntheticIndexId: number;
+  functions: FuncCandidate[];
+  variables: VarCandidate[];
+  /**
+   * DieRefs of DIEs outside the unit that its types refer to; a reference to `externals[k]` is written as the
+   * placeholder id `EXTERNAL_REF | k`, which the merge resolves (merge.ts).
+   */
+  externals: number[];
+  /** For a type unit: the DieRef of its type DIE (what ref_sig8 points at) and that type's id; -1 and 0 otherwise. */
+  exportRef: number;
+  exportId: number;
+  /** Base types whose size BTF cannot hold, encoded as `__SANITIZED_FAKE_INT__`. */
+  sanitizedInts: number;
+}
+
+export interface ConvertOptions {
+  features: EncodeFeatures;
+  /** Names of the ELF file's function symbols; only these become function candidates. */
+  functionNames: ReadonlySet<string>;
+}
+
+/** Bit 31 of an id marks a reference to a DIE outside the unit (an index into `CuBtf.externals`). */
+export const EXTERNAL_REF = 0x80000000;
+
+// `idOf` is 0 for a DIE that is not a type, the type's id for a type, or one of:
+/** `idOf` value of DW_TAG_unspecified_type: void. */
+const VOID_TYPE = -1;
+/** `idOf` value of DW_TAG_atomic_type: the type it qualifies (pahole drops the qualifier). */
+const ALIAS_TYPE = -2;
+
+/** Roles of the entries on the walk stack. */
+const ROLE_OTHER = 0;
+const ROLE_TYPE = 1;
+const ROLE_FUNC = 2;
+const ROLE_VAR = 3;
+const ROLE_PARAM = 4;
+const ROLE_MEMBER = 5;
+
+const UTF8 = new TextDecoder();
+
+export class CuConverter {
+  private readonly c: DieCursor;
+  /** A second cursor for random access (origins, sizes of bitfield storage units, enum base types). */
+  private readonly c2: DieCursor;
+  private idOf: Int32Array = new Int32Array(1024);
+  /** DW_TAG_atomic_type DIE (unit-relative offset) → the DieRef it qualifies (-1: void). */
+  private aliasOf = new Map<number, number>();
+  private externals: number[] = [];
+  private externalIndex = new Map<number, number>();
+  private spaceBase = 0;
+  /** .debug_str offset → own string offset, for the unit being converted. */
+  private strCache = new Map<number, number>();
+  private debugStr: Uint8Array = new Uint8Array(0);
+
+  // The walk stack, one slot per open DIE with children.
+  private sp = 0;
+  private sOff: Float64Array = new Float64Array(64);
+  private sDepth: Int32Array = new Int32Array(64);
+  private sTag: Int32Array = new Int32Array(64);
+  private sRole: Uint8Array = new Uint8Array(64);
+  private sWords: Int32Array = new Int32Array(64);
+  private sCount: Int32Array = new Int32Array(64);
+  private sFlag: Int32Array = new Int32Array(64);
+  private sRef: Int32Array = new Int32Array(64);
+  private sName: Int32Array = new Int32Array(64);
+  private sSize: Float64Array = new Float64Array(64);
+  private sObj: (FuncCandidate | VarCandidate | undefined)[] = [];
+
+  /** Variable parts being collected (members are 4 words here: name, type, bit offset, bitfield size). */
+  private words: Uint32Array = new Uint32Array(1024);
+  private wlen = 0;
+  private readonly base: BaseTypeRecord = { kind: 0, size: 0, intWord: 0, sanitized: false };
+  private readonly loc: MemberLocation = { bitOffset: 0, bitSize: 0 };
+  private readonly val = new Uint32Array(2);
+
+  // Per-unit state, reset by convert().
+  private unit!: UnitHeader;
+  private unitBase = 0;
+  private unitLen = 0;
+  private btf!: Btf;
+  private intId = 0;
+  private indexId = 0;
+  private sanitized = 0;
+  private declTags: number[] = [];
+  private functions: FuncCandidate[] = [];
+  private variables: VarCandidate[] = [];
+
+  constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {
+    this.c = file.cursor();
+    this.c2 = file.cursor();
+  }
+
+  convert(unit: UnitHeader): CuBtf {
+    this.unit = unit;
+    this.unitBase = unit.offset;
+    this.unitLen = unit.end - unit.offset;
+    this.spaceBase = makeDieRef(unit.space, 0);
+    this.strCache.clear();
+    this.debugStr = this.file.str;
+    this.externals = [];
+    this.externalIndex = new Map();
+    if (this.idOf.length < this.unitLen) this.idOf = new Int32Array(Math.max(this.unitLen, this.idOf.length * 2));
+    else this.idOf.fill(0, 0, this.unitLen);
+    this.aliasOf.clear();
+    this.sanitized = 0;
+    this.declTags = [];
+    this.functions = [];
+    this.variables = [];
+    const { count, dies, intOff, arrays } = this.assignIds();
+    this.btf = new Btf({ capacity: count + 16, extraCapacity: count * 4 + 16, byteOrder: this.file.byteOrder });
+    this.intId = intOff >= 0 ? this.idOf[intOff]! : 0;
+    this.indexId = this.intId > 0 ? this.intId : arrays ? count + 1 : 0;
+    this.emitTypes();
+    if (this.btf.endId !== count + 1) throw this.internal(`emitted ${this.btf.endId - 1} types, expected ${count}`);
+    let synthetic = 0;
+    if (this.intId === 0 && arrays) {
+      synthetic = this.btf.add(this.btf.strings.intern(ARRAY_INDEX_TYPE_NAME), makeInfo(BTF_KIND.INT, 0, false), 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
+    }
+    // A type unit exports its type DIE: other units refer to it by signature.
+    const exportId = unit.isTypeUnit && unit.typeOffset !== undefined ? this.resolveRef(this.spaceBase + unit.offset + unit.typeOffset) : 0;
+    const dt = this.declTags;
+    for (let k = 0; k < dt.length; k += 3) {
+      const target = this.idOf[dt[k + 1]!]!;
+      if (target > 0) this.btf.add(dt[k]!, makeInfo(BTF_KIND.DECL_TAG, 0, false), target, [dt[k + 2]! >>> 0]);
+    }
+    return {
+      btf: this.btf, unitOffset: unit.offset, language: unit.language, dies, intId: this.intId, syntheticIndexId: synthetic,
+      functions: this.functions, variables: this.variables, externals: this.externals,
+      exportRef: exportId > 0 && exportId < EXTERNAL_REF ? this.spaceBase + unit.offset + unit.typeOffset! : -1,
+      exportId: exportId < EXTERNAL_REF ? exportId : 0, sanitizedInts: this.sanitized,
+    };
+  }
+
+  // ---- pass 1 ----------------------------------------------------------------------------------------------------
+
+  private assignIds(): { count: number; dies: number; intOff: number; arrays: boolean } {
+    const c = this.c.reset(this.unit);
+    const idOf = this.idOf;
+    const base = this.unitBase;
+    const flat = this.opts.features.flatArrays;
+    let next = 1;
+    let dies = 0;
+    let intOff = -1;
+    let arrays = false;
+    this.sp = 0;
+    while (c.next()) {
+      dies++;
+      const d = c.depth;
+      while (this.sp > 0 && this.sDepth[this.sp - 1]! >= d) {
+        const s = --this.sp;
+        if (this.sRole[s] === ROLE_TYPE) {
+          idOf[this.sOff[s]!] = next;
+          next += this.sTag[s] === DW_TAG.DW_TAG_array_type && !flat ? Math.max(1, this.sCount[s]!) : 1;
+        }
+      }
+      const tag = c.tag;
+      const off = c.offset - base;
+      const parentTag = this.sp > 0 ? this.sTag[this.sp - 1]! : 0;
+      let role = ROLE_OTHER;
+      if (isTypeTag(tag)) {
+        if (tag === DW_TAG.DW_TAG_atomic_type) {
+          idOf[off] = ALIAS_TYPE;
+          const r = c.ref(DW_AT.DW_AT_type);
+          this.aliasOf.set(off, r === undefined ? -1 : r);
+        } else if (tag === DW_TAG.DW_TAG_unspecified_type) {
+          idOf[off] = VOID_TYPE;
+        } else if (c.hasChildren) {
+          role = ROLE_TYPE;
+          if (tag === DW_TAG.DW_TAG_array_type) arrays = true;
+        } else {
+          idOf[off] = next++;
+          if (tag === DW_TAG.DW_TAG_array_type) arrays = true;
+          else if (tag === DW_TAG.DW_TAG_base_type && intOff < 0 && isNamedInt(c)) intOff = off;
+        }
+      } else if (tag === DW_TAG.DW_TAG_subrange_type && parentTag === DW_TAG.DW_TAG_array_type) {
+        this.sCount[this.sp - 1]!++;
+      } else if (tag === DW_TAG.DW_TAG_LLVM_annotation && parentTag === DW_TAG.DW_TAG_pointer_type && this.isTypeTagAnnotation(c)) {
+        idOf[off] = next++;
+      }
+      if (c.hasChildren) this.push(off, d, tag, role);
+    }
+    while (this.sp > 0) {
+      const s = --this.sp;
+      if (this.sRole[s] === ROLE_TYPE) {
+        idOf[this.sOff[s]!] = next;
+        next += this.sTag[s] === DW_TAG.DW_TAG_array_type && !flat ? Math.max(1, this.sCount[s]!) : 1;
+      }
+    }
+    return { count: next - 1, dies, intOff, arrays };
+  }
+
+  private isTypeTagAnnotation(c: DieCursor): boolean {
+    return this.opts.features.typeTag && this.annotationIs(c, "btf_type_tag");
+  }
+
+  private annotationIs(c: DieCursor, what: string): boolean {
+    if (!c.str(DW_AT.DW_AT_name) || c.strEnd - c.strStart !== what.length) return false;
+    for (let k = 0; k < what.length; k++) if (c.strBytes[c.strStart + k] !== what.charCodeAt(k)) return false;
+    return true;
+  }
+
+  private push(off: number, depth: number, tag: number, role: number): number {
+    if (this.sp === this.sOff.length) this.growStack();
+    const s = this.sp++;
+    this.sOff[s] = off;
+    this.sDepth[s] = depth;
+    this.sTag[s] = tag;
+    this.sRole[s] = role;
+    this.sWords[s] = this.wlen;
+    this.sCount[s] = 0;
+    this.sFlag[s] = 0;
+    this.sRef[s] = 0;
+    this.sName[s] = 0;
+    this.sSize[s] = 0;
+    this.sObj[s] = undefined;
+    return s;
+  }
+
+  private growStack(): void {
+    const n = this.sOff.length * 2;
+    const g32 = (a: Int32Array): Int32Array => { const b = new Int32Array(n); b.set(a); return b; };
+    const g64 = (a: Float64Array): Float64Array => { const b = new Float64Array(n); b.set(a); return b; };
+    this.sOff = g64(this.sOff);
+    this.sSize = g64(this.sSize);
+    this.sDepth = g32(this.sDepth);
+    this.sTag = g32(this.sTag);
+    this.sWords = g32(this.sWords);
+    this.sCount = g32(this.sCount);
+    this.sFlag = g32(this.sFlag);
+    this.sRef = g32(this.sRef);
+    this.sName = g32(this.sName);
+    const r = new Uint8Array(n);
+    r.set(this.sRole);
+    this.sRole = r;
+  }
+
+  private pushWords(a: number, b: number, c: number, d: number, n: number): void {
+    if (this.wlen + 4 > this.words.length) {
+      const w = new Uint32Array(this.words.length * 2);
+      w.set(this.words.subarray(0, this.wlen));
+      this.words = w;
+    }
+    const w = this.words;
+    const p = this.wlen;
+    w[p] = a;
+    if (n > 1) w[p + 1] = b;
+    if (n > 2) w[p + 2] = c;
+    if (n > 3) w[p + 3] = d;
+    this.wlen += n;
+  }
+
+  // ---- references ------------------------------------------------------------------------------------------------
+
+  /** The BTF id of the type attribute `at` of the current DIE: 0 for void, missing or unresolvable references. */
+  private typeRef(c: DieCursor, at: number = DW_AT.DW_AT_type): number {
+    const r = c.ref(at);
+    return r === undefined ? 0 : this.resolveRef(r);
+  }
+
+  /**
+   * The id for a reference: an own type, or — for a DIE outside the unit (a type unit's type through ref_sig8,
+   * another unit's DIE through ref_addr) — a placeholder `EXTERNAL_REF | k` that the merge resolves (`externals[k]`).
+   */
+  private resolveRef(r: number): number {
+    for (let guard = 0; guard < 64; guard++) {
+      const off = r - this.spaceBase - this.unitBase;
+      if (off < 0 || off >= this.unitLen) {
+        let k = this.externalIndex.get(r);
+        if (k === undefined) {
+          k = this.externals.length;
+          this.externals.push(r);
+          this.externalIndex.set(r, k);
+        }
+        return (EXTERNAL_REF | k) >>> 0;
+      }
+      const v = this.idOf[off]!;
+      if (v > 0) return v;
+      if (v !== ALIAS_TYPE) return 0;
+      const t = this.aliasOf.get(off);
+      if (t === undefined || t < 0) return 0;
+      r = t;
+    }
+    return 0;
+  }
+
+  /** Byte size of the type a DIE refers to, following typedefs and qualifiers (for DWARF 2 bitfield storage). */
+  private refByteSize(c: DieCursor): number {
+    let r = c.ref(DW_AT.DW_AT_type);
+    for (let guard = 0; guard < 16 && r !== undefined; guard++) {
+      const d = this.file.dieAt(r, this.c2);
+      const size = d.unsigned(DW_AT.DW_AT_byte_size);
+      if (size !== undefined) return size;
+      r = d.ref(DW_AT.DW_AT_type);
+    }
+    return 0;
+  }
+
+  /** Whether the enum under the cursor has a signed underlying type (DW_AT_type); undefined when it has none. */
+  private enumSigned(c: DieCursor): boolean | undefined {
+    let r = c.ref(DW_AT.DW_AT_type);
+    for (let guard = 0; guard < 16 && r !== undefined; guard++) {
+      const d = this.file.dieAt(r, this.c2);
+      const enc = d.unsigned(DW_AT.DW_AT_encoding);
+      if (enc !== undefined) return enc === DW_ATE.DW_ATE_signed || enc === DW_ATE.DW_ATE_signed_char;
+      r = d.ref(DW_AT.DW_AT_type);
+    }
+    return undefined;
+  }
+
+  private nameOff(c: DieCursor, at: number = DW_AT.DW_AT_name): number {
+    if (!c.str(at) || c.strEnd === c.strStart) return 0;
+    // Most names are shared .debug_str entries: cache them by section offset, which skips hashing the bytes.
+    if (c.strBytes === this.debugStr) {
+      let v = this.strCache.get(c.strStart);
+      if (v === undefined) {
+        v = this.btf.strings.intern(c.strBytes.subarray(c.strStart, c.strEnd));
+        this.strCache.set(c.strStart, v);
+      }
+      return v;
+    }
+    return this.btf.strings.intern(c.strBytes.subarray(c.strStart, c.strEnd));
+  }
+
+  // ---- pass 2 ----------------------------------------------------------------------------------------------------
+
+  private emitTypes(): void {
+    const c = this.c.reset(this.unit);
+    this.sp = 0;
+    this.wlen = 0;
+    while (c.next()) {
+      const d = c.depth;
+      while (this.sp > 0 && this.sDepth[this.sp - 1]! >= d) this.close(--this.sp);
+      this.open(c, d);
+    }
+    while (this.sp > 0) this.close(--this.sp);
+  }
+
+  private expect(off: number, got: number): void {
+    if (this.idOf[off] !== got) throw this.internal(`DIE 0x${(off + this.unitBase).toString(16)}: emitted as type ${got}, numbered ${this.idOf[off]}`);
+  }
+
+  private internal(msg: string): BtfkitError {
+    return new BtfkitError(ErrorCode.CORRUPT, `internal: ${msg}`, { file: this.file.path, section: this.unit.section, offset: this.unitBase });
+  }
+
+  private open(c: DieCursor, d: number): void {
+    const tag = c.tag;
+    const off = c.offset - this.unitBase;
+    const ps = this.sp - 1;
+    const parentRole = ps >= 0 ? this.sRole[ps]! : -1;
+    const parentTag = ps >= 0 ? this.sTag[ps]! : 0;
+    const btf = this.btf;
+    if (isTypeTag(tag)) {
+      if (tag === DW_TAG.DW_TAG_atomic_type || tag === DW_TAG.DW_TAG_unspecified_type) {
+        if (c.hasChildren) this.push(off, d, tag, ROLE_OTHER);
+        return;
+      }
+      let s = -1;
+      if (c.hasChildren) s = this.push(off, d, tag, ROLE_TYPE);
+      switch (tag) {
+        case DW_TAG.DW_TAG_base_type: {
+          const r = baseTypeRecord(c, this.opts.features.float, this.base);
+          const name = r.sanitized ? btf.strings.intern(SANITIZED_INT_NAME) : this.nameOff(c);
+          if (r.sanitized) this.sanitized++;
+          if (s >= 0) {
+            this.sName[s] = name;
+            this.sSize[s] = r.size;
+            this.sFlag[s] = r.kind;
+            this.sRef[s] = r.intWord;
+          } else {
+            this.expect(off, r.kind === BTF_KIND.INT
+              ? btf.add(name, makeInfo(BTF_KIND.INT, 0, false), r.size, [r.intWord])
+              : btf.add(name, makeInfo(r.kind, 0, false), r.size));
+          }
+          return;
+        }
+        case DW_TAG.DW_TAG_array_type: {
+          const elem = this.typeRef(c);
+          if (s >= 0) this.sRef[s] = elem;
+          else this.expect(off, btf.add(0, makeInfo(BTF_KIND.ARRAY, 0, false), 0, [elem, this.indexId, 0]));
+          return;
+        }
+        case DW_TAG.DW_TAG_structure_type:
+        case DW_TAG.DW_TAG_class_type:
+        case DW_TAG.DW_TAG_union_type:
+        case DW_TAG.DW_TAG_enumeration_type: {
+          const name = this.nameOff(c);
+          const decl = c.has(DW_AT.DW_AT_declaration);
+          const size = c.unsigned(DW_AT.DW_AT_byte_size) ?? (tag === DW_TAG.DW_TAG_enumeration_type ? 4 : 0);
+          let signed = false;
+          if (tag === DW_TAG.DW_TAG_enumeration_type) signed = this.enumSigned(c) ?? false;
+          if (s >= 0) {
+            this.sName[s] = name;
+            this.sSize[s] = size;
+            this.sFlag[s] = (decl ? 1 : 0) | (signed ? 4 : 0);
+          } else {
+            this.expect(off, this.emitAggregate(tag, name, size, decl, 0, 0, false, false));
+          }
+          return;
+        }
+        case DW_TAG.DW_TAG_subroutine_type: {
+          const ret = this.typeRef(c);
+          if (s >= 0) this.sRef[s] = ret;
+          else this.expect(off, btf.add(0, makeInfo(BTF_KIND.FUNC_PROTO, 0, false), ret));
+          return;
+        }
+        default: {
+          // Pointers, modifiers and typedefs.
+          const kind = refKindOf(tag);
+          const name = tag === DW_TAG.DW_TAG_typedef ? this.nameOff(c) : 0;
+          const ref = this.typeRef(c);
+          if (s >= 0) {
+            this.sName[s] = name;
+            this.sRef[s] = ref;
+            this.sFlag[s] = kind;
+          } else {
+            this.expect(off, btf.add(name, makeInfo(kind, 0, false), ref));
+          }
+          return;
+        }
+      }
+    }
+    switch (tag) {
+      case DW_TAG.DW_TAG_member:
+        if (parentRole === ROLE_TYPE && (parentTag === DW_TAG.DW_TAG_structure_type || parentTag === DW_TAG.DW_TAG_union_type || parentTag === DW_TAG.DW_TAG_class_type)) {
+          const loc = memberLocation(c, this.file.little, (cc) => this.refByteSize(cc), this.loc);
+          this.pushWords(this.nameOff(c), this.typeRef(c), loc.bitOffset, loc.bitSize, 4);
+          if (loc.bitSize > 0) this.sFlag[ps] = this.sFlag[ps]! | 2;
+          const idx = this.sCount[ps]!++;
+          if (c.hasChildren) this.sCount[this.push(off, d, tag, ROLE_MEMBER)] = idx;
+          return;
+        }
+        break;
+      case DW_TAG.DW_TAG_subrange_type:
+        if (parentRole === ROLE_TYPE && parentTag === DW_TAG.DW_TAG_array_type) {
+          this.pushWords(subrangeCount(c), 0, 0, 0, 1);
+          this.sCount[ps]!++;
+        }
+        break;
+      case DW_TAG.DW_TAG_enumerator:
+        if (parentRole === ROLE_TYPE && parentTag === DW_TAG.DW_TAG_enumeration_type) {
+          const neg = enumeratorValue(c, false, this.val);
+          if (neg) this.sFlag[ps] = this.sFlag[ps]! | 2;
+          this.pushWords(this.nameOff(c), this.val[0]!, this.val[1]!, 0, 3);
+          this.sCount[ps]!++;
+        }
+        break;
+      case DW_TAG.DW_TAG_formal_parameter:
+      case DW_TAG.DW_TAG_unspecified_parameters: {
+        const isVarargs = tag === DW_TAG.DW_TAG_unspecified_parameters;
+        if (parentRole === ROLE_TYPE && parentTag === DW_TAG.DW_TAG_subroutine_type) {
+          this.pushWords(isVarargs ? 0 : this.nameOff(c), isVarargs ? 0 : this.typeRef(c), 0, 0, 2);
+          this.sCount[ps]!++;
+        } else if (parentRole === ROLE_FUNC) {
+          const f = this.sObj[ps] as FuncCandidate;
+          const idx = f.params.length >> 1;
+          if (isVarargs) f.params.push(0, 0);
+          else {
+            const name = this.nameOff(c);
+            if (name === 0) f.unnamedParam = true;
+            f.params.push(name, this.typeRef(c));
+          }
+          if (c.hasChildren) this.sCount[this.push(off, d, tag, ROLE_PARAM)] = idx;
+          return;
+        }
+        break;
+      }
+      case DW_TAG.DW_TAG_LLVM_annotation:
+        this.annotation(c, ps, parentRole, parentTag);
+        break;
+      case DW_TAG.DW_TAG_subprogram:
+        if (this.isTopLevel(ps)) {
+          const f = this.functionCandidate(c);
+          if (f) {
+            if (c.hasChildren) this.sObj[this.push(off, d, tag, ROLE_FUNC)] = f;
+            else this.functions.push(f);
+            return;
+          }
+        }
+        break;
+      case DW_TAG.DW_TAG_variable:
+        if (this.isTopLevel(ps) && this.opts.features.var) {
+          const v = this.variableCandidate(c);
+          if (v) {
+            if (c.hasChildren) this.sObj[this.push(off, d, tag, ROLE_VAR)] = v;
+            else this.variables.push(v);
+            return;
+          }
+        }
+        break;
+    }
+    if (c.hasChildren) this.push(off, d, tag, ROLE_OTHER);
+  }
+
+  /** Directly in the unit, or in namespaces only (Rust and C++ put functions and statics in namespaces). */
+  private isTopLevel(ps: number): boolean {
+    if (ps < 0 || (this.sTag[0] !== DW_TAG.DW_TAG_compile_unit && this.sTag[0] !== DW_TAG.DW_TAG_partial_unit)) return false;
+    for (let s = 1; s <= ps; s++) if (this.sTag[s] !== DW_TAG.DW_TAG_namespace) return false;
+    return true;
+  }
+
+  private annotation(c: DieCursor, ps: number, parentRole: number, parentTag: number): void {
+    if (ps < 0) return;
+    if (parentRole === ROLE_TYPE && parentTag === DW_TAG.DW_TAG_pointer_type && this.isTypeTagAnnotation(c)) {
+      // pahole chains the tags of `int __a __b *`: PTR -> b -> a -> int.
+      const id = this.btf.add(this.nameOff(c, DW_AT.DW_AT_const_value), makeInfo(BTF_KIND.TYPE_TAG, 0, false), this.sRef[ps]!);
+      this.expect(c.offset - this.unitBase, id);
+      this.sRef[ps] = id;
+      return;
+    }
+    if (!this.opts.features.declTag || !this.annotationIs(c, "btf_decl_tag")) return;
+    const value = this.nameOff(c, DW_AT.DW_AT_const_value);
+    if (value === 0) return;
+    switch (parentRole) {
+      case ROLE_TYPE:
+        if (parentTag !== DW_TAG.DW_TAG_pointer_type && parentTag !== DW_TAG.DW_TAG_array_type && parentTag !== DW_TAG.DW_TAG_subroutine_type) {
+          this.declTags.push(value, this.sOff[ps]!, -1);
+        }
+        break;
+      case ROLE_MEMBER:
+        if (ps > 0) this.declTags.push(value, this.sOff[ps - 1]!, this.sCount[ps]!);
+        break;
+      case ROLE_FUNC:
+        (this.sObj[ps] as FuncCandidate).declTags.push(value, -1);
+        break;
+      case ROLE_PARAM:
+        if (ps > 0 && this.sRole[ps - 1] === ROLE_FUNC) (this.sObj[ps - 1] as FuncCandidate).declTags.push(value, this.sCount[ps]!);
+        break;
+      case ROLE_VAR:
+        (this.sObj[ps] as VarCandidate).declTags.push(value, -1);
+        break;
+    }
+  }
+
+  private close(s: number): void {
+    const role = this.sRole[s]!;
+    const start = this.sWords[s]!;
+    if (role === ROLE_FUNC) this.functions.push(this.sObj[s] as FuncCandidate);
+    else if (role === ROLE_VAR) this.variables.push(this.sObj[s] as VarCandidate);
+    if (role !== ROLE_TYPE) {
+      this.wlen = start;
+      return;
+    }
+    const tag = this.sTag[s]!;
+    const off = this.sOff[s]!;
+    const n = this.sCount[s]!;
+    const w = this.words;
+    const btf = this.btf;
+    let id: number;
+    switch (tag) {
+      case DW_TAG.DW_TAG_base_type: {
+        const kind = this.sFlag[s]!;
+        id = kind === BTF_KIND.INT
+          ? btf.add(this.sName[s]!, makeInfo(BTF_KIND.INT, 0, false), this.sSize[s]!, [this.sRef[s]!])
+          : btf.add(this.sName[s]!, makeInfo(kind, 0, false), this.sSize[s]!);
+        break;
+      }
+      case DW_TAG.DW_TAG_array_type:
+        id = this.emitArray(this.sRef[s]!, w, start, n);
+        break;
+      case DW_TAG.DW_TAG_structure_type:
+      case DW_TAG.DW_TAG_class_type:
+      case DW_TAG.DW_TAG_union_type:
+      case DW_TAG.DW_TAG_enumeration_type: {
+        const f = this.sFlag[s]!;
+        id = this.emitAggregate(tag, this.sName[s]!, this.sSize[s]!, (f & 1) !== 0, start, n, (f & 2) !== 0, (f & 4) !== 0);
+        break;
+      }
+      case DW_TAG.DW_TAG_subroutine_type: {
+        const ex: number[] = new Array<number>(2 * n);
+        for (let k = 0; k < 2 * n; k++) ex[k] = w[start + k]!;
+        id = btf.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), this.sRef[s]!, ex);
+        break;
+      }
+      default:
+        id = btf.add(this.sName[s]!, makeInfo(this.sFlag[s]!, 0, false), this.sRef[s]!);
+    }
+    this.expect(off, id);
+    this.wlen = start;
+  }
+
+  /** ARRAY types for an array DIE with subrange counts `w[start..start+n)`: nested (one per dimension) or flat. */
+  private emitArray(elem: number, w: Uint32Array, start: number, n: number): number {
+    const btf = this.btf;
+    const info = makeInfo(BTF_KIND.ARRAY, 0, false);
+    if (n === 0) return btf.add(0, info, 0, [elem, this.indexId, 0]);
+    if (this.opts.features.flatArrays || n === 1) {
+      let total = 1;
+      for (let k = 0; k < n; k++) total *= w[start + k]!;
+      return btf.add(0, info, 0, [elem, this.indexId, total > 0xffffffff ? 0 : total]);
+    }
+    // The outer dimension gets the DIE's id; each ARRAY refers to the next one, the last to the element type.
+    const first = btf.endId;
+    for (let k = 0; k < n; k++) btf.add(0, info, 0, [k === n - 1 ? elem : first + k + 1, this.indexId, w[start + k]!]);
+    return first;
+  }
+
+  /**
+   * STRUCT/UNION (members as 4 collected words each), ENUM/ENUM64 (enumerators as 3 words) or FWD. kind_flag is set
+   * on a struct with any bitfield (offsets then carry size << 24), on an enum with a negative value.
+   */
+  private emitAggregate(tag: number, name: number, size: number, decl: boolean, start: number, n: number, flag: boolean, signed: boolean): number {
+    const btf = this.btf;
+    const w = this.words;
+    const isEnum = tag === DW_TAG.DW_TAG_enumeration_type;
+    const isUnion = tag === DW_TAG.DW_TAG_union_type;
+    if (decl) {
+      if (isEnum) return btf.add(name, makeInfo(BTF_KIND.ENUM, 0, false), size);
+      return btf.add(name, makeInfo(BTF_KIND.FWD, 0, isUnion), 0);
+    }
+    if (isEnum) {
+      if (size > 4 && this.opts.features.enum64) {
+        const ex: number[] = new Array<number>(3 * n);
+        for (let k = 0; k < 3 * n; k++) ex[k] = w[start + k]!;
+        return btf.add(name, makeInfo(BTF_KIND.ENUM64, n, flag || signed), size, ex);
+      }
+      const ex: number[] = new Array<number>(2 * n);
+      for (let k = 0; k < n; k++) {
+        ex[2 * k] = w[start + 3 * k]!;
+        ex[2 * k + 1] = w[start + 3 * k + 1]!;
+      }
+      // Without ENUM64 a wide enum keeps its size and the values' low 32 bits.
+      return btf.add(name, makeInfo(BTF_KIND.ENUM, n, flag), size, ex);
+    }
+    const ex: number[] = new Array<number>(3 * n);
+    for (let k = 0; k < n; k++) {
+      const bitOffset = w[start + 4 * k + 2]!;
+      const bitSize = w[start + 4 * k + 3]!;
+      ex[3 * k] = w[start + 4 * k]!;
+      ex[3 * k + 1] = w[start + 4 * k + 1]!;
+      ex[3 * k + 2] = flag ? ((bitSize << 24) | (bitOffset & 0xffffff)) >>> 0 : bitOffset;
+    }
+    return btf.add(name, makeInfo(isUnion ? BTF_KIND.UNION : BTF_KIND.STRUCT, n, flag), size, ex);
+  }
+
+  // ---- functions and variables -----------------------------------------------------------------------------------
+
+  private functionCandidate(c: DieCursor): FuncCandidate | undefined {
+    if (c.has(DW_AT.DW_AT_declaration) || c.has(DW_AT.DW_AT_abstract_origin) || c.has(DW_AT.DW_AT_specification)) return undefined;
+    if (!c.str(DW_AT.DW_AT_name)) return undefined;
+    const name = UTF8.decode(c.strBytes.subarray(c.strStart, c.strEnd));
+    if (!this.opts.functionNames.has(name)) return undefined;
+    const hasCode = c.has(DW_AT.DW_AT_low_pc) || c.has(DW_AT.DW_AT_ranges);
+    return { name, nameOff: this.nameOff(c), retType: this.typeRef(c), params: [], declTags: [], unnamedParam: false, hasCode };
+  }
+
+  private variableCandidate(c: DieCursor): VarCandidate | undefined {
+    if (c.has(DW_AT.DW_AT_declaration)) return undefined;
+    if (!c.block(DW_AT.DW_AT_location)) return undefined;
+    const b = c.blockBytes;
+    const p = c.blockStart;
+    const len = c.blockEnd - p;
+    const addrSize = this.unit.addressSize;
+    let lo = 0;
+    let hi = 0;
+    if (len === 1 + addrSize && b[p] === DW_OP_addr) {
+      const v = new DataView(b.buffer, b.byteOffset + p + 1, addrSize);
+      const le = this.file.little;
+      if (addrSize === 8) {
+        lo = v.getUint32(le ? 0 : 4, le);
+        hi = v.getUint32(le ? 4 : 0, le);
+      } else lo = v.getUint32(0, le);
+    } else if (len >= 2 && (b[p] === DW_OP_addrx || b[p] === DW_OP_GNU_addr_index)) {
+      let idx = 0;
+      let mul = 1;
+      let q = p + 1;
+      for (; q < p + len; q++) {
+        idx += (b[q]! & 0x7f) * mul;
+        mul *= 128;
+        if ((b[q]! & 0x80) === 0) break;
+      }
+      if (q !== p + len - 1) return undefined;
+      const a = this.file.addr;
+      const at = this.unit.addrBase + idx * addrSize;
+      if (at + addrSize > a.length) return undefined;
+      const v = new DataView(a.buffer, a.byteOffset + at, addrSize);
+      const le = this.file.little;
+      if (addrSize === 8) {
+        lo = v.getUint32(le ? 0 : 4, le);
+        hi = v.getUint32(le ? 4 : 0, le);
+      } else lo = v.getUint32(0, le);
+    } else return undefined;
+    // A definition of an earlier declaration names it through DW_AT_specification.
+    let named: DieCursor = c;
+    let external = c.has(DW_AT.DW_AT_external);
+    const spec = c.ref(DW_AT.DW_AT_specification);
+    const type = this.typeRef(c);
+    let typeId = type;
+    if (!c.str(DW_AT.DW_AT_name) && spec !== undefined) {
+      named = this.file.dieAt(spec, this.c2);
+      external = external || named.has(DW_AT.DW_AT_external);
+      if (typeId === 0) {
+        const r = named.ref(DW_AT.DW_AT_type);
+        typeId = r === undefined ? 0 : this.resolveRef(r);
+      }
+    }
+    if (!named.str(DW_AT.DW_AT_name)) return undefined;
+    const name = UTF8.decode(named.strBytes.subarray(named.strStart, named.strEnd));
+    const nameOff = this.btf.strings.intern(named.strBytes.subarray(named.strStart, named.strEnd));
+    return { name, nameOff, type: typeId, external, addrLo: lo, addrHi: hi, declTags: [] };
+  }
+}

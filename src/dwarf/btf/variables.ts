@@ -1,0 +1,134 @@
+/**
+ * Variables the way pahole selects them (docs kernel-build.md §10): VAR + DATASEC for per-CPU variables
+ * (`.data..percpu`) by default, for every variable of an allocated data section with `global_var`. A variable
+ * qualifies when it is a top-level definition with a static address (`DW_OP_addr`) that an STT_OBJECT symbol of
+ * the same name confirms; the DATASEC entry's offset and size come from that symbol.
+ */
+import type { Btf } from "../../btf/btf.js";
+import { BTF_KIND, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, makeInfo } from "../../btf/kinds.js";
+import { ET, type ElfFile, SHF, SHT } from "../../elf/elf-file.js";
+import { STT, type SymbolTable } from "../../elf/symbols.js";
+
+/** A variable found in one CU, in that CU's ids and string offsets. */
+export interface VarCandidate {
+  name: string;
+  nameOff: number;
+  type: number;
+  external: boolean;
+  /** DW_OP_addr address as two 32-bit halves (kernel addresses do not fit a double). */
+  addrLo: number;
+  addrHi: number;
+  /** [value name_off, component_idx] per decl tag. */
+  declTags: number[];
+}
+
+export const PERCPU_SECTION = ".data..percpu";
+
+/** Names pahole never encodes as VARs (generated symbols). */
+const SKIPPED_PREFIXES = ["__UNIQUE_ID", "__tpstrtab_", "__exitcall_", "__gendwarfksyms_ptr_", "__func_stack_frame_non_standard_"];
+
+export function isSkippedVarName(name: string): boolean {
+  for (const p of SKIPPED_PREFIXES) if (name.startsWith(p)) return true;
+  return false;
+}
+
+/** The object symbols of an ELF file by name (indices into the table), for matching variables. */
+export class ObjectSymbols {
+  private readonly byName = new Map<string, number[]>();
+  private readonly sectionOk: Uint8Array;
+  /** ET_REL: addresses are section offsets. */
+  readonly relocatable: boolean;
+
+  constructor(readonly elf: ElfFile, readonly symtab: SymbolTable | undefined, globalVar: boolean) {
+    this.relocatable = elf.header.type === ET.REL;
+    this.sectionOk = new Uint8Array(elf.sections.length);
+    for (const s of elf.sections) {
+      const data = (s.type === SHT.PROGBITS || s.type === SHT.NOBITS) && (s.flags & SHF.ALLOC) !== 0 && (s.flags & SHF.EXECINSTR) === 0;
+      this.sectionOk[s.index] = s.name === PERCPU_SECTION || (globalVar && data) ? 1 : 0;
+    }
+    if (!symtab) return;
+    for (let i = 0; i < symtab.count; i++) {
+      if (symtab.type(i) !== STT.OBJECT) continue;
+      const sh = symtab.shndx[i]!;
+      if (sh === 0 || sh >= this.sectionOk.length || this.sectionOk[sh] === 0) continue;
+      const name = symtab.name(i);
+      let list = this.byName.get(name);
+      if (!list) this.byName.set(name, (list = []));
+      list.push(i);
+    }
+  }
+
+  /** The symbol that confirms variable `v` (same name and address, in a wanted section), or -1. */
+  find(v: VarCandidate): number {
+    const list = this.byName.get(v.name);
+    if (!list || !this.symtab) return -1;
+    for (const i of list) {
+      if (this.symtab.valueLo[i] === v.addrLo && this.symtab.valueHi[i] === v.addrHi) return i;
+    }
+    return -1;
+  }
+}
+
+/** Counts for the summary. */
+export interface VarSelectionStats {
+  candidates: number;
+  emitted: number;
+  sections: number;
+}
+
+interface SecEntry {
+  varId: number;
+  offset: number;
+  size: number;
+}
+
+/**
+ * Append VARs (with their decl tags) for the qualifying candidates of every CU, in CU order, then one DATASEC per
+ * section with entries sorted by offset. `mapType`/`mapStr` map a CU's ids and string offsets to `out`'s.
+ */
+export function emitVariables(out: Btf, perCu: readonly (readonly VarCandidate[])[], syms: ObjectSymbols,
+  mapType: (cu: number, id: number) => number, mapStr: (cu: number, off: number) => number, declTags: boolean): VarSelectionStats {
+  const stats: VarSelectionStats = { candidates: 0, emitted: 0, sections: 0 };
+  const symtab = syms.symtab;
+  if (!symtab) return stats;
+  const seen = new Set<number>();
+  const bySection = new Map<number, SecEntry[]>();
+  for (let cu = 0; cu < perCu.length; cu++) {
+    for (const v of perCu[cu]!) {
+      stats.candidates++;
+      if (v.type === 0 || isSkippedVarName(v.name)) continue;
+      // In a linked file address 0 is no address (pahole 1.24 leaves such variables out, e.g. x86's
+      // fixed_percpu_data placed first in .data..percpu by DEFINE_PER_CPU_FIRST); in an object file it is the
+      // section's first byte.
+      if (!syms.relocatable && v.addrLo === 0 && v.addrHi === 0) continue;
+      const si = syms.find(v);
+      if (si < 0 || seen.has(si)) continue;
+      const size = symtab.size(si);
+      const sec = syms.elf.sections[symtab.shndx[si]!]!;
+      const offset = symtab.value(si) - Number(sec.addr);
+      if (size === 0 || size > 0xffffffff || offset < 0 || offset > 0xffffffff) continue;
+      seen.add(si);
+      const linkage = v.external ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
+      const id = out.add(mapStr(cu, v.nameOff), makeInfo(BTF_KIND.VAR, 0, false), mapType(cu, v.type), [linkage]);
+      if (declTags) {
+        for (let k = 0; k < v.declTags.length; k += 2) {
+          out.add(mapStr(cu, v.declTags[k]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), id, [v.declTags[k + 1]! >>> 0]);
+        }
+      }
+      stats.emitted++;
+      let list = bySection.get(sec.index);
+      if (!list) bySection.set(sec.index, (list = []));
+      list.push({ varId: id, offset, size });
+    }
+  }
+  for (const secIndex of [...bySection.keys()].sort((a, b) => a - b)) {
+    const list = bySection.get(secIndex)!.sort((a, b) => a.offset - b.offset || a.varId - b.varId);
+    const words: number[] = [];
+    for (const e of list) words.push(e.varId, e.offset, e.size);
+    const last = list[list.length - 1]!;
+    const name = syms.elf.sections[secIndex]!.name;
+    out.add(out.strings.intern(name), makeInfo(BTF_KIND.DATASEC, list.length, false), last.offset + last.size, words);
+    stats.sections++;
+  }
+  return stats;
+}

@@ -1,0 +1,50 @@
+/**
+ * Worker thread of `encodeFileParallel`: opens the ELF file itself, converts the units it is given (by section
+ * and offset) and posts each result as a transferable PackedCuBtf tagged with its position in unit order.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { isBtfkitError } from "../common/errors.js";
+import { readSymbols } from "../elf/symbols.js";
+import { DwarfFile } from "../dwarf/dwarf-file.js";
+import { makeDieRef } from "../dwarf/offsets.js";
+import { CuConverter } from "../dwarf/btf/convert-cu.js";
+import { packCuBtf } from "../dwarf/btf/cu-transfer.js";
+import type { EncodeFeatures } from "../dwarf/btf/features.js";
+import { functionSymbolNames } from "../dwarf/btf/functions.js";
+
+/** What the main thread sends: the file, the features and the units (DieRefs of their headers) with their order. */
+export interface WorkerJob {
+  path: string;
+  features: EncodeFeatures;
+  units: { ref: number; index: number }[];
+}
+
+export type WorkerMessage =
+  | { type: "cu"; index: number; cu: import("../dwarf/btf/cu-transfer.js").PackedCuBtf }
+  | { type: "error"; reason: string; code?: string; section?: string; offset?: number }
+  | { type: "done" };
+
+const job = workerData as WorkerJob;
+const port = parentPort!;
+try {
+  const dwarf = DwarfFile.open(job.path);
+  try {
+    const functionNames = functionSymbolNames(readSymbols(dwarf.elf), job.features.optimizedFunc);
+    const converter = new CuConverter(dwarf, { features: job.features, functionNames });
+    const want = new Map(job.units.map((u) => [u.ref, u.index]));
+    for (const unit of dwarf.allUnits()) {
+      const index = want.get(makeDieRef(unit.space, unit.offset));
+      if (index === undefined) continue;
+      const { packed, transfer } = packCuBtf(converter.convert(unit));
+      port.postMessage({ type: "cu", index, cu: packed } satisfies WorkerMessage, transfer);
+    }
+  } finally {
+    dwarf.close();
+  }
+  port.postMessage({ type: "done" } satisfies WorkerMessage);
+} catch (e) {
+  const msg: WorkerMessage = isBtfkitError(e)
+    ? { type: "error", reason: e.reason, code: e.code, section: e.section, offset: e.offset }
+    : { type: "error", reason: `internal error: ${(e as Error).message}` };
+  port.postMessage(msg);
+}
