@@ -17,7 +17,7 @@ interface DumpArgs {
 
 export const dumpCommand: CommandModule<object, DumpArgs> = {
   command: "dump <file>",
-  describe: "Print the types of a BTF: raw (as bpftool's 'format raw'), c (a compilable C header) or json",
+  describe: "print a BTF as raw text (as bpftool's 'format raw'), a C header or JSON",
   builder: (y) =>
     y
       .positional("file", {

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { commands } from "./commands.js";
+import { commandIndex, commandName } from "./commands.js";
 
 /** Exit codes scripts can rely on. */
 export const EXIT_OK = 0;
@@ -22,6 +22,11 @@ export function reportError(e: unknown): number {
   return EXIT_FAILURE;
 }
 
+/** The first argument that is not an option: the command name, if any. */
+function requestedCommand(argv: string[]): string | undefined {
+  return argv.find((a) => !a.startsWith("-"));
+}
+
 export async function main(argv: string[]): Promise<number> {
   let usageError: string | undefined;
   const parser: Argv = yargs(argv)
@@ -33,13 +38,18 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias("h", "help")
     .version()
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
       usageError = msg ?? "invalid usage";
     });
-  for (const c of commands) parser.command(c);
+  // Load only the module of the command being run; the others are listed by signature and description.
+  const wanted = requestedCommand(argv);
+  for (const entry of commandIndex) {
+    if (commandName(entry) === wanted) parser.command(await entry.load());
+    else parser.command({ command: entry.command, describe: entry.describe, handler: () => {} });
+  }
   try {
     await parser.parseAsync();
   } catch (e) {

@@ -59,3 +59,14 @@ describe("btfkit CLI", () => {
     expect(existsSync(dir)).toBe(true);
   });
 });
+
+describe("command index", () => {
+  it("lists each command with the signature and description of its module", async () => {
+    const { commandIndex } = await import("../../src/cli/commands.js");
+    for (const entry of commandIndex) {
+      const mod = await entry.load();
+      expect(mod.command, entry.command).toBe(entry.command);
+      expect(mod.describe, entry.command).toBe(entry.describe);
+    }
+  });
+});
