@@ -18,3 +18,15 @@ export { dumpBtfAsC, writeBtfAsC, btfPointerSize, type DumpCOptions } from "./du
 export * from "./dump/json.js";
 export * from "./btf/validate.js";
 export * from "./btf/validate-schema.js";
+export * from "./dwarf/index.js";
+export {
+  encodeFile, encodeDwarf, encodeFileParallel, selectUnits, EncodeStatsSchema,
+  type EncodeStats, type EncodeOptions, type EncodeResult,
+} from "./encode/encode.js";
+export {
+  parseFeatures, defaultFeatures, applyLegacyFlags, pahole124Features, FEATURE_NAMES,
+  type EncodeFeatures, type LegacyFlags,
+} from "./dwarf/btf/features.js";
+export { CuConverter, type CuBtf, type ConvertOptions } from "./dwarf/btf/convert-cu.js";
+export { BtfMerger } from "./dwarf/btf/merge.js";
+export { dedupBtf, DedupStatsSchema, type DedupStats, type DedupOptions, type DedupResult } from "./dedup/dedup.js";
