@@ -1,7 +1,7 @@
 /**
  * The Debian 6.1 kernel (local only: the 1 GB debug package is not in CI). Its modules' `.BTF` sections were made
  * by Debian's pahole 1.24 against the vmlinux `.BTF`; btfkit's split BTF of the same modules must match them by
- * meaning. The whole vmlinux (≈60 s, 14 M DIEs) runs only with BTFKIT_SLOW=1.
+ * meaning. The whole vmlinux (≈60 s, 14 M DIEs) runs only with BTFKIT_SLOW_TESTS=1.
  */
 import { describe, expect, it } from "vitest";
 import { writeBtf } from "../../src/btf-writer/write.js";
@@ -16,8 +16,8 @@ import type { Btf } from "../../src/btf/btf.js";
 
 const deb = debianKernel();
 announceSkip("encode: Debian kernel modules", deb);
-const slow = process.env.BTFKIT_SLOW === "1";
-if (deb.value && !slow) console.warn("SKIP: encode: Debian vmlinux (≈60 s): set BTFKIT_SLOW=1 to run it");
+const slow = process.env.BTFKIT_SLOW_TESTS === "1";
+if (deb.value && !slow) console.warn("SKIP: encode: Debian vmlinux (≈60 s): set BTFKIT_SLOW_TESTS=1 to run it");
 
 /** Debian 6.1 was built with pahole 1.24 and --btf_gen_floats. */
 const DEBIAN_PAHOLE = parseFeatures("default,flat_arrays,-consistent_func");
