@@ -21,7 +21,7 @@ export const dedupCommand: CommandModule<object, DedupArgs> = {
     y
       .positional("input", { type: "string", demandOption: true, describe: "raw BTF or ELF file with a .BTF section" })
       .option("output", { alias: "o", type: "string", demandOption: true, describe: "output file (raw BTF)" })
-      .option("base", { alias: "b", type: "string", describe: "base BTF for split input (e.g. vmlinux for a module)" })
+      .option("base", { alias: "B", type: "string", describe: "base BTF for split input (e.g. vmlinux for a module)" })
       .option("json", { type: "boolean", describe: "print the statistics as JSON (DedupStatsSchema) instead of a line" })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing on success" })
       .example("$0 dedup vmlinux.btf -o vmlinux.dedup.btf", "deduplicate a kernel's BTF")
@@ -31,8 +31,9 @@ export const dedupCommand: CommandModule<object, DedupArgs> = {
     const input = loadBtf(argv.input, { base: argv.base });
     const { btf, stats } = dedupBtf(input);
     writeFileAtomic(argv.output, writeBtf(btf));
-    if (argv.quiet) return;
-    process.stdout.write(argv.json ? JSON.stringify(stats) + "\n" : summaryLine(stats) + "\n");
+    // The summary goes to stderr like encode's (stdout stays free for data); --json prints it on stdout.
+    if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
+    else if (!argv.quiet) process.stderr.write(summaryLine(stats) + "\n");
   },
 };
 

@@ -27,7 +27,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     y
       .positional("input", { type: "string", demandOption: true, describe: "ELF file with DWARF (vmlinux, a .ko, a .o)" })
       .option("output", { alias: "o", type: "string", demandOption: true, describe: "output file (raw BTF)" })
-      .option("base", { alias: "b", type: "string", describe: "base BTF (raw or ELF .BTF): write split BTF for a module" })
+      .option("base", { alias: "B", type: "string", describe: "base BTF (raw or ELF .BTF): write split BTF for a module" })
       // Not yargs arrays (those would swallow a following positional); a repeated option still gives a list.
       .option("features", {
         type: "string",

@@ -47,7 +47,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   builder: (y) =>
     y
       .positional("file", { type: "string", demandOption: true, describe: "raw BTF (e.g. /sys/kernel/btf/vmlinux) or an ELF file with .BTF" })
-      .option("base", { type: "string", describe: "base BTF for split BTF (a module's .BTF on vmlinux)" })
+      .option("base", { alias: "B", type: "string", describe: "base BTF for split BTF (a module's .BTF on vmlinux)" })
       .option("json", { type: "boolean", default: false, describe: "print a JSON report (ValidateReportSchema)" })
       .option("byte-order", {
         choices: ["host", "little", "big", "any"] as const,

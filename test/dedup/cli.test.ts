@@ -15,10 +15,10 @@ const tmp = mkdtempSync(join(tmpdir(), "btfkit-dedup-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-/** Run the command's handler as yargs would, capturing stdout. */
-async function run(args: Record<string, unknown>): Promise<string> {
+/** Run the command's handler as yargs would, capturing stdout (data, --json) or stderr (the summary line). */
+async function run(args: Record<string, unknown>, stream: "stdout" | "stderr" = "stdout"): Promise<string> {
   let out = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+  vi.spyOn(process[stream], "write").mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
     return true;
   });
@@ -30,7 +30,7 @@ describe("btfkit dedup", () => {
   it("writes raw BTF equal to the library's result and prints a summary line", async () => {
     const input = join(BTF_FIXTURES, "sample.btf");
     const output = join(tmp, "sample.dedup.btf");
-    const line = await run({ input, output });
+    const line = await run({ input, output }, "stderr");
     expect(line).toMatch(/^types \d+ -> \d+, strings \d+ -> \d+ bytes, [\d.]+ ms\n$/);
     const expected = writeBtf(dedupBtf(loadBtf(input)).btf);
     expect(new Uint8Array(readFileSync(output))).toEqual(expected);
