@@ -60,6 +60,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     const bytes = writeBtf(result.btf);
     writeFileAtomic(argv.output, bytes);
     const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
+    if (!argv.quiet) for (const w of result.warnings ?? []) process.stderr.write(`btfkit: warning: ${w}\n`);
     if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
     else if (!argv.quiet) process.stderr.write(encodeSummaryLine(stats) + "\n");
   },

@@ -29,6 +29,11 @@ export interface EncodeFeatures {
    * ("TODO: Encode one dimension at a time" in btf_encoder.c). Off: nested ARRAYs, one per dimension.
    */
   flatArrays: boolean;
+  /**
+   * Rust units: type names qualified with their namespaces (`mycrate__net__ipv4__Addr`, joined with `__`, then
+   * escaped) instead of the short `DW_AT_name` (what LLVM, pahole and bpf-linker emit). Not a pahole feature.
+   */
+  rustQualifiedNames: boolean;
 }
 
 /** Feature name → field; the order is the order `--supported-features` lists them. */
@@ -43,6 +48,7 @@ export const FEATURE_NAMES = {
   consistent_func: "consistentFunc",
   global_var: "globalVar",
   flat_arrays: "flatArrays",
+  rust_qualified_names: "rustQualifiedNames",
 } as const satisfies Record<string, keyof EncodeFeatures>;
 
 /** Names pahole knows that btfkit accepts and ignores (they do not change what the converter emits). */
@@ -52,7 +58,7 @@ const IGNORED_FEATURES = new Set(["reproducible_build", "decl_tag_kfuncs", "dist
 export function defaultFeatures(): EncodeFeatures {
   return {
     encodeForce: true, var: true, float: true, declTag: true, typeTag: true, enum64: true,
-    optimizedFunc: false, consistentFunc: true, globalVar: false, flatArrays: false,
+    optimizedFunc: false, consistentFunc: true, globalVar: false, flatArrays: false, rustQualifiedNames: false,
   };
 }
 
@@ -60,7 +66,7 @@ export function defaultFeatures(): EncodeFeatures {
 function noFeatures(): EncodeFeatures {
   return {
     encodeForce: false, var: false, float: false, declTag: false, typeTag: false, enum64: false,
-    optimizedFunc: false, consistentFunc: false, globalVar: false, flatArrays: false,
+    optimizedFunc: false, consistentFunc: false, globalVar: false, flatArrays: false, rustQualifiedNames: false,
   };
 }
 
