@@ -17,6 +17,8 @@ export interface WorkerJob {
   path: string;
   features: EncodeFeatures;
   units: { ref: number; index: number }[];
+  /** Convert with `debugStrRefs` (the main thread's merger reads the same `.debug_str`). */
+  debugStrRefs?: boolean;
 }
 
 export type WorkerMessage =
@@ -30,7 +32,7 @@ try {
   const dwarf = DwarfFile.open(job.path);
   try {
     const functionNames = functionSymbolNames(readSymbols(dwarf.elf), job.features.optimizedFunc);
-    const converter = new CuConverter(dwarf, { features: job.features, functionNames });
+    const converter = new CuConverter(dwarf, { features: job.features, functionNames, debugStrRefs: job.debugStrRefs === true, reuseTables: true });
     const want = new Map(job.units.map((u) => [u.ref, u.index]));
     for (const unit of dwarf.allUnits()) {
       const index = want.get(makeDieRef(unit.space, unit.offset));

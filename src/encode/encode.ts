@@ -3,6 +3,10 @@
  * own (convert-cu.ts), concatenate the per-CU tables in unit order (merge.ts), add the functions and variables
  * pahole would add (functions.ts, variables.ts), and deduplicate. Because each CU is converted without shared
  * state and the results are merged in unit order, the output does not depend on how the CUs were scheduled.
+ *
+ * Memory (bench/encode.mjs; Debian's 6.1 vmlinux: 2172 units, 3.3 million types before dedup): each unit is merged
+ * as soon as it is converted (and every unit is built in the same reused arrays), names stay in `.debug_str` until
+ * the merge interns each one once, and the DWARF sections are released before the dedup starts.
  */
 import { type Static, Type } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
@@ -15,6 +19,8 @@ import { DieSpace, makeDieRef } from "../dwarf/offsets.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { unpackCuBtf } from "../dwarf/btf/cu-transfer.js";
 import type { WorkerJob, WorkerMessage } from "./encode-worker.js";
 import type { UnitHeader } from "../dwarf/unit.js";
@@ -59,6 +65,8 @@ export type EncodeStats = Static<typeof EncodeStatsSchema>;
 export interface EncodeResult {
   btf: Btf;
   stats: EncodeStats;
+  /** Types the conversion dropped or changed with a loss, each naming the type (Rust units), in unit order. */
+  warnings?: string[];
 }
 
 /** Normalise a language name as given on the command line to the DWARF spelling without `DW_LANG_`, lowercase. */
@@ -73,12 +81,18 @@ function unitLanguage(u: UnitHeader): string {
 
 /** Convert the DWARF of the ELF file at `path` to BTF. */
 export function encodeFile(path: string, opts: EncodeOptions = {}): EncodeResult {
-  const dwarf = DwarfFile.open(path);
+  const t0 = performance.now();
+  let dwarf: DwarfFile | undefined = DwarfFile.open(path);
+  let merged: Merged;
   try {
-    return encodeDwarf(dwarf, opts);
+    merged = convertAll(dwarf, opts);
   } finally {
     dwarf.close();
   }
+  // The DWARF sections (the largest part of the input) are no longer referenced while the dedup runs.
+  dwarf = undefined;
+  collectGarbage();
+  return dedupMerged(merged, opts, t0);
 }
 
 /** The units to convert (compile, partial and type units, minus excluded languages), in unit order. */
@@ -105,22 +119,27 @@ function checkDwarf(dwarf: DwarfFile): void {
 /** Convert an open DwarfFile to BTF, one unit after the other. */
 export function encodeDwarf(dwarf: DwarfFile, opts: EncodeOptions = {}): EncodeResult {
   const t0 = performance.now();
+  return dedupMerged(convertAll(dwarf, opts), opts, t0);
+}
+
+/** Convert every selected unit, merging each as soon as it is converted (no unit's table outlives its merge). */
+function convertAll(dwarf: DwarfFile, opts: EncodeOptions): Merged {
   const features = opts.features ?? defaultFeatures();
   checkDwarf(dwarf);
   const functionNames = functionSymbolNames(readSymbols(dwarf.elf), features.optimizedFunc);
-  const converter = new CuConverter(dwarf, { features, functionNames });
+  const converter = new CuConverter(dwarf, { features, functionNames, debugStrRefs: true, reuseTables: true });
   const { units, skipped } = selectUnits(dwarf, opts.langExclude);
   const infoLen = Math.max(1, dwarf.info.length);
-  const cus: CuBtf[] = [];
+  const acc = new MergeAccumulator(dwarf, opts);
   for (const unit of units) {
     try {
-      cus.push(converter.convert(unit));
+      acc.add(converter.convert(unit));
     } catch (e) {
       throw isBtfkitError(e) ? e.withLocation({ file: dwarf.path, section: unit.section, offset: unit.offset }) : e;
     }
     if (unit.space === DieSpace.INFO) opts.onProgress?.(unit.end / infoLen);
   }
-  return finishEncode(dwarf, cus, skipped, features, opts, t0);
+  return acc.complete(dwarf, skipped, features);
 }
 
 /**
@@ -131,21 +150,36 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
   if (opts.jobs <= 1) return encodeFile(path, opts);
   const t0 = performance.now();
   const features = opts.features ?? defaultFeatures();
-  const dwarf = DwarfFile.open(path);
+  let dwarf: DwarfFile | undefined = DwarfFile.open(path);
+  let merged: Merged;
   try {
     checkDwarf(dwarf);
     const { units, skipped } = selectUnits(dwarf, opts.langExclude);
+    // Results arrive in any order; each is merged as soon as every unit before it has been.
     const results: (CuBtf | undefined)[] = new Array<CuBtf | undefined>(units.length);
+    const acc = new MergeAccumulator(dwarf, opts);
+    let nextToMerge = 0;
     const jobs = Math.min(opts.jobs, Math.max(1, units.length));
     let done = 0;
     await Promise.all(Array.from({ length: jobs }, (_, w) => new Promise<void>((resolve, reject) => {
       const mine = units.map((u, index) => ({ ref: makeDieRef(u.space, u.offset) as number, index })).filter((_, i) => i % jobs === w);
-      const job: WorkerJob = { path, features, units: mine };
+      const job: WorkerJob = { path, features, units: mine, debugStrRefs: true };
       const worker = new Worker(workerUrl(), { workerData: job });
       let finished = false;
       worker.on("message", (m: WorkerMessage) => {
         if (m.type === "cu") {
           results[m.index] = unpackCuBtf(m.cu);
+          try {
+            while (nextToMerge < units.length && results[nextToMerge] !== undefined) {
+              acc.add(results[nextToMerge]!);
+              results[nextToMerge++] = undefined;
+            }
+          } catch (e) {
+            finished = true;
+            void worker.terminate();
+            reject(e);
+            return;
+          }
           opts.onProgress?.(++done / units.length);
         } else if (m.type === "done") {
           finished = true;
@@ -160,9 +194,31 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
         if (!finished) reject(new BtfkitError(ErrorCode.IO, `encode worker exited with code ${code}`, { file: path }));
       });
     })));
-    return finishEncode(dwarf, results.map((r) => r!), skipped, features, opts, t0);
+    if (nextToMerge !== units.length) throw new BtfkitError(ErrorCode.IO, `encode workers returned ${nextToMerge} of ${units.length} units`, { file: path });
+    merged = acc.complete(dwarf, skipped, features);
   } finally {
     dwarf.close();
+  }
+  dwarf = undefined;
+  collectGarbage();
+  return dedupMerged(merged, opts, t0);
+}
+
+/**
+ * Run a full garbage collection, so that the DWARF sections just released are returned to the system before the
+ * dedup allocates its tables (V8 would collect them only later: the peak RSS of a vmlinux encode drops by about
+ * the size of .debug_info). `gc` is not exposed by default; enabling the flag at run time and taking `gc` from a
+ * new context is the way jest's leak detector does it. Without it nothing happens.
+ */
+function collectGarbage(): void {
+  try {
+    const g = globalThis as { gc?: () => void };
+    if (typeof g.gc === "function") return g.gc();
+    v8.setFlagsFromString("--expose-gc");
+    const gc: unknown = runInNewContext("gc");
+    if (typeof gc === "function") (gc as () => void)();
+  } catch {
+    // not available: the memory is freed by a later collection
   }
 }
 
@@ -173,43 +229,81 @@ function workerUrl(): URL {
   return new URL(here.href.replace("/src/encode/", "/dist/encode/"));
 }
 
-/** Merge converted units in unit order, add functions and variables, deduplicate. */
-function finishEncode(dwarf: DwarfFile, cus: readonly CuBtf[], skipped: number, features: EncodeFeatures, opts: EncodeOptions, t0: number): EncodeResult {
-  const symtab = readSymbols(dwarf.elf);
-  const merger = new BtfMerger(opts.base);
-  const funcs: FuncCandidate[][] = [];
-  const vars: VarCandidate[][] = [];
-  let dies = 0;
-  let sanitizedInts = 0;
-  for (const cu of cus) {
-    merger.add(cu);
-    funcs.push(cu.functions);
-    vars.push(cu.variables);
-    dies += cu.dies;
-    sanitizedInts += cu.sanitizedInts;
+/** The merged table with functions and variables, before dedup, and the statistics so far. */
+interface Merged {
+  out: Btf;
+  stats: Omit<EncodeStats, "typesAfterDedup" | "ms">;
+  warnings: string[];
+}
+
+/** Merges converted units in unit order, keeping only what functions and variables need of each. */
+class MergeAccumulator {
+  readonly merger: BtfMerger;
+  readonly funcs: FuncCandidate[][] = [];
+  readonly vars: VarCandidate[][] = [];
+  dies = 0;
+  sanitizedInts = 0;
+  cus = 0;
+  readonly warnings: string[] = [];
+
+  constructor(dwarf: DwarfFile, opts: EncodeOptions) {
+    // Sized for the whole input at once: untouched capacity costs address space, not memory, and growing a
+    // multi-million-type table by copying would hold two copies for a while.
+    // (The Debian 6.1 vmlinux: 3.3 million types with 22 million extra words from 164 MB of .debug_info.)
+    const info = dwarf.info.length;
+    this.merger = new BtfMerger(opts.base, { debugStr: dwarf.str, capacity: Math.max(1024, Math.ceil(info / 40)), extraCapacity: Math.max(4096, Math.ceil(info / 6)) });
   }
-  const out = merger.finish();
-  const { chosen, stats: fstats } = selectFunctions(funcs, features.consistentFunc, (f, cu) => {
-    let s = typeSignature(out, merger.mapType(cu, f.retType));
-    for (let k = 1; k < f.params.length; k += 2) s += ", " + typeSignature(out, merger.mapType(cu, f.params[k]!));
-    return s;
-  });
-  for (const { cand, cu } of chosen) {
-    emitFunction(out, cand, (id) => merger.mapType(cu, id), (off) => merger.mapStr(cu, off), features.declTag);
+
+  add(cu: CuBtf): void {
+    this.merger.add(cu);
+    this.funcs.push(cu.functions);
+    this.vars.push(cu.variables);
+    this.dies += cu.dies;
+    this.sanitizedInts += cu.sanitizedInts;
+    if (cu.warnings) this.warnings.push(...cu.warnings);
+    this.cus++;
   }
-  let variables = 0;
-  if (features.var) {
-    const syms = new ObjectSymbols(dwarf.elf, symtab, features.globalVar);
-    variables = emitVariables(out, vars, syms, (cu, id) => merger.mapType(cu, id), (cu, off) => merger.mapStr(cu, off), features.declTag).emitted;
+
+  /** Resolve references between units, add functions and variables. */
+  complete(dwarf: DwarfFile, skipped: number, features: EncodeFeatures): Merged {
+    const merger = this.merger;
+    const symtab = readSymbols(dwarf.elf);
+    const out = merger.finish();
+    const { chosen, stats: fstats } = selectFunctions(this.funcs, features.consistentFunc, (f, cu) => {
+      let s = typeSignature(out, merger.mapType(cu, f.retType));
+      for (let k = 1; k < f.params.length; k += 2) s += ", " + typeSignature(out, merger.mapType(cu, f.params[k]!));
+      return s;
+    }, (off, cu) => out.strings.get(merger.mapStr(cu, off)));
+    for (const { cand, cu } of chosen) {
+      emitFunction(out, cand, (id) => merger.mapType(cu, id), (off) => merger.mapStr(cu, off), features.declTag);
+    }
+    let variables = 0;
+    if (features.var) {
+      const syms = new ObjectSymbols(dwarf.elf, symtab, features.globalVar);
+      variables = emitVariables(out, this.vars, syms, (cu, id) => merger.mapType(cu, id), (cu, off) => merger.mapStr(cu, off), features.declTag).emitted;
+    }
+    return {
+      out,
+      warnings: this.warnings,
+      stats: {
+        file: dwarf.path, cus: this.cus, cusSkipped: skipped, dies: this.dies, typesBeforeDedup: out.count,
+        functions: fstats.emitted, functionsInconsistent: fstats.inconsistent, variables, externalRefs: merger.unresolved, sanitizedInts: this.sanitizedInts,
+      },
+    };
   }
-  const typesBefore = out.count;
-  const btf = opts.dedup === false ? out : dedupBtf(out).btf;
+}
+
+/** Deduplicate a merged table (unless `dedup: false`). */
+function dedupMerged(merged: Merged, opts: EncodeOptions, t0: number): EncodeResult {
+  const btf = opts.dedup === false ? merged.out : dedupBtf(merged.out).btf;
+  const m = merged.stats;
   return {
     btf,
+    ...(merged.warnings.length > 0 ? { warnings: merged.warnings } : {}),
     stats: {
-      file: dwarf.path, cus: cus.length, cusSkipped: skipped, dies, typesBeforeDedup: typesBefore, typesAfterDedup: btf.count,
-      functions: fstats.emitted, functionsInconsistent: fstats.inconsistent, variables, externalRefs: merger.unresolved, sanitizedInts,
-      ms: performance.now() - t0,
+      file: m.file, cus: m.cus, cusSkipped: m.cusSkipped, dies: m.dies, typesBeforeDedup: m.typesBeforeDedup, typesAfterDedup: btf.count,
+      functions: m.functions, functionsInconsistent: m.functionsInconsistent, variables: m.variables, externalRefs: m.externalRefs,
+      sanitizedInts: m.sanitizedInts, ms: performance.now() - t0,
     },
   };
 }

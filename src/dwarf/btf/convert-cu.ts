@@ -18,11 +18,16 @@
  *
  * References that leave the unit (type units via ref_sig8, LTO's ref_addr) cannot be resolved per unit: they are
  * written as placeholders that the merge resolves once every unit is converted.
+ *
+ * For the encode pipeline (which merges each unit at once) two options save most of the work and memory:
+ * `debugStrRefs` leaves names in `.debug_str` (string offsets `STR_REF | offset`, interned once by the merge for all
+ * units, instead of once per unit and again in the merge), and `reuseTables` builds every unit in the same arrays.
  */
 import { Btf } from "../../btf/btf.js";
 import { BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../../common/errors.js";
-import { DW_AT, DW_ATE, DW_TAG } from "../constants.js";
+import { DW_AT, DW_ATE, DW_LANG, DW_TAG } from "../constants.js";
+import { RustCuConverter } from "./rust/convert.js";
 import type { DieCursor } from "../die-cursor.js";
 import type { DwarfFile } from "../dwarf-file.js";
 import { makeDieRef } from "../offsets.js";
@@ -63,13 +68,29 @@ export interface CuBtf {
   exportId: number;
   /** Base types whose size BTF cannot hold, encoded as `__SANITIZED_FAKE_INT__`. */
   sanitizedInts: number;
+  /** Types dropped or changed in a way that loses information, by name (Rust units). */
+  warnings?: string[];
 }
 
 export interface ConvertOptions {
   features: EncodeFeatures;
   /** Names of the ELF file's function symbols; only these become function candidates. */
   functionNames: ReadonlySet<string>;
+  /**
+   * Write names that live in the file's `.debug_str` as `STR_REF | section offset` instead of interning them
+   * into the unit's own string table: the merge (given the same `.debug_str`) interns each such string once for
+   * all units. Off by default, so that a CuBtf is self-contained.
+   */
+  debugStrRefs?: boolean;
+  /**
+   * Build every unit's table in the same (growing) arrays: a CuBtf is then valid only until the next `convert`
+   * (for a caller that merges each unit at once); saves allocating and freeing a table per unit.
+   */
+  reuseTables?: boolean;
 }
+
+/** Bit 31 of a string offset marks (with `debugStrRefs`) an offset into `.debug_str` rather than the unit's table. */
+export const STR_REF = 0x80000000;
 
 /** Bit 31 of an id marks a reference to a DIE outside the unit (an index into `CuBtf.externals`). */
 export const EXTERNAL_REF = 0x80000000;
@@ -100,9 +121,10 @@ export class CuConverter {
   private externals: number[] = [];
   private externalIndex = new Map<number, number>();
   private spaceBase = 0;
-  /** .debug_str offset → own string offset, for the unit being converted. */
+  /** .debug_str offset → own string offset, for the unit being converted (without `debugStrRefs`). */
   private strCache = new Map<number, number>();
   private debugStr: Uint8Array = new Uint8Array(0);
+  private readonly strRefs: boolean;
 
   // The walk stack, one slot per open DIE with children.
   private sp = 0;
@@ -137,12 +159,17 @@ export class CuConverter {
   private functions: FuncCandidate[] = [];
   private variables: VarCandidate[] = [];
 
+  private rust: RustCuConverter | undefined;
+
   constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {
     this.c = file.cursor();
     this.c2 = file.cursor();
+    this.strRefs = opts.debugStrRefs === true;
   }
 
   convert(unit: UnitHeader): CuBtf {
+    // Rust units get their own lowering (rust/convert.ts), chosen by the unit's language only.
+    if (unit.language === DW_LANG.DW_LANG_Rust) return (this.rust ??= new RustCuConverter(this.file, this.opts)).convert(unit);
     this.unit = unit;
     this.unitBase = unit.offset;
     this.unitLen = unit.end - unit.offset;
@@ -159,7 +186,7 @@ export class CuConverter {
     this.functions = [];
     this.variables = [];
     const { count, dies, intOff, arrays } = this.assignIds();
-    this.btf = new Btf({ capacity: count + 16, extraCapacity: count * 4 + 16, byteOrder: this.file.byteOrder });
+    this.btf = this.newTable(count);
     this.intId = intOff >= 0 ? this.idOf[intOff]! : 0;
     this.indexId = this.intId > 0 ? this.intId : arrays ? count + 1 : 0;
     this.emitTypes();
@@ -181,6 +208,27 @@ export class CuConverter {
       exportRef: exportId > 0 && exportId < EXTERNAL_REF ? this.spaceBase + unit.offset + unit.typeOffset! : -1,
       exportId: exportId < EXTERNAL_REF ? exportId : 0, sanitizedInts: this.sanitized,
     };
+  }
+
+  /** The unit's table: fresh arrays, or with `reuseTables` the previous unit's arrays (grown if need be). */
+  private newTable(count: number): Btf {
+    if (!this.opts.reuseTables) return new Btf({ capacity: count + 16, extraCapacity: count * 4 + 16, byteOrder: this.file.byteOrder });
+    const b = new Btf({ capacity: 16, extraCapacity: 16, byteOrder: this.file.byteOrder });
+    const prev = this.btf as Btf | undefined; // the previous unit's table, if any
+    if (prev !== undefined && prev.info.length >= count + 16) {
+      b.info = prev.info;
+      b.nameOff = prev.nameOff;
+      b.sizeType = prev.sizeType;
+      b.extraStart = prev.extraStart;
+    } else {
+      const cap = Math.max(count + 16, 2 * (prev?.info.length ?? 0), 1024);
+      b.info = new Uint32Array(cap);
+      b.nameOff = new Uint32Array(cap);
+      b.sizeType = new Uint32Array(cap);
+      b.extraStart = new Uint32Array(cap);
+    }
+    b.extra = prev !== undefined && prev.extra.length >= count * 4 + 16 ? prev.extra : new Uint32Array(Math.max(count * 4 + 16, 2 * (prev?.extra.length ?? 0), 4096));
+    return b;
   }
 
   // ---- pass 1 ----------------------------------------------------------------------------------------------------
@@ -360,9 +408,20 @@ export class CuConverter {
   }
 
   private nameOff(c: DieCursor, at: number = DW_AT.DW_AT_name): number {
-    if (!c.str(at) || c.strEnd === c.strStart) return 0;
+    if (!c.str(at)) return 0;
+    // A .debug_str name stays where it is (the merge reads it): its end is not even looked for here.
+    if (this.strRefs && c.strBytes === this.debugStr && c.strStart < STR_REF && c.strStart < c.strBytes.length) {
+      return c.strBytes[c.strStart] === 0 ? 0 : (STR_REF | c.strStart) >>> 0;
+    }
+    if (c.strEnd === c.strStart) return 0;
+    return this.curStrOff(c);
+  }
+
+  /** The string offset for the string `c.str()` just decoded (not empty). */
+  private curStrOff(c: DieCursor): number {
     // Most names are shared .debug_str entries: cache them by section offset, which skips hashing the bytes.
     if (c.strBytes === this.debugStr) {
+      if (this.strRefs && c.strStart < STR_REF) return (STR_REF | c.strStart) >>> 0;
       let v = this.strCache.get(c.strStart);
       if (v === undefined) {
         v = this.btf.strings.intern(c.strBytes.subarray(c.strStart, c.strEnd));
@@ -748,7 +807,7 @@ export class CuConverter {
     }
     if (!named.str(DW_AT.DW_AT_name)) return undefined;
     const name = UTF8.decode(named.strBytes.subarray(named.strStart, named.strEnd));
-    const nameOff = this.btf.strings.intern(named.strBytes.subarray(named.strStart, named.strEnd));
+    const nameOff = named.strEnd === named.strStart ? this.btf.strings.intern(named.strBytes.subarray(named.strStart, named.strEnd)) : this.curStrOff(named);
     return { name, nameOff, type: typeId, external, addrLo: lo, addrHi: hi, declTags: [] };
   }
 }
