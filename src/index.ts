@@ -30,3 +30,4 @@ export {
 export { CuConverter, type CuBtf, type ConvertOptions } from "./dwarf/btf/convert-cu.js";
 export { BtfMerger } from "./dwarf/btf/merge.js";
 export { dedupBtf, DedupStatsSchema, type DedupStats, type DedupOptions, type DedupResult } from "./dedup/dedup.js";
+export { mergeSplitBtf } from "./btf/merge-split.js";

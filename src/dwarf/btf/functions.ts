@@ -23,6 +23,8 @@ export interface FuncCandidate {
   unnamedParam: boolean;
   /** The DIE has code (DW_AT_low_pc or DW_AT_ranges); a weak definition the linker dropped has none. */
   hasCode: boolean;
+  /** FUNC linkage (BTF_FUNC_STATIC when absent, as pahole); Rust units take it from the symbol's binding. */
+  linkage?: number;
 }
 
 /** The names of the ELF file's function symbols, as pahole matches them. */
@@ -92,12 +94,24 @@ export interface FuncSelectionStats {
 }
 
 /**
- * Choose one definition per function name, in the order names first appear (CU order, then DIE order: the order
- * pahole 1.24 emits FUNCs in; it does not depend on how CUs were scheduled). `sigOf` gives the prototype signature of a candidate
- * (computed on the merged table); names with differing signatures are dropped when `consistent`.
+ * Choose the definitions to emit per function name, in the order names first appear (CU order, then DIE order: the
+ * order pahole 1.24 emits FUNCs in; it does not depend on how CUs were scheduled). `sigOf` gives the prototype
+ * signature of a candidate (computed on the merged table).
+ *
+ * With `consistent` (pahole ≥ 1.25's `consistent_func`): one FUNC per name, none for a name whose signatures differ.
+ *
+ * Without it, given `strOf` (a CU's string at an offset, for parameter names): one FUNC per distinct definition
+ * (signature and parameter names) of a name, as pahole 1.24 run with `-j` (the kernel's build) emits them. Each of
+ * its encoder threads emits the first definition of a name among its own CUs, and btf__dedup merges only identical
+ * FUNCs, so a kernel's BTF keeps several FUNCs of one name when the definitions differ (a weak `sys_ni.c` stub with
+ * `__unused` next to the real syscall, static functions of the same name in two files: 444 extra FUNCs in Debian's
+ * 6.1 vmlinux). Which ones depends on thread scheduling; btfkit emits every distinct definition, the deterministic
+ * superset, and skips only the definitions with an unnamed parameter (pahole skips per definition too). Without
+ * `strOf`: one FUNC per name, preferring a definition with code.
  */
 export function selectFunctions(perCu: readonly (readonly FuncCandidate[])[], consistent: boolean,
-  sigOf: (cand: FuncCandidate, cu: number) => string): { chosen: ChosenFunc[]; stats: FuncSelectionStats } {
+  sigOf: (cand: FuncCandidate, cu: number) => string,
+  strOf?: (off: number, cu: number) => string): { chosen: ChosenFunc[]; stats: FuncSelectionStats } {
   const byName = new Map<string, ChosenFunc[]>();
   const stats: FuncSelectionStats = { candidates: 0, emitted: 0, inconsistent: 0, unnamedParams: 0 };
   for (let cu = 0; cu < perCu.length; cu++) {
@@ -110,6 +124,25 @@ export function selectFunctions(perCu: readonly (readonly FuncCandidate[])[], co
   }
   const chosen: ChosenFunc[] = [];
   for (const list of byName.values()) {
+    if (!consistent && strOf) {
+      const named = list.filter((f) => !f.cand.unnamedParam);
+      if (named.length === 0) {
+        stats.unnamedParams++;
+        continue;
+      }
+      const seen = new Set<string>();
+      for (const f of named) {
+        let key = "";
+        if (list.length > 1) {
+          key = sigOf(f.cand, f.cu);
+          for (let k = 0; k < f.cand.params.length; k += 2) key += "|" + strOf(f.cand.params[k]!, f.cu);
+        }
+        if (seen.has(key)) continue;
+        seen.add(key);
+        chosen.push(f);
+      }
+      continue;
+    }
     if (list.some((f) => f.cand.unnamedParam)) {
       stats.unnamedParams++;
       continue;
@@ -140,7 +173,7 @@ export function emitFunction(out: Btf, f: FuncCandidate, mapType: (id: number) =
     words[2 * k + 1] = mapType(f.params[2 * k + 1]!);
   }
   const proto = out.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), mapType(f.retType), words);
-  const fn = out.add(mapStr(f.nameOff), makeInfo(BTF_KIND.FUNC, BTF_FUNC_STATIC, false), proto);
+  const fn = out.add(mapStr(f.nameOff), makeInfo(BTF_KIND.FUNC, f.linkage ?? BTF_FUNC_STATIC, false), proto);
   if (declTags) {
     for (let k = 0; k < f.declTags.length; k += 2) {
       out.add(mapStr(f.declTags[k]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [f.declTags[k + 1]! >>> 0]);
