@@ -3,7 +3,7 @@
 // test/dedup/libbpf-dedup.c, compiled here with `cc -lbpf` when libbpf-dev is installed), side by side, in one run,
 // on the same input files. Each side runs in its own process so that peak RSS is its own.
 //
-//   node bench/dedup.mjs [--runs N] [FILE ...]
+//   node bench/dedup.mjs [--runs N] [--baseline DIST] [FILE ...]
 //
 // Default inputs: (a) /sys/kernel/btf/vmlinux appended to itself; with the Debian 6.1 debug package extracted
 // under .cache or /work/cache: the Debian vmlinux's .BTF appended to a shuffled copy of itself, and (b) the
@@ -11,7 +11,10 @@
 // ELF with .BTF) are benchmarked as they are.
 // Prints per input: types in/out, btf__dedup time (min/median), btfkit time (first run in a fresh process, then
 // min/median), the ratio btfkit/libbpf on medians, peak RSS of each process, and whether the outputs are
-// byte-identical.
+// byte-identical. Times are given twice: wall time and CPU time (user + system of the whole process during the
+// dedup call, so V8's compiler and GC threads count against btfkit); on a shared machine compare the CPU figures.
+// --baseline DIST adds a second btfkit column from another build (a copy of an older dist/, with node_modules
+// reachable from it), run in the same alternating rounds, for before/after comparisons.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -24,34 +27,40 @@ const OUT = join(ROOT, "bench/out");
 const HELPER_SRC = join(ROOT, "test/dedup/libbpf-dedup.c");
 const HELPER = join(ROOT, "test/dedup/.build/libbpf-dedup");
 
-const distModule = (p) => import(pathToFileURL(join(DIST, p)).href);
+const distModule = (p, dist = DIST) => import(pathToFileURL(join(dist, p)).href);
 
 /** Child process: load once, dedup `runs` times, write the last output, report times and peak RSS. */
-async function child(input, output, runs) {
-  const { loadBtf } = await distModule("io/load-btf.js");
-  const { dedupBtf } = await distModule("dedup/dedup.js");
-  const { writeBtf } = await distModule("btf-writer/write.js");
+async function child(input, output, runs, dist) {
+  const { loadBtf } = await distModule("io/load-btf.js", dist);
+  const { dedupBtf } = await distModule("dedup/dedup.js", dist);
+  const { writeBtf } = await distModule("btf-writer/write.js", dist);
   const btf = loadBtf(input);
   const ms = [];
+  const cpuMs = [];
   let out;
   let rssAfterFirstKb = 0;
   for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
     const res = dedupBtf(btf);
+    const c = process.cpuUsage(c0);
     ms.push(res.stats.ms);
+    cpuMs.push((c.user + c.system) / 1000);
     out = res.btf;
     // Later runs add uncollected garbage from earlier ones; the peak after one dedup is the meaningful figure.
     if (r === 0) rssAfterFirstKb = process.resourceUsage().maxRSS;
   }
   writeFileSync(output, writeBtf(out));
-  process.stdout.write(JSON.stringify({ ms, typesIn: btf.count, typesOut: out.count, maxRssKb: rssAfterFirstKb }) + "\n");
+  process.stdout.write(JSON.stringify({ ms, cpuMs, typesIn: btf.count, typesOut: out.count, maxRssKb: rssAfterFirstKb }) + "\n");
 }
 
 async function main() {
   const args = process.argv.slice(2);
   let runs = 7;
   const files = [];
+  let baseline;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--runs") runs = Number(args[++i]);
+    else if (args[i] === "--baseline") baseline = resolve(args[++i]);
     else files.push(args[i]);
   }
   if (!existsSync(join(DIST, "dedup/dedup.js"))) {
@@ -87,41 +96,56 @@ async function main() {
   // Alternate btfkit and libbpf processes (rounds) so that load from other processes hits both alike.
   const rounds = 3;
   const rows = [];
+  const sides = [{ label: "btfkit", dist: DIST }];
+  if (baseline) sides.unshift({ label: "baseline", dist: baseline });
   for (const { name, path, runs: inputRuns } of inputs) {
     const n = inputRuns ?? runs;
-    const ours = { ms: [], first: [], maxRssKb: 0 };
-    const theirs = helper ? { ms: [], maxRssKb: 0 } : undefined;
+    const ours = sides.map((s) => ({ ...s, ms: [], first: [], cpu: [], firstCpu: [], maxRssKb: 0 }));
+    const theirs = helper ? { ms: [], cpu: [], maxRssKb: 0 } : undefined;
     for (let r = 0; r < rounds; r++) {
-      const o = JSON.parse(
-        execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--child", path, join(OUT, "btfkit.out.btf"), String(n)], { encoding: "utf8", maxBuffer: 1 << 24 }),
-      );
-      ours.first.push(o.ms[0]);
-      ours.ms.push(...o.ms.slice(1));
-      ours.maxRssKb = Math.max(ours.maxRssKb, o.maxRssKb);
-      ours.typesIn = o.typesIn;
-      ours.typesOut = o.typesOut;
+      for (const side of ours) {
+        const o = JSON.parse(
+          execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--child", path, join(OUT, `${side.label}.out.btf`), String(n), side.dist], { encoding: "utf8", maxBuffer: 1 << 24 }),
+        );
+        side.first.push(o.ms[0]);
+        side.ms.push(...o.ms.slice(1));
+        side.firstCpu.push(o.cpuMs[0]);
+        side.cpu.push(...o.cpuMs.slice(1));
+        side.maxRssKb = Math.max(side.maxRssKb, o.maxRssKb);
+        side.typesIn = o.typesIn;
+        side.typesOut = o.typesOut;
+      }
       if (theirs) {
         const t = JSON.parse(execFileSync(helper, [path, join(OUT, "libbpf.out.btf"), "", String(n)], { encoding: "utf8" }));
         theirs.ms.push(...t.ms);
+        theirs.cpu.push(...(t.cpuMs ?? t.ms));
         theirs.maxRssKb = Math.max(theirs.maxRssKb, t.maxRssKb);
         theirs.typesOut = t.typesOut;
       }
     }
-    const identical = theirs ? Buffer.compare(readFileSync(join(OUT, "btfkit.out.btf")), readFileSync(join(OUT, "libbpf.out.btf"))) === 0 : undefined;
-    rows.push({ name, ours, theirs, identical });
+    const libOut = theirs ? readFileSync(join(OUT, "libbpf.out.btf")) : undefined;
+    for (const side of ours) side.identical = libOut ? Buffer.compare(readFileSync(join(OUT, `${side.label}.out.btf`)), libOut) === 0 : undefined;
+    rows.push({ name, ours, theirs });
   }
 
   console.log(`dedup benchmark: ${rounds} alternating rounds of ${runs} runs per tool (ms; btfkit "first" = median first run in a fresh process, min/median over the later runs)`);
-  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (on a busy machine, compare the min columns)`);
-  for (const { name, ours, theirs, identical } of rows) {
-    const o = stats(ours.ms);
-    console.log(`\n${name}: types ${ours.typesIn} -> ${ours.typesOut}`);
-    const first = stats(ours.first).median;
-    console.log(`  btfkit   first ${fmt(first)}  min ${fmt(o.min)}  median ${fmt(o.median)}  peak RSS ${mib(ours.maxRssKb)} (load + one dedup)`);
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (on a busy machine, compare the CPU columns)`);
+  for (const { name, ours, theirs } of rows) {
+    console.log(`\n${name}: types ${ours[0].typesIn} -> ${ours[0].typesOut}`);
+    const t = theirs ? stats(theirs.ms) : undefined;
+    const tc = theirs ? stats(theirs.cpu) : undefined;
+    for (const side of ours) {
+      const o = stats(side.ms), oc = stats(side.cpu);
+      const first = stats(side.first).median, firstCpu = stats(side.firstCpu).median;
+      const label = side.label.padEnd(8);
+      console.log(`  ${label} wall: first ${fmt(first)}  min ${fmt(o.min)}  median ${fmt(o.median)}   CPU: first ${fmt(firstCpu)}  min ${fmt(oc.min)}  median ${fmt(oc.median)}   peak RSS ${mib(side.maxRssKb)} (load + one dedup)`);
+      if (theirs) {
+        side.ratio = `  ratio ${side.label}/libbpf: CPU median ${(oc.median / tc.median).toFixed(2)}, min ${(oc.min / tc.min).toFixed(2)}, first-run ${(firstCpu / tc.median).toFixed(2)}; wall median ${(o.median / t.median).toFixed(2)}; outputs ${side.identical ? "byte-identical" : "DIFFER"}`;
+      }
+    }
     if (theirs) {
-      const t = stats(theirs.ms);
-      console.log(`  libbpf   min ${fmt(t.min)}  median ${fmt(t.median)}  peak RSS ${mib(theirs.maxRssKb)}  (types out ${theirs.typesOut})`);
-      console.log(`  ratio btfkit/libbpf: median ${(o.median / t.median).toFixed(2)}, min ${(o.min / t.min).toFixed(2)}, first-run ${(first / t.median).toFixed(2)}; outputs ${identical ? "byte-identical" : "DIFFER"}`);
+      console.log(`  ${"libbpf".padEnd(8)} wall:                min ${fmt(t.min)}  median ${fmt(t.median)}   CPU:                min ${fmt(tc.min)}  median ${fmt(tc.median)}   peak RSS ${mib(theirs.maxRssKb)}  (types out ${theirs.typesOut})`);
+      for (const side of ours) console.log(side.ratio);
     } else {
       console.log("  libbpf   skipped: /usr/include/bpf/btf.h or cc missing (apt-get install libbpf-dev)");
     }
@@ -203,7 +227,7 @@ const fmt = (x) => x.toFixed(1).padStart(7);
 const mib = (kb) => `${(kb / 1024).toFixed(0)} MiB`;
 
 if (process.argv[2] === "--child") {
-  await child(process.argv[3], process.argv[4], Number(process.argv[5]));
+  await child(process.argv[3], process.argv[4], Number(process.argv[5]), process.argv[6] ?? DIST);
 } else {
   await main();
 }

@@ -1,7 +1,9 @@
 // Benchmark: walk every DIE of a vmlinux (default: the Debian 6.1 cloud kernel's), decoding every attribute, and
 // compare with pahole encoding the same file to BTF single-threaded. Reports MB/s of .debug_info, peak RSS and the
 // ratio to pahole's time (goal: walk ≤ 1/4 of pahole's time, RSS < 300 MB).
-//   npm run build && npm run bench -- dwarf-walk [VMLINUX] [--runs N] [--no-pahole]
+//   npm run build && npm run bench -- dwarf-walk [VMLINUX] [--runs N] [--no-pahole] [--baseline DIST]
+// --baseline DIST also walks with another build (a copy of an older dist/), alternating with this one, for
+// before/after comparisons in one run.
 // The walk runs in a child process (`--child`) so its peak RSS is measured alone, by /usr/bin/time.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -24,7 +26,8 @@ function measure(argv, stdoutFile = "/dev/null") {
 const args = process.argv.slice(2);
 
 if (args[0] === "--child") {
-  const { DwarfFile, collectDwarfStats } = await import(pathToFileURL(join(REPO, "dist/dwarf/index.js")).href);
+  const dist = args[2] ?? join(REPO, "dist");
+  const { DwarfFile, collectDwarfStats } = await import(pathToFileURL(join(dist, "dwarf/index.js")).href);
   const t0 = performance.now();
   const d = DwarfFile.open(args[1]);
   const s = collectDwarfStats(d, { decodeAttributes: true });
@@ -38,7 +41,8 @@ const DEFAULT = ["/work/cache", join(REPO, ".cache"), process.env.BTFKIT_CACHE]
   .filter(Boolean)
   .map((r) => join(r, "linux-dbg/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64"))
   .find((p) => existsSync(p));
-const positional = args.filter((a, i) => !a.startsWith("--") && !(args[i - 1] === "--runs"));
+const positional = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--runs" && args[i - 1] !== "--baseline");
+const baseline = args.includes("--baseline") ? args[args.indexOf("--baseline") + 1] : undefined;
 const vmlinux = positional[0] ?? DEFAULT;
 const runs = Number(args[args.indexOf("--runs") + 1] || 1) || 1;
 if (!vmlinux || !existsSync(vmlinux)) {
@@ -50,17 +54,25 @@ if (!existsSync(join(REPO, "dist/dwarf/index.js"))) {
   process.exit(2);
 }
 
-const walks = [];
+const sides = baseline ? [{ label: "baseline", dist: baseline, walks: [] }] : [];
+sides.push({ label: "btfkit", dist: join(REPO, "dist"), walks: [] });
 for (let i = 0; i < runs; i++) {
-  const out = `/tmp/btfkit-dwarf-walk.${process.pid}.json`;
-  const r = measure([process.execPath, join(REPO, "bench/dwarf-walk.mjs"), "--child", vmlinux], out);
-  walks.push({ ...r, ...JSON.parse(readFileSync(out, "utf8")) });
+  for (const side of sides) {
+    const out = `/tmp/btfkit-dwarf-walk.${process.pid}.json`;
+    const r = measure([process.execPath, join(REPO, "bench/dwarf-walk.mjs"), "--child", vmlinux, side.dist], out);
+    side.walks.push({ ...r, ...JSON.parse(readFileSync(out, "utf8")) });
+  }
 }
-const w = walks.sort((a, b) => a.cpu - b.cpu)[walks.length >> 1];
 console.log(`file: ${vmlinux}`);
-console.log(`.debug_info: ${fmt(w.infoBytes / 1e6)} MB, ${w.units} units, ${w.dies} DIEs, ${w.attributes} attributes`);
-console.log(`walk (every DIE, every attribute decoded): ${fmt(w.walkSeconds, 2)} s wall = ${fmt(w.mbps)} MB/s`);
-console.log(`btfkit process: ${fmt(w.wall, 2)} s wall, ${fmt(w.cpu, 2)} s CPU (${fmt(w.infoBytes / 1e6 / w.cpu)} MB/s of CPU), peak RSS ${fmt(w.rssMB)} MB`);
+let w;
+for (const side of sides) {
+  w = side.walks.sort((a, b) => a.cpu - b.cpu)[side.walks.length >> 1];
+  side.w = w;
+  if (side === sides[0]) console.log(`.debug_info: ${fmt(w.infoBytes / 1e6)} MB, ${w.units} units, ${w.dies} DIEs, ${w.attributes} attributes`);
+  const tag = sides.length > 1 ? `[${side.label}] ` : "";
+  console.log(`${tag}walk (every DIE, every attribute decoded): ${fmt(w.walkSeconds, 2)} s wall = ${fmt(w.mbps)} MB/s`);
+  console.log(`${tag}btfkit process: ${fmt(w.wall, 2)} s wall, ${fmt(w.cpu, 2)} s CPU (${fmt(w.infoBytes / 1e6 / w.cpu)} MB/s of CPU), peak RSS ${fmt(w.rssMB)} MB (median of ${side.walks.length} by CPU; min CPU ${fmt(side.walks[0].cpu, 2)} s)`);
+}
 
 if (!args.includes("--no-pahole")) {
   const pahole = ["pahole", "-J", "-j1", `--btf_encode_detached=/tmp/btfkit-bench-${process.pid}.btf`, vmlinux];
@@ -73,6 +85,8 @@ if (!args.includes("--no-pahole")) {
   if (p) {
     const v = spawnSync("pahole", ["--version"], { encoding: "utf8" }).stdout.trim();
     console.log(`pahole ${v} -J -j1: ${fmt(p.wall, 2)} s wall, ${fmt(p.cpu, 2)} s CPU, peak RSS ${fmt(p.rssMB)} MB`);
-    console.log(`ratio btfkit walk / pahole encode: ${fmt(w.cpu / p.cpu, 3)} CPU, ${fmt(w.wall / p.wall, 3)} wall (goal <= 0.25)`);
+    for (const side of sides) {
+      console.log(`ratio ${side.label} walk / pahole encode: ${fmt(side.w.cpu / p.cpu, 3)} CPU, ${fmt(side.w.wall / p.wall, 3)} wall (goal <= 0.25)`);
+    }
   }
 }

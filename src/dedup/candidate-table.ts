@@ -12,7 +12,10 @@
  *
  * Entries that share a key but differ in the hashed fields never match each other, so the actual hash function
  * only has to give equal keys to equal fields (docs/dedup.md §11): merging two of libbpf's lists into one of ours
- * keeps the relative order within each, which is all that matching depends on.
+ * keeps the relative order within each, which is all that matching depends on. Splitting one of libbpf's lists is
+ * just as safe when the entries split off could never match: STRUCT/UNION keys also hash what every equivalent
+ * type shares (`memberShape` in dedup.ts), so shallow-equal structs that the graph walk would reject anyway do not
+ * share a list.
  *
  * Layout, chosen so that a lookup touches two cache lines: open addressing over `slots`, two words per slot (the
  * key, and its list's head node + 1, 0 meaning empty); a node pool `nodes`, two words per node (next node + 1,

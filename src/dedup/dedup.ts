@@ -24,17 +24,22 @@
  * two ids for one type compares the element and index types of BOTH arrays (libbpf compares the first array with
  * itself and merges structs whose arrays differ only in element type).
  *
- * Data layout: all type records (base and own) are copied into id-indexed typed arrays; the own records are
- * rewritten in place (strings, resolved references). The input `Btf` is never modified. Recursive walks (graph
+ * Data layout: all type records (base and own) are copied into one id-indexed array of four words per type
+ * (info, name, size/type, extra start: one cache line per type) and their variable parts packed into `extra`; the
+ * canonical and hypothetical maps are interleaved likewise. The own records are rewritten in place (strings,
+ * resolved references). The input `Btf` is never modified. Recursive walks (graph
  * equivalence, reference resolution) use explicit stacks, so deep type graphs cannot overflow the JS stack; the
- * identical-types check recurses at most 16 deep. Two shortcuts that libbpf does not take, both exact (the
- * output does not change): pairs that already resolve to one type are not pushed on the walk's stack, and
- * `surelyNotEquiv` rejects shallow-equal structs whose members differ in name/kind/INT a few pointers deep
- * without the full walk (`checkShortcuts` verifies it in tests).
+ * identical-types check recurses at most 16 deep. Shortcuts that libbpf does not take, all exact (the output does
+ * not change): pairs that already resolve to one type or are already in the hypothetical map are not pushed on
+ * the walk's stack; STRUCT/UNION hash keys include the shape of the member types (`memberShape`), so structs the
+ * walk would reject rarely meet; and `surelyNotEquiv` rejects shallow-equal structs whose members differ in
+ * name/kind/INT a few pointers deep without the full walk (`checkShortcuts` verifies it in tests).
  *
- * Measured (bench/dedup.mjs): byte-identical to libbpf 1.1.2 on the running 6.18 kernel's BTF, that BTF appended
- * to (a shuffled copy of) itself, Debian 6.1's vmlinux and module BTF, and the undeduplicated Debian 6.1 BTF
- * (3.4 million types); warm times from parity to 1.4x libbpf's, the first run in a process about 1.5-2x.
+ * Measured (bench/dedup.mjs, CPU time, side by side with libbpf 1.1.2 on a shared 2-core machine): byte-identical
+ * to libbpf on the running 6.18 kernel's BTF, that BTF appended to (a shuffled copy of) itself, Debian 6.1's
+ * vmlinux and module BTF, and the undeduplicated Debian 6.1 BTF (3.4 million types). Warm medians: 6.18 + itself
+ * 0.68x libbpf's, Debian + shuffled copy 0.9-1.16x, undeduplicated Debian 1.1-1.2x; the first run in a fresh
+ * process is still 1.4-2.6x (V8 warm-up).
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Btf } from "../btf/btf.js";
@@ -147,15 +152,18 @@ class Deduper {
   /** One past the last id. */
   private readonly n: number;
   // Id-indexed copies of every record (index 0 is void: all zero).
-  private readonly info: Uint32Array;
-  private readonly name: Uint32Array;
-  private readonly st: Uint32Array;
-  private readonly xs: Uint32Array;
+  /**
+   * The four header words of every type, interleaved so that one cache line holds all of a type's fields:
+   * `rec[4 * id]` info, `+ 1` name offset, `+ 2` size/type, `+ 3` start of its extra words in `extra`.
+   */
+  private readonly rec: Uint32Array;
   private readonly extra: Uint32Array;
-  /** Canonical map. */
-  private readonly map: Uint32Array;
-  /** Hypothetical map (canonical id → candidate id) and the list of its set entries. */
-  private readonly hypot: Uint32Array;
+  /**
+   * The canonical map (`mh[2 * id]`) and the hypothetical map (`mh[2 * id + 1]`, canonical id → candidate id),
+   * interleaved: the graph walk reads both for the same canonical id.
+   */
+  private readonly mh: Uint32Array;
+  /** The list of the set entries of the hypothetical map. */
   private hypotList: Uint32Array;
   private hypotCnt = 0;
   private hypotAdjustCanon = false;
@@ -172,32 +180,37 @@ class Deduper {
     // Copy the records of every table in the base chain and of `btf` itself into id-indexed arrays.
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
+    // Only the variable parts are copied, packed in id order: a table read from a file has its whole type section
+    // (headers included) as its extra pool, a third more than the variable parts of a typical kernel.
     let extraTotal = 0;
-    for (const b of chain) extraTotal += b.extraLen;
-    this.info = new Uint32Array(n);
-    this.name = new Uint32Array(n);
-    this.st = new Uint32Array(n);
-    this.xs = new Uint32Array(n);
-    this.extra = new Uint32Array(extraTotal);
+    for (const b of chain) {
+      const bi = b.info;
+      for (let i = 0; i < b.count; i++) extraTotal += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
+    }
+    const rec = (this.rec = new Uint32Array(4 * n));
+    const ex = (this.extra = new Uint32Array(extraTotal));
     let e = 0;
     for (const b of chain) {
-      this.info.set(b.info.subarray(0, b.count), b.startId);
-      this.name.set(b.nameOff.subarray(0, b.count), b.startId);
-      this.st.set(b.sizeType.subarray(0, b.count), b.startId);
-      const xs = this.xs;
-      for (let i = 0; i < b.count; i++) xs[b.startId + i] = b.extraStart[i]! + e;
-      this.extra.set(b.extra.subarray(0, b.extraLen), e);
-      e += b.extraLen;
+      const bi = b.info, bn = b.nameOff, bs = b.sizeType, bx = b.extraStart, bex = b.extra;
+      for (let i = 0, r = 4 * b.startId; i < b.count; i++, r += 4) {
+        const inf = bi[i]!;
+        rec[r] = inf;
+        rec[r + 1] = bn[i]!;
+        rec[r + 2] = bs[i]!;
+        rec[r + 3] = e;
+        const w = extraWords(infoKind(inf), infoVlen(inf));
+        for (let k = 0, x = bx[i]!; k < w; k++) ex[e + k] = bex[x + k]!;
+        e += w;
+      }
     }
     this.checkReferences();
 
-    this.map = new Uint32Array(n).fill(UNPROCESSED);
-    this.map[0] = 0;
+    const mh = (this.mh = new Uint32Array(2 * n).fill(UNPROCESSED));
+    mh[0] = 0;
     for (let id = 1; id < n; id++) {
-      const k = infoKind(this.info[id]!);
-      if (k === K.VAR || k === K.DATASEC) this.map[id] = id;
+      const k = infoKind(rec[4 * id]!);
+      if (k === K.VAR || k === K.DATASEC) mh[2 * id] = id;
     }
-    this.hypot = new Uint32Array(n).fill(UNPROCESSED);
     this.hypotList = new Uint32Array(1024);
     this.eqStack = new Uint32Array(2048);
     // Only canonical types enter the table: start small (it grows), not at the input's size.
@@ -215,26 +228,26 @@ class Deduper {
    * (which also keeps `surelyNotEquiv` exact). One pass; target kinds are read from a byte per id.
    */
   private checkReferences(): void {
-    const { info, st, xs, extra, n } = this;
+    const { rec, extra, n } = this;
     // 1 for the kinds nothing but DATASEC/DECL_TAG may point at.
     const leaf = new Uint8Array(n);
     for (let id = 1; id < n; id++) {
-      const k = infoKind(info[id]!);
+      const k = infoKind(rec[4 * id]!);
       if (k === K.VAR || k === K.DATASEC || k === K.DECL_TAG) leaf[id] = 1;
     }
     let bad = -1;
     for (let id = this.ownStart; id < n; id++) {
-      const inf = info[id]!;
-      const kind = infoKind(inf), vlen = infoVlen(inf), x = xs[id]!;
+      const inf = rec[4 * id]!;
+      const kind = infoKind(inf), vlen = infoVlen(inf), x = rec[4 * id + 3]!;
       let t: number;
       switch (kind) {
         case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.VAR:
         case K.TYPE_TAG:
-          t = st[id]!;
+          t = rec[4 * id + 2]!;
           if (t >= n || leaf[t] === 1) bad = t;
           break;
         case K.DECL_TAG:
-          if (st[id]! >= n) bad = st[id]!;
+          if (rec[4 * id + 2]! >= n) bad = rec[4 * id + 2]!;
           break;
         case K.ARRAY:
           t = extra[x]!;
@@ -252,7 +265,7 @@ class Deduper {
           for (let k = 0; k < vlen; k++) if (extra[x + 3 * k]! >= n) bad = extra[x + 3 * k]!;
           break;
         case K.FUNC_PROTO:
-          t = st[id]!;
+          t = rec[4 * id + 2]!;
           if (t >= n || leaf[t] === 1) bad = t;
           for (let k = 0; k < vlen; k++) {
             t = extra[x + 2 * k + 1]!;
@@ -266,7 +279,7 @@ class Deduper {
       }
       if (bad >= 0) {
         if (bad >= n) throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${n - 1}`, { typeId: id });
-        const bk = kindName(infoKind(info[bad]!));
+        const bk = kindName(infoKind(rec[4 * bad]!));
         throw new BtfkitError(ErrorCode.BTF_INVALID, `${kindName(kind)} refers to ${bk} [${bad}]`, { typeId: id });
       }
     }
@@ -280,9 +293,9 @@ class Deduper {
    */
   private hashOf(id: number): number {
     if (this.force) return 0;
-    const inf = this.info[id]!;
+    const inf = this.rec[4 * id]!;
     const kind = infoKind(inf);
-    let h = mix(0x2545f491, this.name[id]!);
+    let h = mix(0x2545f491, this.rec[4 * id + 1]!);
     switch (kind) {
       case K.ENUM:
       case K.ENUM64:
@@ -292,56 +305,78 @@ class Deduper {
         return fin(mix(h, inf));
       case K.INT:
       case K.DECL_TAG:
-        return fin(mix(mix(mix(h, inf), this.st[id]!), this.extra[this.xs[id]!]!));
+        return fin(mix(mix(mix(h, inf), this.rec[4 * id + 2]!), this.extra[this.rec[4 * id + 3]!]!));
       case K.STRUCT:
       case K.UNION: {
-        h = mix(mix(h, inf), this.st[id]!);
-        const x = this.xs[id]!, vlen = infoVlen(inf), ex = this.extra;
-        for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!);
+        h = mix(mix(h, inf), this.rec[4 * id + 2]!);
+        const x = this.rec[4 * id + 3]!, vlen = infoVlen(inf), ex = this.extra;
+        for (let k = 0; k < vlen; k++) h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
         return fin(h);
       }
       case K.ARRAY: {
-        const x = this.xs[id]!, ex = this.extra;
-        h = mix(mix(h, inf), this.st[id]!);
+        const x = this.rec[4 * id + 3]!, ex = this.extra;
+        h = mix(mix(h, inf), this.rec[4 * id + 2]!);
         return fin(mix(mix(mix(h, ex[x]!), ex[x + 1]!), ex[x + 2]!));
       }
       case K.FUNC_PROTO: {
-        h = mix(mix(h, inf), this.st[id]!);
-        const x = this.xs[id]!, vlen = infoVlen(inf), ex = this.extra;
+        h = mix(mix(h, inf), this.rec[4 * id + 2]!);
+        const x = this.rec[4 * id + 3]!, vlen = infoVlen(inf), ex = this.extra;
         for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), ex[x + 2 * k + 1]!);
         return fin(h);
       }
       default:
         // FWD, FLOAT, PTR, CONST, VOLATILE, RESTRICT, FUNC, TYPE_TAG: name, info, size/type.
-        return fin(mix(mix(h, inf), this.st[id]!));
+        return fin(mix(mix(h, inf), this.rec[4 * id + 2]!));
     }
   }
 
+  /**
+   * What every type equivalent to member type `t` shares with it: the name and kind class (FWD, STRUCT and UNION
+   * are one class, ENUM and ENUM64 another) of `t` and of the types it leads to through pointers, modifiers and
+   * typedefs (a few steps). The graph walk only accepts a pair of types with equal names and kinds in the same
+   * class, and for those kinds equal info and again acceptable targets (already-merged types, identical types and
+   * FWD resolution all keep name and class), so structs that differ here are never equivalent. Hashing it keeps
+   * shallow-equal structs with different member types (hundreds of `{ event; handler }` unions in a kernel) out
+   * of each other's candidate lists; lists only lose candidates the walk would reject, so the output is the same.
+   */
+  private memberShape(t: number): number {
+    const rec = this.rec, n = this.n;
+    let h = 0;
+    for (let step = 0; step < 4 && t < n; step++) {
+      const k = infoKind(rec[4 * t]!);
+      const cls = k === K.FWD || k === K.UNION ? K.STRUCT : k === K.ENUM64 ? K.ENUM : k;
+      h = mix(mix(h, rec[4 * t + 1]!), cls);
+      if (k !== K.PTR && k !== K.CONST && k !== K.VOLATILE && k !== K.RESTRICT && k !== K.TYPEDEF && k !== K.TYPE_TAG) break;
+      t = rec[4 * t + 2]!;
+    }
+    return h;
+  }
+
   private equalCommon(a: number, b: number): boolean {
-    return this.name[a] === this.name[b] && this.info[a] === this.info[b] && this.st[a] === this.st[b];
+    return this.rec[4 * a + 1] === this.rec[4 * b + 1] && this.rec[4 * a] === this.rec[4 * b] && this.rec[4 * a + 2] === this.rec[4 * b + 2];
   }
 
   /** INT and DECL_TAG: common fields plus the one extra word. */
   private equalIntTag(a: number, b: number): boolean {
-    return this.equalCommon(a, b) && this.extra[this.xs[a]!] === this.extra[this.xs[b]!];
+    return this.equalCommon(a, b) && this.extra[this.rec[4 * a + 3]!] === this.extra[this.rec[4 * b + 3]!];
   }
 
   /** ENUM/ENUM64 with identical common fields and (name, value) lists. */
   private equalEnum(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
-    const inf = this.info[a]!;
+    const inf = this.rec[4 * a]!;
     const words = extraWords(infoKind(inf), infoVlen(inf));
     return this.equalExtra(a, b, words);
   }
 
   private equalExtra(a: number, b: number, words: number): boolean {
-    const ex = this.extra, xa = this.xs[a]!, xb = this.xs[b]!;
+    const ex = this.extra, xa = this.rec[4 * a + 3]!, xb = this.rec[4 * b + 3]!;
     for (let k = 0; k < words; k++) if (ex[xa + k] !== ex[xb + k]) return false;
     return true;
   }
 
   private isEnumFwd(id: number): boolean {
-    const inf = this.info[id]!;
+    const inf = this.rec[4 * id]!;
     const k = infoKind(inf);
     return (k === K.ENUM || k === K.ENUM64) && infoVlen(inf) === 0;
   }
@@ -349,15 +384,15 @@ class Deduper {
   /** Equal, or one side is a forward enum with the same name (size and ENUM/ENUM64 ignored). */
   private compatEnum(a: number, b: number): boolean {
     if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
-    const ka = infoKind(this.info[a]!), kb = infoKind(this.info[b]!);
-    return this.name[a] === this.name[b] && (ka === K.ENUM || ka === K.ENUM64) && (kb === K.ENUM || kb === K.ENUM64);
+    const ka = infoKind(this.rec[4 * a]!), kb = infoKind(this.rec[4 * b]!);
+    return this.rec[4 * a + 1] === this.rec[4 * b + 1] && (ka === K.ENUM || ka === K.ENUM64) && (kb === K.ENUM || kb === K.ENUM64);
   }
 
   /** STRUCT/UNION: common fields and every member's name and offset word (not member types). */
   private shallowEqualStruct(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
-    const vlen = infoVlen(this.info[a]!);
-    const ex = this.extra, xa = this.xs[a]!, xb = this.xs[b]!;
+    const vlen = infoVlen(this.rec[4 * a]!);
+    const ex = this.extra, xa = this.rec[4 * a + 3]!, xb = this.rec[4 * b + 3]!;
     for (let k = 0; k < vlen; k++) {
       const o = 3 * k;
       if (ex[xa + o] !== ex[xb + o] || ex[xa + o + 2] !== ex[xb + o + 2]) return false;
@@ -367,14 +402,14 @@ class Deduper {
 
   /** ARRAY: common fields and nelems (element and index types compared separately). */
   private compatArray(a: number, b: number): boolean {
-    return this.equalCommon(a, b) && this.extra[this.xs[a]! + 2] === this.extra[this.xs[b]! + 2];
+    return this.equalCommon(a, b) && this.extra[this.rec[4 * a + 3]! + 2] === this.extra[this.rec[4 * b + 3]! + 2];
   }
 
   /** FUNC_PROTO: name, info and parameter names (return and parameter types compared separately). */
   private compatFnProto(a: number, b: number): boolean {
-    if (this.name[a] !== this.name[b] || this.info[a] !== this.info[b]) return false;
-    const vlen = infoVlen(this.info[a]!);
-    const ex = this.extra, xa = this.xs[a]!, xb = this.xs[b]!;
+    if (this.rec[4 * a + 1] !== this.rec[4 * b + 1] || this.rec[4 * a] !== this.rec[4 * b]) return false;
+    const vlen = infoVlen(this.rec[4 * a]!);
+    const ex = this.extra, xa = this.rec[4 * a + 3]!, xb = this.rec[4 * b + 3]!;
     for (let k = 0; k < vlen; k++) if (ex[xa + 2 * k] !== ex[xb + 2 * k]) return false;
     return true;
   }
@@ -382,9 +417,9 @@ class Deduper {
   // ---------------------------------------------------------------- canonical map helpers
 
   private resolve(id: number): number {
-    const map = this.map;
+    const mh = this.mh;
     for (;;) {
-      const m = map[id]!;
+      const m = mh[2 * id]!;
       if (m > MAX_ID || m === id) return id;
       id = m;
     }
@@ -392,9 +427,9 @@ class Deduper {
 
   /** A FWD that already resolves to a STRUCT/UNION becomes that type; anything else stays as it is. */
   private resolveFwd(id: number): number {
-    if (infoKind(this.info[id]!) !== K.FWD) return id;
+    if (infoKind(this.rec[4 * id]!) !== K.FWD) return id;
     const r = this.resolve(id);
-    return infoKind(this.info[r]!) === K.FWD ? id : r;
+    return infoKind(this.rec[4 * r]!) === K.FWD ? id : r;
   }
 
   private add(key: number, id: number): void {
@@ -404,10 +439,10 @@ class Deduper {
   // ---------------------------------------------------------------- pass 0: base types
 
   prepareBase(): void {
-    const map = this.map, info = this.info;
+    const mh = this.mh, rec = this.rec;
     for (let id = 1; id < this.ownStart; id++) {
-      map[id] = id;
-      const k = infoKind(info[id]!);
+      mh[2 * id] = id;
+      const k = infoKind(rec[4 * id]!);
       if (k === K.VAR || k === K.DATASEC) continue;
       if (k === K.UNKN || k > K.ENUM64) this.fail(`unknown kind ${k} in base`, id);
       this.add(this.hashOf(id), id);
@@ -422,11 +457,11 @@ class Deduper {
       if (!strings.inRange(off)) this.fail(`string offset ${off} is past the end of the string section`, id);
       return strings.remap(off);
     };
-    const { info, name, xs, extra } = this;
+    const { rec, extra } = this;
     for (let id = this.ownStart; id < this.n; id++) {
-      name[id] = remap(name[id]!, id);
-      const inf = info[id]!;
-      const vlen = infoVlen(inf), x = xs[id]!;
+      rec[4 * id + 1] = remap(rec[4 * id + 1]!, id);
+      const inf = rec[4 * id]!;
+      const vlen = infoVlen(inf), x = rec[4 * id + 3]!;
       switch (infoKind(inf)) {
         case K.STRUCT:
         case K.UNION:
@@ -445,9 +480,9 @@ class Deduper {
   // ---------------------------------------------------------------- pass 2: primitive kinds
 
   dedupPrimitives(): void {
-    const { info, map, table } = this;
+    const { rec, table, mh } = this;
     for (let id = this.ownStart; id < this.n; id++) {
-      const kind = infoKind(info[id]!);
+      const kind = infoKind(rec[4 * id]!);
       let newId = id;
       let key: number;
       switch (kind) {
@@ -475,7 +510,7 @@ class Deduper {
         case K.ENUM:
         case K.ENUM64: {
           key = this.hashOf(id);
-          const isFwd = infoVlen(info[id]!) === 0;
+          const isFwd = infoVlen(rec[4 * id]!) === 0;
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
             if (this.equalEnum(id, cand)) {
@@ -488,7 +523,7 @@ class Deduper {
                 break;
               }
               // A canonical forward enum now resolves to this full enum; keep scanning (the last one wins).
-              map[cand] = id;
+              mh[2 * cand] = id;
             }
           }
           break;
@@ -496,7 +531,7 @@ class Deduper {
         default:
           continue;
       }
-      map[id] = newId;
+      mh[2 * id] = newId;
       if (newId === id) this.add(key, id);
     }
   }
@@ -504,10 +539,10 @@ class Deduper {
   // ---------------------------------------------------------------- pass 3: struct/union/typedef graphs
 
   dedupStructs(): void {
-    const { info, map, table } = this;
+    const { rec, table, mh } = this;
     for (let id = this.ownStart; id < this.n; id++) {
-      if (map[id]! <= MAX_ID) continue;
-      const kind = infoKind(info[id]!);
+      if (mh[2 * id]! <= MAX_ID) continue;
+      const kind = infoKind(rec[4 * id]!);
       const isTypedef = kind === K.TYPEDEF;
       if (!isTypedef && kind !== K.STRUCT && kind !== K.UNION) continue;
       const key = this.hashOf(id);
@@ -516,7 +551,7 @@ class Deduper {
         const cand = table.value(node);
         // Guard against FWDs and other kinds sharing the chain (a FWD "equivalent" to its struct would loop).
         if (isTypedef) {
-          if (this.name[id] !== this.name[cand] || info[id] !== info[cand]) continue;
+          if (this.rec[4 * id + 1] !== this.rec[4 * cand + 1] || rec[4 * id] !== rec[4 * cand]) continue;
         } else if (!this.shallowEqualStruct(id, cand)) {
           continue;
         }
@@ -534,7 +569,7 @@ class Deduper {
         newId = cand;
         break;
       }
-      map[id] = newId;
+      mh[2 * id] = newId;
       if (newId === id) this.add(key, id);
     }
   }
@@ -554,17 +589,17 @@ class Deduper {
    * the walk fail with an error rather than "no", is reachable from a member.)
    */
   private surelyNotEquiv(cand: number, canon: number): boolean {
-    const { info, name, st, xs, extra } = this;
-    const vlen = infoVlen(info[cand]!);
-    const xc = xs[cand]!, xn = xs[canon]!;
+    const { rec, extra } = this;
+    const vlen = infoVlen(rec[4 * cand]!);
+    const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
     for (let k = 0; k < vlen; k++) {
       let a = extra[xc + 3 * k + 1]!;
       let c = extra[xn + 3 * k + 1]!;
       for (let step = 0; step < 8; step++) {
         if (this.resolve(a) === this.resolve(c)) break;
         c = this.resolveFwd(c);
-        if (name[a] !== name[c]) return true;
-        const ia = info[a]!, ic = info[c]!;
+        if (rec[4 * a + 1] !== rec[4 * c + 1]) return true;
+        const ia = rec[4 * a]!, ic = rec[4 * c]!;
         const ka = infoKind(ia), kc = infoKind(ic);
         if (ka === K.FWD || kc === K.FWD) break;
         if (ka !== kc) return true;
@@ -578,8 +613,8 @@ class Deduper {
         }
         if (ka === K.PTR || ka === K.CONST || ka === K.VOLATILE || ka === K.RESTRICT || ka === K.TYPEDEF || ka === K.TYPE_TAG) {
           if (ia !== ic) return true;
-          a = st[a]!;
-          c = st[c]!;
+          a = rec[4 * a + 2]!;
+          c = rec[4 * c + 2]!;
           continue;
         }
         if (ka === K.STRUCT || ka === K.UNION) {
@@ -592,8 +627,8 @@ class Deduper {
   }
 
   private clearHypot(): void {
-    const hypot = this.hypot, list = this.hypotList;
-    for (let i = 0; i < this.hypotCnt; i++) hypot[list[i]!] = UNPROCESSED;
+    const mh = this.mh, list = this.hypotList;
+    for (let i = 0; i < this.hypotCnt; i++) mh[2 * list[i]! + 1] = UNPROCESSED;
     this.hypotCnt = 0;
     this.hypotAdjustCanon = false;
   }
@@ -605,12 +640,16 @@ class Deduper {
       this.hypotList = nl;
     }
     this.hypotList[this.hypotCnt++] = canon;
-    this.hypot[canon] = cand;
+    this.mh[2 * canon + 1] = cand;
   }
 
-  /** Push (cand, canon) unless both already resolve to the same type; the caller made room. */
+  /**
+   * Push (cand, canon) unless both already resolve to the same type or the pair is already in the hypothetical
+   * map (entries are never changed during a walk, so popping it would only find it there); the caller made room.
+   * The hypothetical entry shares its 8 bytes with the canonical map entry `resolve` reads.
+   */
   private pushPair(stack: Uint32Array, sp: number, cand: number, canon: number): number {
-    if (this.resolve(cand) === this.resolve(canon)) return sp;
+    if (this.mh[2 * canon + 1] === cand || this.resolve(cand) === this.resolve(canon)) return sp;
     stack[sp] = cand;
     stack[sp + 1] = canon;
     return sp + 2;
@@ -632,7 +671,7 @@ class Deduper {
    * in the same order and records the same hypothetical map.
    */
   private isEquiv(candRoot: number, canonRoot: number): boolean {
-    const { info, name, st, xs, extra, hypot } = this;
+    const { rec, extra, mh } = this;
     // Pairs whose sides already resolve to one canonical type are equivalent and visited without side effects,
     // so they are dropped when pushed rather than when popped (the map does not change during a walk): on a
     // kernel this is half of the tens of millions of pairs.
@@ -645,8 +684,11 @@ class Deduper {
       sp -= 2;
       const cand = stack[sp]!;
       let canon = stack[sp + 1]!;
-      if (infoKind(info[canon]!) === K.FWD) canon = this.resolveFwd(canon);
-      const h = hypot[canon]!;
+      // Revisits first (a third of all pairs on a kernel), before touching the canonical record: the hypothetical
+      // map never holds a FWD that resolves to a struct (entries are made for the resolved id), so this is exact.
+      if (mh[2 * canon + 1] === cand) continue;
+      if (infoKind(rec[4 * canon]!) === K.FWD) canon = this.resolveFwd(canon);
+      const h = mh[2 * canon + 1]!;
       if (h <= MAX_ID) {
         if (h === cand) continue; // a cycle closed
         // One CU holding two ids for one type (compilers do this): accept if the two are identical.
@@ -654,8 +696,8 @@ class Deduper {
         return false;
       }
       this.hypotAdd(canon, cand);
-      if (name[cand] !== name[canon]) return false;
-      const candInfo = info[cand]!, canonInfo = info[canon]!;
+      if (rec[4 * cand + 1] !== rec[4 * canon + 1]) return false;
+      const candInfo = rec[4 * cand]!, canonInfo = rec[4 * canon]!;
       const ck = infoKind(candInfo), nk = infoKind(canonInfo);
       if ((ck === K.FWD || nk === K.FWD) && ck !== nk) {
         let realKind: number, fwdKind: number;
@@ -694,11 +736,11 @@ class Deduper {
         case K.TYPE_TAG:
           if (candInfo !== canonInfo) return false;
           if (sp + 2 > stack.length) stack = this.growEqStack(sp + 2);
-          sp = this.pushPair(stack, sp, st[cand]!, st[canon]!);
+          sp = this.pushPair(stack, sp, rec[4 * cand + 2]!, rec[4 * canon + 2]!);
           break;
         case K.ARRAY: {
           if (!this.compatArray(cand, canon)) return false;
-          const xc = xs[cand]!, xn = xs[canon]!;
+          const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
           if (sp + 4 > stack.length) stack = this.growEqStack(sp + 4);
           // Index type first, then element type.
           sp = this.pushPair(stack, sp, extra[xc]!, extra[xn]!);
@@ -708,7 +750,7 @@ class Deduper {
         case K.STRUCT:
         case K.UNION: {
           if (!this.shallowEqualStruct(cand, canon)) return false;
-          const xc = xs[cand]!, xn = xs[canon]!;
+          const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
           const vlen = infoVlen(candInfo);
           if (sp + 2 * vlen > stack.length) stack = this.growEqStack(sp + 2 * vlen);
           for (let k = vlen - 1; k >= 0; k--) sp = this.pushPair(stack, sp, extra[xc + 3 * k + 1]!, extra[xn + 3 * k + 1]!);
@@ -716,11 +758,11 @@ class Deduper {
         }
         case K.FUNC_PROTO: {
           if (!this.compatFnProto(cand, canon)) return false;
-          const xc = xs[cand]!, xn = xs[canon]!;
+          const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
           const vlen = infoVlen(candInfo);
           if (sp + 2 * vlen + 2 > stack.length) stack = this.growEqStack(sp + 2 * vlen + 2);
           for (let k = vlen - 1; k >= 0; k--) sp = this.pushPair(stack, sp, extra[xc + 2 * k + 1]!, extra[xn + 2 * k + 1]!);
-          sp = this.pushPair(stack, sp, st[cand]!, st[canon]!); // the return type is compared first
+          sp = this.pushPair(stack, sp, rec[4 * cand + 2]!, rec[4 * canon + 2]!); // the return type is compared first
           break;
         }
         default:
@@ -737,10 +779,10 @@ class Deduper {
    * Each step through a modifier, pointer or typedef also counts against the depth bound.
    */
   private identical(id1: number, id2: number, depth: number): boolean {
-    const { info, name, st, xs, extra } = this;
+    const { rec, extra } = this;
     for (;;) {
       if (depth <= 0) return false;
-      const k1 = infoKind(info[id1]!), k2 = infoKind(info[id2]!);
+      const k1 = infoKind(rec[4 * id1]!), k2 = infoKind(rec[4 * id2]!);
       if (k1 !== k2) return false;
       switch (k1) {
         case K.UNKN:
@@ -760,14 +802,14 @@ class Deduper {
         case K.TYPEDEF:
         case K.FUNC:
         case K.TYPE_TAG:
-          if (info[id1] !== info[id2] || name[id1] !== name[id2]) return false;
-          id1 = st[id1]!;
-          id2 = st[id2]!;
+          if (rec[4 * id1] !== rec[4 * id2] || rec[4 * id1 + 1] !== rec[4 * id2 + 1]) return false;
+          id1 = rec[4 * id1 + 2]!;
+          id2 = rec[4 * id2 + 2]!;
           depth--;
           continue;
         case K.ARRAY: {
           if (!this.compatArray(id1, id2)) return false;
-          const x1 = xs[id1]!, x2 = xs[id2]!;
+          const x1 = rec[4 * id1 + 3]!, x2 = rec[4 * id2 + 3]!;
           const i1 = extra[x1 + 1]!, i2 = extra[x2 + 1]!;
           if (i1 !== i2 && !this.identical(i1, i2, depth - 1)) return false;
           const e1 = extra[x1]!, e2 = extra[x2]!;
@@ -776,8 +818,8 @@ class Deduper {
         case K.STRUCT:
         case K.UNION: {
           if (!this.shallowEqualStruct(id1, id2)) return false;
-          const x1 = xs[id1]!, x2 = xs[id2]!;
-          const vlen = infoVlen(info[id1]!);
+          const x1 = rec[4 * id1 + 3]!, x2 = rec[4 * id2 + 3]!;
+          const vlen = infoVlen(rec[4 * id1]!);
           for (let k = 0; k < vlen; k++) {
             const m1 = extra[x1 + 3 * k + 1]!, m2 = extra[x2 + 3 * k + 1]!;
             if (m1 !== m2 && !this.identical(m1, m2, depth - 1)) return false;
@@ -786,10 +828,10 @@ class Deduper {
         }
         case K.FUNC_PROTO: {
           if (!this.compatFnProto(id1, id2)) return false;
-          const r1 = st[id1]!, r2 = st[id2]!;
+          const r1 = rec[4 * id1 + 2]!, r2 = rec[4 * id2 + 2]!;
           if (r1 !== r2 && !this.identical(r1, r2, depth - 1)) return false;
-          const x1 = xs[id1]!, x2 = xs[id2]!;
-          const vlen = infoVlen(info[id1]!);
+          const x1 = rec[4 * id1 + 3]!, x2 = rec[4 * id2 + 3]!;
+          const vlen = infoVlen(rec[4 * id1]!);
           for (let k = 0; k < vlen; k++) {
             const p1 = extra[x1 + 2 * k + 1]!, p2 = extra[x2 + 2 * k + 1]!;
             if (p1 !== p2 && !this.identical(p1, p2, depth - 1)) return false;
@@ -804,19 +846,28 @@ class Deduper {
 
   /** Turn a successful hypothesis into canonical mappings (docs/dedup.md §6, "Merging"). */
   private mergeHypot(): void {
-    const { map, info, hypot, hypotList } = this;
-    for (let i = 0; i < this.hypotCnt; i++) {
+    const { rec, hypotList, mh } = this;
+    // The hypothetical map is cleared on the way (what `clearHypot` would do next), in the same pass.
+    const cnt = this.hypotCnt;
+    this.hypotCnt = 0;
+    for (let i = 0; i < cnt; i++) {
       const canon = hypotList[i]!;
-      const tId = this.resolve(hypot[canon]!);
+      const cand = mh[2 * canon + 1]!;
+      mh[2 * canon + 1] = UNPROCESSED;
+      // Only FWD, STRUCT and UNION pairs merge; the walk accepted every pair, so a pair of any other kind has that
+      // kind on both sides (and keeps it through `resolve`): skip it without resolving.
+      const rk = infoKind(rec[4 * canon]!);
+      if (rk !== K.FWD && rk !== K.STRUCT && rk !== K.UNION) continue;
+      const tId = this.resolve(cand);
       const cId = this.resolve(canon);
-      const tk = infoKind(info[tId]!), ck = infoKind(info[cId]!);
+      const tk = infoKind(rec[4 * tId]!), ck = infoKind(rec[4 * cId]!);
       // A canonical FWD resolves to the candidate's struct, even in the adjust_canon case: own references to a
       // base FWD then land on the own struct, while the base itself is never rewritten.
-      if (tk !== K.FWD && ck === K.FWD) map[cId] = tId;
+      if (tk !== K.FWD && ck === K.FWD) mh[2 * cId] = tId;
       if (this.hypotAdjustCanon) continue;
-      if (tk === K.FWD && ck !== K.FWD) map[tId] = cId;
-      if ((tk === K.STRUCT || tk === K.UNION) && ck !== K.FWD && map[cId]! <= MAX_ID && map[tId]! > MAX_ID) {
-        map[tId] = cId;
+      if (tk === K.FWD && ck !== K.FWD) mh[2 * tId] = cId;
+      if ((tk === K.STRUCT || tk === K.UNION) && ck !== K.FWD && mh[2 * cId]! <= MAX_ID && mh[2 * tId]! > MAX_ID) {
+        mh[2 * tId] = cId;
       }
     }
   }
@@ -825,10 +876,10 @@ class Deduper {
 
   /** Map every own FWD still canonical to the one canonical STRUCT/UNION of its name, if unambiguous. */
   resolveFwds(): void {
-    const { info, map, name } = this;
+    const { rec, mh } = this;
     let pending = false;
     for (let id = this.ownStart; id < this.n; id++) {
-      if (infoKind(info[id]!) === K.FWD && map[id] === id) {
+      if (infoKind(rec[4 * id]!) === K.FWD && mh[2 * id] === id) {
         pending = true;
         break;
       }
@@ -837,35 +888,46 @@ class Deduper {
     // name offset → struct id, or 0 when two canonical structs/unions share the name.
     const byName = new Map<number, number>();
     for (let id = 1; id < this.n; id++) {
-      const k = infoKind(info[id]!);
-      if ((k !== K.STRUCT && k !== K.UNION) || map[id] !== id) continue;
-      const nm = name[id]!;
+      const k = infoKind(rec[4 * id]!);
+      if ((k !== K.STRUCT && k !== K.UNION) || mh[2 * id] !== id) continue;
+      const nm = rec[4 * id + 1]!;
       byName.set(nm, byName.has(nm) ? 0 : id);
     }
     for (let id = this.ownStart; id < this.n; id++) {
-      const inf = info[id]!;
-      if (infoKind(inf) !== K.FWD || map[id] !== id) continue;
-      const cand = byName.get(name[id]!);
+      const inf = rec[4 * id]!;
+      if (infoKind(inf) !== K.FWD || mh[2 * id] !== id) continue;
+      const cand = byName.get(rec[4 * id + 1]!);
       if (cand === undefined || cand === 0) continue;
-      const candKind = infoKind(info[cand]!);
+      const candKind = infoKind(rec[4 * cand]!);
       const fwdKind = inf >>> 31 === 1 ? K.UNION : K.STRUCT;
       if (candKind !== fwdKind) continue;
-      map[id] = cand;
+      mh[2 * id] = cand;
     }
   }
 
   // ---------------------------------------------------------------- pass 5: reference kinds
 
   dedupReferences(): void {
-    const { info, map } = this;
+    const { rec, mh } = this;
     let stack = new Uint32Array(64);
     let childIdx = new Uint32Array(64);
     for (let root = this.ownStart; root < this.n; root++) {
-      if (map[root] !== UNPROCESSED) continue;
-      if (!isRefKind(infoKind(info[root]!))) this.fail(`${kindName(infoKind(info[root]!))} left unprocessed`, root);
+      if (mh[2 * root] !== UNPROCESSED) continue;
+      const rootKind = infoKind(rec[4 * root]!);
+      if (!isRefKind(rootKind)) this.fail(`${kindName(rootKind)} left unprocessed`, root);
+      // Most roots (pointers and modifiers of already-resolved types) need no walk: resolve the one referenced id
+      // and look the record up, exactly what the walk below would do for them.
+      if (rootKind !== K.ARRAY && rootKind !== K.FUNC_PROTO) {
+        const child = rec[4 * root + 2]!;
+        if (mh[2 * child]! <= MAX_ID) {
+          rec[4 * root + 2] = this.resolve(child);
+          this.dedupRefRecord(root);
+          continue;
+        }
+      }
       // Post-order walk with an explicit stack: resolve each referenced id (writing it back into the record),
       // then look the completed record up. `IN_PROGRESS` marks the ids on the stack: meeting one is a loop.
-      map[root] = IN_PROGRESS;
+      mh[2 * root] = IN_PROGRESS;
       stack[0] = root;
       childIdx[0] = 0;
       let sp = 1;
@@ -874,16 +936,16 @@ class Deduper {
         const k = childIdx[sp - 1]!;
         const field = this.refField(id, k);
         if (field !== NO_FIELD) {
-          const child = field < 0 ? this.st[id]! : this.extra[field]!;
-          const m = map[child]!;
+          const child = field < 0 ? this.rec[4 * id + 2]! : this.extra[field]!;
+          const m = mh[2 * child]!;
           if (m === IN_PROGRESS) this.fail(`reference loop through type ${child}`, id);
           if (m <= MAX_ID) {
             this.setField(id, field, this.resolve(child));
             childIdx[sp - 1] = k + 1;
             continue;
           }
-          if (!isRefKind(infoKind(info[child]!))) this.fail(`${kindName(infoKind(info[child]!))} left unprocessed`, child);
-          map[child] = IN_PROGRESS;
+          if (!isRefKind(infoKind(rec[4 * child]!))) this.fail(`${kindName(infoKind(rec[4 * child]!))} left unprocessed`, child);
+          mh[2 * child] = IN_PROGRESS;
           if (sp === stack.length) {
             const ns = new Uint32Array(sp * 2);
             ns.set(stack);
@@ -914,27 +976,27 @@ class Deduper {
    * or NO_FIELD past the last one. Order as libbpf: ARRAY element then index; FUNC_PROTO return then parameters.
    */
   private refField(id: number, k: number): number {
-    const inf = this.info[id]!;
+    const inf = this.rec[4 * id]!;
     switch (infoKind(inf)) {
       case K.ARRAY:
-        return k < 2 ? this.xs[id]! + k : NO_FIELD;
+        return k < 2 ? this.rec[4 * id + 3]! + k : NO_FIELD;
       case K.FUNC_PROTO:
         if (k === 0) return -1;
-        return k <= infoVlen(inf) ? this.xs[id]! + 2 * (k - 1) + 1 : NO_FIELD;
+        return k <= infoVlen(inf) ? this.rec[4 * id + 3]! + 2 * (k - 1) + 1 : NO_FIELD;
       default:
         return k === 0 ? -1 : NO_FIELD;
     }
   }
 
   private setField(id: number, field: number, value: number): void {
-    if (field < 0) this.st[id] = value;
+    if (field < 0) this.rec[4 * id + 2] = value;
     else this.extra[field] = value;
   }
 
   /** Exact-match a reference type whose referenced ids are all resolved; returns its representative. */
   private dedupRefRecord(id: number): number {
     const table = this.table;
-    const kind = infoKind(this.info[id]!);
+    const kind = infoKind(this.rec[4 * id]!);
     const key = this.hashOf(id);
     let newId = id;
     for (let node = table.first(key); node >= 0; node = table.next(node)) {
@@ -948,7 +1010,7 @@ class Deduper {
           eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 3);
           break;
         case K.FUNC_PROTO:
-          eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 2 * infoVlen(this.info[id]!));
+          eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 2 * infoVlen(this.rec[4 * id]!));
           break;
         default:
           eq = this.equalCommon(id, cand);
@@ -958,7 +1020,7 @@ class Deduper {
         break;
       }
     }
-    this.map[id] = newId;
+    this.mh[2 * id] = newId;
     if (newId === id) this.add(key, id);
     return newId;
   }
@@ -966,21 +1028,21 @@ class Deduper {
   // ---------------------------------------------------------------- passes 6–7: compaction and remap
 
   compactAndRemap(strings: BtfStrings): { out: Btf; idMap: Uint32Array } {
-    const { info, name, st, xs, extra, map, n, ownStart } = this;
-    const newId = new Uint32Array(n);
-    for (let id = 0; id < ownStart; id++) newId[id] = id;
+    const { rec, extra, n, ownStart, mh } = this;
+    // New ids go to the hypothetical map's slots (unused after pass 3) rather than to one more id-indexed array.
+    for (let id = 0; id < ownStart; id++) mh[2 * id + 1] = id;
     let kept = 0, keptExtra = 0;
     for (let id = ownStart; id < n; id++) {
-      if (map[id] === id) {
-        newId[id] = ownStart + kept++;
-        const inf = info[id]!;
+      if (mh[2 * id] === id) {
+        mh[2 * id + 1] = ownStart + kept++;
+        const inf = rec[4 * id]!;
         keptExtra += extraWords(infoKind(inf), infoVlen(inf));
       } else {
-        newId[id] = UNPROCESSED;
+        mh[2 * id + 1] = UNPROCESSED;
       }
     }
     const remapId = (old: number, from: number): number => {
-      const r = newId[this.resolve(old)]!;
+      const r = mh[2 * (this.resolve(old)) + 1]!;
       if (r > MAX_ID) this.fail(`referenced type ${old} has no representative in the output`, from);
       return r;
     };
@@ -989,38 +1051,38 @@ class Deduper {
     const oInfo = out.info, oName = out.nameOff, oSt = out.sizeType, oXs = out.extraStart, oEx = out.extra;
     let i = 0, e = 0;
     for (let id = ownStart; id < n; id++) {
-      if (map[id] !== id) continue;
-      const inf = info[id]!;
-      const kind = infoKind(inf), vlen = infoVlen(inf), x = xs[id]!;
+      if (mh[2 * id] !== id) continue;
+      const inf = rec[4 * id]!;
+      const kind = infoKind(inf), vlen = infoVlen(inf), x = rec[4 * id + 3]!;
       const words = extraWords(kind, vlen);
       oInfo[i] = inf;
-      oName[i] = name[id]!;
+      oName[i] = rec[4 * id + 1]!;
       oXs[i] = e;
       for (let k = 0; k < words; k++) oEx[e + k] = extra[x + k]!;
       switch (kind) {
         case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.VAR:
         case K.DECL_TAG: case K.TYPE_TAG:
-          oSt[i] = remapId(st[id]!, id);
+          oSt[i] = remapId(rec[4 * id + 2]!, id);
           break;
         case K.FUNC_PROTO:
-          oSt[i] = remapId(st[id]!, id);
+          oSt[i] = remapId(rec[4 * id + 2]!, id);
           for (let k = 0; k < vlen; k++) oEx[e + 2 * k + 1] = remapId(extra[x + 2 * k + 1]!, id);
           break;
         case K.ARRAY:
-          oSt[i] = st[id]!;
+          oSt[i] = rec[4 * id + 2]!;
           oEx[e] = remapId(extra[x]!, id);
           oEx[e + 1] = remapId(extra[x + 1]!, id);
           break;
         case K.STRUCT: case K.UNION:
-          oSt[i] = st[id]!;
+          oSt[i] = rec[4 * id + 2]!;
           for (let k = 0; k < vlen; k++) oEx[e + 3 * k + 1] = remapId(extra[x + 3 * k + 1]!, id);
           break;
         case K.DATASEC:
-          oSt[i] = st[id]!;
+          oSt[i] = rec[4 * id + 2]!;
           for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = remapId(extra[x + 3 * k]!, id);
           break;
         default:
-          oSt[i] = st[id]!;
+          oSt[i] = rec[4 * id + 2]!;
       }
       e += words;
       i++;
@@ -1030,7 +1092,7 @@ class Deduper {
     // The id map reports final ids for every input id (through its representative).
     const idMap = new Uint32Array(n);
     for (let id = 0; id < n; id++) {
-      const r = newId[this.resolve(id)]!;
+      const r = mh[2 * (this.resolve(id)) + 1]!;
       idMap[id] = r > MAX_ID ? 0 : r;
     }
     return { out, idMap };

@@ -30,6 +30,8 @@ export class AbbrevTable {
    */
   fixedSize: Int32Array = new Int32Array(0);
   relOffset: Int32Array = new Int32Array(0);
+  /** Per attribute, how the cursor decodes its form in this layout (`ACT_*`; ACT_GENERIC for the rare forms). */
+  action: Uint8Array = new Uint8Array(0);
   private layoutKey = -1;
   /** A code defined twice (the parser reports it), or -1. */
   readonly duplicate: number;
@@ -81,19 +83,21 @@ export class AbbrevTable {
     if (key === this.layoutKey) return;
     this.layoutKey = key;
     this.fixedSize = new Int32Array(this.count);
-    this.relOffset = new Int32Array(this.attrs.length).fill(-1);
+    const rel = (this.relOffset = new Int32Array(this.attrs.length));
+    const action = (this.action = new Uint8Array(this.attrs.length));
+    const forms = this.forms;
     for (let a = 0; a < this.count; a++) {
       const s = this.attrStart[a]!;
       const n = this.attrCount[a]!;
       let off = 0;
       for (let i = 0; i < n; i++) {
-        this.relOffset[s + i] = off;
-        const sz = fixedFormSize(this.forms[s + i]!, addrSize, offsetSize, refAddrSize);
-        if (sz < 0) {
-          off = -1;
-          break;
+        const f = forms[s + i]!;
+        action[s + i] = formAction(f, addrSize, offsetSize);
+        rel[s + i] = off;
+        if (off >= 0) {
+          const sz = fixedFormSize(f, addrSize, offsetSize, refAddrSize);
+          off = sz < 0 ? -1 : off + sz;
         }
-        off += sz;
       }
       this.fixedSize[a] = off;
     }
@@ -156,54 +160,75 @@ function growAttrs(): void {
   sImplicit = im;
 }
 
+/** Position after the last `ulebAt`/`slebAt` (module state, so that the parser's position is a plain local). */
+let gPos = 0;
+
+function abbrevFail(file: string | undefined, code: ErrorCode, reason: string, at: number): never {
+  throw new BtfkitError(code, reason, { file, section: ".debug_abbrev", offset: at });
+}
+
+/** ULEB128 at `p`, bounded by `bytes.length`; the position after it goes to `gPos`. */
+function ulebAt(bytes: Uint8Array, p: number, file: string | undefined): number {
+  const end = bytes.length;
+  let r = 0;
+  let mul = 1;
+  const s = p;
+  for (;;) {
+    if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, "truncated ULEB128 in abbreviation table", s);
+    const b = bytes[p++]!;
+    r += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) break;
+    mul *= 128;
+  }
+  gPos = p;
+  return r;
+}
+
+function slebAt(bytes: Uint8Array, p: number, file: string | undefined): number {
+  const end = bytes.length;
+  let r = 0;
+  let mul = 1;
+  const s = p;
+  for (;;) {
+    if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, "truncated SLEB128 in abbreviation table", s);
+    const b = bytes[p++]!;
+    r += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) {
+      gPos = p;
+      return b & 0x40 ? r - mul : r;
+    }
+  }
+}
+
 export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, file: string | undefined): AbbrevTable {
-  const fail = (code: ErrorCode, reason: string, at: number): never => {
-    throw new BtfkitError(code, reason, { file, section: ".debug_abbrev", offset: at });
-  };
-  if (offset >= bytes.length) fail(ErrorCode.CORRUPT, `abbreviation table offset 0x${offset.toString(16)} past the end of .debug_abbrev (0x${bytes.length.toString(16)} bytes)`, offset);
+  if (offset >= bytes.length) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation table offset 0x${offset.toString(16)} past the end of .debug_abbrev (0x${bytes.length.toString(16)} bytes)`, offset);
   const end = bytes.length;
   let p: number = offset;
   let na = 0; // abbreviations
   let nattr = 0; // attributes
-  // ULEB128s here are nearly always one byte: decode inline, falling back to the loop for longer ones.
-  const ulebSlow = (): number => {
-    let r = 0;
-    let mul = 1;
-    const s = p;
-    for (;;) {
-      if (p >= end) fail(ErrorCode.TRUNCATED, "truncated ULEB128 in abbreviation table", s);
-      const b = bytes[p++]!;
-      r += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return r;
-      mul *= 128;
-    }
-  };
-  const sleb = (): number => {
-    let r = 0;
-    let mul = 1;
-    const s = p;
-    for (;;) {
-      if (p >= end) fail(ErrorCode.TRUNCATED, "truncated SLEB128 in abbreviation table", s);
-      const b = bytes[p++]!;
-      r += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) return b & 0x40 ? r - mul : r;
-    }
-  };
+  // ULEB128s here are nearly always one byte: decode inline, falling back to ulebAt for longer ones. No closure
+  // captures `p`, so it stays in a register.
   for (;;) {
     const at = p;
     if (p >= end) break; // a table that runs to the end of the section without its terminating 0 is tolerated
     let code = bytes[p]!;
     if (code < 0x80) p++;
-    else code = ulebSlow();
+    else {
+      code = ulebAt(bytes, p, file);
+      p = gPos;
+    }
     if (code === 0) break;
     let t = p < end ? bytes[p]! : 0x80;
     if (t < 0x80) p++;
-    else t = ulebSlow();
-    if (t > 0xffff) fail(ErrorCode.CORRUPT, `abbreviation ${code}: tag 0x${t.toString(16)} out of range`, at);
-    if (p >= end) fail(ErrorCode.TRUNCATED, `abbreviation ${code}: truncated`, at);
+    else {
+      t = ulebAt(bytes, p, file);
+      p = gPos;
+    }
+    if (t > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: tag 0x${t.toString(16)} out of range`, at);
+    if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, `abbreviation ${code}: truncated`, at);
     const ch = bytes[p++]!;
-    if (ch > 1) fail(ErrorCode.CORRUPT, `abbreviation ${code}: bad DW_CHILDREN value ${ch}`, p - 1);
+    if (ch > 1) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: bad DW_CHILDREN value ${ch}`, p - 1);
     if (na === sCodes.length) growAbbrevs();
     sCodes[na] = code;
     sTag[na] = t;
@@ -214,19 +239,28 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
       const apos = p;
       let a = p < end ? bytes[p]! : 0x80;
       if (a < 0x80) p++;
-      else a = ulebSlow();
+      else {
+        a = ulebAt(bytes, p, file);
+        p = gPos;
+      }
       let f = p < end ? bytes[p]! : 0x80;
       if (f < 0x80) p++;
-      else f = ulebSlow();
+      else {
+        f = ulebAt(bytes, p, file);
+        p = gPos;
+      }
       if (a === 0 && f === 0) break;
-      if (a > 0xffff) fail(ErrorCode.CORRUPT, `abbreviation ${code}: attribute 0x${a.toString(16)} out of range`, apos);
-      if (!isKnownForm(f)) fail(ErrorCode.UNSUPPORTED, `abbreviation ${code}: unsupported form ${formName(f)}`, apos);
+      if (a > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: attribute 0x${a.toString(16)} out of range`, apos);
+      if (!(f < 0x30 ? KNOWN_DENSE[f] === 1 : isKnownForm(f))) abbrevFail(file, ErrorCode.UNSUPPORTED, `abbreviation ${code}: unsupported form ${formName(f)}`, apos);
       if (nattr === sAttrs.length) growAttrs();
       sAttrs[nattr] = a;
       sForms[nattr] = f;
-      sImplicit[nattr] = f === DW_FORM.DW_FORM_implicit_const ? sleb() : 0;
+      if (f === DW_FORM.DW_FORM_implicit_const) {
+        sImplicit[nattr] = slebAt(bytes, p, file);
+        p = gPos;
+      } else sImplicit[nattr] = 0;
       nattr++;
-      if (++n > 0xffff) fail(ErrorCode.CORRUPT, `abbreviation ${code}: too many attributes`, apos);
+      if (++n > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: too many attributes`, apos);
     }
     sCount[na] = n;
     na++;
@@ -235,8 +269,42 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
     offset, sCodes.subarray(0, na), sTag.slice(0, na), sChildren.slice(0, na), sStart.slice(0, na), sCount.slice(0, na),
     sAttrs.slice(0, nattr), sForms.slice(0, nattr), sImplicit.slice(0, nattr),
   );
-  if (table.duplicate >= 0) fail(ErrorCode.CORRUPT, `duplicate abbreviation code ${table.duplicate}`, offset);
+  if (table.duplicate >= 0) abbrevFail(file, ErrorCode.CORRUPT, `duplicate abbreviation code ${table.duplicate}`, offset);
   return table;
+}
+
+/** isKnownForm for the standard forms, as a byte table. */
+const KNOWN_DENSE = new Uint8Array(0x30);
+for (let f = 0; f < 0x30; f++) KNOWN_DENSE[f] = isKnownForm(f) ? 1 : 0;
+
+/*
+ * Decode actions of the DIE cursor's fast path, one per common form in a given unit layout. Everything else
+ * (indirect, strx*, addrx*, blocks, 64-bit DWARF offsets, …) takes the generic path.
+ */
+export const ACT_GENERIC = 0, ACT_REF4 = 1, ACT_DATA1 = 2, ACT_DATA2 = 3, ACT_DATA4 = 4, ACT_DATA8 = 5,
+  ACT_STRP4 = 6, ACT_STRING = 7, ACT_IMPLICIT = 8, ACT_SDATA = 9, ACT_UDATA = 10, ACT_FLAG_PRESENT = 11,
+  ACT_FLAG = 12, ACT_SEC_OFFSET4 = 13, ACT_ADDR8 = 14, ACT_EXPRLOC = 15, ACT_LISTX = 16;
+
+export function formAction(f: number, addrSize: number, offsetSize: number): number {
+  switch (f) {
+    case 0x13: return ACT_REF4;
+    case 0x0b: return ACT_DATA1;
+    case 0x05: return ACT_DATA2;
+    case 0x06: return ACT_DATA4;
+    case 0x07: return ACT_DATA8;
+    case 0x0e: return offsetSize === 4 ? ACT_STRP4 : ACT_GENERIC;
+    case 0x08: return ACT_STRING;
+    case 0x21: return ACT_IMPLICIT;
+    case 0x0d: return ACT_SDATA;
+    case 0x0f: return ACT_UDATA;
+    case 0x19: return ACT_FLAG_PRESENT;
+    case 0x0c: return ACT_FLAG;
+    case 0x17: return offsetSize === 4 ? ACT_SEC_OFFSET4 : ACT_GENERIC;
+    case 0x01: return addrSize === 8 ? ACT_ADDR8 : ACT_GENERIC;
+    case 0x18: return ACT_EXPRLOC;
+    case 0x22: case 0x23: return ACT_LISTX;
+    default: return ACT_GENERIC;
+  }
 }
 
 /** Size of a value of `form` when it does not depend on the data, else -1. */

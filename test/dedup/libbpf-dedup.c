@@ -4,7 +4,7 @@
 //
 // IN is raw BTF or an ELF file with .BTF; with BASE, IN is split BTF on BASE and only the split part is written.
 // REPEAT (default 1) re-parses and re-dedups that many times, for timing. Prints one JSON line:
-//   {"ms":[...dedup times...],"typesIn":N,"typesOut":N,"maxRssKb":N}
+//   {"ms":[...dedup times...],"cpuMs":[...dedup CPU times...],"typesIn":N,"typesOut":N,"maxRssKb":N}
 // Built by test/dedup/libbpf-helper.ts (and bench/dedup.mjs) with: cc -O2 libbpf-dedup.c -lbpf
 #include <bpf/btf.h>
 #include <errno.h>
@@ -17,6 +17,13 @@
 static double now_ms(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of this process (user + system), for comparisons on a busy machine. */
+static double cpu_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -42,12 +49,15 @@ int main(int argc, char **argv) {
 
 	printf("{\"ms\":[");
 	unsigned types_in = 0, types_out = 0;
+	double *cpu = calloc(repeat, sizeof(double));
+	if (!cpu) return 1;
 	for (int r = 0; r < repeat; r++) {
 		struct btf *btf = parse(argv[1], base);
 		types_in = btf__type_cnt(btf) - start_id;
-		double t0 = now_ms();
+		double t0 = now_ms(), c0 = cpu_ms();
 		int err = btf__dedup(btf, NULL);
 		double t1 = now_ms();
+		cpu[r] = cpu_ms() - c0;
 		if (err) {
 			fprintf(stderr, "libbpf-dedup: btf__dedup failed: %s\n", strerror(-err));
 			return 1;
@@ -67,6 +77,9 @@ int main(int argc, char **argv) {
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
+	printf("],\"cpuMs\":[");
+	for (int r = 0; r < repeat; r++) printf("%s%.3f", r ? "," : "", cpu[r]);
+	free(cpu);
 	printf("],\"typesIn\":%u,\"typesOut\":%u,\"maxRssKb\":%ld}\n", types_in, types_out, ru.ru_maxrss);
 	btf__free(base);
 	return 0;
