@@ -797,7 +797,7 @@ export class DieCursor {
       return this.skipIndirect(f2, this.p, nesting + 1);
     }
     if (form === DW_FORM.DW_FORM_implicit_const) throw this.fail(ErrorCode.CORRUPT, "DW_FORM_implicit_const through DW_FORM_indirect", p);
-    const size = this.fixedSize(form);
+    const size = abbrevActions.fixedFormSize(form, this.addrSize, this.offsetSize, this.refAddrSize);
     if (size >= 0) return p + size;
     switch (form) {
       case 0x08: {
@@ -815,23 +815,6 @@ export class DieCursor {
         if (formClass(form) === FormClass.UNKNOWN) throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(form)} (through DW_FORM_indirect)`, p);
         this.ulebFrom(p);
         return this.p;
-    }
-  }
-
-  /** Size of a fixed-size form in this unit, -1 for variable-size ones. */
-  private fixedSize(f: number): number {
-    switch (f) {
-      case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return 1;
-      case 0x05: case 0x12: case 0x26: case 0x2a: return 2;
-      case 0x27: case 0x2b: return 3;
-      case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return 4;
-      case 0x07: case 0x14: case 0x20: case 0x24: return 8;
-      case 0x1e: return 16;
-      case 0x01: return this.addrSize;
-      case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return this.offsetSize;
-      case 0x10: return this.refAddrSize;
-      case 0x19: return 0;
-      default: return -1;
     }
   }
 
