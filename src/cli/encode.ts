@@ -57,6 +57,15 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     } finally {
       progress.done();
     }
+    // An encode that kept no compile unit (a pure-Rust object with --lang-exclude=rust) is a failure here: pahole
+    // writes nothing and exits 0, which hides the mistake from a script. No output file is written.
+    if (result.stats.cus === 0 && langExclude.length > 0) {
+      throw new BtfkitError(
+        ErrorCode.NOT_FOUND,
+        `every compile unit was excluded by --lang-exclude=${langExclude.join(",")} (${result.stats.cusSkipped} skipped); nothing to encode`,
+        { file: argv.input },
+      );
+    }
     const bytes = writeBtf(result.btf);
     writeFileAtomic(argv.output, bytes);
     const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
