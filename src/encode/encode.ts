@@ -10,6 +10,7 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
+import { BTF_KIND } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
 import { readSymbols } from "../elf/symbols.js";
@@ -293,13 +294,47 @@ class MergeAccumulator {
   }
 }
 
+/**
+ * Split BTF that re-defines many of its base's structs by name usually means the base was encoded with other
+ * choices (pahole's flattened multi-dimensional arrays, say, against btfkit's nested ones): each such struct then
+ * fails to fold into the base and drags its whole type graph into the module. Say so, with the likely fix.
+ */
+export function baseMismatchWarning(split: Btf): string | undefined {
+  const base = split.base;
+  if (!base) return undefined;
+  const baseNames = new Set<number>();
+  for (let id = base.startId; id < base.endId; id++) {
+    const k = base.kind(id);
+    if ((k === BTF_KIND.STRUCT || k === BTF_KIND.UNION) && base.nameOffOf(id) !== 0) baseNames.add(base.nameOffOf(id));
+  }
+  let own = 0;
+  let again = 0;
+  for (let id = split.startId; id < split.endId; id++) {
+    const k = split.kind(id);
+    if ((k !== BTF_KIND.STRUCT && k !== BTF_KIND.UNION) || split.nameOffOf(id) === 0) continue;
+    own++;
+    // Strings are deduplicated against the base, so a base name has the base's offset.
+    if (baseNames.has(split.nameOffOf(id))) again++;
+  }
+  if (again < 50 || again * 2 < own) return undefined;
+  return (
+    `${again} of the split BTF's ${own} named structs and unions also exist in the base by name but did not fold into it: ` +
+    "was the base encoded with other features? (pahole flattens multi-dimensional arrays: try --features +flat_arrays)"
+  );
+}
+
 /** Deduplicate a merged table (unless `dedup: false`). */
 function dedupMerged(merged: Merged, opts: EncodeOptions, t0: number): EncodeResult {
   const btf = opts.dedup === false ? merged.out : dedupBtf(merged.out).btf;
   const m = merged.stats;
+  const warnings = [...merged.warnings];
+  if (btf.base && opts.dedup !== false) {
+    const w = baseMismatchWarning(btf);
+    if (w) warnings.push(w);
+  }
   return {
     btf,
-    ...(merged.warnings.length > 0 ? { warnings: merged.warnings } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
       file: m.file, cus: m.cus, cusSkipped: m.cusSkipped, dies: m.dies, typesBeforeDedup: m.typesBeforeDedup, typesAfterDedup: btf.count,
       functions: m.functions, functionsInconsistent: m.functionsInconsistent, variables: m.variables, externalRefs: m.externalRefs,
