@@ -5,7 +5,7 @@
  */
 import { BTF_INT_CHAR } from "../../src/btf/kinds.js";
 import type { Btf } from "../../src/btf/btf.js";
-import { BtfAsm } from "./btf-asm.js";
+import { BtfAsm } from "../util/btf-asm.js";
 
 export interface DedupCase {
   name: string;

@@ -9,7 +9,7 @@ import { writeBtf } from "../../src/btf-writer/write.js";
 import { BtfkitError } from "../../src/common/errors.js";
 import { dedupBtf, DedupStatsSchema } from "../../src/dedup/dedup.js";
 import { appendToItself } from "./append-self.js";
-import { BtfAsm } from "./btf-asm.js";
+import { BtfAsm } from "../util/btf-asm.js";
 import { buildCase, CASES } from "./cases.js";
 import { renderBtf, stringList } from "./render.js";
 import { BTF_FIXTURES } from "../util/inputs.js";

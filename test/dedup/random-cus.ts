@@ -7,7 +7,7 @@
  */
 import { Btf } from "../../src/btf/btf.js";
 import { BTF_INT_SIGNED } from "../../src/btf/kinds.js";
-import { BtfAsm } from "./btf-asm.js";
+import { BtfAsm } from "../util/btf-asm.js";
 
 class Rng {
   private s: number;
