@@ -49,6 +49,16 @@ export class Btf {
     this.extra = new Uint32Array(Math.max(16, opts.extraCapacity ?? cap * 2));
   }
 
+  /**
+   * Drop this table's types (count 0) and let go of its arrays, for a consumer that has taken over what it needs
+   * of them (dedup's `consumeInput`): a multi-million-type table is then not held twice. Strings stay.
+   */
+  release(): void {
+    this.count = 0;
+    this.extraLen = 0;
+    this.info = this.nameOff = this.sizeType = this.extraStart = this.extra = new Uint32Array(0);
+  }
+
   /** One past the last type id (own types included). */
   get endId(): number {
     return this.startId + this.count;

@@ -29,7 +29,8 @@ export const dedupCommand: CommandModule<object, DedupArgs> = {
   handler: (argv) => {
     if (argv.output === "") throw new BtfkitError(ErrorCode.USAGE, "--output must name a file");
     const input = loadBtf(argv.input, { base: argv.base });
-    const { btf, stats } = dedupBtf(input);
+    // The input is not read again: the dedup may take over its arrays rather than copy them.
+    const { btf, stats } = dedupBtf(input, { consumeInput: true });
     writeFileAtomic(argv.output, writeBtf(btf));
     // The summary goes to stderr like encode's (stdout stays free for data); --json prints it on stdout.
     if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");

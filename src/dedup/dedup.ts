@@ -50,6 +50,13 @@ import { CandidateTable } from "./candidate-table.js";
 import { StringDeduper } from "./dedup-strings.js";
 
 export interface DedupOptions {
+  /**
+   * Let the dedup take over the input table's arrays instead of copying them: its variable parts are edited in place
+   * (string offsets rewritten) and its arrays are released as soon as they have been read, so that a converted
+   * kernel (3.4 million types, ~140 MB) is not held twice. The input is left empty (count 0): use this only for a
+   * table nothing else will read again, such as the one `encode` has just merged.
+   */
+  consumeInput?: boolean;
   /** Give every type the same hash key, so that only the exact comparisons decide (for tests). */
   forceCollisions?: boolean;
   /**
@@ -104,7 +111,9 @@ const K = BTF_KIND;
 /** Deduplicate `btf` (split BTF against its base). Returns a new table; the input is not modified. */
 export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const t0 = performance.now();
-  const d = new Deduper(btf, opts.forceCollisions === true, opts.checkShortcuts === true);
+  const typesIn = btf.count;
+  const stringBytesIn = btf.strings.byteLength;
+  const d = new Deduper(btf, opts.forceCollisions === true, opts.checkShortcuts === true, opts.consumeInput === true);
   const passMs = { prepare: 0, strings: 0, primitives: 0, structs: 0, fwds: 0, references: 0, compact: 0 };
   let t = t0;
   const lap = (): number => {
@@ -133,9 +142,9 @@ export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
     idMap,
     stats: {
       split: btf.base !== undefined,
-      typesIn: btf.count,
+      typesIn,
       typesOut: out.count,
-      stringBytesIn: btf.strings.byteLength,
+      stringBytesIn,
       stringBytesOut: out.strings.byteLength,
       ms,
       passMs,
@@ -151,12 +160,15 @@ class Deduper {
   private readonly ownStart: number;
   /** One past the last id. */
   private readonly n: number;
-  // Id-indexed copies of every record (index 0 is void: all zero).
   /**
-   * The four header words of every type, interleaved so that one cache line holds all of a type's fields:
-   * `rec[4 * id]` info, `+ 1` name offset, `+ 2` size/type, `+ 3` start of its extra words in `extra`.
+   * Id-indexed type records (index 0 is void: all zero): `ti[id]` the info word, `tn[id]` the name offset, `ts[id]`
+   * the size/type word, `tx[id]` where its variable part starts in `extra`. When the dedup consumes a whole table
+   * these are the input's own arrays, moved up one slot, so a converted kernel's records are not held twice.
    */
-  private readonly rec: Uint32Array;
+  private readonly ti: Uint32Array;
+  private readonly tn: Uint32Array;
+  private readonly ts: Uint32Array;
+  private readonly tx: Uint32Array;
   private readonly extra: Uint32Array;
   /**
    * The canonical map (`mh[2 * id]`) and the hypothetical map (`mh[2 * id + 1]`, canonical id → candidate id),
@@ -171,44 +183,62 @@ class Deduper {
   private eqStack: Uint32Array;
   private readonly table: CandidateTable;
 
-  constructor(btf: Btf, force: boolean, checkShortcuts: boolean) {
+  constructor(btf: Btf, force: boolean, checkShortcuts: boolean, consume: boolean) {
     this.input = btf;
     this.force = force;
     this.checkShortcuts = checkShortcuts;
     this.ownStart = btf.startId;
     const n = (this.n = btf.endId);
-    // Copy the records of every table in the base chain and of `btf` itself into id-indexed arrays.
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
-    // Only the variable parts are copied, packed in id order: a table read from a file has its whole type section
-    // (headers included) as its extra pool, a third more than the variable parts of a typical kernel.
-    let extraTotal = 0;
-    for (const b of chain) {
-      const bi = b.info;
-      for (let i = 0; i < b.count; i++) extraTotal += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
-    }
-    const rec = (this.rec = new Uint32Array(4 * n));
-    const ex = (this.extra = new Uint32Array(extraTotal));
-    let e = 0;
-    for (const b of chain) {
-      const bi = b.info, bn = b.nameOff, bs = b.sizeType, bx = b.extraStart, bex = b.extra;
-      for (let i = 0, r = 4 * b.startId; i < b.count; i++, r += 4) {
-        const inf = bi[i]!;
-        rec[r] = inf;
-        rec[r + 1] = bn[i]!;
-        rec[r + 2] = bs[i]!;
-        rec[r + 3] = e;
-        const w = extraWords(infoKind(inf), infoVlen(inf));
-        for (let k = 0, x = bx[i]!; k < w; k++) ex[e + k] = bex[x + k]!;
-        e += w;
+    const c = btf.count;
+    if (consume && chain.length === 1 && Math.min(btf.info.length, btf.nameOff.length, btf.sizeType.length, btf.extraStart.length) > c) {
+      // A whole (non-split) table given to us with room for one more record: its arrays become the id-indexed ones
+      // by moving every record up one slot (id 1 was at index 0), and its pool of variable parts is used where it
+      // is, gaps and all.
+      const own = [btf.info, btf.nameOff, btf.sizeType, btf.extraStart].map((a) => {
+        a.copyWithin(1, 0, c);
+        a[0] = 0;
+        return a.subarray(0, c + 1);
+      });
+      [this.ti, this.tn, this.ts, this.tx] = own as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+      this.extra = btf.extra;
+    } else {
+      // Copies of the records of every table in the base chain and of `btf` itself. Only the variable parts are
+      // copied, packed in id order: a table read from a file has its whole type section (headers included) as its
+      // extra pool, a third more than the variable parts of a typical kernel.
+      const ti = (this.ti = new Uint32Array(n));
+      const tn = (this.tn = new Uint32Array(n));
+      const ts = (this.ts = new Uint32Array(n));
+      const tx = (this.tx = new Uint32Array(n));
+      let extraTotal = 0;
+      for (const b of chain) {
+        const bi = b.info;
+        for (let i = 0; i < b.count; i++) extraTotal += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
+      }
+      const ex = (this.extra = new Uint32Array(extraTotal));
+      let e = 0;
+      for (const b of chain) {
+        const bi = b.info, bn = b.nameOff, bs = b.sizeType, bx = b.extraStart, bex = b.extra;
+        for (let i = 0, id = b.startId; i < b.count; i++, id++) {
+          const inf = bi[i]!;
+          ti[id] = inf;
+          tn[id] = bn[i]!;
+          ts[id] = bs[i]!;
+          tx[id] = e;
+          const w = extraWords(infoKind(inf), infoVlen(inf));
+          for (let k = 0, x = bx[i]!; k < w; k++) ex[e + k] = bex[x + k]!;
+          e += w;
+        }
       }
     }
+    if (consume) btf.release();
     this.checkReferences();
 
     const mh = (this.mh = new Uint32Array(2 * n).fill(UNPROCESSED));
     mh[0] = 0;
     for (let id = 1; id < n; id++) {
-      const k = infoKind(rec[4 * id]!);
+      const k = infoKind(this.ti[id]!);
       if (k === K.VAR || k === K.DATASEC) mh[2 * id] = id;
     }
     this.hypotList = new Uint32Array(1024);
@@ -228,26 +258,26 @@ class Deduper {
    * (which also keeps `surelyNotEquiv` exact). One pass; target kinds are read from a byte per id.
    */
   private checkReferences(): void {
-    const { rec, extra, n } = this;
+    const { ti, ts, tx, extra, n } = this;
     // 1 for the kinds nothing but DATASEC/DECL_TAG may point at.
     const leaf = new Uint8Array(n);
     for (let id = 1; id < n; id++) {
-      const k = infoKind(rec[4 * id]!);
+      const k = infoKind(ti[id]!);
       if (k === K.VAR || k === K.DATASEC || k === K.DECL_TAG) leaf[id] = 1;
     }
     let bad = -1;
     for (let id = this.ownStart; id < n; id++) {
-      const inf = rec[4 * id]!;
-      const kind = infoKind(inf), vlen = infoVlen(inf), x = rec[4 * id + 3]!;
+      const inf = ti[id]!;
+      const kind = infoKind(inf), vlen = infoVlen(inf), x = tx[id]!;
       let t: number;
       switch (kind) {
         case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.VAR:
         case K.TYPE_TAG:
-          t = rec[4 * id + 2]!;
+          t = ts[id]!;
           if (t >= n || leaf[t] === 1) bad = t;
           break;
         case K.DECL_TAG:
-          if (rec[4 * id + 2]! >= n) bad = rec[4 * id + 2]!;
+          if (ts[id]! >= n) bad = ts[id]!;
           break;
         case K.ARRAY:
           t = extra[x]!;
@@ -265,7 +295,7 @@ class Deduper {
           for (let k = 0; k < vlen; k++) if (extra[x + 3 * k]! >= n) bad = extra[x + 3 * k]!;
           break;
         case K.FUNC_PROTO:
-          t = rec[4 * id + 2]!;
+          t = ts[id]!;
           if (t >= n || leaf[t] === 1) bad = t;
           for (let k = 0; k < vlen; k++) {
             t = extra[x + 2 * k + 1]!;
@@ -279,7 +309,7 @@ class Deduper {
       }
       if (bad >= 0) {
         if (bad >= n) throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${n - 1}`, { typeId: id });
-        const bk = kindName(infoKind(rec[4 * bad]!));
+        const bk = kindName(infoKind(ti[bad]!));
         throw new BtfkitError(ErrorCode.BTF_INVALID, `${kindName(kind)} refers to ${bk} [${bad}]`, { typeId: id });
       }
     }
@@ -293,9 +323,9 @@ class Deduper {
    */
   private hashOf(id: number): number {
     if (this.force) return 0;
-    const inf = this.rec[4 * id]!;
+    const inf = this.ti[id]!;
     const kind = infoKind(inf);
-    let h = mix(0x2545f491, this.rec[4 * id + 1]!);
+    let h = mix(0x2545f491, this.tn[id]!);
     switch (kind) {
       case K.ENUM:
       case K.ENUM64:
@@ -305,28 +335,28 @@ class Deduper {
         return fin(mix(h, inf));
       case K.INT:
       case K.DECL_TAG:
-        return fin(mix(mix(mix(h, inf), this.rec[4 * id + 2]!), this.extra[this.rec[4 * id + 3]!]!));
+        return fin(mix(mix(mix(h, inf), this.ts[id]!), this.extra[this.tx[id]!]!));
       case K.STRUCT:
       case K.UNION: {
-        h = mix(mix(h, inf), this.rec[4 * id + 2]!);
-        const x = this.rec[4 * id + 3]!, vlen = infoVlen(inf), ex = this.extra;
+        h = mix(mix(h, inf), this.ts[id]!);
+        const x = this.tx[id]!, vlen = infoVlen(inf), ex = this.extra;
         for (let k = 0; k < vlen; k++) h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
         return fin(h);
       }
       case K.ARRAY: {
-        const x = this.rec[4 * id + 3]!, ex = this.extra;
-        h = mix(mix(h, inf), this.rec[4 * id + 2]!);
+        const x = this.tx[id]!, ex = this.extra;
+        h = mix(mix(h, inf), this.ts[id]!);
         return fin(mix(mix(mix(h, ex[x]!), ex[x + 1]!), ex[x + 2]!));
       }
       case K.FUNC_PROTO: {
-        h = mix(mix(h, inf), this.rec[4 * id + 2]!);
-        const x = this.rec[4 * id + 3]!, vlen = infoVlen(inf), ex = this.extra;
+        h = mix(mix(h, inf), this.ts[id]!);
+        const x = this.tx[id]!, vlen = infoVlen(inf), ex = this.extra;
         for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), ex[x + 2 * k + 1]!);
         return fin(h);
       }
       default:
         // FWD, FLOAT, PTR, CONST, VOLATILE, RESTRICT, FUNC, TYPE_TAG: name, info, size/type.
-        return fin(mix(mix(h, inf), this.rec[4 * id + 2]!));
+        return fin(mix(mix(h, inf), this.ts[id]!));
     }
   }
 
@@ -340,43 +370,43 @@ class Deduper {
    * of each other's candidate lists; lists only lose candidates the walk would reject, so the output is the same.
    */
   private memberShape(t: number): number {
-    const rec = this.rec, n = this.n;
+    const ti = this.ti, tn = this.tn, ts = this.ts, n = this.n;
     let h = 0;
     for (let step = 0; step < 4 && t < n; step++) {
-      const k = infoKind(rec[4 * t]!);
+      const k = infoKind(ti[t]!);
       const cls = k === K.FWD || k === K.UNION ? K.STRUCT : k === K.ENUM64 ? K.ENUM : k;
-      h = mix(mix(h, rec[4 * t + 1]!), cls);
+      h = mix(mix(h, tn[t]!), cls);
       if (k !== K.PTR && k !== K.CONST && k !== K.VOLATILE && k !== K.RESTRICT && k !== K.TYPEDEF && k !== K.TYPE_TAG) break;
-      t = rec[4 * t + 2]!;
+      t = ts[t]!;
     }
     return h;
   }
 
   private equalCommon(a: number, b: number): boolean {
-    return this.rec[4 * a + 1] === this.rec[4 * b + 1] && this.rec[4 * a] === this.rec[4 * b] && this.rec[4 * a + 2] === this.rec[4 * b + 2];
+    return this.tn[a] === this.tn[b] && this.ti[a] === this.ti[b] && this.ts[a] === this.ts[b];
   }
 
   /** INT and DECL_TAG: common fields plus the one extra word. */
   private equalIntTag(a: number, b: number): boolean {
-    return this.equalCommon(a, b) && this.extra[this.rec[4 * a + 3]!] === this.extra[this.rec[4 * b + 3]!];
+    return this.equalCommon(a, b) && this.extra[this.tx[a]!] === this.extra[this.tx[b]!];
   }
 
   /** ENUM/ENUM64 with identical common fields and (name, value) lists. */
   private equalEnum(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
-    const inf = this.rec[4 * a]!;
+    const inf = this.ti[a]!;
     const words = extraWords(infoKind(inf), infoVlen(inf));
     return this.equalExtra(a, b, words);
   }
 
   private equalExtra(a: number, b: number, words: number): boolean {
-    const ex = this.extra, xa = this.rec[4 * a + 3]!, xb = this.rec[4 * b + 3]!;
+    const ex = this.extra, xa = this.tx[a]!, xb = this.tx[b]!;
     for (let k = 0; k < words; k++) if (ex[xa + k] !== ex[xb + k]) return false;
     return true;
   }
 
   private isEnumFwd(id: number): boolean {
-    const inf = this.rec[4 * id]!;
+    const inf = this.ti[id]!;
     const k = infoKind(inf);
     return (k === K.ENUM || k === K.ENUM64) && infoVlen(inf) === 0;
   }
@@ -384,15 +414,15 @@ class Deduper {
   /** Equal, or one side is a forward enum with the same name (size and ENUM/ENUM64 ignored). */
   private compatEnum(a: number, b: number): boolean {
     if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
-    const ka = infoKind(this.rec[4 * a]!), kb = infoKind(this.rec[4 * b]!);
-    return this.rec[4 * a + 1] === this.rec[4 * b + 1] && (ka === K.ENUM || ka === K.ENUM64) && (kb === K.ENUM || kb === K.ENUM64);
+    const ka = infoKind(this.ti[a]!), kb = infoKind(this.ti[b]!);
+    return this.tn[a] === this.tn[b] && (ka === K.ENUM || ka === K.ENUM64) && (kb === K.ENUM || kb === K.ENUM64);
   }
 
   /** STRUCT/UNION: common fields and every member's name and offset word (not member types). */
   private shallowEqualStruct(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
-    const vlen = infoVlen(this.rec[4 * a]!);
-    const ex = this.extra, xa = this.rec[4 * a + 3]!, xb = this.rec[4 * b + 3]!;
+    const vlen = infoVlen(this.ti[a]!);
+    const ex = this.extra, xa = this.tx[a]!, xb = this.tx[b]!;
     for (let k = 0; k < vlen; k++) {
       const o = 3 * k;
       if (ex[xa + o] !== ex[xb + o] || ex[xa + o + 2] !== ex[xb + o + 2]) return false;
@@ -402,14 +432,14 @@ class Deduper {
 
   /** ARRAY: common fields and nelems (element and index types compared separately). */
   private compatArray(a: number, b: number): boolean {
-    return this.equalCommon(a, b) && this.extra[this.rec[4 * a + 3]! + 2] === this.extra[this.rec[4 * b + 3]! + 2];
+    return this.equalCommon(a, b) && this.extra[this.tx[a]! + 2] === this.extra[this.tx[b]! + 2];
   }
 
   /** FUNC_PROTO: name, info and parameter names (return and parameter types compared separately). */
   private compatFnProto(a: number, b: number): boolean {
-    if (this.rec[4 * a + 1] !== this.rec[4 * b + 1] || this.rec[4 * a] !== this.rec[4 * b]) return false;
-    const vlen = infoVlen(this.rec[4 * a]!);
-    const ex = this.extra, xa = this.rec[4 * a + 3]!, xb = this.rec[4 * b + 3]!;
+    if (this.tn[a] !== this.tn[b] || this.ti[a] !== this.ti[b]) return false;
+    const vlen = infoVlen(this.ti[a]!);
+    const ex = this.extra, xa = this.tx[a]!, xb = this.tx[b]!;
     for (let k = 0; k < vlen; k++) if (ex[xa + 2 * k] !== ex[xb + 2 * k]) return false;
     return true;
   }
@@ -427,9 +457,9 @@ class Deduper {
 
   /** A FWD that already resolves to a STRUCT/UNION becomes that type; anything else stays as it is. */
   private resolveFwd(id: number): number {
-    if (infoKind(this.rec[4 * id]!) !== K.FWD) return id;
+    if (infoKind(this.ti[id]!) !== K.FWD) return id;
     const r = this.resolve(id);
-    return infoKind(this.rec[4 * r]!) === K.FWD ? id : r;
+    return infoKind(this.ti[r]!) === K.FWD ? id : r;
   }
 
   private add(key: number, id: number): void {
@@ -439,10 +469,10 @@ class Deduper {
   // ---------------------------------------------------------------- pass 0: base types
 
   prepareBase(): void {
-    const mh = this.mh, rec = this.rec;
+    const mh = this.mh, ti = this.ti;
     for (let id = 1; id < this.ownStart; id++) {
       mh[2 * id] = id;
-      const k = infoKind(rec[4 * id]!);
+      const k = infoKind(ti[id]!);
       if (k === K.VAR || k === K.DATASEC) continue;
       if (k === K.UNKN || k > K.ENUM64) this.fail(`unknown kind ${k} in base`, id);
       this.add(this.hashOf(id), id);
@@ -457,11 +487,11 @@ class Deduper {
       if (!strings.inRange(off)) this.fail(`string offset ${off} is past the end of the string section`, id);
       return strings.remap(off);
     };
-    const { rec, extra } = this;
+    const { ti, tn, tx, extra } = this;
     for (let id = this.ownStart; id < this.n; id++) {
-      rec[4 * id + 1] = remap(rec[4 * id + 1]!, id);
-      const inf = rec[4 * id]!;
-      const vlen = infoVlen(inf), x = rec[4 * id + 3]!;
+      tn[id] = remap(tn[id]!, id);
+      const inf = ti[id]!;
+      const vlen = infoVlen(inf), x = tx[id]!;
       switch (infoKind(inf)) {
         case K.STRUCT:
         case K.UNION:
@@ -480,9 +510,9 @@ class Deduper {
   // ---------------------------------------------------------------- pass 2: primitive kinds
 
   dedupPrimitives(): void {
-    const { rec, table, mh } = this;
+    const { ti, table, mh } = this;
     for (let id = this.ownStart; id < this.n; id++) {
-      const kind = infoKind(rec[4 * id]!);
+      const kind = infoKind(ti[id]!);
       let newId = id;
       let key: number;
       switch (kind) {
@@ -510,7 +540,7 @@ class Deduper {
         case K.ENUM:
         case K.ENUM64: {
           key = this.hashOf(id);
-          const isFwd = infoVlen(rec[4 * id]!) === 0;
+          const isFwd = infoVlen(ti[id]!) === 0;
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
             if (this.equalEnum(id, cand)) {
@@ -539,10 +569,10 @@ class Deduper {
   // ---------------------------------------------------------------- pass 3: struct/union/typedef graphs
 
   dedupStructs(): void {
-    const { rec, table, mh } = this;
+    const { ti, table, mh } = this;
     for (let id = this.ownStart; id < this.n; id++) {
       if (mh[2 * id]! <= MAX_ID) continue;
-      const kind = infoKind(rec[4 * id]!);
+      const kind = infoKind(ti[id]!);
       const isTypedef = kind === K.TYPEDEF;
       if (!isTypedef && kind !== K.STRUCT && kind !== K.UNION) continue;
       const key = this.hashOf(id);
@@ -551,7 +581,7 @@ class Deduper {
         const cand = table.value(node);
         // Guard against FWDs and other kinds sharing the chain (a FWD "equivalent" to its struct would loop).
         if (isTypedef) {
-          if (this.rec[4 * id + 1] !== this.rec[4 * cand + 1] || rec[4 * id] !== rec[4 * cand]) continue;
+          if (this.tn[id] !== this.tn[cand] || ti[id] !== ti[cand]) continue;
         } else if (!this.shallowEqualStruct(id, cand)) {
           continue;
         }
@@ -589,17 +619,17 @@ class Deduper {
    * the walk fail with an error rather than "no", is reachable from a member.)
    */
   private surelyNotEquiv(cand: number, canon: number): boolean {
-    const { rec, extra } = this;
-    const vlen = infoVlen(rec[4 * cand]!);
-    const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
+    const { ti, tn, ts, tx, extra } = this;
+    const vlen = infoVlen(ti[cand]!);
+    const xc = tx[cand]!, xn = tx[canon]!;
     for (let k = 0; k < vlen; k++) {
       let a = extra[xc + 3 * k + 1]!;
       let c = extra[xn + 3 * k + 1]!;
       for (let step = 0; step < 8; step++) {
         if (this.resolve(a) === this.resolve(c)) break;
         c = this.resolveFwd(c);
-        if (rec[4 * a + 1] !== rec[4 * c + 1]) return true;
-        const ia = rec[4 * a]!, ic = rec[4 * c]!;
+        if (tn[a] !== tn[c]) return true;
+        const ia = ti[a]!, ic = ti[c]!;
         const ka = infoKind(ia), kc = infoKind(ic);
         if (ka === K.FWD || kc === K.FWD) break;
         if (ka !== kc) return true;
@@ -613,8 +643,8 @@ class Deduper {
         }
         if (ka === K.PTR || ka === K.CONST || ka === K.VOLATILE || ka === K.RESTRICT || ka === K.TYPEDEF || ka === K.TYPE_TAG) {
           if (ia !== ic) return true;
-          a = rec[4 * a + 2]!;
-          c = rec[4 * c + 2]!;
+          a = ts[a]!;
+          c = ts[c]!;
           continue;
         }
         if (ka === K.STRUCT || ka === K.UNION) {
@@ -671,7 +701,7 @@ class Deduper {
    * in the same order and records the same hypothetical map.
    */
   private isEquiv(candRoot: number, canonRoot: number): boolean {
-    const { rec, extra, mh } = this;
+    const { ti, tn, ts, tx, extra, mh } = this;
     // Pairs whose sides already resolve to one canonical type are equivalent and visited without side effects,
     // so they are dropped when pushed rather than when popped (the map does not change during a walk): on a
     // kernel this is half of the tens of millions of pairs.
@@ -687,7 +717,7 @@ class Deduper {
       // Revisits first (a third of all pairs on a kernel), before touching the canonical record: the hypothetical
       // map never holds a FWD that resolves to a struct (entries are made for the resolved id), so this is exact.
       if (mh[2 * canon + 1] === cand) continue;
-      if (infoKind(rec[4 * canon]!) === K.FWD) canon = this.resolveFwd(canon);
+      if (infoKind(ti[canon]!) === K.FWD) canon = this.resolveFwd(canon);
       const h = mh[2 * canon + 1]!;
       if (h <= MAX_ID) {
         if (h === cand) continue; // a cycle closed
@@ -696,8 +726,8 @@ class Deduper {
         return false;
       }
       this.hypotAdd(canon, cand);
-      if (rec[4 * cand + 1] !== rec[4 * canon + 1]) return false;
-      const candInfo = rec[4 * cand]!, canonInfo = rec[4 * canon]!;
+      if (tn[cand] !== tn[canon]) return false;
+      const candInfo = ti[cand]!, canonInfo = ti[canon]!;
       const ck = infoKind(candInfo), nk = infoKind(canonInfo);
       if ((ck === K.FWD || nk === K.FWD) && ck !== nk) {
         let realKind: number, fwdKind: number;
@@ -736,11 +766,11 @@ class Deduper {
         case K.TYPE_TAG:
           if (candInfo !== canonInfo) return false;
           if (sp + 2 > stack.length) stack = this.growEqStack(sp + 2);
-          sp = this.pushPair(stack, sp, rec[4 * cand + 2]!, rec[4 * canon + 2]!);
+          sp = this.pushPair(stack, sp, ts[cand]!, ts[canon]!);
           break;
         case K.ARRAY: {
           if (!this.compatArray(cand, canon)) return false;
-          const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
+          const xc = tx[cand]!, xn = tx[canon]!;
           if (sp + 4 > stack.length) stack = this.growEqStack(sp + 4);
           // Index type first, then element type.
           sp = this.pushPair(stack, sp, extra[xc]!, extra[xn]!);
@@ -750,7 +780,7 @@ class Deduper {
         case K.STRUCT:
         case K.UNION: {
           if (!this.shallowEqualStruct(cand, canon)) return false;
-          const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
+          const xc = tx[cand]!, xn = tx[canon]!;
           const vlen = infoVlen(candInfo);
           if (sp + 2 * vlen > stack.length) stack = this.growEqStack(sp + 2 * vlen);
           for (let k = vlen - 1; k >= 0; k--) sp = this.pushPair(stack, sp, extra[xc + 3 * k + 1]!, extra[xn + 3 * k + 1]!);
@@ -758,11 +788,11 @@ class Deduper {
         }
         case K.FUNC_PROTO: {
           if (!this.compatFnProto(cand, canon)) return false;
-          const xc = rec[4 * cand + 3]!, xn = rec[4 * canon + 3]!;
+          const xc = tx[cand]!, xn = tx[canon]!;
           const vlen = infoVlen(candInfo);
           if (sp + 2 * vlen + 2 > stack.length) stack = this.growEqStack(sp + 2 * vlen + 2);
           for (let k = vlen - 1; k >= 0; k--) sp = this.pushPair(stack, sp, extra[xc + 2 * k + 1]!, extra[xn + 2 * k + 1]!);
-          sp = this.pushPair(stack, sp, rec[4 * cand + 2]!, rec[4 * canon + 2]!); // the return type is compared first
+          sp = this.pushPair(stack, sp, ts[cand]!, ts[canon]!); // the return type is compared first
           break;
         }
         default:
@@ -779,10 +809,10 @@ class Deduper {
    * Each step through a modifier, pointer or typedef also counts against the depth bound.
    */
   private identical(id1: number, id2: number, depth: number): boolean {
-    const { rec, extra } = this;
+    const { ti, tn, ts, tx, extra } = this;
     for (;;) {
       if (depth <= 0) return false;
-      const k1 = infoKind(rec[4 * id1]!), k2 = infoKind(rec[4 * id2]!);
+      const k1 = infoKind(ti[id1]!), k2 = infoKind(ti[id2]!);
       if (k1 !== k2) return false;
       switch (k1) {
         case K.UNKN:
@@ -802,14 +832,14 @@ class Deduper {
         case K.TYPEDEF:
         case K.FUNC:
         case K.TYPE_TAG:
-          if (rec[4 * id1] !== rec[4 * id2] || rec[4 * id1 + 1] !== rec[4 * id2 + 1]) return false;
-          id1 = rec[4 * id1 + 2]!;
-          id2 = rec[4 * id2 + 2]!;
+          if (ti[id1] !== ti[id2] || tn[id1] !== tn[id2]) return false;
+          id1 = ts[id1]!;
+          id2 = ts[id2]!;
           depth--;
           continue;
         case K.ARRAY: {
           if (!this.compatArray(id1, id2)) return false;
-          const x1 = rec[4 * id1 + 3]!, x2 = rec[4 * id2 + 3]!;
+          const x1 = tx[id1]!, x2 = tx[id2]!;
           const i1 = extra[x1 + 1]!, i2 = extra[x2 + 1]!;
           if (i1 !== i2 && !this.identical(i1, i2, depth - 1)) return false;
           const e1 = extra[x1]!, e2 = extra[x2]!;
@@ -818,8 +848,8 @@ class Deduper {
         case K.STRUCT:
         case K.UNION: {
           if (!this.shallowEqualStruct(id1, id2)) return false;
-          const x1 = rec[4 * id1 + 3]!, x2 = rec[4 * id2 + 3]!;
-          const vlen = infoVlen(rec[4 * id1]!);
+          const x1 = tx[id1]!, x2 = tx[id2]!;
+          const vlen = infoVlen(ti[id1]!);
           for (let k = 0; k < vlen; k++) {
             const m1 = extra[x1 + 3 * k + 1]!, m2 = extra[x2 + 3 * k + 1]!;
             if (m1 !== m2 && !this.identical(m1, m2, depth - 1)) return false;
@@ -828,10 +858,10 @@ class Deduper {
         }
         case K.FUNC_PROTO: {
           if (!this.compatFnProto(id1, id2)) return false;
-          const r1 = rec[4 * id1 + 2]!, r2 = rec[4 * id2 + 2]!;
+          const r1 = ts[id1]!, r2 = ts[id2]!;
           if (r1 !== r2 && !this.identical(r1, r2, depth - 1)) return false;
-          const x1 = rec[4 * id1 + 3]!, x2 = rec[4 * id2 + 3]!;
-          const vlen = infoVlen(rec[4 * id1]!);
+          const x1 = tx[id1]!, x2 = tx[id2]!;
+          const vlen = infoVlen(ti[id1]!);
           for (let k = 0; k < vlen; k++) {
             const p1 = extra[x1 + 2 * k + 1]!, p2 = extra[x2 + 2 * k + 1]!;
             if (p1 !== p2 && !this.identical(p1, p2, depth - 1)) return false;
@@ -846,7 +876,7 @@ class Deduper {
 
   /** Turn a successful hypothesis into canonical mappings (docs/dedup.md §6, "Merging"). */
   private mergeHypot(): void {
-    const { rec, hypotList, mh } = this;
+    const { ti, hypotList, mh } = this;
     // The hypothetical map is cleared on the way (what `clearHypot` would do next), in the same pass.
     const cnt = this.hypotCnt;
     this.hypotCnt = 0;
@@ -856,11 +886,11 @@ class Deduper {
       mh[2 * canon + 1] = UNPROCESSED;
       // Only FWD, STRUCT and UNION pairs merge; the walk accepted every pair, so a pair of any other kind has that
       // kind on both sides (and keeps it through `resolve`): skip it without resolving.
-      const rk = infoKind(rec[4 * canon]!);
+      const rk = infoKind(ti[canon]!);
       if (rk !== K.FWD && rk !== K.STRUCT && rk !== K.UNION) continue;
       const tId = this.resolve(cand);
       const cId = this.resolve(canon);
-      const tk = infoKind(rec[4 * tId]!), ck = infoKind(rec[4 * cId]!);
+      const tk = infoKind(ti[tId]!), ck = infoKind(ti[cId]!);
       // A canonical FWD resolves to the candidate's struct, even in the adjust_canon case: own references to a
       // base FWD then land on the own struct, while the base itself is never rewritten.
       if (tk !== K.FWD && ck === K.FWD) mh[2 * cId] = tId;
@@ -876,10 +906,10 @@ class Deduper {
 
   /** Map every own FWD still canonical to the one canonical STRUCT/UNION of its name, if unambiguous. */
   resolveFwds(): void {
-    const { rec, mh } = this;
+    const { ti, tn, mh } = this;
     let pending = false;
     for (let id = this.ownStart; id < this.n; id++) {
-      if (infoKind(rec[4 * id]!) === K.FWD && mh[2 * id] === id) {
+      if (infoKind(ti[id]!) === K.FWD && mh[2 * id] === id) {
         pending = true;
         break;
       }
@@ -888,17 +918,17 @@ class Deduper {
     // name offset → struct id, or 0 when two canonical structs/unions share the name.
     const byName = new Map<number, number>();
     for (let id = 1; id < this.n; id++) {
-      const k = infoKind(rec[4 * id]!);
+      const k = infoKind(ti[id]!);
       if ((k !== K.STRUCT && k !== K.UNION) || mh[2 * id] !== id) continue;
-      const nm = rec[4 * id + 1]!;
+      const nm = tn[id]!;
       byName.set(nm, byName.has(nm) ? 0 : id);
     }
     for (let id = this.ownStart; id < this.n; id++) {
-      const inf = rec[4 * id]!;
+      const inf = ti[id]!;
       if (infoKind(inf) !== K.FWD || mh[2 * id] !== id) continue;
-      const cand = byName.get(rec[4 * id + 1]!);
+      const cand = byName.get(tn[id]!);
       if (cand === undefined || cand === 0) continue;
-      const candKind = infoKind(rec[4 * cand]!);
+      const candKind = infoKind(ti[cand]!);
       const fwdKind = inf >>> 31 === 1 ? K.UNION : K.STRUCT;
       if (candKind !== fwdKind) continue;
       mh[2 * id] = cand;
@@ -908,19 +938,19 @@ class Deduper {
   // ---------------------------------------------------------------- pass 5: reference kinds
 
   dedupReferences(): void {
-    const { rec, mh } = this;
+    const { ti, ts, mh } = this;
     let stack = new Uint32Array(64);
     let childIdx = new Uint32Array(64);
     for (let root = this.ownStart; root < this.n; root++) {
       if (mh[2 * root] !== UNPROCESSED) continue;
-      const rootKind = infoKind(rec[4 * root]!);
+      const rootKind = infoKind(ti[root]!);
       if (!isRefKind(rootKind)) this.fail(`${kindName(rootKind)} left unprocessed`, root);
       // Most roots (pointers and modifiers of already-resolved types) need no walk: resolve the one referenced id
       // and look the record up, exactly what the walk below would do for them.
       if (rootKind !== K.ARRAY && rootKind !== K.FUNC_PROTO) {
-        const child = rec[4 * root + 2]!;
+        const child = ts[root]!;
         if (mh[2 * child]! <= MAX_ID) {
-          rec[4 * root + 2] = this.resolve(child);
+          ts[root] = this.resolve(child);
           this.dedupRefRecord(root);
           continue;
         }
@@ -936,7 +966,7 @@ class Deduper {
         const k = childIdx[sp - 1]!;
         const field = this.refField(id, k);
         if (field !== NO_FIELD) {
-          const child = field < 0 ? this.rec[4 * id + 2]! : this.extra[field]!;
+          const child = field < 0 ? this.ts[id]! : this.extra[field]!;
           const m = mh[2 * child]!;
           if (m === IN_PROGRESS) this.fail(`reference loop through type ${child}`, id);
           if (m <= MAX_ID) {
@@ -944,7 +974,7 @@ class Deduper {
             childIdx[sp - 1] = k + 1;
             continue;
           }
-          if (!isRefKind(infoKind(rec[4 * child]!))) this.fail(`${kindName(infoKind(rec[4 * child]!))} left unprocessed`, child);
+          if (!isRefKind(infoKind(ti[child]!))) this.fail(`${kindName(infoKind(ti[child]!))} left unprocessed`, child);
           mh[2 * child] = IN_PROGRESS;
           if (sp === stack.length) {
             const ns = new Uint32Array(sp * 2);
@@ -976,27 +1006,27 @@ class Deduper {
    * or NO_FIELD past the last one. Order as libbpf: ARRAY element then index; FUNC_PROTO return then parameters.
    */
   private refField(id: number, k: number): number {
-    const inf = this.rec[4 * id]!;
+    const inf = this.ti[id]!;
     switch (infoKind(inf)) {
       case K.ARRAY:
-        return k < 2 ? this.rec[4 * id + 3]! + k : NO_FIELD;
+        return k < 2 ? this.tx[id]! + k : NO_FIELD;
       case K.FUNC_PROTO:
         if (k === 0) return -1;
-        return k <= infoVlen(inf) ? this.rec[4 * id + 3]! + 2 * (k - 1) + 1 : NO_FIELD;
+        return k <= infoVlen(inf) ? this.tx[id]! + 2 * (k - 1) + 1 : NO_FIELD;
       default:
         return k === 0 ? -1 : NO_FIELD;
     }
   }
 
   private setField(id: number, field: number, value: number): void {
-    if (field < 0) this.rec[4 * id + 2] = value;
+    if (field < 0) this.ts[id] = value;
     else this.extra[field] = value;
   }
 
   /** Exact-match a reference type whose referenced ids are all resolved; returns its representative. */
   private dedupRefRecord(id: number): number {
     const table = this.table;
-    const kind = infoKind(this.rec[4 * id]!);
+    const kind = infoKind(this.ti[id]!);
     const key = this.hashOf(id);
     let newId = id;
     for (let node = table.first(key); node >= 0; node = table.next(node)) {
@@ -1010,7 +1040,7 @@ class Deduper {
           eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 3);
           break;
         case K.FUNC_PROTO:
-          eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 2 * infoVlen(this.rec[4 * id]!));
+          eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 2 * infoVlen(this.ti[id]!));
           break;
         default:
           eq = this.equalCommon(id, cand);
@@ -1028,14 +1058,14 @@ class Deduper {
   // ---------------------------------------------------------------- passes 6–7: compaction and remap
 
   compactAndRemap(strings: BtfStrings): { out: Btf; idMap: Uint32Array } {
-    const { rec, extra, n, ownStart, mh } = this;
+    const { ti, tn, ts, tx, extra, n, ownStart, mh } = this;
     // New ids go to the hypothetical map's slots (unused after pass 3) rather than to one more id-indexed array.
     for (let id = 0; id < ownStart; id++) mh[2 * id + 1] = id;
     let kept = 0, keptExtra = 0;
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] === id) {
         mh[2 * id + 1] = ownStart + kept++;
-        const inf = rec[4 * id]!;
+        const inf = ti[id]!;
         keptExtra += extraWords(infoKind(inf), infoVlen(inf));
       } else {
         mh[2 * id + 1] = UNPROCESSED;
@@ -1052,37 +1082,37 @@ class Deduper {
     let i = 0, e = 0;
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] !== id) continue;
-      const inf = rec[4 * id]!;
-      const kind = infoKind(inf), vlen = infoVlen(inf), x = rec[4 * id + 3]!;
+      const inf = ti[id]!;
+      const kind = infoKind(inf), vlen = infoVlen(inf), x = tx[id]!;
       const words = extraWords(kind, vlen);
       oInfo[i] = inf;
-      oName[i] = rec[4 * id + 1]!;
+      oName[i] = tn[id]!;
       oXs[i] = e;
       for (let k = 0; k < words; k++) oEx[e + k] = extra[x + k]!;
       switch (kind) {
         case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.VAR:
         case K.DECL_TAG: case K.TYPE_TAG:
-          oSt[i] = remapId(rec[4 * id + 2]!, id);
+          oSt[i] = remapId(ts[id]!, id);
           break;
         case K.FUNC_PROTO:
-          oSt[i] = remapId(rec[4 * id + 2]!, id);
+          oSt[i] = remapId(ts[id]!, id);
           for (let k = 0; k < vlen; k++) oEx[e + 2 * k + 1] = remapId(extra[x + 2 * k + 1]!, id);
           break;
         case K.ARRAY:
-          oSt[i] = rec[4 * id + 2]!;
+          oSt[i] = ts[id]!;
           oEx[e] = remapId(extra[x]!, id);
           oEx[e + 1] = remapId(extra[x + 1]!, id);
           break;
         case K.STRUCT: case K.UNION:
-          oSt[i] = rec[4 * id + 2]!;
+          oSt[i] = ts[id]!;
           for (let k = 0; k < vlen; k++) oEx[e + 3 * k + 1] = remapId(extra[x + 3 * k + 1]!, id);
           break;
         case K.DATASEC:
-          oSt[i] = rec[4 * id + 2]!;
+          oSt[i] = ts[id]!;
           for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = remapId(extra[x + 3 * k]!, id);
           break;
         default:
-          oSt[i] = rec[4 * id + 2]!;
+          oSt[i] = ts[id]!;
       }
       e += words;
       i++;
