@@ -4,6 +4,7 @@ import * as abbrevActions from "./abbrev.js";
 import type { AbbrevTable } from "./abbrev.js";
 import { DW_AT, DW_FORM, attrName, formName } from "./constants.js";
 import type { DwarfFile } from "./dwarf-file.js";
+import type { UnitWindow } from "./unit-windows.js";
 import { FormClass, formClass } from "./forms.js";
 import { type DebugInfoOffset, type DieRef, DieSpace, makeDieRef } from "./offsets.js";
 import type { UnitHeader } from "./unit.js";
@@ -98,8 +99,14 @@ export class DieCursor {
   numValue = 0;
 
   private file!: DwarfFile;
+  /**
+   * The bytes the unit's DIEs are read from: the whole section, or (a large file read unit by unit) a window that
+   * starts at section offset `shift`. Positions stay section offsets throughout; only byte reads subtract `shift`.
+   */
   private bytes: Uint8Array = EMPTY;
   private view: DataView = new DataView(new ArrayBuffer(0));
+  private shift = 0;
+  private window: UnitWindow | undefined;
   private little = true;
   private table!: AbbrevTable;
   private unitEnd = 0;
@@ -138,12 +145,23 @@ export class DieCursor {
   private f = 0;
   private p = 0;
 
-  /** Start walking `unit` from its root DIE. */
-  reset(unit: UnitHeader): this {
+  /**
+   * Start walking `unit` from its root DIE. `window` (default: the file's for the unit) may hold only the start of
+   * the unit: reading past its end then fails as a truncated unit.
+   */
+  reset(unit: UnitHeader, window?: UnitWindow): this {
     this.unit = unit;
     this.file = unit.owner as DwarfFile;
-    this.bytes = this.file.unitBytes(unit);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const w = window ?? this.file.unitWindow(unit);
+    // Count the cursors in each window: a window's buffer is reused for another unit only when none is left.
+    if (w !== this.window) {
+      if (this.window) this.window.users--;
+      w.users++;
+      this.window = w;
+    }
+    this.bytes = w.bytes;
+    this.view = w.view;
+    this.shift = w.base;
     this.little = this.file.little;
     this.table = unit.abbrevs;
     this.table.layout(unit.addressSize, unit.offsetSize, unit.refAddrSize);
@@ -155,7 +173,7 @@ export class DieCursor {
       this.strSec = this.lineStrSec = this.strOffSec = this.addrSec = undefined;
     }
     if (this.pos.length < this.table.maxAttrs) this.pos = new Uint32Array(this.table.maxAttrs);
-    this.unitEnd = unit.end;
+    this.unitEnd = Math.min(unit.end, w.base + w.bytes.length);
     this.unitOffset = unit.offset;
     this.unitSpace = unit.space;
     this.inInfo = unit.space === DieSpace.INFO;
@@ -215,9 +233,10 @@ export class DieCursor {
       depth = this.hasChildren ? this.depth + 1 : this.depth;
     }
     const b = this.bytes;
+    const s = this.shift;
     const end = this.unitEnd;
     while (p < end) {
-      if (b[p] === 0) {
+      if (b[p - s] === 0) {
         // A null entry ends a list of children; at the unit's top level it is padding.
         p++;
         if (depth > this.floor) depth--;
@@ -250,13 +269,14 @@ export class DieCursor {
     }
     if (!this.scanned) this.scan();
     const b = this.bytes;
+    const s = this.shift;
     const end = this.unitEnd;
     const t = this.table;
     let p = this.nextPos;
     let level = 1;
     while (level > 0 && p < end) {
       const at = p;
-      let code = b[p++]!;
+      let code = b[p++ - s]!;
       if (code === 0) {
         level--;
         continue;
@@ -324,11 +344,11 @@ export class DieCursor {
     switch (act) {
       case Act.DATA1:
         this.f = 0x0b;
-        this.numValue = this.bytes[p]!;
+        this.numValue = this.bytes[p - this.shift]!;
         return 3; // CONSTANT
       case Act.REF4: {
         this.f = 0x13;
-        const off = this.unitOffset + this.view.getUint32(p, this.little);
+        const off = this.unitOffset + this.view.getUint32(p - this.shift, this.little);
         if (off >= this.unitEnd || !this.inInfo) return this.decodeRest(i, k, act, p);
         this.numValue = off;
         return 7; // REFERENCE
@@ -337,7 +357,7 @@ export class DieCursor {
         return this.strp4(p, i);
       case Act.DATA2:
         this.f = 0x05;
-        this.numValue = this.view.getUint16(p, this.little);
+        this.numValue = this.view.getUint16(p - this.shift, this.little);
         return 3; // CONSTANT
       case Act.IMPLICIT:
         this.f = 0x21;
@@ -345,7 +365,7 @@ export class DieCursor {
         return 3; // CONSTANT
       case Act.SEC_OFFSET4:
         this.f = 0x17;
-        this.numValue = this.view.getUint32(p, this.little);
+        this.numValue = this.view.getUint32(p - this.shift, this.little);
         return 6; // SEC_OFFSET
       case Act.FLAG_PRESENT:
         this.f = 0x19;
@@ -359,7 +379,7 @@ export class DieCursor {
   private strp4(p: number, i: number): FormClass {
     this.f = 0x0e;
     const sec = (this.strSec ??= this.file.str);
-    const off = this.view.getUint32(p, this.little);
+    const off = this.view.getUint32(p - this.shift, this.little);
     if (off >= sec.length) this.strAt(0x0e, p, i); // throws
     this.strBytes = sec;
     this.strStart = off;
@@ -375,14 +395,14 @@ export class DieCursor {
     switch (act) {
       case Act.REF4: {
         // Outside its unit (throws the precise error), or in a space other than .debug_info.
-        const off = this.unitOffset + this.view.getUint32(p, this.little);
+        const off = this.unitOffset + this.view.getUint32(p - this.shift, this.little);
         if (off >= this.unitEnd) this.refAt(0x13, p, i);
         this.numValue = this.unitSpace === DieSpace.INFO ? off : makeDieRef(this.unitSpace, off);
         return 7; // REFERENCE
       }
       case Act.DATA4:
         this.f = 0x06;
-        this.numValue = this.view.getUint32(p, this.little);
+        this.numValue = this.view.getUint32(p - this.shift, this.little);
         return 3; // CONSTANT
       case Act.DATA8:
         this.f = 0x07;
@@ -391,7 +411,7 @@ export class DieCursor {
       case Act.STRING:
         this.f = 0x08;
         this.strBytes = this.bytes;
-        this.strStart = p;
+        this.strStart = p - this.shift;
         this.strEndCache = -1;
         this.strSecName = this.unit.section;
         this.strAttrPos = p;
@@ -402,14 +422,14 @@ export class DieCursor {
         return 3; // CONSTANT
       case Act.UDATA: {
         this.f = 0x0f;
-        const c = this.bytes[p]!;
+        const c = this.bytes[p - this.shift]!;
         this.numValue = c < 0x80 ? c : this.ulebFrom(p);
         this.p = p; // ulebFrom moved it past the value
         return 3; // CONSTANT
       }
       case Act.FLAG:
         this.f = 0x0c;
-        this.numValue = this.bytes[p]!;
+        this.numValue = this.bytes[p - this.shift]!;
         return 5; // FLAG
       case Act.ADDR8:
         this.f = 0x01;
@@ -417,17 +437,17 @@ export class DieCursor {
         return 1; // ADDRESS
       case Act.EXPRLOC: {
         this.f = 0x18;
-        const c = this.bytes[p]!;
+        const c = this.bytes[p - this.shift]!;
         if (c < 0x80) {
           this.blockBytes = this.bytes;
-          this.blockStart = p + 1;
-          this.blockEnd = p + 1 + c;
+          this.blockStart = p + 1 - this.shift;
+          this.blockEnd = p + 1 + c - this.shift;
         } else this.blockAt(0x18, p, i);
         return 4; // EXPRLOC
       }
       case Act.LISTX: {
         this.f = this.forms[k]!;
-        const c = this.bytes[p]!;
+        const c = this.bytes[p - this.shift]!;
         this.numValue = c < 0x80 ? c : this.ulebFrom(p);
         return 9; // LIST_INDEX
       }
@@ -444,21 +464,21 @@ export class DieCursor {
     // The common forms first, without a call: ref4, data1/2, strp, fixed sec_offset.
     switch (f < 0x30 ? G_ACTION[f]! : G_OTHER) {
       case G_REF4: {
-        const off = this.unitOffset + this.view.getUint32(p, this.little);
+        const off = this.unitOffset + this.view.getUint32(p - this.shift, this.little);
         if (off >= this.unitEnd) this.refAt(f, p, i); // throws the precise error
         this.numValue = this.unitSpace === DieSpace.INFO ? off : makeDieRef(this.unitSpace, off);
         return FormClass.REFERENCE;
       }
       case G_DATA1:
-        this.numValue = this.bytes[p]!;
+        this.numValue = this.bytes[p - this.shift]!;
         return FormClass.CONSTANT;
       case G_DATA2:
-        this.numValue = this.view.getUint16(p, this.little);
+        this.numValue = this.view.getUint16(p - this.shift, this.little);
         return FormClass.CONSTANT;
       case G_STRP:
         if (this.offsetSize === 4) {
           const sec = (this.strSec ??= this.file.str);
-          const off = this.view.getUint32(p, this.little);
+          const off = this.view.getUint32(p - this.shift, this.little);
           if (off >= sec.length) this.strAt(f, p, i); // throws
           this.strBytes = sec;
           this.strStart = off;
@@ -478,12 +498,12 @@ export class DieCursor {
         return FormClass.CONSTANT;
       case G_DATA16:
         this.blockBytes = this.bytes;
-        this.blockStart = p;
-        this.blockEnd = p + 16;
+        this.blockStart = p - this.shift;
+        this.blockEnd = p + 16 - this.shift;
         this.numValue = 0;
         return FormClass.CONSTANT;
       case G_FLAG:
-        this.numValue = f === DW_FORM.DW_FORM_flag_present ? 1 : this.bytes[p]!;
+        this.numValue = f === DW_FORM.DW_FORM_flag_present ? 1 : this.bytes[p - this.shift]!;
         return FormClass.FLAG;
       case G_SEC_OFFSET:
         this.numValue = this.rawUnsigned(f, p, i);
@@ -551,10 +571,10 @@ export class DieCursor {
     const f = this.f;
     const p = this.p;
     switch (f) {
-      case DW_FORM.DW_FORM_data1: return (this.bytes[p]! << 24) >> 24;
-      case DW_FORM.DW_FORM_data2: return this.view.getInt16(p, this.little);
-      case DW_FORM.DW_FORM_data4: return this.view.getInt32(p, this.little);
-      case DW_FORM.DW_FORM_data8: return Number(this.view.getBigInt64(p, this.little));
+      case DW_FORM.DW_FORM_data1: return (this.bytes[p - this.shift]! << 24) >> 24;
+      case DW_FORM.DW_FORM_data2: return this.view.getInt16(p - this.shift, this.little);
+      case DW_FORM.DW_FORM_data4: return this.view.getInt32(p - this.shift, this.little);
+      case DW_FORM.DW_FORM_data8: return Number(this.view.getBigInt64(p - this.shift, this.little));
       case DW_FORM.DW_FORM_sdata: return this.slebAt(p);
       default: return this.unsigned(at);
     }
@@ -573,15 +593,15 @@ export class DieCursor {
     switch (f) {
       case DW_FORM.DW_FORM_data8:
       case DW_FORM.DW_FORM_ref_sig8:
-        return this.view.getBigUint64(p, this.little);
+        return this.view.getBigUint64(p - this.shift, this.little);
       case DW_FORM.DW_FORM_data16:
-        return this.bigFromBytes(p, 16);
+        return this.bigFromBytes(p - this.shift, 16);
       case DW_FORM.DW_FORM_udata:
         return this.bigUleb(p);
       case DW_FORM.DW_FORM_sdata:
         return BigInt.asUintN(64, this.bigSleb(p));
       case DW_FORM.DW_FORM_addr:
-        return this.addrSize === 8 ? this.view.getBigUint64(p, this.little) : BigInt(this.rawUnsigned(f, p, i));
+        return this.addrSize === 8 ? this.view.getBigUint64(p - this.shift, this.little) : BigInt(this.rawUnsigned(f, p, i));
       default: {
         const cls = formClass(f);
         if (cls === FormClass.BLOCK) {
@@ -660,7 +680,7 @@ export class DieCursor {
   /**
    * Generic access by attribute name (allocates for strings and blocks): numbers for constants, flags, addresses
    * and section offsets (bigint when above 2^53 or data16), a DieRef number for references, a string for strings,
-   * a Uint8Array (a view, not a copy) for blocks and exprlocs.
+   * a Uint8Array (a copy: a window of a unit read from the file is reused) for blocks and exprlocs.
    */
   attr(at: number): AttrValue {
     const i = this.indexOf(at);
@@ -676,11 +696,11 @@ export class DieCursor {
         return decodeAscii(this.strBytes, this.strStart, this.strEnd);
       case FormClass.BLOCK:
       case FormClass.EXPRLOC:
-        return this.blockBytes.subarray(this.blockStart, this.blockEnd);
+        return this.blockBytes.slice(this.blockStart, this.blockEnd);
       case FormClass.CONSTANT:
         if (this.f === DW_FORM.DW_FORM_data16) return this.bigFromBytes(this.blockStart, 16);
         if (this.f === DW_FORM.DW_FORM_data8 || this.f === DW_FORM.DW_FORM_udata) {
-          if (this.numValue > Number.MAX_SAFE_INTEGER) return this.f === DW_FORM.DW_FORM_data8 ? this.view.getBigUint64(this.p, this.little) : this.bigUleb(this.p);
+          if (this.numValue > Number.MAX_SAFE_INTEGER) return this.f === DW_FORM.DW_FORM_data8 ? this.view.getBigUint64(this.p - this.shift, this.little) : this.bigUleb(this.p);
         }
         return this.numValue;
       case FormClass.ADDRESS:
@@ -695,8 +715,9 @@ export class DieCursor {
   /** Read the DIE at `p` as the current one; returns -1 for a null entry. */
   private readDie(p: number, depth: number): number {
     const b = this.bytes;
+    const s = this.shift;
     const at = p;
-    let code = b[p++]!;
+    let code = b[p++ - s]!;
     if (code === 0) return -1;
     if (code & 0x80) {
       code = this.ulebFrom(at);
@@ -730,6 +751,7 @@ export class DieCursor {
     const s = t.attrStart[idx]!;
     const n = t.attrCount[idx]!;
     const b = this.bytes;
+    const sh = this.shift;
     const end = this.unitEnd;
     const pos = this.pos;
     for (let i = 0; i < n; i++) {
@@ -757,18 +779,18 @@ export class DieCursor {
         case 0x19: case 0x21: // flag_present implicit_const
           break;
         case 0x0d: case 0x0f: case 0x15: case 0x1a: case 0x1b: case 0x22: case 0x23: case 0x1f01: case 0x1f02:
-          while (p < end && b[p++]! & 0x80);
+          while (p < end && b[p++ - sh]! & 0x80);
           break;
         case 0x08: // string: names are short, a plain loop beats a call to indexOf
-          while (p < end && b[p] !== 0) p++;
+          while (p < end && b[p - sh] !== 0) p++;
           p++;
           break;
         case 0x0a: // block1
-          p += 1 + (p < end ? b[p]! : 0); break;
+          p += 1 + (p < end ? b[p - sh]! : 0); break;
         case 0x03: // block2
-          p += p + 2 <= end ? 2 + this.view.getUint16(p, this.little) : 2; break;
+          p += p + 2 <= end ? 2 + this.view.getUint16(p - this.shift, this.little) : 2; break;
         case 0x04: // block4
-          p += p + 4 <= end ? 4 + this.view.getUint32(p, this.little) : 4; break;
+          p += p + 4 <= end ? 4 + this.view.getUint32(p - this.shift, this.little) : 4; break;
         case 0x09: case 0x18: { // block exprloc
           const len = this.ulebFrom(p);
           p = this.p + len;
@@ -801,12 +823,12 @@ export class DieCursor {
     if (size >= 0) return p + size;
     switch (form) {
       case 0x08: {
-        const z = this.bytes.indexOf(0, p);
-        return z < 0 || z >= this.unitEnd ? this.unitEnd + 1 : z + 1;
+        const z = this.bytes.indexOf(0, p - this.shift);
+        return z < 0 || z + this.shift >= this.unitEnd ? this.unitEnd + 1 : z + this.shift + 1;
       }
-      case 0x0a: return p + 1 + (this.bytes[p] ?? 0);
-      case 0x03: return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p, this.little) : 0);
-      case 0x04: return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p, this.little) : 0);
+      case 0x0a: return p + 1 + (this.bytes[p - this.shift] ?? 0);
+      case 0x03: return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p - this.shift, this.little) : 0);
+      case 0x04: return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p - this.shift, this.little) : 0);
       case 0x09: case 0x18: {
         const len = this.ulebFrom(p);
         return this.p + len;
@@ -846,16 +868,17 @@ export class DieCursor {
   /** The unsigned integer stored for form `f` at `p` (no indirection through other sections). */
   private rawUnsigned(f: number, p: number, i: number): number {
     const b = this.bytes;
+    const s = this.shift;
     const v = this.view;
     const le = this.little;
     switch (f) {
-      case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return b[p]!;
-      case 0x05: case 0x12: case 0x26: case 0x2a: return v.getUint16(p, le);
-      case 0x27: case 0x2b: return le ? b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) : (b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!;
-      case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return v.getUint32(p, le);
+      case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return b[p - s]!;
+      case 0x05: case 0x12: case 0x26: case 0x2a: return v.getUint16(p - s, le);
+      case 0x27: case 0x2b: return le ? b[p - s]! | (b[p + 1 - s]! << 8) | (b[p + 2 - s]! << 16) : (b[p - s]! << 16) | (b[p + 1 - s]! << 8) | b[p + 2 - s]!;
+      case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return v.getUint32(p - s, le);
       case 0x07: case 0x14: case 0x20: case 0x24: return this.u64(p);
       case 0x01: return this.sized(p, this.addrSize);
-      case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return this.offsetSize === 4 ? v.getUint32(p, le) : this.u64(p);
+      case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return this.offsetSize === 4 ? v.getUint32(p - s, le) : this.u64(p);
       case 0x10: return this.sized(p, this.refAddrSize);
       case 0x19: return 1;
       case 0x21: return this.table.implicit[this.attrBase + i]!;
@@ -866,28 +889,29 @@ export class DieCursor {
 
   private sized(p: number, n: number): number {
     switch (n) {
-      case 1: return this.bytes[p]!;
-      case 2: return this.view.getUint16(p, this.little);
-      case 4: return this.view.getUint32(p, this.little);
+      case 1: return this.bytes[p - this.shift]!;
+      case 2: return this.view.getUint16(p - this.shift, this.little);
+      case 4: return this.view.getUint32(p - this.shift, this.little);
       default: return this.u64(p);
     }
   }
 
   private u64(p: number): number {
     const le = this.little;
-    return this.view.getUint32(p + (le ? 4 : 0), le) * 0x1_0000_0000 + this.view.getUint32(p + (le ? 0 : 4), le);
+    return this.view.getUint32(p + (le ? 4 : 0) - this.shift, le) * 0x1_0000_0000 + this.view.getUint32(p + (le ? 0 : 4) - this.shift, le);
   }
 
   /** ULEB128 at `p` (bounded by the unit end); leaves the position after it in `this.p`. */
   private ulebFrom(p: number): number {
     const b = this.bytes;
+    const s = this.shift;
     const end = this.unitEnd;
     let r = 0;
     let mul = 1;
     const start = p;
     for (;;) {
       if (p >= end) throw this.fail(ErrorCode.TRUNCATED, "truncated ULEB128", start);
-      const c = b[p++]!;
+      const c = b[p++ - s]!;
       r += (c & 0x7f) * mul;
       if ((c & 0x80) === 0) break;
       mul *= 128;
@@ -898,13 +922,14 @@ export class DieCursor {
 
   private slebAt(p: number): number {
     const b = this.bytes;
+    const s = this.shift;
     const end = this.unitEnd;
     let r = 0;
     let mul = 1;
     const start = p;
     for (;;) {
       if (p >= end) throw this.fail(ErrorCode.TRUNCATED, "truncated SLEB128", start);
-      const c = b[p++]!;
+      const c = b[p++ - s]!;
       r += (c & 0x7f) * mul;
       mul *= 128;
       if ((c & 0x80) === 0) return c & 0x40 ? r - mul : r;
@@ -915,7 +940,7 @@ export class DieCursor {
     let r = 0n;
     let shift = 0n;
     for (let q = p; q < this.unitEnd; q++) {
-      const c = this.bytes[q]!;
+      const c = this.bytes[q - this.shift]!;
       r |= BigInt(c & 0x7f) << shift;
       if ((c & 0x80) === 0) return r;
       shift += 7n;
@@ -927,7 +952,7 @@ export class DieCursor {
     let r = 0n;
     let shift = 0n;
     for (let q = p; q < this.unitEnd; q++) {
-      const c = this.bytes[q]!;
+      const c = this.bytes[q - this.shift]!;
       r |= BigInt(c & 0x7f) << shift;
       shift += 7n;
       if ((c & 0x80) === 0) return c & 0x40 ? r - (1n << shift) : r;
@@ -935,7 +960,7 @@ export class DieCursor {
     throw this.fail(ErrorCode.TRUNCATED, "truncated SLEB128", p);
   }
 
-  /** The n-byte integer at `p` of the unit's bytes (blocks and data16 live there), in the file's byte order. */
+  /** The n-byte integer at index `p` of `bytes` (not a section offset: blocks and data16 live there), in the file's byte order. */
   private bigFromBytes(p: number, n: number): bigint {
     const src = this.bytes;
     let r = 0n;
@@ -955,7 +980,7 @@ export class DieCursor {
       case DW_FORM.DW_FORM_string: {
         // The scan of the DIE already found the NUL inside the unit.
         this.strBytes = this.bytes;
-        this.strStart = p;
+        this.strStart = p - this.shift;
         this.strEndCache = -1;
         this.strSecName = this.unit.section;
         this.strAttrPos = p;
@@ -1006,21 +1031,21 @@ export class DieCursor {
     const n = sec.length;
     let z = this.strStart;
     while (z < n && sec[z] !== 0) z++;
-    if (z >= n) throw this.fail(ErrorCode.CORRUPT, `unterminated string at ${this.strSecName}+0x${this.strStart.toString(16)}`, this.strAttrPos);
+    if (z >= n) throw this.fail(ErrorCode.CORRUPT, `unterminated string at ${this.strSecName}+0x${(this.strStart + (sec === this.bytes ? this.shift : 0)).toString(16)}`, this.strAttrPos);
     return z;
   }
 
   private blockAt(f: number, p: number, _i: number): void {
     let len: number;
     switch (f) {
-      case DW_FORM.DW_FORM_block1: len = this.bytes[p]!; p += 1; break;
-      case DW_FORM.DW_FORM_block2: len = this.view.getUint16(p, this.little); p += 2; break;
-      case DW_FORM.DW_FORM_block4: len = this.view.getUint32(p, this.little); p += 4; break;
+      case DW_FORM.DW_FORM_block1: len = this.bytes[p - this.shift]!; p += 1; break;
+      case DW_FORM.DW_FORM_block2: len = this.view.getUint16(p - this.shift, this.little); p += 2; break;
+      case DW_FORM.DW_FORM_block4: len = this.view.getUint32(p - this.shift, this.little); p += 4; break;
       default: len = this.ulebFrom(p); p = this.p;
     }
     this.blockBytes = this.bytes;
-    this.blockStart = p;
-    this.blockEnd = p + len;
+    this.blockStart = p - this.shift;
+    this.blockEnd = p + len - this.shift;
   }
 
   private addressAt(f: number, p: number, i: number): number {
@@ -1038,7 +1063,7 @@ export class DieCursor {
 
   private bigAddressAt(f: number, p: number, i: number): bigint {
     if (this.addrSize !== 8) return BigInt(this.addressAt(f, p, i));
-    if (f === DW_FORM.DW_FORM_addr) return this.view.getBigUint64(p, this.little);
+    if (f === DW_FORM.DW_FORM_addr) return this.view.getBigUint64(p - this.shift, this.little);
     const at = this.addrIndexOffset(f, p, i);
     const a = (this.addrSec ??= this.file.addr);
     return new DataView(a.buffer, a.byteOffset + at, 8).getBigUint64(0, this.little);
@@ -1063,7 +1088,7 @@ export class DieCursor {
         return makeDieRef(space, this.sectionRef(f, p, i));
       }
       case DW_FORM.DW_FORM_ref_sig8: {
-        const sig = this.view.getBigUint64(p, this.little);
+        const sig = this.view.getBigUint64(p - this.shift, this.little);
         const r = this.file.resolveSignature(sig);
         if (r === undefined) throw this.fail(ErrorCode.NOT_FOUND, `no type unit with signature 0x${sig.toString(16).padStart(16, "0")}`, p);
         return r;

@@ -10,13 +10,28 @@ import { DW_AT, DW_UT } from "./constants.js";
 import { DieCursor } from "./die-cursor.js";
 import { type DebugAbbrevOffset, type DieRef, DieSpace, dieRefOffset, dieRefSpace, makeDieRef } from "./offsets.js";
 import { UnitHeader, parseUnitHeader } from "./unit.js";
+import { UnitWindow, UnitWindowCache } from "./unit-windows.js";
 
 const EMPTY = new Uint8Array(0);
 
 export interface DwarfOpenOptions {
   /** The dwz supplementary file; default: the file named by `.gnu_debugaltlink`, relative to this file's folder. */
   altPath?: string;
+  /**
+   * How `.debug_info` is held: `"units"` reads each unit from the file when a cursor needs it (and keeps only the
+   * most recently used ones, `UNIT_WINDOW_BUDGET` bytes), `"whole"` reads the section once. The default, `"auto"`,
+   * reads by units whenever the section can be read in pieces (stored uncompressed, no relocations to apply: a
+   * vmlinux or an executable) — a vmlinux's 164 MB `.debug_info` is then never in memory at once.
+   */
+  infoReading?: "auto" | "units" | "whole";
+  /** Reading by units: how many bytes of recently used units to keep (default `UNIT_WINDOW_BUDGET`). */
+  unitWindowBudget?: number;
 }
+
+/** Most bytes of units read piecewise that are kept for reuse (at least the last unit read is always kept). */
+export const UNIT_WINDOW_BUDGET = 8 << 20;
+/** Bytes read to decode a unit's root DIE when listing units read by units (a root DIE is ~100 bytes). */
+const ROOT_PREFIX = 4096;
 
 /**
  * The DWARF of one ELF file: its debug sections (read once each, decompressed and relocated, when first needed),
@@ -40,6 +55,14 @@ export class DwarfFile {
   private alt: DwarfFile | undefined;
   private readonly root = new DieCursor();
   private readonly secs = new Map<string, Uint8Array>();
+  /** `.debug_info` read unit by unit (see `DwarfOpenOptions.infoReading`), else undefined. */
+  private readonly unitWindows: UnitWindowCache | undefined;
+  /** Windows over whole sections, by DieSpace. */
+  private readonly wholeWindows: (UnitWindow | undefined)[] = [undefined, undefined, undefined];
+  private lastWindowUnit: UnitHeader | undefined;
+  private lastWindow: UnitWindow | undefined;
+  /** Reused for unit headers and root DIEs when reading by units. */
+  private readonly scratch = new Uint8Array(ROOT_PREFIX);
 
   private constructor(elf: ElfFile, ownsElf: boolean, opts: DwarfOpenOptions, infoSpace: DieSpace) {
     this.elf = elf;
@@ -50,6 +73,10 @@ export class DwarfFile {
     this.ownsElf = ownsElf;
     this.altPathOpt = opts.altPath;
     this.infoSpace = infoSpace;
+    const mode = opts.infoReading ?? "auto";
+    if (mode !== "whole" && this.sections.readableInPieces(".debug_info")) {
+      this.unitWindows = new UnitWindowCache((start, dest) => this.sections.readInto(".debug_info", start, dest), opts.unitWindowBudget ?? UNIT_WINDOW_BUDGET);
+    }
   }
 
   /** Open the ELF file at `path` (read lazily at offsets). Call `close()` when done. */
@@ -88,9 +115,32 @@ export class DwarfFile {
   get strOffsets(): Uint8Array { return this.sec(".debug_str_offsets"); }
   get addr(): Uint8Array { return this.sec(".debug_addr"); }
 
-  /** The bytes a unit's DIEs live in. */
-  unitBytes(unit: UnitHeader): Uint8Array {
-    return unit.space === DieSpace.TYPES ? this.types : this.info;
+  /** Size of `.debug_info` in bytes (decompressed), without reading it. */
+  get infoSize(): number {
+    return this.sections.size(".debug_info") ?? 0;
+  }
+
+  /** True when `.debug_info` is read unit by unit rather than whole. */
+  get readsByUnits(): boolean {
+    return this.unitWindows !== undefined;
+  }
+
+  /** The bytes a unit's DIEs are read from: the whole section, or the unit alone when reading by units. */
+  unitWindow(unit: UnitHeader): UnitWindow {
+    if (unit === this.lastWindowUnit) return this.lastWindow!;
+    let w: UnitWindow;
+    if (unit.space === DieSpace.TYPES || !this.unitWindows) {
+      w = this.wholeWindows[unit.space] ??= new UnitWindow(unit.space === DieSpace.TYPES ? this.types : this.info, 0);
+    } else {
+      const len = unit.end - unit.offset;
+      w = this.unitWindows.get(unit.offset, len);
+      if (w.bytes.length !== len) {
+        throw new BtfkitError(ErrorCode.TRUNCATED, `unit runs past the end of the file (${w.bytes.length} of ${len} bytes)`, { file: this.path, section: ".debug_info", offset: unit.offset });
+      }
+    }
+    this.lastWindowUnit = unit;
+    this.lastWindow = w;
+    return w;
   }
 
   /** The units of `.debug_info` (compile, partial, type, skeleton units), parsed lazily in order. */
@@ -121,14 +171,26 @@ export class DwarfFile {
   private parseNextUnit(space: DieSpace): boolean {
     if (this.unitsDone[space]) return false;
     const list = this.unitList[space]!;
-    const bytes = space === DieSpace.TYPES ? this.types : this.info;
     const pos = list.length === 0 ? 0 : list[list.length - 1]!.end;
-    if (pos >= bytes.length) {
-      this.unitsDone[space] = true;
-      return false;
-    }
     const section = space === DieSpace.TYPES ? ".debug_types" : ".debug_info";
-    const u = parseUnitHeader(bytes, this.little, pos, space, section, this.path);
+    let u: UnitHeader;
+    if (space !== DieSpace.TYPES && this.unitWindows) {
+      // Only the header is read here (at most 40 bytes); the unit's DIEs when a cursor needs them.
+      const size = this.infoSize;
+      if (pos >= size) {
+        this.unitsDone[space] = true;
+        return false;
+      }
+      const n = this.sections.readInto(section, pos, this.scratch.subarray(0, 64));
+      u = parseUnitHeader(this.scratch.subarray(0, n), this.little, pos, space, section, this.path, pos, size);
+    } else {
+      const bytes = space === DieSpace.TYPES ? this.types : this.info;
+      if (pos >= bytes.length) {
+        this.unitsDone[space] = true;
+        return false;
+      }
+      u = parseUnitHeader(bytes, this.little, pos, space, section, this.path);
+    }
     this.initUnit(u);
     list.push(u);
     return true;
@@ -140,7 +202,27 @@ export class DwarfFile {
     if (u.unitType === DW_UT.DW_UT_split_compile || u.unitType === DW_UT.DW_UT_split_type) {
       u.strOffsetsBase = u.offsetSize === 8 ? 16 : 8;
     }
-    const c = this.root.reset(u);
+    u.rootString = (at: number): string | undefined => {
+      const r = new DieCursor().reset(u);
+      return r.next() ? r.string(at) : undefined;
+    };
+    // Reading by units, the root DIE is read from the unit's first bytes only (listing a vmlinux's units must not
+    // read all of .debug_info); a root DIE longer than that is read again from the whole unit.
+    const len = u.end - u.offset;
+    if (this.unitWindows && u.space !== DieSpace.TYPES && len > ROOT_PREFIX) {
+      try {
+        const n = this.sections.readInto(".debug_info", u.offset, this.scratch);
+        this.readRoot(u, new UnitWindow(this.scratch.subarray(0, n), u.offset));
+        return;
+      } catch {
+        // read below from the whole unit, which reports any real error
+      }
+    }
+    this.readRoot(u, undefined);
+  }
+
+  private readRoot(u: UnitHeader, window: UnitWindow | undefined): void {
+    const c = this.root.reset(u, window);
     if (c.next()) {
       u.rootTag = c.tag;
       u.language = c.unsigned(DW_AT.DW_AT_language) ?? 0;
@@ -149,10 +231,6 @@ export class DwarfFile {
       u.rnglistsBase = c.unsigned(DW_AT.DW_AT_rnglists_base) ?? c.unsigned(DW_AT.DW_AT_GNU_ranges_base) ?? 0;
       u.loclistsBase = c.unsigned(DW_AT.DW_AT_loclists_base) ?? 0;
     }
-    u.rootString = (at: number): string | undefined => {
-      const r = new DieCursor().reset(u);
-      return r.next() ? r.string(at) : undefined;
-    };
   }
 
   /** The abbreviation table at `offset` of `.debug_abbrev`, decoded once and cached. */

@@ -94,24 +94,27 @@ export class UnitHeader {
  */
 export function parseUnitHeader(
   bytes: Uint8Array, little: boolean, offset: number, space: DieSpace, section: string, file: string | undefined,
+  base = 0, sectionLength = base + bytes.length,
 ): UnitHeader {
+  // `bytes` holds the section from offset `base` on (the whole section, or a piece read from the file that holds at
+  // least the header); `p` is a section offset, and reads subtract `base`.
   const fail = (code: ErrorCode, reason: string, at: number): never => {
     throw new BtfkitError(code, reason, { file, section, offset: at });
   };
   const v = viewOf(bytes);
-  const len = bytes.length;
+  const len = base + bytes.length;
   let p = offset;
   const need = (n: number, what: string): void => {
     if (p + n > len) fail(ErrorCode.TRUNCATED, `truncated unit header (${what})`, p);
   };
   need(4, "unit_length");
-  let unitLength = v.getUint32(p, little);
+  let unitLength = v.getUint32(p - base, little);
   p += 4;
   let offsetSize: 4 | 8 = 4;
   if (unitLength === 0xffffffff) {
     need(8, "64-bit unit_length");
-    const lo = v.getUint32(p + (little ? 0 : 4), little);
-    const hi = v.getUint32(p + (little ? 4 : 0), little);
+    const lo = v.getUint32(p - base + (little ? 0 : 4), little);
+    const hi = v.getUint32(p - base + (little ? 4 : 0), little);
     unitLength = hi * 0x1_0000_0000 + lo;
     p += 8;
     offsetSize = 8;
@@ -119,20 +122,21 @@ export function parseUnitHeader(
     fail(ErrorCode.BAD_HEADER, `reserved unit_length value 0x${unitLength.toString(16)}`, offset);
   }
   const end = p + unitLength;
-  if (end > len) fail(ErrorCode.TRUNCATED, `unit length 0x${unitLength.toString(16)} runs past the end of the section (0x${len.toString(16)} bytes)`, offset);
+  if (end > sectionLength) fail(ErrorCode.TRUNCATED, `unit length 0x${unitLength.toString(16)} runs past the end of the section (0x${sectionLength.toString(16)} bytes)`, offset);
   const rd = (n: 1 | 2 | 4 | 8, what: string): number => {
-    if (p + n > end) fail(ErrorCode.TRUNCATED, `truncated unit header (${what})`, p);
+    if (p + n > end || p + n > len) fail(ErrorCode.TRUNCATED, `truncated unit header (${what})`, p);
+    const q = p - base;
     let r: number;
-    if (n === 1) r = bytes[p]!;
-    else if (n === 2) r = v.getUint16(p, little);
-    else if (n === 4) r = v.getUint32(p, little);
-    else r = v.getUint32(p + (little ? 4 : 0), little) * 0x1_0000_0000 + v.getUint32(p + (little ? 0 : 4), little);
+    if (n === 1) r = bytes[q]!;
+    else if (n === 2) r = v.getUint16(q, little);
+    else if (n === 4) r = v.getUint32(q, little);
+    else r = v.getUint32(q + (little ? 4 : 0), little) * 0x1_0000_0000 + v.getUint32(q + (little ? 0 : 4), little);
     p += n;
     return r;
   };
   const rdBig = (what: string): bigint => {
-    if (p + 8 > end) fail(ErrorCode.TRUNCATED, `truncated unit header (${what})`, p);
-    const r = v.getBigUint64(p, little);
+    if (p + 8 > end || p + 8 > len) fail(ErrorCode.TRUNCATED, `truncated unit header (${what})`, p);
+    const r = v.getBigUint64(p - base, little);
     p += 8;
     return r;
   };

@@ -64,6 +64,34 @@ export class DebugSections {
     return b;
   }
 
+  /**
+   * True when `name` can be read in pieces (`readInto`) straight from the file: stored uncompressed, and with no
+   * relocations to apply (anything but ET_REL). A vmlinux's `.debug_info` then never has to be in memory whole.
+   */
+  readableInPieces(name: string): boolean {
+    const sec = this.find(name);
+    if (!sec || isCompressed(sec)) return false;
+    return this.elf.header.type !== ET.REL || relocationSectionsFor(this.elf, sec).length === 0;
+  }
+
+  /**
+   * Fill `dest` (or its start) with the bytes of `name` from offset `start`; returns how many were read (fewer at
+   * the end of the section). Straight from the file when the section is `readableInPieces` and not already cached
+   * whole, else copied from the whole (decompressed, relocated) section.
+   */
+  readInto(name: string, start: number, dest: Uint8Array): number {
+    const sec = this.find(name);
+    if (!sec) return 0;
+    const hit = this.cache.get(name);
+    if (!hit && this.readableInPieces(name)) {
+      if (sec.offset + sec.size > this.elf.fileSize) this.elf.sectionBytes(sec); // throws the truncation error
+      return this.elf.readSectionInto(sec, start, dest);
+    }
+    const src = (hit ?? this.get(name)!).subarray(start, start + dest.length);
+    dest.set(src);
+    return src.length;
+  }
+
   /** Forget a cached section (the memory goes when the caller drops its reference too). */
   release(name: string): void {
     this.cache.delete(name);

@@ -45,6 +45,8 @@ export interface ElfHeader {
 interface ByteSource {
   readonly size: number;
   read(offset: number, length: number): Uint8Array;
+  /** Fill `dest` with the bytes at `offset`; returns how many there were (fewer at the end of the file). */
+  readInto(offset: number, dest: Uint8Array): number;
   close(): void;
 }
 
@@ -55,6 +57,11 @@ class BufferSource implements ByteSource {
   }
   read(offset: number, length: number): Uint8Array {
     return this.buf.subarray(offset, offset + length);
+  }
+  readInto(offset: number, dest: Uint8Array): number {
+    const src = this.buf.subarray(offset, offset + dest.length);
+    dest.set(src);
+    return src.length;
   }
   close(): void {}
 }
@@ -71,13 +78,17 @@ class FileSource implements ByteSource {
     // pooled above 4 KB, and a short read is cut off below.
     const b = Buffer.allocUnsafe(length);
     const out = new Uint8Array(b.buffer, b.byteOffset, length);
+    const done = this.readInto(offset, out);
+    return done === length ? out : out.subarray(0, done);
+  }
+  readInto(offset: number, dest: Uint8Array): number {
     let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
+    while (done < dest.length) {
+      const n = readSync(this.fd, dest, done, dest.length - done, offset + done);
       if (n === 0) break;
       done += n;
     }
-    return done === length ? out : out.subarray(0, done);
+    return done;
   }
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
@@ -128,6 +139,11 @@ export class ElfFile {
     return new ElfFile(path, new BufferSource(bytes));
   }
 
+  /** Size of the file in bytes. */
+  get fileSize(): number {
+    return this.source.size;
+  }
+
   get byteOrder(): ByteOrder {
     return this.header.byteOrder;
   }
@@ -154,6 +170,16 @@ export class ElfFile {
     if (sec.type === SHT.NOBITS || sec.size === 0) return new Uint8Array(0);
     const n = Math.min(length, sec.size, Math.max(0, this.source.size - sec.offset));
     return this.source.read(sec.offset, n);
+  }
+
+  /**
+   * Fill `dest` (or its start) with the stored bytes of a section from offset `start`, without reading the rest:
+   * returns the number of bytes read, fewer than `dest.length` at the end of the section or of the file.
+   */
+  readSectionInto(sec: ElfSection, start: number, dest: Uint8Array): number {
+    if (sec.type === SHT.NOBITS || start >= sec.size) return 0;
+    const n = Math.min(dest.length, sec.size - start, Math.max(0, this.source.size - sec.offset - start));
+    return this.source.readInto(sec.offset + start, dest.subarray(0, n));
   }
 
   close(): void {

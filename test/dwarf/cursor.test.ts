@@ -16,7 +16,10 @@ const F = DW_FORM;
 const T = DW_TAG;
 
 /** Two DWARF 5 units exercising every form class; returns an in-memory DwarfFile. */
-function synthetic(little = true, dwarf64 = false): DwarfFile {
+/** The ELF image `synthetic` built last (tests corrupt it in place). */
+let lastElf = new Uint8Array(0);
+
+function synthetic(little = true, dwarf64 = false, infoReading: "units" | "whole" = "units"): DwarfFile {
   const osz = dwarf64 ? 8 : 4;
   const abbrev = abbrevTable([
     [1, T.DW_TAG_compile_unit, true, [[A.DW_AT_producer, F.DW_FORM_strx1], [A.DW_AT_language, F.DW_FORM_data2],
@@ -95,13 +98,17 @@ function synthetic(little = true, dwarf64 = false): DwarfFile {
       { name: ".debug_addr", data: addr.done() },
     ],
   });
-  return DwarfFile.fromElf(ElfFile.fromBytes(elf, little ? "synthetic-le" : "synthetic-be"));
+  lastElf = elf;
+  return DwarfFile.fromElf(ElfFile.fromBytes(elf, little ? "synthetic-le" : "synthetic-be"), { infoReading });
 }
 
 describe("DieCursor on assembled DWARF", () => {
-  for (const [little, dwarf64] of [[true, false], [false, false], [true, true], [false, true]] as const) {
-    it(`decodes every form (${little ? "little" : "big"}-endian, ${dwarf64 ? "64" : "32"}-bit DWARF)`, () => {
-      const d = synthetic(little, dwarf64);
+  for (const [little, dwarf64, reading] of [
+    [true, false, "units"], [false, false, "units"], [true, true, "units"], [false, true, "units"], [true, false, "whole"], [false, true, "whole"],
+  ] as const) {
+    it(`decodes every form (${little ? "little" : "big"}-endian, ${dwarf64 ? "64" : "32"}-bit DWARF, .debug_info read by ${reading})`, () => {
+      const d = synthetic(little, dwarf64, reading);
+      expect(d.readsByUnits).toBe(reading === "units");
       const units = [...d.units()];
       expect(units.map((u) => [u.version, u.offsetSize, u.unitType])).toEqual([
         [5, dwarf64 ? 8 : 4, DW_UT.DW_UT_compile],
@@ -176,21 +183,27 @@ describe("DieCursor on assembled DWARF", () => {
     expect(seen).toHaveLength(6);
   });
 
-  it("a bad abbreviation code is a one-line error naming file, section and offset", () => {
-    const d = synthetic();
-    const u = [...d.units()][0]!;
-    d.info[u.firstDie + 0] = 0x7f; // code 127 is not in the table
-    const c = d.cursor(u);
-    const e = (() => {
-      try {
-        c.next();
-      } catch (x) {
-        return x;
-      }
-    })();
-    expect(e).toBeInstanceOf(BtfkitError);
-    expect((e as BtfkitError).message).toMatch(/^synthetic-le: \.debug_info\+0x[0-9a-f]+: abbreviation code 127/);
-  });
+  for (const reading of ["units", "whole"] as const) {
+    it(`a bad abbreviation code is a one-line error naming file, section and offset (.debug_info read by ${reading})`, () => {
+      const d = synthetic(true, false, reading);
+      // Code 127 is not in the table. Read by units, the file's bytes are what cursors see (the root DIE is read
+      // when the units are listed); read whole, the section loaded once.
+      const firstDie = 12; // a 32-bit DWARF 5 unit header is 12 bytes
+      if (reading === "units") lastElf[d.elf.section(".debug_info")!.offset + firstDie] = 0x7f;
+      const e = (() => {
+        try {
+          const u = [...d.units()][0]!;
+          expect(u.firstDie).toBe(firstDie);
+          if (reading === "whole") d.info[firstDie] = 0x7f;
+          d.cursor(u).next();
+        } catch (x) {
+          return x;
+        }
+      })();
+      expect(e).toBeInstanceOf(BtfkitError);
+      expect((e as BtfkitError).message).toBe(`synthetic-le: .debug_info+0x${firstDie.toString(16)}: abbreviation code 127 not in the table at .debug_abbrev+0x0`);
+    });
+  }
 });
 
 /** Offsets (as DieRefs) of every DIE in the file, with their tags. */

@@ -14,7 +14,9 @@ import { parseFeatures } from "../../src/dwarf/btf/features.js";
 import { functionSymbolNames } from "../../src/dwarf/btf/functions.js";
 import { BtfMerger } from "../../src/dwarf/btf/merge.js";
 import { DwarfFile } from "../../src/dwarf/dwarf-file.js";
-import { encodeFile, encodeFileParallel, selectUnits } from "../../src/encode/encode.js";
+import { DW_AT } from "../../src/dwarf/constants.js";
+import { encodeDwarf, encodeFile, encodeFileParallel, selectUnits } from "../../src/encode/encode.js";
+import { dedupBtf } from "../../src/dedup/dedup.js";
 import { readSymbols } from "../../src/elf/symbols.js";
 import { DWARF_FIXTURES, SAMPLE_O } from "./helpers.js";
 
@@ -87,4 +89,80 @@ describe("encode with worker threads", () => {
     const two = writeBtf((await encodeFileParallel(SAMPLE_O, { jobs: 2, dedup: false })).btf);
     expect(Buffer.from(two).equals(Buffer.from(one))).toBe(true);
   });
+});
+
+describe("reading .debug_info unit by unit", () => {
+  /** Encode `path` (no dedup: the merged table shows every type) with `.debug_info` read as asked. */
+  function encodeReading(path: string, infoReading: "units" | "whole"): { bytes: Uint8Array; byUnits: boolean } {
+    const dwarf = DwarfFile.open(path, { infoReading });
+    try {
+      return { bytes: writeBtf(encodeDwarf(dwarf, { dedup: false }).btf), byUnits: dwarf.readsByUnits };
+    } finally {
+      dwarf.close();
+    }
+  }
+
+  // Executables read by units; relocatable objects (relocations to apply) and compressed sections cannot be.
+  const CASES: [string, boolean][] = [
+    ["c-gcc-dw2", true], ["c-gcc-dw4-types", true], ["c-gcc-dw5-types", true], ["c-clang-dw5-types", true], ["c-clang-dw4", true],
+    ["c-gcc-dw5", true], ["c-gcc-dwarf64", true], ["dwz-a", true], ["c-gcc-split", true], ["c-rust", true],
+    ["c-gcc-zlib", false], ["c-gcc-zdebug", false], ["c-gcc-dw5.o", false], ["cross-s390x.o", false],
+  ];
+  for (const [name, byUnits] of CASES) {
+    it(`gives the same merged table as the whole section: ${name}${byUnits ? "" : " (read whole anyway)"}`, () => {
+      const path = join(DWARF_FIXTURES, name);
+      const units = encodeReading(path, "units");
+      const whole = encodeReading(path, "whole");
+      expect(units.byUnits).toBe(byUnits);
+      expect(whole.byUnits).toBe(false);
+      expect(Buffer.from(units.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+    });
+  }
+
+  it("reuses a unit's buffer only when no cursor is in it", () => {
+    // A budget of one byte keeps no unit but the last one read, so every unit read evicts the one before and lends
+    // its buffer out if it is idle. Cursors left open in evicted units must still read their own unit's DIEs.
+    const path = join(DWARF_FIXTURES, "c-gcc-dw5-types"); // 2 compile units and 9 type units in .debug_info
+    const walk = (c: ReturnType<DwarfFile["cursor"]>): string[] => {
+      const seen: string[] = [];
+      while (c.next()) seen.push(`${c.offset}:${c.tag}:${c.string(DW_AT.DW_AT_name) ?? ""}`);
+      return seen;
+    };
+    const whole = DwarfFile.open(path, { infoReading: "whole" });
+    const tiny = DwarfFile.open(path, { infoReading: "units", unitWindowBudget: 1 });
+    try {
+      const expected = [...whole.units()].map((u) => walk(whole.cursor(u)));
+      const units = [...tiny.units()];
+      expect(units.length).toBeGreaterThan(2);
+      // One cursor per unit, all positioned (and so all windows in use) before any is walked, in reverse order.
+      const order = [...units.keys()].reverse();
+      const open = order.map((i) => tiny.cursor(units[i]!));
+      for (let k = 0; k < order.length; k++) expect(walk(open[k]!)).toEqual(expected[order[k]!]);
+      // One cursor moved from unit to unit: each move frees the window it leaves, which the next read reuses.
+      const c = tiny.cursor();
+      for (const i of [...order, ...order]) expect(walk(c.reset(units[i]!))).toEqual(expected[i]);
+    } finally {
+      whole.close();
+      tiny.close();
+    }
+  });
+});
+
+describe("dedup taking over the merged table", () => {
+  for (const name of ["c-gcc-dw5-types", "c-gcc-dw5", "c-rust"]) {
+    it(`gives the same bytes as a dedup that copies its input, and leaves the input empty: ${name}`, () => {
+      const path = join(DWARF_FIXTURES, name);
+      const copied = dedupBtf(encodeFile(path, { dedup: false }).btf);
+      const input = encodeFile(path, { dedup: false }).btf;
+      const n = input.count;
+      // The merged table has spare capacity, so the dedup uses its arrays in place.
+      expect(input.info.length).toBeGreaterThan(n);
+      const consumed = dedupBtf(input, { consumeInput: true });
+      expect(input.count).toBe(0);
+      expect(consumed.stats.typesIn).toBe(n);
+      expect(consumed.btf.count).toBeLessThan(n);
+      expect(Buffer.from(writeBtf(consumed.btf)).equals(Buffer.from(writeBtf(copied.btf)))).toBe(true);
+      expect([...consumed.idMap]).toEqual([...copied.idMap]);
+    });
+  }
 });
