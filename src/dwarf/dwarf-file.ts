@@ -30,6 +30,8 @@ export interface DwarfOpenOptions {
 
 /** Most bytes of units read piecewise that are kept for reuse (at least the last unit read is always kept). */
 export const UNIT_WINDOW_BUDGET = 8 << 20;
+/** Abbreviation tables kept decoded (least recently used dropped first). */
+const ABBREV_TABLES_KEPT = 64;
 /** Bytes read to decode a unit's root DIE when listing units read by units (a root DIE is ~100 bytes). */
 const ROOT_PREFIX = 4096;
 
@@ -49,6 +51,7 @@ export class DwarfFile {
   private readonly ownsElf: boolean;
   private readonly altPathOpt: string | undefined;
   private readonly abbrevs = new Map<number, AbbrevTable>();
+  private lastAbbrev: AbbrevTable | undefined;
   private readonly unitList: UnitHeader[][] = [[], [], []];
   private readonly unitsDone = [false, false, false];
   private sigIndex: Map<bigint, DieRef> | undefined;
@@ -198,7 +201,7 @@ export class DwarfFile {
 
   private initUnit(u: UnitHeader): void {
     u.owner = this;
-    u.abbrevs = this.abbrevTable(u.abbrevOffset);
+    u.abbrevLookup = this.abbrevLookup;
     if (u.unitType === DW_UT.DW_UT_split_compile || u.unitType === DW_UT.DW_UT_split_type) {
       u.strOffsetsBase = u.offsetSize === 8 ? 16 : 8;
     }
@@ -233,15 +236,27 @@ export class DwarfFile {
     }
   }
 
-  /** The abbreviation table at `offset` of `.debug_abbrev`, decoded once and cached. */
+  /**
+   * The abbreviation table at `offset` of `.debug_abbrev`, decoded when first asked for. Only the most recently
+   * used `ABBREV_TABLES_KEPT` are kept: a vmlinux has one table per compile unit (2,000 tables, ~30 MB decoded), and
+   * a unit's is needed only while the unit is read.
+   */
   abbrevTable(offset: DebugAbbrevOffset): AbbrevTable {
+    const last = this.lastAbbrev;
+    if (last !== undefined && last.offset === offset) return last;
     let t = this.abbrevs.get(offset);
-    if (!t) {
+    if (t) {
+      this.abbrevs.delete(offset); // most recently used goes last
+    } else {
       t = parseAbbrevTable(this.abbrev, offset, this.path);
-      this.abbrevs.set(offset, t);
+      if (this.abbrevs.size >= ABBREV_TABLES_KEPT) this.abbrevs.delete(this.abbrevs.keys().next().value!);
     }
+    this.abbrevs.set(offset, t);
+    this.lastAbbrev = t;
     return t;
   }
+
+  private readonly abbrevLookup = (offset: DebugAbbrevOffset): AbbrevTable => this.abbrevTable(offset);
 
   /** A cursor at the start of `unit` (or an unpositioned one, for `dieAt`). */
   cursor(unit?: UnitHeader): DieCursor {

@@ -36,7 +36,14 @@ export class UnitHeader {
 
   /** The DwarfFile the unit belongs to (typed loosely to keep this module free of a cycle). */
   owner: unknown;
-  abbrevs!: AbbrevTable;
+  /** Filled in by the DwarfFile: its abbreviation table at an offset (decoded once, kept while recently used). */
+  abbrevLookup: (offset: DebugAbbrevOffset) => AbbrevTable = () => {
+    throw new Error("unit without a DwarfFile");
+  };
+  /** The unit's abbreviation table. */
+  get abbrevs(): AbbrevTable {
+    return this.abbrevLookup(this.abbrevOffset);
+  }
   /** Tag of the root DIE (DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_type_unit, …); 0 for an empty unit. */
   rootTag = 0;
   /** DW_AT_language of the root DIE, 0 when absent. */
@@ -49,7 +56,7 @@ export class UnitHeader {
   rootString: (at: number) => string | undefined = () => undefined;
   private strings: Map<number, string | undefined> | undefined;
 
-  constructor(h: Omit<UnitHeader, "owner" | "abbrevs" | "rootTag" | "language" | "strOffsetsBase" | "addrBase" | "rnglistsBase" | "loclistsBase" | "rootString" | "producer" | "name" | "compDir" | "isTypeUnit" | "string">) {
+  constructor(h: Omit<UnitHeader, "owner" | "abbrevs" | "abbrevLookup" | "rootTag" | "language" | "strOffsetsBase" | "addrBase" | "rnglistsBase" | "loclistsBase" | "rootString" | "producer" | "name" | "compDir" | "isTypeUnit" | "string">) {
     this.space = h.space;
     this.section = h.section;
     this.offset = h.offset;
