@@ -1119,8 +1119,9 @@ class Deduper {
     }
     out.count = kept;
     out.extraLen = keptExtra;
-    // The id map reports final ids for every input id (through its representative).
-    const idMap = new Uint32Array(n);
+    // The id map reports final ids for every input id (through its representative). It goes into the name array,
+    // which nothing reads any more (resolve reads only the canonical map): no other id-indexed array is allocated.
+    const idMap = this.tn;
     for (let id = 0; id < n; id++) {
       const r = mh[2 * (this.resolve(id)) + 1]!;
       idMap[id] = r > MAX_ID ? 0 : r;

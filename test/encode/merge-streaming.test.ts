@@ -17,6 +17,8 @@ import { DwarfFile } from "../../src/dwarf/dwarf-file.js";
 import { DW_AT } from "../../src/dwarf/constants.js";
 import { encodeDwarf, encodeFile, encodeFileParallel, selectUnits } from "../../src/encode/encode.js";
 import { dedupBtf } from "../../src/dedup/dedup.js";
+import { parseBtf } from "../../src/btf/reader.js";
+import { BTF_KIND } from "../../src/btf/kinds.js";
 import { readSymbols } from "../../src/elf/symbols.js";
 import { DWARF_FIXTURES, SAMPLE_O } from "./helpers.js";
 
@@ -165,4 +167,27 @@ describe("dedup taking over the merged table", () => {
       expect([...consumed.idMap]).toEqual([...copied.idMap]);
     });
   }
+});
+
+describe("dedup id map", () => {
+  it("maps every input type to an output type of the same name and kind (a FWD to its struct or union)", () => {
+    const input = encodeFile(join(DWARF_FIXTURES, "c-gcc-dw5-types"), { dedup: false }).btf;
+    // Keep a readable copy of the input: the dedup takes over the original.
+    const before = parseBtf(writeBtf(input));
+    const { btf: out, idMap } = dedupBtf(input, { consumeInput: true });
+    expect(idMap.length).toBe(before.endId);
+    expect(idMap[0]).toBe(0);
+    for (let id = 1; id < before.endId; id++) {
+      const to = idMap[id]!;
+      expect(to).toBeGreaterThan(0);
+      expect(to).toBeLessThan(out.endId);
+      expect(out.strings.get(out.nameOffOf(to))).toBe(before.strings.get(before.nameOffOf(id)));
+      if (before.kind(id) === BTF_KIND.FWD && out.kind(to) !== BTF_KIND.FWD) {
+        expect([BTF_KIND.STRUCT, BTF_KIND.UNION]).toContain(out.kind(to));
+      } else {
+        expect(out.kind(to)).toBe(before.kind(id));
+      }
+    }
+    expect(before.endId).toBeGreaterThan(out.endId);
+  });
 });
