@@ -27,9 +27,11 @@ import type { WorkerJob, WorkerMessage } from "./encode-worker.js";
 import type { UnitHeader } from "../dwarf/unit.js";
 import { type CuBtf, CuConverter } from "../dwarf/btf/convert-cu.js";
 import { defaultFeatures, type EncodeFeatures } from "../dwarf/btf/features.js";
-import { emitFunction, type FuncCandidate, functionSymbolNames, selectFunctions, typeSignature } from "../dwarf/btf/functions.js";
+import { type CandidateList, emitFunction, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET, functionSymbolNames, selectFunctions, typeSignature } from "../dwarf/btf/functions.js";
 import { BtfMerger } from "../dwarf/btf/merge.js";
-import { emitVariables, ObjectSymbols, type VarCandidate } from "../dwarf/btf/variables.js";
+import { emitVariables, ObjectSymbols } from "../dwarf/btf/variables.js";
+import { BtfStrings } from "../btf/strings.js";
+import { encodeUtf8 } from "../common/text.js";
 
 export interface EncodeOptions {
   features?: EncodeFeatures;
@@ -249,11 +251,19 @@ interface Merged {
   warnings: string[];
 }
 
+const UTF8 = new TextDecoder();
+
 /** Merges converted units in unit order, keeping only what functions and variables need of each. */
 class MergeAccumulator {
   readonly merger: BtfMerger;
-  readonly funcs: FuncCandidate[][] = [];
-  readonly vars: VarCandidate[][] = [];
+  /** Per unit, its candidates as converted, except that F_KEY holds the function's offset in `funcNames`. */
+  readonly funcs: CandidateList[] = [];
+  readonly vars: CandidateList[] = [];
+  /**
+   * Every function candidate's name once, so that an offset here stands for a name. Not the merged table's own
+   * strings: interning there would add the names of functions never emitted and change its string order.
+   */
+  private readonly funcNames = new BtfStrings();
   dies = 0;
   sanitizedInts = 0;
   cus = 0;
@@ -268,7 +278,19 @@ class MergeAccumulator {
   }
 
   add(cu: CuBtf): void {
-    this.merger.add(cu);
+    const idx = this.merger.add(cu);
+    const { count, start, words } = cu.functions;
+    for (let i = 0; i < count; i++) {
+      let name = this.merger.strBytes(idx, words[start[i]! + F_KEY]!);
+      // Names used to be compared as decoded strings; re-encoding keeps that equality where bytes are not UTF-8.
+      for (const b of name) {
+        if (b >= 0x80) {
+          name = encodeUtf8(UTF8.decode(name));
+          break;
+        }
+      }
+      words[start[i]! + F_KEY] = this.funcNames.intern(name);
+    }
     this.funcs.push(cu.functions);
     this.vars.push(cu.variables);
     this.dies += cu.dies;
@@ -282,18 +304,20 @@ class MergeAccumulator {
     const merger = this.merger;
     const symtab = readSymbols(dwarf.elf);
     const out = merger.finish();
-    const { chosen, stats: fstats } = selectFunctions(this.funcs, features.consistentFunc, (f, cu) => {
-      let s = typeSignature(out, merger.mapType(cu, f.retType));
-      for (let k = 1; k < f.params.length; k += 2) s += ", " + typeSignature(out, merger.mapType(cu, f.params[k]!));
+    const { chosen, stats: fstats } = selectFunctions(this.funcs, features.consistentFunc, (cu, words, rec) => {
+      let s = typeSignature(out, merger.mapType(cu, words[rec + F_RET]!));
+      const end = rec + F_PARAMS + 2 * words[rec + F_PARAM_COUNT]!;
+      for (let p = rec + F_PARAMS + 1; p < end; p += 2) s += ", " + typeSignature(out, merger.mapType(cu, words[p]!));
       return s;
     }, (off, cu) => out.strings.get(merger.mapStr(cu, off)));
-    for (const { cand, cu } of chosen) {
-      emitFunction(out, cand, (id) => merger.mapType(cu, id), (off) => merger.mapStr(cu, off), features.declTag);
+    for (let k = 0; k < chosen.length; k += 2) {
+      const cu = chosen[k]!;
+      emitFunction(out, merger, cu, this.funcs[cu]!, chosen[k + 1]!, features.declTag);
     }
     let variables = 0;
     if (features.var) {
       const syms = new ObjectSymbols(dwarf.elf, symtab, features.globalVar);
-      variables = emitVariables(out, this.vars, syms, (cu, id) => merger.mapType(cu, id), (cu, off) => merger.mapStr(cu, off), features.declTag).emitted;
+      variables = emitVariables(out, this.vars, syms, merger, (cu, off) => UTF8.decode(merger.strBytes(cu, off)), features.declTag).emitted;
     }
     return {
       out,

@@ -17,7 +17,7 @@ const T = DW_TAG;
 
 /** Two DWARF 5 units exercising every form class; returns an in-memory DwarfFile. */
 /** The ELF image `synthetic` built last (tests corrupt it in place). */
-let lastElf = new Uint8Array(0);
+let lastElf: Uint8Array = new Uint8Array(0);
 
 function synthetic(little = true, dwarf64 = false, infoReading: "units" | "whole" = "units"): DwarfFile {
   const osz = dwarf64 ? 8 : 4;

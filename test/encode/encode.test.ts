@@ -11,7 +11,7 @@ import { writeBtf } from "../../src/btf-writer/write.js";
 import { CuConverter, type CuBtf } from "../../src/dwarf/btf/convert-cu.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { parseFeatures } from "../../src/dwarf/btf/features.js";
-import { functionSymbolNames, selectFunctions, type FuncCandidate } from "../../src/dwarf/btf/functions.js";
+import { type CandidateList, CandidateListBuilder, F_KEY, F_PARAM_COUNT, F_PARAMS, FUNC_HAS_CODE, FUNC_UNNAMED_PARAM, functionSymbolNames, selectFunctions } from "../../src/dwarf/btf/functions.js";
 import { BtfMerger } from "../../src/dwarf/btf/merge.js";
 import { DwarfFile } from "../../src/dwarf/dwarf-file.js";
 import { readSymbols } from "../../src/elf/symbols.js";
@@ -175,15 +175,47 @@ describe("parallel-ready conversion", () => {
 });
 
 describe("function selection", () => {
-  const cand = (name: string, params: number[], unnamed = false): FuncCandidate => ({ name, nameOff: 1, retType: 1, params, declTags: [], unnamedParam: unnamed, hasCode: true });
+  // Candidates keyed by name: the key word stands for the name, as MergeAccumulator's interned offsets do.
+  const keys = new Map([["f", 10], ["g", 20], ["h", 30]]);
+  const nameOf = (key: number): string => [...keys].find(([, k]) => k === key)![0];
+  const unit = (cands: [name: string, params: number[], unnamed?: boolean][]): CandidateList => {
+    const b = new CandidateListBuilder();
+    for (const [name, params, unnamed] of cands) {
+      b.begin();
+      for (const w of [1, keys.get(name)!, 1, (unnamed ? FUNC_UNNAMED_PARAM : 0) | FUNC_HAS_CODE, params.length >> 1, ...params]) b.push(w);
+      b.end();
+    }
+    return b.take();
+  };
+  const sig = (_cu: number, words: Uint32Array, rec: number): string => {
+    const types: number[] = [];
+    for (let p = 0; p < words[rec + F_PARAM_COUNT]!; p++) types.push(words[rec + F_PARAMS + 2 * p + 1]!);
+    return types.join(",");
+  };
+  const picked = (perCu: CandidateList[], chosen: Int32Array): [string, number][] => {
+    const out: [string, number][] = [];
+    for (let k = 0; k < chosen.length; k += 2) {
+      const list = perCu[chosen[k]!]!;
+      out.push([nameOf(list.words[list.start[chosen[k + 1]!]! + F_KEY]!), chosen[k]!]);
+    }
+    return out;
+  };
+
   it("drops names whose prototypes differ between CUs only with consistent_func, and functions with unnamed parameters", () => {
-    const perCu = [[cand("f", [1, 1]), cand("g", [1, 1])], [cand("f", [1, 2]), cand("g", [1, 1]), cand("h", [0, 1], true)]];
-    const sig = (f: FuncCandidate): string => f.params.filter((_, i) => i % 2 === 1).join(",");
+    const perCu = [unit([["f", [1, 1]], ["g", [1, 1]]]), unit([["f", [1, 2]], ["g", [1, 1]], ["h", [0, 1], true]])];
     const strict = selectFunctions(perCu, true, sig);
-    expect(strict.chosen.map((c) => c.cand.name)).toEqual(["g"]);
-    expect(strict.stats).toMatchObject({ inconsistent: 1, unnamedParams: 1 });
+    expect(picked(perCu, strict.chosen)).toEqual([["g", 0]]);
+    expect(strict.stats).toMatchObject({ candidates: 5, emitted: 1, inconsistent: 1, unnamedParams: 1 });
     const loose = selectFunctions(perCu, false, sig);
-    expect(loose.chosen.map((c) => [c.cand.name, c.cu])).toEqual([["f", 0], ["g", 0]]);
+    expect(picked(perCu, loose.chosen)).toEqual([["f", 0], ["g", 0]]);
+  });
+
+  it("without consistent_func and with parameter names, keeps each distinct definition of a name once", () => {
+    // Parameter name offsets 1 and 2 read as "a" and "b"; f in unit 2 differs from unit 0 only by a parameter name.
+    const perCu = [unit([["f", [1, 1]], ["h", [0, 1], true]]), unit([["g", [1, 1]], ["f", [1, 1]]]), unit([["f", [2, 1]], ["h", [1, 1]]])];
+    const loose = selectFunctions(perCu, false, sig, (off) => (off === 1 ? "a" : "b"));
+    expect(picked(perCu, loose.chosen)).toEqual([["f", 0], ["f", 2], ["h", 2], ["g", 1]]);
+    expect(loose.stats).toMatchObject({ candidates: 6, emitted: 4, unnamedParams: 0 });
   });
 });
 

@@ -24,7 +24,7 @@
  * units, instead of once per unit and again in the merge), and `reuseTables` builds every unit in the same arrays.
  */
 import { Btf } from "../../btf/btf.js";
-import { BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
+import { BTF_FUNC_STATIC, BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../../common/errors.js";
 import { DW_AT, DW_ATE, DW_LANG, DW_TAG } from "../constants.js";
 import { RustCuConverter } from "./rust/convert.js";
@@ -33,9 +33,8 @@ import type { DwarfFile } from "../dwarf-file.js";
 import { makeDieRef } from "../offsets.js";
 import type { UnitHeader } from "../unit.js";
 import type { EncodeFeatures } from "./features.js";
-import type { FuncCandidate } from "./functions.js";
+import { type CandidateList, CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNNAMED_PARAM } from "./functions.js";
 import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "./types.js";
-import type { VarCandidate } from "./variables.js";
 
 const DW_OP_addr = 0x03;
 const DW_OP_addrx = 0xa1;
@@ -56,8 +55,10 @@ export interface CuBtf {
   intId: number;
   /** Id of the array index INT this unit added (it has arrays but no `int`), 0 when none. */
   syntheticIndexId: number;
-  functions: FuncCandidate[];
-  variables: VarCandidate[];
+  /** Function candidates (functions.ts F_* records). */
+  functions: CandidateList;
+  /** Variable candidates (variables.ts V_* records). */
+  variables: CandidateList;
   /**
    * DieRefs of DIEs outside the unit that its types refer to; a reference to `externals[k]` is written as the
    * placeholder id `EXTERNAL_REF | k`, which the merge resolves (merge.ts).
@@ -138,7 +139,6 @@ export class CuConverter {
   private sRef: Int32Array = new Int32Array(64);
   private sName: Int32Array = new Int32Array(64);
   private sSize: Float64Array = new Float64Array(64);
-  private sObj: (FuncCandidate | VarCandidate | undefined)[] = [];
 
   /** Variable parts being collected (members are 4 words here: name, type, bit offset, bitfield size). */
   private words: Uint32Array = new Uint32Array(1024);
@@ -156,8 +156,9 @@ export class CuConverter {
   private indexId = 0;
   private sanitized = 0;
   private declTags: number[] = [];
-  private functions: FuncCandidate[] = [];
-  private variables: VarCandidate[] = [];
+  /** The open ROLE_FUNC / ROLE_VAR entry's record is the open record of these. */
+  private readonly functions = new CandidateListBuilder();
+  private readonly variables = new CandidateListBuilder();
 
   private rust: RustCuConverter | undefined;
 
@@ -183,8 +184,8 @@ export class CuConverter {
     this.aliasOf.clear();
     this.sanitized = 0;
     this.declTags = [];
-    this.functions = [];
-    this.variables = [];
+    this.functions.reset();
+    this.variables.reset();
     const { count, dies, intOff, arrays } = this.assignIds();
     this.btf = this.newTable(count);
     this.intId = intOff >= 0 ? this.idOf[intOff]! : 0;
@@ -204,7 +205,7 @@ export class CuConverter {
     }
     return {
       btf: this.btf, unitOffset: unit.offset, language: unit.language, dies, intId: this.intId, syntheticIndexId: synthetic,
-      functions: this.functions, variables: this.variables, externals: this.externals,
+      functions: this.functions.take(), variables: this.variables.take(), externals: this.externals,
       exportRef: exportId > 0 && exportId < EXTERNAL_REF ? this.spaceBase + unit.offset + unit.typeOffset! : -1,
       exportId: exportId < EXTERNAL_REF ? exportId : 0, sanitizedInts: this.sanitized,
     };
@@ -312,7 +313,6 @@ export class CuConverter {
     this.sRef[s] = 0;
     this.sName[s] = 0;
     this.sSize[s] = 0;
-    this.sObj[s] = undefined;
     return s;
   }
 
@@ -563,14 +563,13 @@ export class CuConverter {
           this.pushWords(isVarargs ? 0 : this.nameOff(c), isVarargs ? 0 : this.typeRef(c), 0, 0, 2);
           this.sCount[ps]!++;
         } else if (parentRole === ROLE_FUNC) {
-          const f = this.sObj[ps] as FuncCandidate;
-          const idx = f.params.length >> 1;
-          if (isVarargs) f.params.push(0, 0);
-          else {
-            const name = this.nameOff(c);
-            if (name === 0) f.unnamedParam = true;
-            f.params.push(name, this.typeRef(c));
-          }
+          const f = this.functions;
+          const idx = f.get(F_PARAM_COUNT);
+          const name = isVarargs ? 0 : this.nameOff(c);
+          if (!isVarargs && name === 0) f.set(F_FLAGS, f.get(F_FLAGS) | FUNC_UNNAMED_PARAM);
+          f.push(name);
+          f.push(isVarargs ? 0 : this.typeRef(c));
+          f.set(F_PARAM_COUNT, idx + 1);
           if (c.hasChildren) this.sCount[this.push(off, d, tag, ROLE_PARAM)] = idx;
           return;
         }
@@ -581,20 +580,18 @@ export class CuConverter {
         break;
       case DW_TAG.DW_TAG_subprogram:
         if (this.isTopLevel(ps)) {
-          const f = this.functionCandidate(c);
-          if (f) {
-            if (c.hasChildren) this.sObj[this.push(off, d, tag, ROLE_FUNC)] = f;
-            else this.functions.push(f);
+          if (this.functionCandidate(c)) {
+            if (c.hasChildren) this.push(off, d, tag, ROLE_FUNC);
+            else this.functions.end();
             return;
           }
         }
         break;
       case DW_TAG.DW_TAG_variable:
         if (this.isTopLevel(ps) && this.opts.features.var) {
-          const v = this.variableCandidate(c);
-          if (v) {
-            if (c.hasChildren) this.sObj[this.push(off, d, tag, ROLE_VAR)] = v;
-            else this.variables.push(v);
+          if (this.variableCandidate(c)) {
+            if (c.hasChildren) this.push(off, d, tag, ROLE_VAR);
+            else this.variables.end();
             return;
           }
         }
@@ -632,13 +629,13 @@ export class CuConverter {
         if (ps > 0) this.declTags.push(value, this.sOff[ps - 1]!, this.sCount[ps]!);
         break;
       case ROLE_FUNC:
-        (this.sObj[ps] as FuncCandidate).declTags.push(value, -1);
+        this.functions.tag(value, -1);
         break;
       case ROLE_PARAM:
-        if (ps > 0 && this.sRole[ps - 1] === ROLE_FUNC) (this.sObj[ps - 1] as FuncCandidate).declTags.push(value, this.sCount[ps]!);
+        if (ps > 0 && this.sRole[ps - 1] === ROLE_FUNC) this.functions.tag(value, this.sCount[ps]!);
         break;
       case ROLE_VAR:
-        (this.sObj[ps] as VarCandidate).declTags.push(value, -1);
+        this.variables.tag(value, -1);
         break;
     }
   }
@@ -646,8 +643,8 @@ export class CuConverter {
   private close(s: number): void {
     const role = this.sRole[s]!;
     const start = this.sWords[s]!;
-    if (role === ROLE_FUNC) this.functions.push(this.sObj[s] as FuncCandidate);
-    else if (role === ROLE_VAR) this.variables.push(this.sObj[s] as VarCandidate);
+    if (role === ROLE_FUNC) this.functions.end();
+    else if (role === ROLE_VAR) this.variables.end();
     if (role !== ROLE_TYPE) {
       this.wlen = start;
       return;
@@ -746,18 +743,28 @@ export class CuConverter {
 
   // ---- functions and variables -----------------------------------------------------------------------------------
 
-  private functionCandidate(c: DieCursor): FuncCandidate | undefined {
-    if (c.has(DW_AT.DW_AT_declaration) || c.has(DW_AT.DW_AT_abstract_origin) || c.has(DW_AT.DW_AT_specification)) return undefined;
-    if (!c.str(DW_AT.DW_AT_name)) return undefined;
+  /** Opens a record in `functions` (F_* layout) when the DIE is a function candidate. */
+  private functionCandidate(c: DieCursor): boolean {
+    if (c.has(DW_AT.DW_AT_declaration) || c.has(DW_AT.DW_AT_abstract_origin) || c.has(DW_AT.DW_AT_specification)) return false;
+    if (!c.str(DW_AT.DW_AT_name)) return false;
     const name = UTF8.decode(c.strBytes.subarray(c.strStart, c.strEnd));
-    if (!this.opts.functionNames.has(name)) return undefined;
+    if (!this.opts.functionNames.has(name)) return false;
     const hasCode = c.has(DW_AT.DW_AT_low_pc) || c.has(DW_AT.DW_AT_ranges);
-    return { name, nameOff: this.nameOff(c), retType: this.typeRef(c), params: [], declTags: [], unnamedParam: false, hasCode };
+    const nameOff = this.nameOff(c);
+    const f = this.functions;
+    f.begin();
+    f.push(nameOff);
+    f.push(nameOff);
+    f.push(this.typeRef(c));
+    f.push((hasCode ? FUNC_HAS_CODE : 0) | (BTF_FUNC_STATIC << FUNC_LINKAGE_SHIFT));
+    f.push(0);
+    return true;
   }
 
-  private variableCandidate(c: DieCursor): VarCandidate | undefined {
-    if (c.has(DW_AT.DW_AT_declaration)) return undefined;
-    if (!c.block(DW_AT.DW_AT_location)) return undefined;
+  /** Opens a record in `variables` (V_* layout) when the DIE is a variable candidate. */
+  private variableCandidate(c: DieCursor): boolean {
+    if (c.has(DW_AT.DW_AT_declaration)) return false;
+    if (!c.block(DW_AT.DW_AT_location)) return false;
     const b = c.blockBytes;
     const p = c.blockStart;
     const len = c.blockEnd - p;
@@ -780,17 +787,17 @@ export class CuConverter {
         mul *= 128;
         if ((b[q]! & 0x80) === 0) break;
       }
-      if (q !== p + len - 1) return undefined;
+      if (q !== p + len - 1) return false;
       const a = this.file.addr;
       const at = this.unit.addrBase + idx * addrSize;
-      if (at + addrSize > a.length) return undefined;
+      if (at + addrSize > a.length) return false;
       const v = new DataView(a.buffer, a.byteOffset + at, addrSize);
       const le = this.file.little;
       if (addrSize === 8) {
         lo = v.getUint32(le ? 0 : 4, le);
         hi = v.getUint32(le ? 4 : 0, le);
       } else lo = v.getUint32(0, le);
-    } else return undefined;
+    } else return false;
     // A definition of an earlier declaration names it through DW_AT_specification.
     let named: DieCursor = c;
     let external = c.has(DW_AT.DW_AT_external);
@@ -805,9 +812,16 @@ export class CuConverter {
         typeId = r === undefined ? 0 : this.resolveRef(r);
       }
     }
-    if (!named.str(DW_AT.DW_AT_name)) return undefined;
-    const name = UTF8.decode(named.strBytes.subarray(named.strStart, named.strEnd));
+    if (!named.str(DW_AT.DW_AT_name)) return false;
     const nameOff = named.strEnd === named.strStart ? this.btf.strings.intern(named.strBytes.subarray(named.strStart, named.strEnd)) : this.curStrOff(named);
-    return { name, nameOff, type: typeId, external, addrLo: lo, addrHi: hi, declTags: [] };
+    const v = this.variables;
+    v.begin();
+    v.push(nameOff);
+    v.push(nameOff);
+    v.push(typeId);
+    v.push(external ? 1 : 0);
+    v.push(lo);
+    v.push(hi);
+    return true;
   }
 }

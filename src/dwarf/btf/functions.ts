@@ -6,25 +6,113 @@
  * names first appear.
  */
 import type { Btf } from "../../btf/btf.js";
-import { BTF_FUNC_STATIC, BTF_KIND, makeInfo } from "../../btf/kinds.js";
+import { BTF_KIND, makeInfo } from "../../btf/kinds.js";
 import { STT, type SymbolTable } from "../../elf/symbols.js";
 
-/** A function found in one CU, in that CU's own ids and string offsets. */
-export interface FuncCandidate {
-  name: string;
-  nameOff: number;
-  /** Return type id (0: void). */
-  retType: number;
-  /** [name_off, type] per parameter; varargs is a final [0, 0]. */
-  params: number[];
-  /** [value name_off, component_idx] per decl tag (component -1: the function itself). */
-  declTags: number[];
-  /** A parameter without a name: pahole skips such functions. */
-  unnamedParam: boolean;
-  /** The DIE has code (DW_AT_low_pc or DW_AT_ranges); a weak definition the linker dropped has none. */
-  hasCode: boolean;
-  /** FUNC linkage (BTF_FUNC_STATIC when absent, as pahole); Rust units take it from the symbol's binding. */
-  linkage?: number;
+/**
+ * The candidates (functions or variables) found in one unit, in that unit's own ids and string offsets, kept
+ * compact because every unit's candidates live until all units are merged (tens of thousands for a kernel): record
+ * `i` is `words[start[i]]` to `words[start[i + 1]]`, laid out as the F_* (functions) or V_* (variables) indices say,
+ * with its decl tags last as [value name_off, component_idx] pairs (component 0xffffffff: the declaration itself).
+ */
+export interface CandidateList {
+  count: number;
+  /** count + 1 record boundaries. */
+  start: Uint32Array;
+  words: Uint32Array;
+}
+
+// A function record: name, key, return type, flags, parameter count, then [name_off, type] per parameter (varargs
+// is a final [0, 0]), then decl tags.
+/** The BTF name's string offset. */
+export const F_NAME = 0;
+/**
+ * The string offset of the name the function is matched to its symbol and grouped by (the BTF name in C; a Rust
+ * unit's linkage name). Once the unit is merged, MergeAccumulator replaces it with a number equal for equal names.
+ */
+export const F_KEY = 1;
+/** Return type id (0: void). */
+export const F_RET = 2;
+/** FUNC_* flags in the low byte, the FUNC linkage above. */
+export const F_FLAGS = 3;
+export const F_PARAM_COUNT = 4;
+export const F_PARAMS = 5;
+/** A parameter without a name: pahole skips such functions. */
+export const FUNC_UNNAMED_PARAM = 1;
+/** The DIE has code (DW_AT_low_pc or DW_AT_ranges); a weak definition the linker dropped has none. */
+export const FUNC_HAS_CODE = 2;
+export const FUNC_LINKAGE_SHIFT = 8;
+
+/**
+ * Builds a CandidateList one record at a time. One record is open at a time (candidates are top-level DIEs, never
+ * nested); its decl tags are held aside until `end`, as they arrive between its parameters.
+ */
+export class CandidateListBuilder {
+  private words: Uint32Array = new Uint32Array(256);
+  private len = 0;
+  private start: Uint32Array = new Uint32Array(64);
+  private count = 0;
+  /** Start of the open record (-1: none). */
+  private open = -1;
+  private tags: number[] = [];
+
+  /** Open a record (one opened earlier and not ended is dropped). */
+  begin(): void {
+    this.len = this.start[this.count]!;
+    this.open = this.len;
+    this.tags.length = 0;
+  }
+
+  push(word: number): void {
+    if (this.len === this.words.length) this.words = grow(this.words, this.len + 1);
+    this.words[this.len++] = word;
+  }
+
+  /** Word `k` of the open record. */
+  get(k: number): number {
+    return this.words[this.open + k]!;
+  }
+
+  set(k: number, word: number): void {
+    this.words[this.open + k] = word;
+  }
+
+  tag(value: number, component: number): void {
+    this.tags.push(value, component >>> 0);
+  }
+
+  end(): void {
+    if (this.open < 0) return;
+    for (const w of this.tags) this.push(w);
+    this.tags.length = 0;
+    this.open = -1;
+    if (this.count + 2 > this.start.length) this.start = grow(this.start, this.count + 2);
+    this.start[++this.count] = this.len;
+  }
+
+  /**
+   * The records so far, in exactly sized arrays of their own (they outlive the unit, and can be transferred between
+   * threads); the builder starts over.
+   */
+  take(): CandidateList {
+    const list: CandidateList = { count: this.count, start: this.start.slice(0, this.count + 1), words: this.words.slice(0, this.start[this.count]) };
+    this.reset();
+    return list;
+  }
+
+  /** Drop every record. */
+  reset(): void {
+    this.count = 0;
+    this.len = 0;
+    this.open = -1;
+    this.tags.length = 0;
+  }
+}
+
+function grow(a: Uint32Array, need: number): Uint32Array {
+  const b = new Uint32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 /** The names of the ELF file's function symbols, as pahole matches them. */
@@ -79,10 +167,10 @@ export function typeSignature(btf: Btf, id: number): string {
   return s;
 }
 
-/** One function chosen for the output: the candidate and the id map of its CU. */
-export interface ChosenFunc {
-  cand: FuncCandidate;
-  cu: number;
+/** Maps a merged unit's type ids and string offsets to the merged table's (BtfMerger). */
+export interface UnitMaps {
+  mapType(cu: number, id: number): number;
+  mapStr(cu: number, off: number): number;
 }
 
 /** Why functions were dropped, for the summary. */
@@ -95,8 +183,9 @@ export interface FuncSelectionStats {
 
 /**
  * Choose the definitions to emit per function name, in the order names first appear (CU order, then DIE order: the
- * order pahole 1.24 emits FUNCs in; it does not depend on how CUs were scheduled). `sigOf` gives the prototype
- * signature of a candidate (computed on the merged table).
+ * order pahole 1.24 emits FUNCs in; it does not depend on how CUs were scheduled). Candidates are grouped by their
+ * F_KEY word, which must be equal exactly for equal names. `sigOf` gives the prototype signature of a candidate
+ * (computed on the merged table). The result holds (unit, record index) pairs.
  *
  * With `consistent` (pahole ≥ 1.25's `consistent_func`): one FUNC per name, none for a name whose signatures differ.
  *
@@ -109,74 +198,126 @@ export interface FuncSelectionStats {
  * superset, and skips only the definitions with an unnamed parameter (pahole skips per definition too). Without
  * `strOf`: one FUNC per name, preferring a definition with code.
  */
-export function selectFunctions(perCu: readonly (readonly FuncCandidate[])[], consistent: boolean,
-  sigOf: (cand: FuncCandidate, cu: number) => string,
-  strOf?: (off: number, cu: number) => string): { chosen: ChosenFunc[]; stats: FuncSelectionStats } {
-  const byName = new Map<string, ChosenFunc[]>();
-  const stats: FuncSelectionStats = { candidates: 0, emitted: 0, inconsistent: 0, unnamedParams: 0 };
+export function selectFunctions(perCu: readonly CandidateList[], consistent: boolean,
+  sigOf: (cu: number, words: Uint32Array, rec: number) => string,
+  strOf?: (off: number, cu: number) => string): { chosen: Int32Array; stats: FuncSelectionStats } {
+  let total = 0;
+  for (const list of perCu) total += list.count;
+  // Groups as linked lists over all candidates (numbered in unit then record order), groups numbered in the order
+  // their names first appear: no object per candidate.
+  const candCu = new Int32Array(total);
+  const candRec = new Int32Array(total);
+  const next = new Int32Array(total).fill(-1);
+  const groupHead = new Int32Array(total);
+  const groupTail = new Int32Array(total);
+  const groupSize = new Int32Array(total);
+  const groupOf = new Map<number, number>();
+  let groups = 0;
+  let c = 0;
   for (let cu = 0; cu < perCu.length; cu++) {
-    for (const cand of perCu[cu]!) {
-      stats.candidates++;
-      let list = byName.get(cand.name);
-      if (!list) byName.set(cand.name, (list = []));
-      list.push({ cand, cu });
+    const { count, start, words } = perCu[cu]!;
+    for (let i = 0; i < count; i++, c++) {
+      candCu[c] = cu;
+      candRec[c] = i;
+      const key = words[start[i]! + F_KEY]!;
+      const g = groupOf.get(key);
+      if (g === undefined) {
+        groupOf.set(key, groups);
+        groupHead[groups] = groupTail[groups] = c;
+        groupSize[groups++] = 1;
+      } else {
+        next[groupTail[g]!] = c;
+        groupTail[g] = c;
+        groupSize[g]!++;
+      }
     }
   }
-  const chosen: ChosenFunc[] = [];
-  for (const list of byName.values()) {
+  groupOf.clear();
+  const stats: FuncSelectionStats = { candidates: total, emitted: 0, inconsistent: 0, unnamedParams: 0 };
+  const chosen = new Int32Array(2 * total);
+  let emitted = 0;
+  const recOf = (k: number): number => perCu[candCu[k]!]!.start[candRec[k]!]!;
+  const flagsOf = (k: number): number => perCu[candCu[k]!]!.words[recOf(k) + F_FLAGS]!;
+  const sig = (k: number): string => sigOf(candCu[k]!, perCu[candCu[k]!]!.words, recOf(k));
+  const choose = (k: number): void => {
+    chosen[2 * emitted] = candCu[k]!;
+    chosen[2 * emitted++ + 1] = candRec[k]!;
+  };
+  for (let g = 0; g < groups; g++) {
+    const head = groupHead[g]!;
+    const size = groupSize[g]!;
     if (!consistent && strOf) {
-      const named = list.filter((f) => !f.cand.unnamedParam);
-      if (named.length === 0) {
-        stats.unnamedParams++;
-        continue;
-      }
-      const seen = new Set<string>();
-      for (const f of named) {
-        let key = "";
-        if (list.length > 1) {
-          key = sigOf(f.cand, f.cu);
-          for (let k = 0; k < f.cand.params.length; k += 2) key += "|" + strOf(f.cand.params[k]!, f.cu);
+      let any = false;
+      let seen: Set<string> | undefined;
+      for (let k = head; k >= 0; k = next[k]!) {
+        if ((flagsOf(k) & FUNC_UNNAMED_PARAM) !== 0) continue;
+        any = true;
+        if (size === 1) {
+          choose(k);
+          continue;
         }
+        const cu = candCu[k]!;
+        const words = perCu[cu]!.words;
+        const rec = recOf(k);
+        let key = sig(k);
+        const n = words[rec + F_PARAM_COUNT]!;
+        for (let p = 0; p < n; p++) key += "|" + strOf(words[rec + F_PARAMS + 2 * p]!, cu);
+        seen ??= new Set<string>();
         if (seen.has(key)) continue;
         seen.add(key);
-        chosen.push(f);
+        choose(k);
       }
+      if (!any) stats.unnamedParams++;
       continue;
     }
-    if (list.some((f) => f.cand.unnamedParam)) {
+    let unnamed = false;
+    for (let k = head; k >= 0; k = next[k]!) if ((flagsOf(k) & FUNC_UNNAMED_PARAM) !== 0) unnamed = true;
+    if (unnamed) {
       stats.unnamedParams++;
       continue;
     }
-    if (consistent && list.length > 1) {
-      const first = sigOf(list[0]!.cand, list[0]!.cu);
-      if (list.some((f, i) => i > 0 && sigOf(f.cand, f.cu) !== first)) {
+    if (consistent && size > 1) {
+      const first = sig(head);
+      let same = true;
+      for (let k = next[head]!; k >= 0 && same; k = next[k]!) same = sig(k) === first;
+      if (!same) {
         stats.inconsistent++;
         continue;
       }
     }
     // Prefer a definition with code: a weak default (`sys_ni.c`) the linker replaced keeps its DIE without code.
-    chosen.push(list.find((f) => f.cand.hasCode) ?? list[0]!);
+    let pick = head;
+    for (let k = head; k >= 0; k = next[k]!) {
+      if ((flagsOf(k) & FUNC_HAS_CODE) !== 0) {
+        pick = k;
+        break;
+      }
+    }
+    choose(pick);
   }
-  stats.emitted = chosen.length;
-  return { chosen, stats };
+  stats.emitted = emitted;
+  return { chosen: chosen.slice(0, 2 * emitted), stats };
 }
 
 /**
- * Append FUNC_PROTO, FUNC and the decl tags of one chosen function to `out`. `mapType` maps the CU's type ids,
- * `mapStr` its string offsets, to `out`'s.
+ * Append FUNC_PROTO, FUNC and the decl tags of function `i` of unit `cu` (`list`) to `out`, whose ids and string
+ * offsets `maps` gives.
  */
-export function emitFunction(out: Btf, f: FuncCandidate, mapType: (id: number) => number, mapStr: (off: number) => number, declTags: boolean): number {
-  const n = f.params.length >> 1;
-  const words = new Array<number>(n * 2);
-  for (let k = 0; k < n; k++) {
-    words[2 * k] = mapStr(f.params[2 * k]!);
-    words[2 * k + 1] = mapType(f.params[2 * k + 1]!);
+export function emitFunction(out: Btf, maps: UnitMaps, cu: number, list: CandidateList, i: number, declTags: boolean): number {
+  const { words } = list;
+  const rec = list.start[i]!;
+  const end = list.start[i + 1]!;
+  const n = words[rec + F_PARAM_COUNT]!;
+  const proto = new Array<number>(n * 2);
+  for (let k = 0, p = rec + F_PARAMS; k < n; k++, p += 2) {
+    proto[2 * k] = maps.mapStr(cu, words[p]!);
+    proto[2 * k + 1] = maps.mapType(cu, words[p + 1]!);
   }
-  const proto = out.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), mapType(f.retType), words);
-  const fn = out.add(mapStr(f.nameOff), makeInfo(BTF_KIND.FUNC, f.linkage ?? BTF_FUNC_STATIC, false), proto);
+  const protoId = out.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), maps.mapType(cu, words[rec + F_RET]!), proto);
+  const fn = out.add(maps.mapStr(cu, words[rec + F_NAME]!), makeInfo(BTF_KIND.FUNC, words[rec + F_FLAGS]! >>> FUNC_LINKAGE_SHIFT, false), protoId);
   if (declTags) {
-    for (let k = 0; k < f.declTags.length; k += 2) {
-      out.add(mapStr(f.declTags[k]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [f.declTags[k + 1]! >>> 0]);
+    for (let t = rec + F_PARAMS + 2 * n; t < end; t += 2) {
+      out.add(maps.mapStr(cu, words[t]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [words[t + 1]!]);
     }
   }
   return fn;

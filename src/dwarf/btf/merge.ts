@@ -230,6 +230,20 @@ export class BtfMerger {
     return v;
   }
 
+  /**
+   * The bytes of string offset `off` of merged CU `cu` (a view). Unlike `mapStr` nothing is added to the output: for
+   * names that are only compared (function and variable candidates' symbol names).
+   */
+  strBytes(cu: number, off: number): Uint8Array {
+    if (off < STR_REF) return this.cuStrings[cu]!.bytesAt(off);
+    const s = this.debugStr;
+    if (!s) throw new Error("BtfMerger: a unit refers to .debug_str, but the merger was not given it");
+    const start = off - STR_REF;
+    const end = s.indexOf(0, start);
+    if (end < 0) throw new BtfkitError(ErrorCode.CORRUPT, `the string at offset ${start} has no terminating NUL`, { section: ".debug_str", offset: start });
+    return s.subarray(start, end);
+  }
+
   private mapDebugStr(off: number): number {
     const s = this.debugStr;
     if (!s) throw new Error("BtfMerger: a unit refers to .debug_str, but the merger was not given it");

@@ -8,19 +8,20 @@ import type { Btf } from "../../btf/btf.js";
 import { BTF_KIND, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, makeInfo } from "../../btf/kinds.js";
 import { ET, type ElfFile, SHF, SHT } from "../../elf/elf-file.js";
 import { STT, type SymbolTable } from "../../elf/symbols.js";
+import type { CandidateList, UnitMaps } from "./functions.js";
 
-/** A variable found in one CU, in that CU's ids and string offsets. */
-export interface VarCandidate {
-  name: string;
-  nameOff: number;
-  type: number;
-  external: boolean;
-  /** DW_OP_addr address as two 32-bit halves (kernel addresses do not fit a double). */
-  addrLo: number;
-  addrHi: number;
-  /** [value name_off, component_idx] per decl tag. */
-  declTags: number[];
-}
+// A variable record of a CandidateList (functions.ts): these words, then decl tags.
+/** The BTF name's string offset. */
+export const V_NAME = 0;
+/** The string offset of the name matched to the object symbol (the BTF name in C; a Rust unit's linkage name). */
+export const V_SYMBOL = 1;
+export const V_TYPE = 2;
+/** 1: DW_AT_external. */
+export const V_EXTERNAL = 3;
+/** DW_OP_addr address as two 32-bit halves (kernel addresses do not fit a double). */
+export const V_ADDR_LO = 4;
+export const V_ADDR_HI = 5;
+export const V_TAGS = 6;
 
 export const PERCPU_SECTION = ".data..percpu";
 
@@ -58,12 +59,12 @@ export class ObjectSymbols {
     }
   }
 
-  /** The symbol that confirms variable `v` (same name and address, in a wanted section), or -1. */
-  find(v: VarCandidate): number {
-    const list = this.byName.get(v.name);
+  /** The symbol that confirms a variable (same name and address, in a wanted section), or -1. */
+  find(name: string, addrLo: number, addrHi: number): number {
+    const list = this.byName.get(name);
     if (!list || !this.symtab) return -1;
     for (const i of list) {
-      if (this.symtab.valueLo[i] === v.addrLo && this.symtab.valueHi[i] === v.addrHi) return i;
+      if (this.symtab.valueLo[i] === addrLo && this.symtab.valueHi[i] === addrHi) return i;
     }
     return -1;
   }
@@ -84,35 +85,43 @@ interface SecEntry {
 
 /**
  * Append VARs (with their decl tags) for the qualifying candidates of every CU, in CU order, then one DATASEC per
- * section with entries sorted by offset. `mapType`/`mapStr` map a CU's ids and string offsets to `out`'s.
+ * section with entries sorted by offset. `maps` maps a CU's ids and string offsets to `out`'s; `strOf` gives a CU's
+ * string at an offset without adding it to `out` (the symbol names of variables that do not qualify stay out).
  */
-export function emitVariables(out: Btf, perCu: readonly (readonly VarCandidate[])[], syms: ObjectSymbols,
-  mapType: (cu: number, id: number) => number, mapStr: (cu: number, off: number) => number, declTags: boolean): VarSelectionStats {
+export function emitVariables(out: Btf, perCu: readonly CandidateList[], syms: ObjectSymbols, maps: UnitMaps,
+  strOf: (cu: number, off: number) => string, declTags: boolean): VarSelectionStats {
   const stats: VarSelectionStats = { candidates: 0, emitted: 0, sections: 0 };
   const symtab = syms.symtab;
   if (!symtab) return stats;
   const seen = new Set<number>();
   const bySection = new Map<number, SecEntry[]>();
   for (let cu = 0; cu < perCu.length; cu++) {
-    for (const v of perCu[cu]!) {
+    const { count, start, words } = perCu[cu]!;
+    for (let i = 0; i < count; i++) {
       stats.candidates++;
-      if (v.type === 0 || isSkippedVarName(v.name)) continue;
+      const rec = start[i]!;
+      const type = words[rec + V_TYPE]!;
+      if (type === 0) continue;
+      const name = strOf(cu, words[rec + V_SYMBOL]!);
+      if (isSkippedVarName(name)) continue;
+      const addrLo = words[rec + V_ADDR_LO]!;
+      const addrHi = words[rec + V_ADDR_HI]!;
       // In a linked file address 0 is no address (pahole 1.24 leaves such variables out, e.g. x86's
       // fixed_percpu_data placed first in .data..percpu by DEFINE_PER_CPU_FIRST); in an object file it is the
       // section's first byte.
-      if (!syms.relocatable && v.addrLo === 0 && v.addrHi === 0) continue;
-      const si = syms.find(v);
+      if (!syms.relocatable && addrLo === 0 && addrHi === 0) continue;
+      const si = syms.find(name, addrLo, addrHi);
       if (si < 0 || seen.has(si)) continue;
       const size = symtab.size(si);
       const sec = syms.elf.sections[symtab.shndx[si]!]!;
       const offset = symtab.value(si) - Number(sec.addr);
       if (size === 0 || size > 0xffffffff || offset < 0 || offset > 0xffffffff) continue;
       seen.add(si);
-      const linkage = v.external ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
-      const id = out.add(mapStr(cu, v.nameOff), makeInfo(BTF_KIND.VAR, 0, false), mapType(cu, v.type), [linkage]);
+      const linkage = words[rec + V_EXTERNAL] !== 0 ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
+      const id = out.add(maps.mapStr(cu, words[rec + V_NAME]!), makeInfo(BTF_KIND.VAR, 0, false), maps.mapType(cu, type), [linkage]);
       if (declTags) {
-        for (let k = 0; k < v.declTags.length; k += 2) {
-          out.add(mapStr(cu, v.declTags[k]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), id, [v.declTags[k + 1]! >>> 0]);
+        for (let t = rec + V_TAGS, end = start[i + 1]!; t < end; t += 2) {
+          out.add(maps.mapStr(cu, words[t]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), id, [words[t + 1]!]);
         }
       }
       stats.emitted++;

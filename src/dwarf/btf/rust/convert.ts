@@ -23,8 +23,7 @@ import { DW_ATE, DW_TAG } from "../../constants.js";
 import type { DwarfFile } from "../../dwarf-file.js";
 import type { UnitHeader } from "../../unit.js";
 import type { ConvertOptions, CuBtf } from "../convert-cu.js";
-import type { FuncCandidate } from "../functions.js";
-import type { VarCandidate } from "../variables.js";
+import { CandidateListBuilder, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT } from "../functions.js";
 import { isPortableIdentifier, joinNames, rustName } from "./names.js";
 import { type RNode, RustTreeReader } from "./tree.js";
 
@@ -40,6 +39,26 @@ export const DISCR_TAG_PREFIX = "discr=";
 
 const DW_OP_addr = 0x03;
 const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
+
+/** A function candidate before its strings are interned: `symbol` matches it to its ELF symbol. */
+interface RustFunc {
+  symbol: string;
+  btfName: string;
+  retType: number;
+  linkage: number;
+  /** Per parameter; varargs is a final "" with type 0. */
+  paramNames: string[];
+  paramTypes: number[];
+}
+
+interface RustVar {
+  symbol: string;
+  btfName: string;
+  type: number;
+  external: boolean;
+  addrLo: number;
+  addrHi: number;
+}
 
 /** One type being built: strings stay JS strings until the unit is written into its `Btf`. */
 interface Rec {
@@ -88,8 +107,11 @@ export class RustCuConverter {
   private queue: (RNode | Rec)[] = [];
   private twinOf = new Map<number, number>();
   private indexId = 0;
-  private functions: FuncCandidate[] = [];
-  private variables: VarCandidate[] = [];
+  /** The unit's candidates with names as strings; interned into the unit's table once its types are. */
+  private functions: RustFunc[] = [];
+  private variables: RustVar[] = [];
+  private readonly funcList = new CandidateListBuilder();
+  private readonly varList = new CandidateListBuilder();
   private warnings: string[] = [];
   private warned = new Set<string>();
   private dies = 0;
@@ -118,24 +140,40 @@ export class RustCuConverter {
       const words = r.extra.map((w) => (typeof w === "string" ? strings.intern(w) : w));
       btf.add(strings.intern(r.name), makeInfo(r.kind, r.vlen, r.kflag), r.sizeType, words);
     }
-    // Function and variable names were strings until now: intern them into the unit's table.
+    // Function and variable names were strings until now: intern them into the unit's table. The symbols are interned
+    // too, as the names the candidates are matched by; a string only the unit's table holds never reaches the output.
+    const fl = this.funcList;
     for (const f of this.functions) {
-      const named = f as FuncCandidate & { btfName?: string; paramNames?: string[] };
-      f.nameOff = strings.intern(named.btfName!);
-      for (let k = 0; k < named.paramNames!.length; k++) f.params[2 * k] = strings.intern(named.paramNames![k]!);
-      delete named.btfName;
-      delete named.paramNames;
+      fl.begin();
+      fl.push(strings.intern(f.btfName));
+      fl.push(strings.intern(f.symbol));
+      fl.push(f.retType);
+      fl.push(FUNC_HAS_CODE | (f.linkage << FUNC_LINKAGE_SHIFT));
+      fl.push(f.paramTypes.length);
+      for (let k = 0; k < f.paramTypes.length; k++) {
+        fl.push(f.paramNames[k] === "" ? 0 : strings.intern(f.paramNames[k]!));
+        fl.push(f.paramTypes[k]!);
+      }
+      fl.end();
     }
+    const vl = this.varList;
     for (const v of this.variables) {
-      const named = v as VarCandidate & { btfName?: string };
-      v.nameOff = strings.intern(named.btfName!);
-      delete named.btfName;
+      vl.begin();
+      vl.push(strings.intern(v.btfName));
+      vl.push(strings.intern(v.symbol));
+      vl.push(v.type);
+      vl.push(v.external ? 1 : 0);
+      vl.push(v.addrLo);
+      vl.push(v.addrHi);
+      vl.end();
     }
+    this.functions = [];
+    this.variables = [];
     const cu: CuBtf = {
       // The unit keeps its own index INT (the dedup merges the copies): it never becomes the index type of the C
       // units that follow, so their output is the same as without Rust units.
       btf, unitOffset: unit.offset, language: unit.language, dies: this.dies, intId: 0, syntheticIndexId: 0,
-      functions: this.functions, variables: this.variables, externals: [], exportRef: -1, exportId: 0, sanitizedInts: 0,
+      functions: fl.take(), variables: vl.take(), externals: [], exportRef: -1, exportId: 0, sanitizedInts: 0,
     };
     if (this.warnings.length > 0) cu.warnings = this.warnings;
     return cu;
@@ -565,14 +603,14 @@ export class RustCuConverter {
     if (symbol === "" || !this.opts.functionNames.has(symbol)) return;
     const btfName = isPortableIdentifier(symbol) ? symbol : rustName(src.name || symbol);
     const paramNames: string[] = [];
-    const params: number[] = [];
+    const paramTypes: number[] = [];
     // Parameters: the concrete DIE's when it lists them, else the origin's.
     const own = n.children.filter((c) => c.tag === DW_TAG.DW_TAG_formal_parameter || c.tag === DW_TAG.DW_TAG_unspecified_parameters);
     const list = own.length > 0 ? own : src.children.filter((c) => c.tag === DW_TAG.DW_TAG_formal_parameter || c.tag === DW_TAG.DW_TAG_unspecified_parameters);
     for (const p of list) {
       if (p.tag === DW_TAG.DW_TAG_unspecified_parameters) {
         paramNames.push("");
-        params.push(0, 0);
+        paramTypes.push(0);
         continue;
       }
       const po = this.origin(p);
@@ -583,14 +621,10 @@ export class RustCuConverter {
         return;
       }
       paramNames.push(pname === "" ? `arg${paramNames.length}` : pname);
-      params.push(0, ptype);
+      paramTypes.push(ptype);
     }
     const linkage = this.binding(symbol) === STB.GLOBAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC;
-    const f: FuncCandidate & { btfName: string; paramNames: string[] } = {
-      name: symbol, nameOff: 0, retType: this.ref(n.type >= 0 ? n.type : src.type), params, declTags: [], unnamedParam: false,
-      hasCode: true, linkage, btfName, paramNames,
-    };
-    this.functions.push(f);
+    this.functions.push({ symbol, btfName, retType: this.ref(n.type >= 0 ? n.type : src.type), linkage, paramNames, paramTypes });
   }
 
   private variableCandidate(n: RNode): void {
@@ -611,10 +645,6 @@ export class RustCuConverter {
       return;
     }
     const btfName = isPortableIdentifier(symbol) ? symbol : rustName(src.name || symbol);
-    const cand: VarCandidate & { btfName: string } = {
-      name: symbol, nameOff: 0, type, external: n.external || src.external || this.binding(symbol) === STB.GLOBAL,
-      addrLo: lo, addrHi: hi, declTags: [], btfName,
-    };
-    this.variables.push(cand);
+    this.variables.push({ symbol, btfName, type, external: n.external || src.external || this.binding(symbol) === STB.GLOBAL, addrLo: lo, addrHi: hi });
   }
 }
