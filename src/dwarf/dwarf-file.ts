@@ -36,9 +36,10 @@ const ABBREV_TABLES_KEPT = 64;
 const ROOT_PREFIX = 4096;
 
 /**
- * The DWARF of one ELF file: its debug sections (read once each, decompressed and relocated, when first needed),
- * its units (parsed lazily, in order, and kept as a small index), abbreviation tables (decoded once per offset),
- * cursors over DIEs, random access to a DIE by reference, type-unit signatures and the dwz alt file.
+ * The DWARF of one ELF file: its debug sections (read once each, decompressed and relocated, when first needed; a
+ * plain `.debug_info` one unit at a time), its units (parsed lazily, in order, and kept as a small index),
+ * abbreviation tables (decoded when needed, the recently used ones kept), cursors over DIEs, random access to a DIE
+ * by reference, type-unit signatures and the dwz alt file.
  */
 export class DwarfFile {
   readonly path: string;
