@@ -33,7 +33,7 @@ const distModule = (p, dist = DIST) => import(pathToFileURL(join(dist, p)).href)
 async function child(input, output, runs, dist) {
   const { loadBtf } = await distModule("io/load-btf.js", dist);
   const { dedupBtf } = await distModule("dedup/dedup.js", dist);
-  const { writeBtf } = await distModule("btf-writer/write.js", dist);
+  const { writeBtf } = await distModule("btf/write.js", dist);
   const btf = loadBtf(input);
   const ms = [];
   const cpuMs = [];
@@ -181,7 +181,7 @@ function buildHelper() {
 /** Write `src`'s own types followed by a (shuffled when `seed`) copy with shifted ids; returns the path. */
 async function appended(src, fileName, seed) {
   const { loadBtf } = await distModule("io/load-btf.js");
-  const { writeBtf } = await distModule("btf-writer/write.js");
+  const { writeBtf } = await distModule("btf/write.js");
   const { Btf } = await distModule("btf/btf.js");
   const { BtfStrings } = await distModule("btf/strings.js");
   const { extraWords } = await distModule("btf/kinds.js");

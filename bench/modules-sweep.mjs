@@ -43,9 +43,9 @@ const useKernel = !args.includes("--no-kernel");
 const { loadBtf } = await distModule("io/load-btf.js");
 const { diffBtf } = await distModule("diff/index.js");
 const { encodeFile } = await distModule("encode/encode.js");
-const { parseFeatures } = await distModule("dwarf/btf/features.js");
+const { parseFeatures } = await distModule("encode/features.js");
 const { mergeSplitBtf } = await distModule("btf/merge-split.js");
-const { writeBtf } = await distModule("btf-writer/write.js");
+const { writeBtf } = await distModule("btf/write.js");
 const { BTF_KIND } = await distModule("btf/kinds.js");
 
 const walk = (d, out = []) => {

@@ -1,5 +1,5 @@
 /**
- * btfkit's library API. The flow is one-way: src/elf → src/dwarf → src/dedup → src/btf-writer, with src/btf (the
+ * btfkit's library API. The flow is one-way: src/elf → src/dwarf → src/convert → src/encode → src/dedup → src/btf (write), with src/btf (the
  * model) shared by all and src/cli a thin layer of commands on top.
  */
 export { BtfkitError, ErrorCode, type ErrorLocation } from "./common/errors.js";
@@ -8,7 +8,7 @@ export * from "./btf/kinds.js";
 export { Btf } from "./btf/btf.js";
 export { BtfStrings } from "./btf/strings.js";
 export { parseBtf, readBtfHeader, btfByteOrder, type BtfHeader, type ParseBtfOptions } from "./btf/reader.js";
-export { writeBtf, type WriteBtfOptions } from "./btf-writer/write.js";
+export { writeBtf, type WriteBtfOptions } from "./btf/write.js";
 export { loadBtf, loadBtfFromElf, type LoadBtfOptions } from "./io/load-btf.js";
 export { ElfFile, type ElfSection, type ElfHeader } from "./elf/elf-file.js";
 export * from "./diff/index.js";
@@ -26,8 +26,8 @@ export {
 export {
   parseFeatures, defaultFeatures, applyLegacyFlags, pahole124Features, FEATURE_NAMES,
   type EncodeFeatures, type LegacyFlags,
-} from "./dwarf/btf/features.js";
-export { CuConverter, type CuBtf, type ConvertOptions } from "./dwarf/btf/convert-cu.js";
-export { BtfMerger } from "./dwarf/btf/merge.js";
+} from "./encode/features.js";
+export { CuConverter, type CuBtf, type ConvertOptions } from "./convert/convert.js";
+export { BtfMerger } from "./encode/link.js";
 export { dedupBtf, DedupStatsSchema, type DedupStats, type DedupOptions, type DedupResult } from "./dedup/dedup.js";
 export { mergeSplitBtf } from "./btf/merge-split.js";

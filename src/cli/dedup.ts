@@ -2,7 +2,7 @@ import type { CommandModule } from "yargs";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { writeFileAtomic } from "../common/atomic-write.js";
 import { loadBtf } from "../io/load-btf.js";
-import { writeBtf } from "../btf-writer/write.js";
+import { writeBtf } from "../btf/write.js";
 import { dedupBtf, type DedupStats } from "../dedup/dedup.js";
 
 interface DedupArgs {

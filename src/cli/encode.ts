@@ -1,9 +1,9 @@
 import type { CommandModule } from "yargs";
-import { writeBtf } from "../btf-writer/write.js";
+import { writeBtf } from "../btf/write.js";
 import { writeFileAtomic } from "../common/atomic-write.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
-import { FEATURE_NAMES, parseFeatures } from "../dwarf/btf/features.js";
+import { FEATURE_NAMES, parseFeatures } from "../encode/features.js";
 import { loadBtf } from "../io/load-btf.js";
 
 interface EncodeArgs {

@@ -7,10 +7,10 @@ import { isBtfkitError } from "../common/errors.js";
 import { readSymbols } from "../elf/symbols.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
 import { makeDieRef } from "../dwarf/offsets.js";
-import { CuConverter } from "../dwarf/btf/convert-cu.js";
-import { packCuBtf } from "../dwarf/btf/cu-transfer.js";
-import type { EncodeFeatures } from "../dwarf/btf/features.js";
-import { functionSymbolNames } from "../dwarf/btf/functions.js";
+import { CuConverter } from "../convert/convert.js";
+import { packCuBtf } from "../convert/cu-transfer.js";
+import type { EncodeFeatures } from "./features.js";
+import { functionSymbolNames } from "./functions.js";
 
 /** What the main thread sends: the file, the features and the units (DieRefs of their headers) with their order. */
 export interface WorkerJob {
@@ -22,7 +22,7 @@ export interface WorkerJob {
 }
 
 export type WorkerMessage =
-  | { type: "cu"; index: number; cu: import("../dwarf/btf/cu-transfer.js").PackedCuBtf }
+  | { type: "cu"; index: number; cu: import("../convert/cu-transfer.js").PackedCuBtf }
   | { type: "error"; reason: string; code?: string; section?: string; offset?: number }
   | { type: "done" };
 

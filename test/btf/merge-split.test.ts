@@ -11,7 +11,7 @@ import { BTF_INT_SIGNED, BTF_KIND, makeIntWord } from "../../src/btf/kinds.js";
 import { mergeSplitBtf } from "../../src/btf/merge-split.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { validateBtf } from "../../src/btf/validate.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { diffBtf } from "../../src/diff/index.js";
 import { collectBytes } from "../../src/dump/byte-sink.js";
 import { dumpBtfRaw } from "../../src/dump/raw.js";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND, makeInfo } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { loadBtf, loadBtfFromElf } from "../../src/io/load-btf.js";
 import { BtfkitError } from "../../src/common/errors.js";
 import { BTF_FIXTURES, announceSkip, debianKernel, debianModules, sysVmlinux } from "../util/inputs.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { Value } from "@sinclair/typebox/value";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { dedupCommand } from "../../src/cli/dedup.js";
 import { BtfkitError } from "../../src/common/errors.js";
 import { dedupBtf, DedupStatsSchema } from "../../src/dedup/dedup.js";

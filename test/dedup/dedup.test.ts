@@ -5,7 +5,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { BtfkitError } from "../../src/common/errors.js";
 import { dedupBtf, DedupStatsSchema } from "../../src/dedup/dedup.js";
 import { appendToItself } from "./append-self.js";

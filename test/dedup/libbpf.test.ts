@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { dedupBtf } from "../../src/dedup/dedup.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { loadBtf } from "../../src/io/load-btf.js";

@@ -6,7 +6,7 @@ import yargs from "yargs";
 import { Value } from "@sinclair/typebox/value";
 import { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { diffCommand } from "../../src/cli/diff.js";
 import { BtfDiffSchema } from "../../src/diff/diff-btf.js";
 import { BtfkitError, ErrorCode } from "../../src/common/errors.js";

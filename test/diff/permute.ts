@@ -1,7 +1,7 @@
 import { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND, infoKind, infoVlen, extraWords } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 
 /** Small seeded PRNG (mulberry32) so a failing permutation can be replayed. */
 export function seededRandom(seed: number): () => number {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { BtfkitError } from "../../src/common/errors.js";
 import { type DumpCOptions, btfPointerSize, dumpBtfAsC, writeBtfAsC } from "../../src/dump/c.js";
 import { loadBtf } from "../../src/io/load-btf.js";

@@ -6,7 +6,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Btf } from "../../src/btf/btf.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { type BtfJson, BtfJsonSchema, btfTypeToJson, dumpBtfAsJson, writeBtfAsJson } from "../../src/dump/json.js";
 import { loadBtf } from "../../src/io/load-btf.js";
 import { announceSkip, debianKernel, debianModules, sysVmlinux, tool } from "../util/inputs.js";

@@ -13,7 +13,7 @@ import { parseBtf } from "../../src/btf/reader.js";
 import { encodeCommand, encodeSummaryLine } from "../../src/cli/encode.js";
 import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
 import { EncodeStatsSchema } from "../../src/encode/encode.js";
-import { parseFeatures, defaultFeatures } from "../../src/dwarf/btf/features.js";
+import { parseFeatures, defaultFeatures } from "../../src/encode/features.js";
 import { BTF_FIXTURES, REPO_ROOT } from "../util/inputs.js";
 import { DWARF_FIXTURES, SAMPLE_O } from "./helpers.js";
 

@@ -4,10 +4,10 @@
  * meaning. The whole vmlinux (≈60 s, 14 M DIEs) runs only with BTFKIT_SLOW_TESTS=1.
  */
 import { describe, expect, it } from "vitest";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { diffBtf } from "../../src/diff/index.js";
 import { encodeFile } from "../../src/encode/encode.js";
-import { parseFeatures } from "../../src/dwarf/btf/features.js";
+import { parseFeatures } from "../../src/encode/features.js";
 import { loadBtf } from "../../src/io/load-btf.js";
 import { kernelVerdict, oracleAvailable } from "../oracle/oracle.js";
 import { announceSkip, debianKernel } from "../util/inputs.js";

@@ -13,7 +13,7 @@ import { parseBtf } from "../../src/btf/reader.js";
 import { diffBtf } from "../../src/diff/index.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import type { Btf } from "../../src/btf/btf.js";
-import { parseFeatures } from "../../src/dwarf/btf/features.js";
+import { parseFeatures } from "../../src/encode/features.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { announceSkip, tool } from "../util/inputs.js";
 import { compileC, findTypes } from "./helpers.js";

@@ -8,11 +8,11 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeBtf } from "../../src/btf-writer/write.js";
-import { CuConverter, type CuBtf, STR_REF } from "../../src/dwarf/btf/convert-cu.js";
-import { parseFeatures } from "../../src/dwarf/btf/features.js";
-import { functionSymbolNames } from "../../src/dwarf/btf/functions.js";
-import { BtfMerger } from "../../src/dwarf/btf/merge.js";
+import { writeBtf } from "../../src/btf/write.js";
+import { CuConverter, type CuBtf, STR_REF } from "../../src/convert/convert.js";
+import { parseFeatures } from "../../src/encode/features.js";
+import { functionSymbolNames } from "../../src/encode/functions.js";
+import { BtfMerger } from "../../src/encode/link.js";
 import { DwarfFile } from "../../src/dwarf/dwarf-file.js";
 import { DW_AT } from "../../src/dwarf/constants.js";
 import { encodeDwarf, encodeFile, encodeFileParallel, selectUnits } from "../../src/encode/encode.js";

@@ -3,7 +3,7 @@
  * Rust's `DefaultHasher` (rustc 1.95) for the same bytes.
  */
 import { describe, expect, it } from "vitest";
-import { capName, escapeBytes, isPortableIdentifier, joinNames, rustName, sipHash13 } from "../../src/dwarf/btf/rust/names.js";
+import { capName, escapeBytes, isPortableIdentifier, joinNames, rustName, sipHash13 } from "../../src/convert/rust/names.js";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -76,7 +76,7 @@ describe("symbols used as FUNC names", () => {
 
 describe("the rust_qualified_names feature", () => {
   it("is off by default and can be switched on", async () => {
-    const { parseFeatures } = await import("../../src/dwarf/btf/features.js");
+    const { parseFeatures } = await import("../../src/encode/features.js");
     expect(parseFeatures(undefined).rustQualifiedNames).toBe(false);
     expect(parseFeatures("default,rust_qualified_names").rustQualifiedNames).toBe(true);
     expect(parseFeatures("+rust_qualified_names", { strict: true }).rustQualifiedNames).toBe(true);

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseFeatures } from "../../src/dwarf/btf/features.js";
+import { parseFeatures } from "../../src/encode/features.js";
 import { dumpBtfAsC } from "../../src/dump/c.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { announceSkip, tool } from "../util/inputs.js";

@@ -5,7 +5,7 @@
  */
 import type { Btf } from "../../src/btf/btf.js";
 import { BTF_INT_SIGNED } from "../../src/btf/kinds.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { BtfAsm, type Member, type Name } from "../util/btf-asm.js";
 
 /** [name, type, bit offset] or, in a kind_flag struct, [name, type, bit offset, bitfield size]. */

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { ValidateReportSchema, validateCommand } from "../../src/cli/validate.js";
 import { BtfkitError } from "../../src/common/errors.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { Asm } from "./asm.js";
 
 const dir = mkdtempSync(join(tmpdir(), "btfkit-validate-cli-"));

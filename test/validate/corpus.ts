@@ -8,7 +8,7 @@
  */
 import { BTF_RULE, type BtfRule } from "../../src/btf/validate.js";
 import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND as K, BTF_MAX_TYPE, makeInfo } from "../../src/btf/kinds.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { Asm, HDR, concat, getU32, withU32 } from "./asm.js";
 
 export interface Broken {

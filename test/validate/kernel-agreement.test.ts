@@ -13,7 +13,7 @@ import { ElfFile } from "../../src/elf/elf-file.js";
 import type { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND as K, makeInfo } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { kernelVerdict, oracleAvailable } from "../oracle/oracle.js";
 import { debianKernel } from "../util/inputs.js";
 import { type Broken, brokenCases, everyKind, validCases } from "./corpus.js";

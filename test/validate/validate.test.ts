@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateBtf, validateBtfBlob, formatProblem, isValidIdentifier, isValidSectionName, BTF_RULE } from "../../src/btf/validate.js";
 import { parseBtf } from "../../src/btf/reader.js";
-import { writeBtf } from "../../src/btf-writer/write.js";
+import { writeBtf } from "../../src/btf/write.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
 import { debianKernel, debianModules } from "../util/inputs.js";
 import { Asm } from "./asm.js";

@@ -4,24 +4,13 @@
  * qualifies when it is a top-level definition with a static address (`DW_OP_addr`) that an STT_OBJECT symbol of
  * the same name confirms; the DATASEC entry's offset and size come from that symbol.
  */
-import type { Btf } from "../../btf/btf.js";
-import { BTF_KIND, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, makeInfo } from "../../btf/kinds.js";
-import { ET, type ElfFile, SHF, SHT } from "../../elf/elf-file.js";
-import { STT, type SymbolTable } from "../../elf/symbols.js";
-import type { CandidateList, UnitMaps } from "./functions.js";
+import type { Btf } from "../btf/btf.js";
+import { BTF_KIND, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, makeInfo } from "../btf/kinds.js";
+import { ET, type ElfFile, SHF, SHT } from "../elf/elf-file.js";
+import { STT, type SymbolTable } from "../elf/symbols.js";
+import { type CandidateList, V_ADDR_HI, V_ADDR_LO, V_EXTERNAL, V_NAME, V_SYMBOL, V_TAGS, V_TYPE } from "../convert/candidates.js";
+import type { UnitMaps } from "./functions.js";
 
-// A variable record of a CandidateList (functions.ts): these words, then decl tags.
-/** The BTF name's string offset. */
-export const V_NAME = 0;
-/** The string offset of the name matched to the object symbol (the BTF name in C; a Rust unit's linkage name). */
-export const V_SYMBOL = 1;
-export const V_TYPE = 2;
-/** 1: DW_AT_external. */
-export const V_EXTERNAL = 3;
-/** DW_OP_addr address as two 32-bit halves (kernel addresses do not fit a double). */
-export const V_ADDR_LO = 4;
-export const V_ADDR_HI = 5;
-export const V_TAGS = 6;
 
 export const PERCPU_SECTION = ".data..percpu";
 

@@ -1,7 +1,7 @@
 /**
  * Per-CU conversion of C DWARF into BTF.
  *
- * A `CuConverter` turns one unit into its own small `Btf` (own ids from 1, own strings) plus the unit's function
+ * A `CUnitConverter` turns one unit into its own small `Btf` (own ids from 1, own strings) plus the unit's function
  * and variable candidates; it shares no mutable state with other converters, so units can be converted in any
  * order or in worker threads and merged in unit order afterwards (merge.ts).
  *
@@ -26,15 +26,14 @@
 import { Btf } from "../../btf/btf.js";
 import { BTF_FUNC_STATIC, BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../../common/errors.js";
-import { DW_AT, DW_ATE, DW_LANG, DW_TAG } from "../constants.js";
-import { RustCuConverter } from "./rust/convert.js";
-import type { DieCursor } from "../die-cursor.js";
-import type { DwarfFile } from "../dwarf-file.js";
-import { makeDieRef } from "../offsets.js";
-import type { UnitHeader } from "../unit.js";
-import type { EncodeFeatures } from "./features.js";
-import { type CandidateList, CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNNAMED_PARAM } from "./functions.js";
-import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "./types.js";
+import { DW_AT, DW_ATE, DW_TAG } from "../../dwarf/constants.js";
+import type { DieCursor } from "../../dwarf/die-cursor.js";
+import type { DwarfFile } from "../../dwarf/dwarf-file.js";
+import { makeDieRef } from "../../dwarf/offsets.js";
+import type { UnitHeader } from "../../dwarf/unit.js";
+import { CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNNAMED_PARAM } from "../candidates.js";
+import { type ConvertOptions, type CuBtf, EXTERNAL_REF, STR_REF } from "../cu-btf.js";
+import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "../types.js";
 
 const DW_OP_addr = 0x03;
 const DW_OP_addrx = 0xa1;
@@ -44,57 +43,6 @@ const DW_OP_GNU_addr_index = 0xfb;
 export const ARRAY_INDEX_TYPE_NAME = "int";
 export const SANITIZED_INT_NAME = "__SANITIZED_FAKE_INT__";
 
-/** The result of converting one unit. Ids and string offsets are the unit's own. */
-export interface CuBtf {
-  btf: Btf;
-  unitOffset: number;
-  language: number;
-  /** DIEs walked. */
-  dies: number;
-  /** Id of the unit's first base type named `int`, 0 when it has none. */
-  intId: number;
-  /** Id of the array index INT this unit added (it has arrays but no `int`), 0 when none. */
-  syntheticIndexId: number;
-  /** Function candidates (functions.ts F_* records). */
-  functions: CandidateList;
-  /** Variable candidates (variables.ts V_* records). */
-  variables: CandidateList;
-  /**
-   * DieRefs of DIEs outside the unit that its types refer to; a reference to `externals[k]` is written as the
-   * placeholder id `EXTERNAL_REF | k`, which the merge resolves (merge.ts).
-   */
-  externals: number[];
-  /** For a type unit: the DieRef of its type DIE (what ref_sig8 points at) and that type's id; -1 and 0 otherwise. */
-  exportRef: number;
-  exportId: number;
-  /** Base types whose size BTF cannot hold, encoded as `__SANITIZED_FAKE_INT__`. */
-  sanitizedInts: number;
-  /** Types dropped or changed in a way that loses information, by name (Rust units). */
-  warnings?: string[];
-}
-
-export interface ConvertOptions {
-  features: EncodeFeatures;
-  /** Names of the ELF file's function symbols; only these become function candidates. */
-  functionNames: ReadonlySet<string>;
-  /**
-   * Write names that live in the file's `.debug_str` as `STR_REF | section offset` instead of interning them
-   * into the unit's own string table: the merge (given the same `.debug_str`) interns each such string once for
-   * all units. Off by default, so that a CuBtf is self-contained.
-   */
-  debugStrRefs?: boolean;
-  /**
-   * Build every unit's table in the same (growing) arrays: a CuBtf is then valid only until the next `convert`
-   * (for a caller that merges each unit at once); saves allocating and freeing a table per unit.
-   */
-  reuseTables?: boolean;
-}
-
-/** Bit 31 of a string offset marks (with `debugStrRefs`) an offset into `.debug_str` rather than the unit's table. */
-export const STR_REF = 0x80000000;
-
-/** Bit 31 of an id marks a reference to a DIE outside the unit (an index into `CuBtf.externals`). */
-export const EXTERNAL_REF = 0x80000000;
 
 // `idOf` is 0 for a DIE that is not a type, the type's id for a type, or one of:
 /** `idOf` value of DW_TAG_unspecified_type: void. */
@@ -112,7 +60,7 @@ const ROLE_MEMBER = 5;
 
 const UTF8 = new TextDecoder();
 
-export class CuConverter {
+export class CUnitConverter {
   private readonly c: DieCursor;
   /** A second cursor for random access (origins, sizes of bitfield storage units, enum base types). */
   private readonly c2: DieCursor;
@@ -160,8 +108,6 @@ export class CuConverter {
   private readonly functions = new CandidateListBuilder();
   private readonly variables = new CandidateListBuilder();
 
-  private rust: RustCuConverter | undefined;
-
   constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {
     this.c = file.cursor();
     this.c2 = file.cursor();
@@ -169,8 +115,6 @@ export class CuConverter {
   }
 
   convert(unit: UnitHeader): CuBtf {
-    // Rust units get their own lowering (rust/convert.ts), chosen by the unit's language only.
-    if (unit.language === DW_LANG.DW_LANG_Rust) return (this.rust ??= new RustCuConverter(this.file, this.opts)).convert(unit);
     this.unit = unit;
     this.unitBase = unit.offset;
     this.unitLen = unit.end - unit.offset;

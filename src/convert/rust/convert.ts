@@ -16,14 +16,14 @@
  *    merges the copies), so nothing becomes void.
  * Every type that is dropped or loses information is named in `CuBtf.warnings`.
  */
-import { Btf } from "../../../btf/btf.js";
-import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../../btf/kinds.js";
-import { readSymbols, STB, STT } from "../../../elf/symbols.js";
-import { DW_ATE, DW_TAG } from "../../constants.js";
-import type { DwarfFile } from "../../dwarf-file.js";
-import type { UnitHeader } from "../../unit.js";
-import type { ConvertOptions, CuBtf } from "../convert-cu.js";
-import { CandidateListBuilder, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT } from "../functions.js";
+import { Btf } from "../../btf/btf.js";
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
+import { readSymbols, STB, STT } from "../../elf/symbols.js";
+import { DW_ATE, DW_TAG } from "../../dwarf/constants.js";
+import type { DwarfFile } from "../../dwarf/dwarf-file.js";
+import type { UnitHeader } from "../../dwarf/unit.js";
+import type { ConvertOptions, CuBtf } from "../cu-btf.js";
+import { CandidateListBuilder, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT } from "../candidates.js";
 import { isPortableIdentifier, joinNames, rustName } from "./names.js";
 import { type RNode, RustTreeReader } from "./tree.js";
 

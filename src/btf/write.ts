@@ -1,6 +1,6 @@
 import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
-import type { Btf } from "../btf/btf.js";
-import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen } from "../btf/kinds.js";
+import type { Btf } from "./btf.js";
+import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen } from "./kinds.js";
 
 export interface WriteBtfOptions {
   /** Output byte order; defaults to the order the BTF was read in (or the host's). */

@@ -4,12 +4,12 @@
  * member referenced from its `variant_part`, abstract origins, types in other units through `DW_FORM_ref_addr`), which
  * a tree makes simple. Units reached through cross-unit references are read once and kept.
  */
-import { DW_AT, DW_FORM, DW_TAG } from "../../constants.js";
-import type { DieCursor } from "../../die-cursor.js";
-import type { DwarfFile } from "../../dwarf-file.js";
-import { FormClass } from "../../forms.js";
-import { makeDieRef } from "../../offsets.js";
-import type { UnitHeader } from "../../unit.js";
+import { DW_AT, DW_FORM, DW_TAG } from "../../dwarf/constants.js";
+import type { DieCursor } from "../../dwarf/die-cursor.js";
+import type { DwarfFile } from "../../dwarf/dwarf-file.js";
+import { FormClass } from "../../dwarf/forms.js";
+import { makeDieRef } from "../../dwarf/offsets.js";
+import type { UnitHeader } from "../../dwarf/unit.js";
 import { memberLocation, subrangeCount } from "../types.js";
 
 export interface RNode {

@@ -3,10 +3,10 @@
  * both DWARF bitfield encodings, enumerator values. Each helper reads the cursor's current DIE and allocates
  * nothing on the common paths.
  */
-import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, makeIntWord } from "../../btf/kinds.js";
-import { DW_AT, DW_ATE, DW_FORM, DW_TAG } from "../constants.js";
-import type { DieCursor } from "../die-cursor.js";
-import { FormClass } from "../forms.js";
+import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, makeIntWord } from "../btf/kinds.js";
+import { DW_AT, DW_ATE, DW_FORM, DW_TAG } from "../dwarf/constants.js";
+import type { DieCursor } from "../dwarf/die-cursor.js";
+import { FormClass } from "../dwarf/forms.js";
 
 /** Tags that become a BTF type (or an alias of one) in a C unit. */
 export function isTypeTag(tag: number): boolean {

@@ -3,7 +3,7 @@
  * converter. Names and defaults follow dwarves `pahole.c` (see docs kernel-build.md §6): unknown names are ignored
  * unless `strict`, `default` selects the default set, `+name` adds to the defaults.
  */
-import { BtfkitError, ErrorCode } from "../../common/errors.js";
+import { BtfkitError, ErrorCode } from "../common/errors.js";
 
 export interface EncodeFeatures {
   /** Skip symbols with invalid names instead of failing. */

@@ -2,9 +2,9 @@
  * Moving a converted CU between threads: its type table and strings become a handful of ArrayBuffers that are
  * transferred (not copied) to the main thread, which rebuilds the CuBtf around them.
  */
-import { Btf } from "../../btf/btf.js";
-import { BtfStrings } from "../../btf/strings.js";
-import type { CuBtf } from "./convert-cu.js";
+import { Btf } from "../btf/btf.js";
+import { BtfStrings } from "../btf/strings.js";
+import type { CuBtf } from "./cu-btf.js";
 
 /** A CuBtf as a structured-clone message; the typed arrays are exactly sized copies that can be transferred. */
 export interface PackedCuBtf extends Omit<CuBtf, "btf"> {

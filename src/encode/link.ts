@@ -6,11 +6,11 @@
  * earlier CU already provided the index type (pahole decides the index type once, for the first CU that needs
  * one), and the CU's arrays then use that one.
  */
-import { Btf } from "../../btf/btf.js";
-import { BTF_KIND, extraWords, infoKind, infoVlen, kindHasTypeRef } from "../../btf/kinds.js";
-import type { BtfStrings } from "../../btf/strings.js";
-import { BtfkitError, ErrorCode } from "../../common/errors.js";
-import { type CuBtf, EXTERNAL_REF, STR_REF } from "./convert-cu.js";
+import { Btf } from "../btf/btf.js";
+import { BTF_KIND, extraWords, infoKind, infoVlen, kindHasTypeRef } from "../btf/kinds.js";
+import type { BtfStrings } from "../btf/strings.js";
+import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { type CuBtf, EXTERNAL_REF, STR_REF } from "../convert/cu-btf.js";
 
 export interface MergerOptions {
   /** The `.debug_str` the units' `STR_REF` string offsets point into (units converted with `debugStrRefs`). */
