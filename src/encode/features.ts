@@ -34,9 +34,41 @@ export interface EncodeFeatures {
    * escaped) instead of the short `DW_AT_name` (what LLVM, pahole and bpf-linker emit). Not a pahole feature.
    */
   rustQualifiedNames: boolean;
+  /**
+   * `bpf_kfunc` (and `bpf_fastcall`) DECL_TAGs on the FUNCs of the kfunc sets in `.BTF_ids` (pahole ≥ 1.27's
+   * `decl_tag_kfuncs`, on by default there); needs `declTag`. Kernels 7.0–7.2 find kfuncs only through these tags.
+   */
+  declTagKfuncs: boolean;
+  /** Which pahole's rules to follow where versions differ: function selection above all (see PaholeCompat). */
+  compat: PaholeCompat;
+}
+
+/**
+ * The pahole version whose rules `encode` follows where pahole versions differ (docs/modern-kernel.md §2.3):
+ * - `1.24`: FUNCs for exact symbol names only; without `consistent_func`, every distinct definition of a name (as the
+ *   kernel's `pahole -j` left them); no kfunc tags (Debian 6.1's build).
+ * - `1.30`: exact name, else the base name of a suffixed symbol (`foo.isra.0`) with `optimized_func`; one FUNC per
+ *   name from the first unit's definition; with `consistent_func` none for a name with an unexpected parameter
+ *   register or prototypes that differ (pahole's loose match) (Debian 7.3's build).
+ * - `1.31`: as 1.30, but `.cold`/`.part` symbols are ignored, names always match by base name, and a name with
+ *   symbols at several addresses or a packed struct passed on the stack gets no FUNC.
+ */
+export type PaholeCompat = "1.24" | "1.30" | "1.31";
+export const PAHOLE_COMPATS: readonly PaholeCompat[] = ["1.24", "1.30", "1.31"];
+/** The rules of the pahole version btfkit-pahole reports (`v1.30`). */
+export const DEFAULT_COMPAT: PaholeCompat = "1.30";
+
+/** A `--compat` value checked (USAGE error for anything else). */
+export function parseCompat(v: string): PaholeCompat {
+  const c = v.trim().replace(/^v/, "");
+  if ((PAHOLE_COMPATS as readonly string[]).includes(c)) return c as PaholeCompat;
+  throw new BtfkitError(ErrorCode.USAGE, `unknown --compat '${v}' (known: ${PAHOLE_COMPATS.join(", ")})`);
 }
 
 /** Feature name → field; the order is the order `--supported-features` lists them. */
+/** The on/off fields of EncodeFeatures. */
+export type FeatureFlag = Exclude<keyof EncodeFeatures, "compat">;
+
 export const FEATURE_NAMES = {
   encode_force: "encodeForce",
   var: "var",
@@ -49,16 +81,18 @@ export const FEATURE_NAMES = {
   global_var: "globalVar",
   flat_arrays: "flatArrays",
   rust_qualified_names: "rustQualifiedNames",
-} as const satisfies Record<string, keyof EncodeFeatures>;
+  decl_tag_kfuncs: "declTagKfuncs",
+} as const satisfies Record<string, FeatureFlag>;
 
 /** Names pahole knows that btfkit accepts and ignores (they do not change what the converter emits). */
-const IGNORED_FEATURES = new Set(["reproducible_build", "decl_tag_kfuncs", "distilled_base", "attributes", "true_signature", "layout"]);
+const IGNORED_FEATURES = new Set(["reproducible_build", "distilled_base", "attributes", "true_signature", "layout"]);
 
 /** pahole's `default` set; arrays stay nested (`flat_arrays` gives pahole's flattening). */
 export function defaultFeatures(): EncodeFeatures {
   return {
     encodeForce: true, var: true, float: true, declTag: true, typeTag: true, enum64: true,
-    optimizedFunc: false, consistentFunc: true, globalVar: false, flatArrays: false, rustQualifiedNames: false,
+    optimizedFunc: true, consistentFunc: true, globalVar: false, flatArrays: false, rustQualifiedNames: false,
+    declTagKfuncs: true, compat: DEFAULT_COMPAT,
   };
 }
 
@@ -67,31 +101,46 @@ function noFeatures(): EncodeFeatures {
   return {
     encodeForce: false, var: false, float: false, declTag: false, typeTag: false, enum64: false,
     optimizedFunc: false, consistentFunc: false, globalVar: false, flatArrays: false, rustQualifiedNames: false,
+    declTagKfuncs: false, compat: DEFAULT_COMPAT,
   };
 }
 
 /**
  * Parse one or more comma lists (several `--features` options are united, as the kernel passes several
  * `--btf_features`). Undefined or empty: the default set.
+ *
+ * `compat` (a pahole version, see PaholeCompat) makes the result that version's: its function rules, and what it
+ * cannot do switched off whatever the list says (1.24 has neither `optimized_func` nor kfunc tags). Given
+ * explicitly, it also flattens multi-dimensional arrays by default, as every pahole up to 1.31 does (the list can
+ * still say `-flat_arrays`); without it btfkit keeps them nested.
  */
-export function parseFeatures(lists: string | readonly string[] | undefined, opts: { strict?: boolean } = {}): EncodeFeatures {
+export function parseFeatures(lists: string | readonly string[] | undefined, opts: { strict?: boolean; compat?: PaholeCompat } = {}): EncodeFeatures {
   const items = (typeof lists === "string" ? [lists] : lists ?? [])
     .flatMap((l) => l.split(","))
     .map((s) => s.trim())
     .filter((s) => s !== "");
-  if (items.length === 0) return defaultFeatures();
-  const additive = items.some((s) => s === "default" || s.startsWith("+"));
+  const additive = items.length === 0 || items.some((s) => s === "default" || s.startsWith("+"));
   const f = additive ? defaultFeatures() : noFeatures();
+  if (opts.compat !== undefined) {
+    f.compat = opts.compat;
+    f.flatArrays = true;
+  }
   for (const raw of items) {
     if (raw === "default") continue;
     const negate = raw.startsWith("-") || raw.startsWith("no_");
     const name = raw.replace(/^[+-]/, "").replace(/^no_/, "");
-    const field = (FEATURE_NAMES as Record<string, keyof EncodeFeatures>)[name];
+    const field = (FEATURE_NAMES as Record<string, FeatureFlag>)[name];
     if (field !== undefined) f[field] = !negate;
     else if (opts.strict && !IGNORED_FEATURES.has(name)) {
       throw new BtfkitError(ErrorCode.USAGE, `unknown BTF feature '${name}' (known: ${Object.keys(FEATURE_NAMES).join(", ")})`);
     }
   }
+  return withCompat(f);
+}
+
+/** Switch off what the chosen pahole version does not have. */
+export function withCompat(f: EncodeFeatures): EncodeFeatures {
+  if (f.compat === "1.24") return { ...f, optimizedFunc: false, declTagKfuncs: false };
   return f;
 }
 
@@ -123,5 +172,5 @@ export function applyLegacyFlags(f: EncodeFeatures, flags: LegacyFlags): EncodeF
 
 /** What pahole 1.24 does with no feature options (the 6.1 kernel style): no floats, no prototype check. */
 export function pahole124Features(): EncodeFeatures {
-  return { ...defaultFeatures(), float: false, consistentFunc: false, flatArrays: true };
+  return withCompat({ ...defaultFeatures(), float: false, consistentFunc: false, flatArrays: true, compat: "1.24" });
 }
