@@ -3,7 +3,7 @@ import { writeBtf } from "../btf/write.js";
 import { writeFileAtomic } from "../common/atomic-write.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
-import { FEATURE_NAMES, parseFeatures } from "../encode/features.js";
+import { DEFAULT_COMPAT, FEATURE_NAMES, PAHOLE_COMPATS, parseCompat, parseFeatures } from "../encode/features.js";
 import { loadBtf } from "../io/load-btf.js";
 
 interface EncodeArgs {
@@ -12,6 +12,7 @@ interface EncodeArgs {
   base?: string;
   features?: string | string[];
   strictFeatures?: boolean;
+  compat?: string;
   dedup?: boolean;
   langExclude?: string | string[];
   json?: boolean;
@@ -33,6 +34,10 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
         type: "string",
         describe: `comma list of BTF features (pahole --btf_features): default, +name, ${Object.keys(FEATURE_NAMES).join(", ")}`,
       })
+      .option("compat", {
+        type: "string",
+        describe: `follow this pahole version's rules where versions differ (${PAHOLE_COMPATS.join(", ")}): which functions get a FUNC, kfunc tags, flattened arrays; default: pahole ${DEFAULT_COMPAT}'s function rules with nested arrays`,
+      })
       .option("strict-features", { type: "boolean", describe: "reject unknown feature names (pahole --btf_features_strict)" })
       .option("dedup", { type: "boolean", default: true, describe: "deduplicate the result (--no-dedup: keep every CU's types)" })
       .option("lang-exclude", { type: "string", describe: "skip CUs of these languages (comma list: rust, c++, …)" })
@@ -44,7 +49,10 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
       .example("$0 encode prog.o --features default,global_var -o prog.btf", "all global variables too"),
   handler: async (argv) => {
     if (argv.output === "") throw new BtfkitError(ErrorCode.USAGE, "--output must name a file");
-    const features = parseFeatures(argv.features === undefined ? undefined : [argv.features].flat(), { strict: argv.strictFeatures === true });
+    const features = parseFeatures(argv.features === undefined ? undefined : [argv.features].flat(), {
+      strict: argv.strictFeatures === true,
+      ...(argv.compat !== undefined ? { compat: parseCompat(argv.compat) } : {}),
+    });
     const langExclude = [argv.langExclude ?? []].flat().flatMap((s) => s.split(",")).filter((s) => s.trim() !== "");
     const base = argv.base !== undefined ? loadBtf(argv.base) : undefined;
     const progress = progressBar(argv.quiet === true);
