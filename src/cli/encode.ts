@@ -1,7 +1,11 @@
 import type { CommandModule } from "yargs";
+import type { Btf } from "../btf/btf.js";
+import { validateBtf } from "../btf/validate.js";
 import { writeBtf } from "../btf/write.js";
 import { writeFileAtomic } from "../common/atomic-write.js";
+import type { ByteOrder } from "../common/byte-order.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { ElfFile } from "../elf/elf-file.js";
 import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
 import { DEFAULT_COMPAT, FEATURE_NAMES, PAHOLE_COMPATS, parseCompat, parseFeatures } from "../encode/features.js";
 import { loadBtf } from "../io/load-btf.js";
@@ -18,6 +22,7 @@ interface EncodeArgs {
   json?: boolean;
   quiet?: boolean;
   jobs?: number;
+  validate?: boolean;
 }
 
 /** `btfkit encode ELF -o OUT.btf`: DWARF → BTF like `pahole -J --btf_encode_detached`. */
@@ -42,6 +47,13 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
       .option("dedup", { type: "boolean", default: true, describe: "deduplicate the result (--no-dedup: keep every CU's types)" })
       .option("lang-exclude", { type: "string", describe: "skip CUs of these languages (comma list: rust, c++, …)" })
       .option("jobs", { alias: "j", type: "number", default: 1, describe: "convert CUs in this many worker threads (the output does not depend on it)" })
+      .option("validate", {
+        type: "boolean",
+        default: true,
+        describe:
+          "check the BTF against the kernel verifier's rules (as btfkit validate) before writing it; when it breaks one, fail and write nothing. " +
+          "--no-validate skips the check, for speed (it adds a few percent: about 0.2 s to the 7 s of a vmlinux)",
+      })
       .option("json", { type: "boolean", describe: "print the summary as JSON (EncodeStatsSchema) on stdout" })
       .option("quiet", { alias: "q", type: "boolean", describe: "print no summary" })
       .example("$0 encode vmlinux -o vmlinux.btf", "encode a kernel")
@@ -74,14 +86,63 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
         { file: argv.input },
       );
     }
+    if (!argv.quiet) for (const w of result.warnings ?? []) process.stderr.write(`btfkit: warning: ${w}\n`);
+    const target = elfTarget(argv.input);
+    // Never write BTF the kernel would reject: a kernel build (or a loader) would only find out at boot or load time.
+    if (argv.validate !== false) assertKernelAccepts(result.btf, { file: argv.input, pointerSize: target.pointerSize });
     const bytes = writeBtf(result.btf);
     writeFileAtomic(argv.output, bytes);
     const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
-    if (!argv.quiet) for (const w of result.warnings ?? []) process.stderr.write(`btfkit: warning: ${w}\n`);
     if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
     else if (!argv.quiet) process.stderr.write(encodeSummaryLine(stats) + "\n");
   },
 };
+
+/** What of the input ELF decides how its BTF is written and checked: its byte order and its pointer size. */
+export function elfTarget(path: string): { byteOrder: ByteOrder; pointerSize: number } {
+  const elf = ElfFile.open(path);
+  try {
+    return { byteOrder: elf.header.byteOrder, pointerSize: elf.header.class === 32 ? 4 : 8 };
+  } finally {
+    elf.close();
+  }
+}
+
+/** Names longer than this are cut in the gate's message (a name that breaks the length rule may have thousands). */
+const NAME_SHOWN = 64;
+
+/**
+ * The validation gate of `btfkit encode`: run btfkit's offline verifier (the kernel's checks, validateBtf) over the
+ * BTF about to be written — for split BTF its own types, resolved against its base — and throw a BTF_INVALID
+ * BtfkitError for the first problem, in one line: the input file and the type id (the error's location), the
+ * type's kind and name, the rule in the kernel's words and its stable id (BTF_RULE), the detail, and how many more
+ * problems there are. `pointerSize` is the target's sizeof(void *) (pointer members, float alignment); default 8.
+ */
+export function assertKernelAccepts(btf: Btf, opts: { file?: string; pointerSize?: number } = {}): void {
+  const problems = validateBtf(btf, { pointerSize: opts.pointerSize ?? 8 });
+  if (problems.length === 0) return;
+  const p = problems[0]!;
+  const more = problems.length - 1;
+  const what = p.kind !== undefined ? `${p.kind} '${p.name ?? ""}'` : "the BTF";
+  throw new BtfkitError(
+    ErrorCode.BTF_INVALID,
+    printable(shortenQuoted(`the kernel would reject the encoded BTF: ${what}: ${p.message} (rule ${p.rule}): ${p.detail}`)) +
+      (more > 0 ? `; ${more} more problem${more === 1 ? "" : "s"}` : "") +
+      "; nothing written (--no-validate writes it anyway)",
+    { ...(opts.file !== undefined ? { file: opts.file } : {}), ...(p.typeId !== undefined ? { typeId: p.typeId } : {}) },
+  );
+}
+
+/** Cut every quoted name longer than NAME_SHOWN characters. */
+function shortenQuoted(s: string): string {
+  return s.replace(new RegExp(`'([^']{${NAME_SHOWN + 1},})'`, "g"), (_, n: string) => `'${n.slice(0, NAME_SHOWN)}…' (${n.length} characters)`);
+}
+
+/** Control bytes (a Rust name, a tag value may hold any) as \xNN, so the message stays one line. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"));
+}
 
 /** `12 CUs, 3456 DIEs, types 800 -> 120, 3 funcs, 1 vars, 2345 bytes, 12.3 ms` */
 export function encodeSummaryLine(s: EncodeStats): string {
