@@ -3,7 +3,7 @@ import type { Btf } from "../btf/btf.js";
 import { validateBtf } from "../btf/validate.js";
 import { writeBtf } from "../btf/write.js";
 import { writeFileAtomic } from "../common/atomic-write.js";
-import type { ByteOrder } from "../common/byte-order.js";
+import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { ElfFile } from "../elf/elf-file.js";
 import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
@@ -23,7 +23,12 @@ interface EncodeArgs {
   quiet?: boolean;
   jobs?: number;
   validate?: boolean;
+  byteOrder?: ByteOrderChoice;
 }
+
+/** `--byte-order`: an order, or `native` for this machine's. Without the option: the input ELF's. */
+export const BYTE_ORDER_CHOICES = ["little", "big", "native"] as const;
+export type ByteOrderChoice = (typeof BYTE_ORDER_CHOICES)[number];
 
 /** `btfkit encode ELF -o OUT.btf`: DWARF → BTF like `pahole -J --btf_encode_detached`. */
 export const encodeCommand: CommandModule<object, EncodeArgs> = {
@@ -47,6 +52,10 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
       .option("dedup", { type: "boolean", default: true, describe: "deduplicate the result (--no-dedup: keep every CU's types)" })
       .option("lang-exclude", { type: "string", describe: "skip CUs of these languages (comma list: rust, c++, …)" })
       .option("jobs", { alias: "j", type: "number", default: 1, describe: "convert CUs in this many worker threads (the output does not depend on it)" })
+      .option("byte-order", {
+        choices: BYTE_ORDER_CHOICES,
+        describe: "byte order of the output BTF (native: this machine's); default: the input ELF's, as pahole (a kernel loads BTF only in its own byte order)",
+      })
       .option("validate", {
         type: "boolean",
         default: true,
@@ -90,7 +99,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     const target = elfTarget(argv.input);
     // Never write BTF the kernel would reject: a kernel build (or a loader) would only find out at boot or load time.
     if (argv.validate !== false) assertKernelAccepts(result.btf, { file: argv.input, pointerSize: target.pointerSize });
-    const bytes = writeBtf(result.btf);
+    const bytes = writeBtf(result.btf, { byteOrder: outputByteOrder(argv.byteOrder, target.byteOrder) });
     writeFileAtomic(argv.output, bytes);
     const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
     if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
@@ -106,6 +115,12 @@ export function elfTarget(path: string): { byteOrder: ByteOrder; pointerSize: nu
   } finally {
     elf.close();
   }
+}
+
+/** The byte order to write: the one asked for (`native`: this machine's), else the input's. */
+export function outputByteOrder(choice: ByteOrderChoice | undefined, input: ByteOrder): ByteOrder {
+  if (choice === undefined) return input;
+  return choice === "native" ? HOST_BYTE_ORDER : choice;
 }
 
 /** Names longer than this are cut in the gate's message (a name that breaks the length rule may have thousands). */
