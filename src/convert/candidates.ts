@@ -35,6 +35,18 @@ export const F_PARAMS = 5;
 export const FUNC_UNNAMED_PARAM = 1;
 /** The DIE has code (DW_AT_low_pc or DW_AT_ranges); a weak definition the linker dropped has none. */
 export const FUNC_HAS_CODE = 2;
+/**
+ * With parameter analysis (ConvertOptions.analyzeParams), pahole ≥ 1.25's verdicts on the definition: a parameter
+ * that should arrive in a register (the first N of the ABI) is found in another one, and no parameter is a struct
+ * (which spreads over registers and would explain it).
+ */
+export const FUNC_UNEXPECTED_REG = 4;
+/** A parameter is optimized out (no location, a constant value, or no register at entry). */
+export const FUNC_OPTIMIZED_PARMS = 8;
+/** A parameter past the register ones is a named packed struct: its stack slot is uncertain (pahole 1.31). */
+export const FUNC_UNCERTAIN_PARM_LOC = 16;
+/** The record is an out-of-line instance (DW_AT_abstract_origin) of a function described elsewhere in the unit. */
+export const FUNC_CONCRETE = 32;
 export const FUNC_LINKAGE_SHIFT = 8;
 
 /**
@@ -60,6 +72,11 @@ export class CandidateListBuilder {
   push(word: number): void {
     if (this.len === this.words.length) this.words = grow(this.words, this.len + 1);
     this.words[this.len++] = word;
+  }
+
+  /** The index the open record will have. */
+  get openIndex(): number {
+    return this.count;
   }
 
   /** Word `k` of the open record. */

@@ -54,8 +54,14 @@ export interface CuBtf {
 
 export interface ConvertOptions {
   features: ConvertFeatures;
+  /**
+   * pahole ≥ 1.25's look at function definitions: out-of-line instances (DW_AT_abstract_origin) become candidates
+   * too, and each parameter's location is checked against the registers the ABI passes it in (candidate flags
+   * FUNC_UNEXPECTED_REG, FUNC_OPTIMIZED_PARMS, FUNC_UNCERTAIN_PARM_LOC). Off: pahole 1.24's view.
+   */
+  analyzeParams?: boolean;
   /** Names of the ELF file's function symbols; only these become function candidates. */
-  functionNames: ReadonlySet<string>;
+  functionNames: { has(name: string): boolean };
   /**
    * Write names that live in the file's `.debug_str` as `STR_REF | section offset` instead of interning them
    * into the unit's own string table: the merge (given the same `.debug_str`) interns each such string once for

@@ -118,6 +118,9 @@ export class DwarfFile {
   get lineStr(): Uint8Array { return this.sec(".debug_line_str"); }
   get strOffsets(): Uint8Array { return this.sec(".debug_str_offsets"); }
   get addr(): Uint8Array { return this.sec(".debug_addr"); }
+  /** Location lists: `.debug_loc` (DWARF 2–4) and `.debug_loclists` (DWARF 5); empty when absent. */
+  get loc(): Uint8Array { return this.sec(".debug_loc"); }
+  get loclists(): Uint8Array { return this.sec(".debug_loclists"); }
 
   /** Size of `.debug_info` in bytes (decompressed), without reading it. */
   get infoSize(): number {

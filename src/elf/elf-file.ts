@@ -19,7 +19,10 @@ export interface ElfSection {
   readonly name: string;
   readonly type: number;
   readonly flags: number;
+  /** Virtual address; a kernel's (0xffffffff8…) is above 2^53 and rounded here: use `addrBig` to compute with it. */
   readonly addr: number;
+  /** Virtual address, exact. */
+  readonly addrBig: bigint;
   /** File offset of the section's bytes. */
   readonly offset: number;
   /** Size in the file (0 bytes are read for SHT_NOBITS). */
@@ -240,6 +243,7 @@ function readSectionHeaders(src: ByteSource, h: ElfHeader, file: string): ElfSec
       type: v.getUint32(o + 4, le),
       flags: rd(8, 8),
       addr: rd(12, 16),
+      addrBig: is64 ? v.getBigUint64(o + 16, le) : BigInt(v.getUint32(o + 12, le)),
       offset: rd(16, 24),
       size: rd(20, 32),
       link: v.getUint32(o + (is64 ? 40 : 24), le),

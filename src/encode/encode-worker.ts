@@ -4,13 +4,12 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { isBtfkitError } from "../common/errors.js";
-import { readSymbols } from "../elf/symbols.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
 import { makeDieRef } from "../dwarf/offsets.js";
 import { CuConverter } from "../convert/convert.js";
 import { packCuBtf } from "../convert/cu-transfer.js";
 import type { EncodeFeatures } from "./features.js";
-import { functionSymbolNames } from "./functions.js";
+import { converterOptions } from "./convert-options.js";
 
 /** What the main thread sends: the file, the features and the units (DieRefs of their headers) with their order. */
 export interface WorkerJob {
@@ -31,8 +30,7 @@ const port = parentPort!;
 try {
   const dwarf = DwarfFile.open(job.path);
   try {
-    const functionNames = functionSymbolNames(readSymbols(dwarf.elf), job.features.optimizedFunc);
-    const converter = new CuConverter(dwarf, { features: job.features, functionNames, debugStrRefs: job.debugStrRefs === true, reuseTables: true });
+    const converter = new CuConverter(dwarf, { ...converterOptions(dwarf, job.features), debugStrRefs: job.debugStrRefs === true, reuseTables: true });
     const want = new Map(job.units.map((u) => [u.ref, u.index]));
     for (const unit of dwarf.allUnits()) {
       const index = want.get(makeDieRef(unit.space, unit.offset));

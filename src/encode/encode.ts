@@ -30,7 +30,9 @@ import type { UnitHeader } from "../dwarf/unit.js";
 import { type CuBtf, CuConverter } from "../convert/convert.js";
 import { defaultFeatures, type EncodeFeatures } from "./features.js";
 import { type CandidateList, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET } from "../convert/candidates.js";
-import { emitFunction, functionSymbolNames, selectFunctions, typeSignature } from "./functions.js";
+import { emitFunction, looseTypesMatch, Pahole130FunctionTable, selectFunctions, selectFunctionsPahole130, typeSignature, ambiguousFunctionNames } from "./functions.js";
+import { readKfuncs } from "./kfuncs.js";
+import { converterOptions } from "./convert-options.js";
 import { BtfMerger } from "./link.js";
 import { emitVariables, ObjectSymbols } from "./variables.js";
 import { BtfStrings } from "../btf/strings.js";
@@ -132,8 +134,7 @@ export function encodeDwarf(dwarf: DwarfFile, opts: EncodeOptions = {}): EncodeR
 function convertAll(dwarf: DwarfFile, opts: EncodeOptions): Merged {
   const features = opts.features ?? defaultFeatures();
   checkDwarf(dwarf);
-  const functionNames = functionSymbolNames(readSymbols(dwarf.elf), features.optimizedFunc);
-  const converter = new CuConverter(dwarf, { features, functionNames, debugStrRefs: true, reuseTables: true });
+  const converter = new CuConverter(dwarf, { ...converterOptions(dwarf, features), debugStrRefs: true, reuseTables: true });
   const { units, skipped } = selectUnits(dwarf, opts.langExclude);
   const infoLen = Math.max(1, dwarf.infoSize);
   const acc = new MergeAccumulator(dwarf, opts);
@@ -266,7 +267,7 @@ class MergeAccumulator {
    * Every function candidate's name once, so that an offset here stands for a name. Not the merged table's own
    * strings: interning there would add the names of functions never emitted and change its string order.
    */
-  private readonly funcNames = new BtfStrings();
+  readonly funcNames = new BtfStrings();
   dies = 0;
   sanitizedInts = 0;
   cus = 0;
@@ -307,20 +308,42 @@ class MergeAccumulator {
     const merger = this.merger;
     const symtab = readSymbols(dwarf.elf);
     const out = merger.finish();
-    const { chosen, stats: fstats } = selectFunctions(this.funcs, features.consistentFunc, (cu, words, rec) => {
-      let s = typeSignature(out, merger.mapType(cu, words[rec + F_RET]!));
-      const end = rec + F_PARAMS + 2 * words[rec + F_PARAM_COUNT]!;
-      for (let p = rec + F_PARAMS + 1; p < end; p += 2) s += ", " + typeSignature(out, merger.mapType(cu, words[p]!));
-      return s;
-    }, (off, cu) => out.strings.get(merger.mapStr(cu, off)));
+    const funcs = this.funcs;
+    const { chosen, stats: fstats } = features.compat === "1.24"
+      ? selectFunctions(funcs, features.consistentFunc, (cu, words, rec) => {
+        let s = typeSignature(out, merger.mapType(cu, words[rec + F_RET]!));
+        const end = rec + F_PARAMS + 2 * words[rec + F_PARAM_COUNT]!;
+        for (let p = rec + F_PARAMS + 1; p < end; p += 2) s += ", " + typeSignature(out, merger.mapType(cu, words[p]!));
+        return s;
+      }, (off, cu) => out.strings.get(merger.mapStr(cu, off)))
+      : selectFunctionsPahole130(funcs, {
+        compat: features.compat,
+        consistent: features.consistentFunc,
+        ...(features.compat === "1.31" ? { ambiguous: ambiguousFunctionNames(symtab) } : {}),
+        keyName: (key) => this.funcNames.get(key),
+        prototypesMatch: (cuA, recA, cuB, recB) => prototypesMatch(out, merger, funcs, cuA, recA, cuB, recB),
+      });
+    let kfuncs = features.compat !== "1.24" && features.declTagKfuncs && features.declTag ? readKfuncs(dwarf.elf, symtab) : undefined;
+    if (kfuncs !== undefined && kfuncs.size > 0 && features.compat === "1.30") {
+      // pahole 1.30 marks a kfunc only when its exact search of the symbol table finds it (see the table's comment).
+      const table = new Pahole130FunctionTable(symtab);
+      kfuncs = new Map([...kfuncs].filter(([name]) => table.findExact(name)));
+    }
     for (let k = 0; k < chosen.length; k += 2) {
       const cu = chosen[k]!;
-      emitFunction(out, merger, cu, this.funcs[cu]!, chosen[k + 1]!, features.declTag);
+      const list = funcs[cu]!;
+      const i = chosen[k + 1]!;
+      const kfuncFlags = kfuncs === undefined || kfuncs.size === 0 ? -1 : (kfuncs.get(this.funcNames.get(list.words[list.start[i]! + F_KEY]!)) ?? -1);
+      emitFunction(out, merger, cu, list, i, features.declTag, kfuncFlags);
     }
     let variables = 0;
     if (features.var) {
       const syms = new ObjectSymbols(dwarf.elf, symtab, features.globalVar);
-      variables = emitVariables(out, this.vars, syms, merger, (cu, off) => UTF8.decode(merger.strBytes(cu, off)), features.declTag).emitted;
+      variables = emitVariables(out, this.vars, syms, merger, (cu, off) => UTF8.decode(merger.strBytes(cu, off)), {
+        byAddress: features.compat !== "1.24",
+        declTags: features.declTag,
+        sizeOf: (cu, type) => out.resolveSize(merger.mapType(cu, type)),
+      }).emitted;
     }
     return {
       out,
@@ -331,6 +354,27 @@ class MergeAccumulator {
       },
     };
   }
+}
+
+/**
+ * pahole's `funcs__match` on two candidates of one name (in the merged table): the same number of parameters
+ * (varargs counting as one), and return and parameter types that match loosely (looseTypesMatch). Parameter names
+ * are not compared.
+ */
+function prototypesMatch(out: Btf, merger: BtfMerger, funcs: readonly CandidateList[], cuA: number, iA: number, cuB: number, iB: number): boolean {
+  const a = funcs[cuA]!;
+  const b = funcs[cuB]!;
+  const ra = a.start[iA]!;
+  const rb = b.start[iB]!;
+  const n = a.words[ra + F_PARAM_COUNT]!;
+  if (n !== b.words[rb + F_PARAM_COUNT]!) return false;
+  if (!looseTypesMatch(out, merger.mapType(cuA, a.words[ra + F_RET]!), merger.mapType(cuB, b.words[rb + F_RET]!))) return false;
+  for (let p = 0; p < n; p++) {
+    const ta = merger.mapType(cuA, a.words[ra + F_PARAMS + 2 * p + 1]!);
+    const tb = merger.mapType(cuB, b.words[rb + F_PARAMS + 2 * p + 1]!);
+    if (!looseTypesMatch(out, ta, tb)) return false;
+  }
+  return true;
 }
 
 /**

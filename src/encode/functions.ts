@@ -1,15 +1,359 @@
 /**
- * Functions the way pahole selects them (dwarves btf_encoder.c; docs kernel-build.md §9): a FUNC only for a
- * defined function whose name is an STT_FUNC symbol of the ELF file, all parameters named, one FUNC per name,
- * and — with `consistent_func` — none for a name whose prototypes disagree between CUs. Every FUNC has static
- * linkage; the FUNCs are emitted after all CUs (all prototypes must be known to compare them), in the order their
- * names first appear.
+ * Functions the way pahole selects them (dwarves btf_encoder.c; docs kernel-build.md §9, modern-kernel.md §2.3): a
+ * FUNC only for a defined function whose name matches an STT_FUNC symbol of the ELF file, all parameters named,
+ * one FUNC per name, and — with `consistent_func` — none for a name whose prototypes disagree between CUs. Every
+ * FUNC has static linkage; the FUNCs are emitted after all CUs (all prototypes must be known to compare them).
+ *
+ * Two generations of rules, chosen by EncodeFeatures.compat:
+ * - pahole 1.24 (`selectFunctions`): exact symbol names, FUNCs in the order names first appear.
+ * - pahole 1.30 and 1.31 (`selectFunctionsPahole130`): names also match the base of a suffixed symbol, the
+ *   candidates' parameter registers count, prototypes are compared loosely, one FUNC per name from the first
+ *   unit's definition, FUNCs in name order.
  */
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND, makeInfo } from "../btf/kinds.js";
 import { STT, type SymbolTable } from "../elf/symbols.js";
-import { type CandidateList, F_FLAGS, F_KEY, F_NAME, F_PARAM_COUNT, F_PARAMS, F_RET, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNNAMED_PARAM } from "../convert/candidates.js";
+import { type CandidateList, F_FLAGS, F_KEY, F_NAME, F_PARAM_COUNT, F_PARAMS, F_RET, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNCERTAIN_PARM_LOC, FUNC_UNEXPECTED_REG, FUNC_UNNAMED_PARAM } from "../convert/candidates.js";
 
+
+/** Which DWARF function names have a symbol to be matched to. */
+export interface FunctionNameMatcher {
+  has(name: string): boolean;
+}
+
+/**
+ * The DWARF function names that can match a function symbol under pahole `compat`'s rules (btf_encoder.c
+ * `elf_functions__collect` and `btf_encoder__find_function`):
+ * - 1.30: the name of an STT_FUNC symbol as pahole 1.30 finds it (Pahole130FunctionTable), or — with `optimized` and
+ *   at least one suffixed symbol — the base name (before the first '.') of a suffixed one, `.cold` and `.part`
+ *   pieces included.
+ * - 1.31: the base name of every STT_FUNC symbol except those with `.cold` or `.part` after the first '.'.
+ * - 1.24: `functionSymbolNames` (defined symbols, exact names; suffixed ones only with `optimized`).
+ */
+export function functionMatchNames(symtab: SymbolTable | undefined, compat: "1.24" | "1.30" | "1.31", optimized: boolean): FunctionNameMatcher {
+  if (compat === "1.24") return functionSymbolNames(symtab, optimized);
+  if (compat === "1.30") {
+    const table = new Pahole130FunctionTable(symtab);
+    const prefix = optimized && table.suffixed > 0;
+    return { has: (name) => table.findExact(name) || (prefix && table.findPrefix(name)) };
+  }
+  const names = new Set<string>();
+  if (!symtab) return names;
+  for (let i = 0; i < symtab.count; i++) {
+    if (symtab.type(i) !== STT.FUNC) continue;
+    const name = symtab.name(i);
+    const dot = name.indexOf(".");
+    if (dot >= 0 && hasNonFunctionSuffix(name, dot)) continue;
+    names.add(dot >= 0 ? name.slice(0, dot) : name);
+  }
+  return names;
+}
+
+/**
+ * pahole 1.30's table of function symbols, searched the way it searches it: every STT_FUNC symbol with its
+ * `prefixlen` (up to the first '.'), sorted by glibc's merge sort with `functions_cmp` and searched with glibc's
+ * bsearch. `functions_cmp` compares two names by their prefixes when the prefix lengths agree and whole otherwise,
+ * which is no total order: `foo.cold` may sort before `foo`, and an exact search for `foo` then goes the wrong way
+ * and fails (pahole then falls back to the prefix match, so the FUNC is still emitted, but its kfunc tags are not:
+ * 28 kfuncs of Debian's 7.3.4 vmlinux, all with a `.cold` piece). Following the same steps gives the same answers.
+ */
+export class Pahole130FunctionTable {
+  private readonly names: Uint8Array[];
+  private readonly prefixLens: Int32Array;
+  /** Sorted order: indices into `names`. */
+  private readonly order: Int32Array;
+  /** Symbols with a '.' in their name. */
+  readonly suffixed: number;
+
+  constructor(symtab: SymbolTable | undefined) {
+    const names: Uint8Array[] = [];
+    const lens: number[] = [];
+    let suffixed = 0;
+    if (symtab) {
+      for (let i = 0; i < symtab.count; i++) {
+        if (symtab.type(i) !== STT.FUNC) continue;
+        const b = Buffer.from(symtab.name(i), "utf8");
+        const dot = b.indexOf(0x2e);
+        if (dot >= 0) suffixed++;
+        names.push(b);
+        lens.push(dot >= 0 ? dot : b.length);
+      }
+    }
+    this.names = names;
+    this.prefixLens = Int32Array.from(lens);
+    this.suffixed = suffixed;
+    const order = new Int32Array(names.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    glibcMergeSort(order, (a, b) => this.cmpEntries(a, b));
+    this.order = order;
+  }
+
+  /** functions_cmp(a, b) for two entries. */
+  private cmpEntries(a: number, b: number): number {
+    const la = this.prefixLens[a]!;
+    if (la !== 0 && la === this.prefixLens[b]!) return strncmpBytes(this.names[a]!, this.names[b]!, la);
+    return strncmpBytes(this.names[a]!, this.names[b]!, Infinity);
+  }
+
+  /** bsearch with a key whose prefixlen is `keyLen` (0: exact). */
+  private search(key: Uint8Array, keyLen: number): boolean {
+    let l = 0;
+    let u = this.order.length;
+    while (l < u) {
+      const idx = (l + u) >>> 1;
+      const e = this.order[idx]!;
+      const c = keyLen !== 0 && keyLen === this.prefixLens[e]! ? strncmpBytes(key, this.names[e]!, keyLen) : strncmpBytes(key, this.names[e]!, Infinity);
+      if (c < 0) u = idx;
+      else if (c > 0) l = idx + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  /** `btf_encoder__find_function(encoder, name, 0)` found a symbol. */
+  findExact(name: string): boolean {
+    return this.search(Buffer.from(name, "utf8"), 0);
+  }
+
+  /** `btf_encoder__find_function(encoder, name, strlen(name))` found a symbol (`name.<suffix>`, or `name`). */
+  findPrefix(name: string): boolean {
+    const b = Buffer.from(name, "utf8");
+    return this.search(b, b.length);
+  }
+}
+
+/** C's strncmp on byte strings (`n` = Infinity: strcmp); the end of an array reads as NUL. */
+function strncmpBytes(a: Uint8Array, b: Uint8Array, n: number): number {
+  for (let i = 0; i < n; i++) {
+    const x = i < a.length ? a[i]! : 0;
+    const y = i < b.length ? b[i]! : 0;
+    if (x !== y) return x - y;
+    if (x === 0) return 0;
+  }
+  return 0;
+}
+
+/**
+ * glibc's qsort (msort.c `msort_with_tmp`: top-down, the first half of n/2 elements, ties to the left): with a
+ * comparator that is not a total order, only the same steps give the same order.
+ */
+export function glibcMergeSort(a: Int32Array, cmp: (x: number, y: number) => number): void {
+  const tmp = new Int32Array(a.length);
+  const sort = (lo: number, n: number): void => {
+    if (n <= 1) return;
+    const n1 = n >>> 1;
+    const n2 = n - n1;
+    sort(lo, n1);
+    sort(lo + n1, n2);
+    let i = lo;
+    let j = lo + n1;
+    let k = 0;
+    let r1 = n1;
+    let r2 = n2;
+    while (r1 > 0 && r2 > 0) {
+      if (cmp(a[i]!, a[j]!) <= 0) {
+        tmp[k++] = a[i++]!;
+        r1--;
+      } else {
+        tmp[k++] = a[j++]!;
+        r2--;
+      }
+    }
+    while (r1 > 0) {
+      tmp[k++] = a[i++]!;
+      r1--;
+    }
+    // The rest of the second half is in place already.
+    a.set(tmp.subarray(0, k), lo);
+  };
+  sort(0, a.length);
+}
+
+/** pahole 1.31's `str_contains_non_fn_suffix`: `.cold` or `.part` anywhere from the first '.'. */
+function hasNonFunctionSuffix(name: string, dot: number): boolean {
+  return name.indexOf(".cold", dot) >= 0 || name.indexOf(".part", dot) >= 0;
+}
+
+/**
+ * pahole 1.31's `ambiguous_addr`: base names whose kept symbols (see functionMatchNames) have several addresses —
+ * `foo` and `foo.isra.0` both emitted, or two static `foo`s. As pahole, symbols are visited in name order (stable),
+ * and an address of 0 does not count as a first address (a quirk of its loop, which matters in relocatable files).
+ */
+export function ambiguousFunctionNames(symtab: SymbolTable | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!symtab) return out;
+  const byBase = new Map<string, { name: string; lo: number; hi: number }[]>();
+  for (let i = 0; i < symtab.count; i++) {
+    if (symtab.type(i) !== STT.FUNC) continue;
+    const name = symtab.name(i);
+    const dot = name.indexOf(".");
+    if (dot >= 0 && hasNonFunctionSuffix(name, dot)) continue;
+    const base = dot >= 0 ? name.slice(0, dot) : name;
+    let list = byBase.get(base);
+    if (!list) byBase.set(base, (list = []));
+    list.push({ name, lo: symtab.valueLo[i]!, hi: symtab.valueHi[i]! });
+  }
+  for (const [base, list] of byBase) {
+    if (list.length < 2) continue;
+    let lo = 0;
+    let hi = 0;
+    for (const sym of list) {
+      if ((lo !== 0 || hi !== 0) && (lo !== sym.lo || hi !== sym.hi)) {
+        out.add(base);
+        break;
+      }
+      lo = sym.lo;
+      hi = sym.hi;
+    }
+  }
+  return out;
+}
+
+/**
+ * pahole 1.30's `types__match` (btf_encoder.c), the loose comparison of two prototypes' types in one table: CONST is
+ * skipped when the kinds differ, named types (typedef, struct, union, enum) compare by name only, a FWD equals a
+ * struct or union of its kind, pointers, modifiers, type tags and arrays (with their counts) are followed. For two
+ * FUNC_PROTOs it compares the counts and the return types only — pahole ≤ 1.31 compares the return types again in
+ * its parameter loop (fixed in 1.32), and btfkit answers as the version it follows.
+ */
+export function looseTypesMatch(btf: Btf, a: number, b: number): boolean {
+  for (let guard = 0; guard < 64; guard++) {
+    if (a === b) return true;
+    if (a === 0 || b === 0) return false;
+    const k1 = fwdKind(btf, a);
+    const k2 = fwdKind(btf, b);
+    if (k1 !== k2) {
+      if (k1 === BTF_KIND.CONST) {
+        a = btf.sizeTypeOf(a);
+        continue;
+      }
+      if (k2 === BTF_KIND.CONST) {
+        b = btf.sizeTypeOf(b);
+        continue;
+      }
+      return false;
+    }
+    switch (k1) {
+      case BTF_KIND.INT:
+        return btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && btf.extraWord(a, 0) === btf.extraWord(b, 0) && sameName(btf, a, b);
+      case BTF_KIND.FLOAT:
+        return btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && sameName(btf, a, b);
+      case BTF_KIND.TYPEDEF:
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION:
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
+        return sameName(btf, a, b);
+      case BTF_KIND.PTR:
+      case BTF_KIND.VOLATILE:
+      case BTF_KIND.CONST:
+      case BTF_KIND.RESTRICT:
+      case BTF_KIND.TYPE_TAG:
+        a = btf.sizeTypeOf(a);
+        b = btf.sizeTypeOf(b);
+        continue;
+      case BTF_KIND.ARRAY:
+        if (btf.extraWord(a, 2) !== btf.extraWord(b, 2)) return false;
+        a = btf.extraWord(a, 0);
+        b = btf.extraWord(b, 0);
+        continue;
+      case BTF_KIND.FUNC_PROTO:
+        return btf.vlen(a) === btf.vlen(b) && looseTypesMatch(btf, btf.sizeTypeOf(a), btf.sizeTypeOf(b));
+      default:
+        return false;
+    }
+  }
+  return false;
+}
+
+function fwdKind(btf: Btf, id: number): number {
+  const k = btf.kind(id);
+  if (k === BTF_KIND.FWD) return btf.kflag(id) ? BTF_KIND.UNION : BTF_KIND.STRUCT;
+  return k;
+}
+
+function sameName(btf: Btf, a: number, b: number): boolean {
+  const x = btf.nameOffOf(a);
+  const y = btf.nameOffOf(b);
+  return x === y || btf.strings.get(x) === btf.strings.get(y);
+}
+
+/** What selectFunctionsPahole130 needs to know beyond the candidates. */
+export interface Pahole130Rules {
+  compat: "1.30" | "1.31";
+  /** `consistent_func`: drop names with an unexpected register or differing prototypes (and 1.31's new reasons). */
+  consistent: boolean;
+  /** 1.31: base names whose symbols have several addresses (ambiguousFunctionNames). */
+  ambiguous?: ReadonlySet<string>;
+  /** The name of a group key (a candidate's F_KEY word), for sorting and `ambiguous`. */
+  keyName(key: number): string;
+  /** Whether candidate `b`'s prototype matches candidate `a`'s (pahole's funcs__match; see looseTypesMatch). */
+  prototypesMatch(cuA: number, recA: number, cuB: number, recB: number): boolean;
+}
+
+/**
+ * pahole 1.30/1.31's choice (btf_encoder.c `btf_encoder__add_saved_funcs`): the candidates with every parameter named
+ * are grouped by name and the groups sorted by name (pahole sorts its saved functions by symbol name with a stable
+ * sort); each group emits one FUNC, from its first candidate in unit order, unless `consistent` and some candidate
+ * has an unexpected parameter register (FUNC_UNEXPECTED_REG; the flags are shared across the group), or some
+ * prototype does not match the first one's; 1.31 also drops a name with an uncertain stack parameter
+ * (FUNC_UNCERTAIN_PARM_LOC) or an ambiguous address. Optimized-out parameters are no reason to drop a function.
+ * Returns (unit, record index) pairs in emission order.
+ */
+export function selectFunctionsPahole130(perCu: readonly CandidateList[], rules: Pahole130Rules): { chosen: Int32Array; stats: FuncSelectionStats } {
+  const groups = new Map<number, number[]>(); // key → [cu, rec, cu, rec, …] in unit order
+  const stats: FuncSelectionStats = { candidates: 0, emitted: 0, inconsistent: 0, unnamedParams: 0 };
+  for (let cu = 0; cu < perCu.length; cu++) {
+    const { count, start, words } = perCu[cu]!;
+    for (let i = 0; i < count; i++) {
+      stats.candidates++;
+      const rec = start[i]!;
+      if ((words[rec + F_FLAGS]! & FUNC_UNNAMED_PARAM) !== 0) {
+        stats.unnamedParams++;
+        continue;
+      }
+      const key = words[rec + F_KEY]!;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(cu, i);
+    }
+  }
+  const keys = [...groups.keys()].map((k) => ({ k, name: rules.keyName(k) }));
+  keys.sort((x, y) => compareBytes(x.name, y.name));
+  const chosen = new Int32Array(2 * keys.length);
+  let emitted = 0;
+  const v131 = rules.compat === "1.31";
+  for (const { k, name } of keys) {
+    const g = groups.get(k)!;
+    const cu0 = g[0]!;
+    const rec0 = g[1]!;
+    let keep = true;
+    if (rules.consistent) {
+      let unexpected = false;
+      let inconsistent = false;
+      let uncertain = false;
+      for (let j = 0; j < g.length; j += 2) {
+        const list = perCu[g[j]!]!;
+        const flags = list.words[list.start[g[j + 1]!]! + F_FLAGS]!;
+        if ((flags & FUNC_UNEXPECTED_REG) !== 0) unexpected = true;
+        if ((flags & FUNC_UNCERTAIN_PARM_LOC) !== 0) uncertain = true;
+        if (j > 0 && !unexpected && !inconsistent && !rules.prototypesMatch(cu0, rec0, g[j]!, g[j + 1]!)) inconsistent = true;
+      }
+      if (inconsistent) stats.inconsistent++;
+      keep = !unexpected && !inconsistent && !(v131 && (uncertain || rules.ambiguous?.has(name) === true));
+    }
+    if (!keep) continue;
+    chosen[2 * emitted] = cu0;
+    chosen[2 * emitted++ + 1] = rec0;
+  }
+  stats.emitted = emitted;
+  return { chosen: chosen.slice(0, 2 * emitted), stats };
+}
+
+/** strcmp order of two names (UTF-16 order differs from byte order above U+FFFF and for surrogates). */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
 
 /** The names of the ELF file's function symbols, as pahole matches them. */
 export function functionSymbolNames(symtab: SymbolTable | undefined, optimized: boolean): Set<string> {
@@ -62,6 +406,11 @@ export function typeSignature(btf: Btf, id: number): string {
   }
   return s;
 }
+
+/** The DECL_TAG values pahole puts on kfuncs (include/linux/btf.h: `__bpf_kfunc`, KF_FASTCALL). */
+export const KFUNC_TAG = "bpf_kfunc";
+export const FASTCALL_TAG = "bpf_fastcall";
+export const KF_FASTCALL = 1 << 12;
 
 /** Maps a merged unit's type ids and string offsets to the merged table's (BtfMerger). */
 export interface UnitMaps {
@@ -199,7 +548,7 @@ export function selectFunctions(perCu: readonly CandidateList[], consistent: boo
  * Append FUNC_PROTO, FUNC and the decl tags of function `i` of unit `cu` (`list`) to `out`, whose ids and string
  * offsets `maps` gives.
  */
-export function emitFunction(out: Btf, maps: UnitMaps, cu: number, list: CandidateList, i: number, declTags: boolean): number {
+export function emitFunction(out: Btf, maps: UnitMaps, cu: number, list: CandidateList, i: number, declTags: boolean, kfuncFlags = -1): number {
   const { words } = list;
   const rec = list.start[i]!;
   const end = list.start[i + 1]!;
@@ -211,6 +560,11 @@ export function emitFunction(out: Btf, maps: UnitMaps, cu: number, list: Candida
   }
   const protoId = out.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), maps.mapType(cu, words[rec + F_RET]!), proto);
   const fn = out.add(maps.mapStr(cu, words[rec + F_NAME]!), makeInfo(BTF_KIND.FUNC, words[rec + F_FLAGS]! >>> FUNC_LINKAGE_SHIFT, false), protoId);
+  if (declTags && kfuncFlags >= 0) {
+    // pahole's btf__tag_kfunc: the kfunc tags come right after the FUNC, before the function's own tags.
+    out.add(out.strings.intern(KFUNC_TAG), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [0xffffffff]);
+    if ((kfuncFlags & KF_FASTCALL) !== 0) out.add(out.strings.intern(FASTCALL_TAG), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [0xffffffff]);
+  }
   if (declTags) {
     for (let t = rec + F_PARAMS + 2 * n; t < end; t += 2) {
       out.add(maps.mapStr(cu, words[t]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [words[t + 1]!]);

@@ -31,7 +31,8 @@ import type { DieCursor } from "../../dwarf/die-cursor.js";
 import type { DwarfFile } from "../../dwarf/dwarf-file.js";
 import { makeDieRef } from "../../dwarf/offsets.js";
 import type { UnitHeader } from "../../dwarf/unit.js";
-import { CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNNAMED_PARAM } from "../candidates.js";
+import { type CandidateList, CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, F_PARAMS, FUNC_CONCRETE, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_OPTIMIZED_PARMS, FUNC_UNCERTAIN_PARM_LOC, FUNC_UNEXPECTED_REG, FUNC_UNNAMED_PARAM } from "../candidates.js";
+import { type LocationSections, type LocationSource, parameterRegister, registerParams } from "../../dwarf/location.js";
 import { type ConvertOptions, type CuBtf, EXTERNAL_REF, STR_REF } from "../cu-btf.js";
 import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "../types.js";
 
@@ -49,6 +50,11 @@ export const SANITIZED_INT_NAME = "__SANITIZED_FAKE_INT__";
 const VOID_TYPE = -1;
 /** `idOf` value of DW_TAG_atomic_type: the type it qualifies (pahole drops the qualifier). */
 const ALIAS_TYPE = -2;
+
+/** Parameter facts (pahole's `struct parameter` bits), kept per parameter until the unit is read. */
+const P_HAS_LOC = 1;
+const P_OPTIMIZED = 2;
+const P_UNEXPECTED = 4;
 
 /** Roles of the entries on the walk stack. */
 const ROLE_OTHER = 0;
@@ -104,6 +110,17 @@ export class CUnitConverter {
   private indexId = 0;
   private sanitized = 0;
   private declTags: number[] = [];
+  /**
+   * With `analyzeParams`: per parameter of a function candidate, in DIE order, its unit-relative DIE offset, the
+   * unit-relative offset of its DW_AT_abstract_origin (-1: none), its P_* flags and its candidate's index.
+   */
+  private pOff: number[] = [];
+  private pOrigin: number[] = [];
+  private pFlags: number[] = [];
+  private pCand: number[] = [];
+  private readonly regs: { count: number; expected: number[] };
+  private readonly locSections: LocationSections;
+  private readonly locSrc: LocationSource = { form: 0 };
   /** The open ROLE_FUNC / ROLE_VAR entry's record is the open record of these. */
   private readonly functions = new CandidateListBuilder();
   private readonly variables = new CandidateListBuilder();
@@ -112,6 +129,8 @@ export class CUnitConverter {
     this.c = file.cursor();
     this.c2 = file.cursor();
     this.strRefs = opts.debugStrRefs === true;
+    this.regs = registerParams(file.elf.header.machine);
+    this.locSections = { loc: () => file.loc, loclists: () => file.loclists };
   }
 
   convert(unit: UnitHeader): CuBtf {
@@ -130,6 +149,7 @@ export class CUnitConverter {
     this.declTags = [];
     this.functions.reset();
     this.variables.reset();
+    this.pOff.length = this.pOrigin.length = this.pFlags.length = this.pCand.length = 0;
     const { count, dies, intOff, arrays } = this.assignIds();
     this.btf = this.newTable(count);
     this.intId = intOff >= 0 ? this.idOf[intOff]! : 0;
@@ -149,7 +169,7 @@ export class CUnitConverter {
     }
     return {
       btf: this.btf, unitOffset: unit.offset, language: unit.language, dies, intId: this.intId, syntheticIndexId: synthetic,
-      functions: this.functions.take(), variables: this.variables.take(), externals: this.externals,
+      functions: this.finishFunctions(this.functions.take()), variables: this.variables.take(), externals: this.externals,
       exportRef: exportId > 0 && exportId < EXTERNAL_REF ? this.spaceBase + unit.offset + unit.typeOffset! : -1,
       exportId: exportId < EXTERNAL_REF ? exportId : 0, sanitizedInts: this.sanitized,
     };
@@ -509,10 +529,24 @@ export class CUnitConverter {
         } else if (parentRole === ROLE_FUNC) {
           const f = this.functions;
           const idx = f.get(F_PARAM_COUNT);
-          const name = isVarargs ? 0 : this.nameOff(c);
+          let name = isVarargs ? 0 : this.nameOff(c);
+          let type = isVarargs ? 0 : this.typeRef(c);
+          if (!isVarargs && this.opts.analyzeParams) {
+            // An out-of-line instance's parameter names its abstract one, which has the name and the type.
+            const origin = c.has(DW_AT.DW_AT_type) ? undefined : c.ref(DW_AT.DW_AT_abstract_origin);
+            this.pOff.push(off);
+            this.pOrigin.push(origin === undefined ? -1 : origin - this.spaceBase - this.unitBase);
+            this.pFlags.push(this.paramFlags(c, idx));
+            this.pCand.push(f.openIndex);
+            if (origin !== undefined) {
+              const o = this.file.dieAt(origin, this.c2);
+              name = this.nameOff(o);
+              type = this.typeRef(o);
+            }
+          }
           if (!isVarargs && name === 0) f.set(F_FLAGS, f.get(F_FLAGS) | FUNC_UNNAMED_PARAM);
           f.push(name);
-          f.push(isVarargs ? 0 : this.typeRef(c));
+          f.push(type);
           f.set(F_PARAM_COUNT, idx + 1);
           if (c.hasChildren) this.sCount[this.push(off, d, tag, ROLE_PARAM)] = idx;
           return;
@@ -689,20 +723,178 @@ export class CUnitConverter {
 
   /** Opens a record in `functions` (F_* layout) when the DIE is a function candidate. */
   private functionCandidate(c: DieCursor): boolean {
-    if (c.has(DW_AT.DW_AT_declaration) || c.has(DW_AT.DW_AT_abstract_origin) || c.has(DW_AT.DW_AT_specification)) return false;
-    if (!c.str(DW_AT.DW_AT_name)) return false;
-    const name = UTF8.decode(c.strBytes.subarray(c.strStart, c.strEnd));
+    if (c.has(DW_AT.DW_AT_declaration)) return false;
+    let named: DieCursor = c;
+    let concrete = false;
+    if (!c.str(DW_AT.DW_AT_name)) {
+      // pahole ≥ 1.25 also takes the out-of-line instances of functions, named (and typed) by their origin.
+      if (!this.opts.analyzeParams) return false;
+      const origin = c.ref(DW_AT.DW_AT_abstract_origin) ?? c.ref(DW_AT.DW_AT_specification);
+      if (origin === undefined) return false;
+      named = this.file.dieAt(origin, this.c2);
+      if (!named.str(DW_AT.DW_AT_name)) return false;
+      concrete = true;
+    } else if (c.has(DW_AT.DW_AT_abstract_origin) || c.has(DW_AT.DW_AT_specification)) {
+      if (!this.opts.analyzeParams) return false;
+    }
+    const name = UTF8.decode(named.strBytes.subarray(named.strStart, named.strEnd));
     if (!this.opts.functionNames.has(name)) return false;
     const hasCode = c.has(DW_AT.DW_AT_low_pc) || c.has(DW_AT.DW_AT_ranges);
-    const nameOff = this.nameOff(c);
+    const nameOff = this.nameOff(named);
+    const ret = c.has(DW_AT.DW_AT_type) || !concrete ? this.typeRef(c) : this.typeRef(this.file.dieAt(c.ref(DW_AT.DW_AT_abstract_origin) ?? c.ref(DW_AT.DW_AT_specification)!, this.c2));
     const f = this.functions;
     f.begin();
     f.push(nameOff);
     f.push(nameOff);
-    f.push(this.typeRef(c));
-    f.push((hasCode ? FUNC_HAS_CODE : 0) | (BTF_FUNC_STATIC << FUNC_LINKAGE_SHIFT));
+    f.push(ret);
+    f.push((hasCode ? FUNC_HAS_CODE : 0) | (concrete ? FUNC_CONCRETE : 0) | (BTF_FUNC_STATIC << FUNC_LINKAGE_SHIFT));
     f.push(0);
     return true;
+  }
+
+  /**
+   * pahole's verdict on one parameter (dwarf_loader.c `parameter__new`): for the first parameters of the ABI, whether
+   * it has a location, and whether that location is the register the ABI passes it in.
+   */
+  private paramFlags(c: DieCursor, idx: number): number {
+    if (idx >= this.regs.count) return 0;
+    const at = c.indexOf(DW_AT.DW_AT_location);
+    if (at < 0) return c.has(DW_AT.DW_AT_const_value) ? P_OPTIMIZED : 0;
+    const src = this.locSrc;
+    src.form = c.attrForm(DW_AT.DW_AT_location);
+    src.bytes = undefined;
+    src.value = undefined;
+    if (c.block(DW_AT.DW_AT_location)) {
+      src.bytes = c.blockBytes;
+      src.start = c.blockStart;
+      src.end = c.blockEnd;
+    } else {
+      src.value = c.unsigned(DW_AT.DW_AT_location);
+    }
+    const expected = this.regs.expected[idx] ?? -1;
+    const reg = parameterRegister(src, this.locUnit(), this.locSections, expected);
+    if (reg < 0) return P_HAS_LOC | P_OPTIMIZED;
+    if (expected >= 0 && reg !== expected) return P_HAS_LOC | P_UNEXPECTED;
+    return P_HAS_LOC;
+  }
+
+  private locUnit(): { version: number; addressSize: number; offsetSize: 4 | 8; loclistsBase: number; little: boolean } {
+    const u = this.unit;
+    return { version: u.version, addressSize: u.addressSize, offsetSize: u.offsetSize, loclistsBase: u.loclistsBase, little: this.file.little };
+  }
+
+  /**
+   * pahole's per-function verdicts (dwarf_loader.c `cu__resolve_func_ret_types_optimized`), once the whole unit is
+   * read: an out-of-line instance's parameters lend their location facts to the abstract parameters they name, then
+   * a function has optimized-out parameters if one has no location or is optimized, and an unexpected register if
+   * one is in the wrong register and none is a struct (through const and typedefs).
+   */
+  private finishFunctions(list: CandidateList): CandidateList {
+    const n = this.pOff.length;
+    if (n === 0) return list;
+    const byOff = new Map<number, number>();
+    for (let k = 0; k < n; k++) byOff.set(this.pOff[k]!, k);
+    for (let k = 0; k < n; k++) {
+      const o = this.pOrigin[k]!;
+      if (o < 0) continue;
+      const t = byOff.get(o);
+      if (t !== undefined) this.pFlags[t] = this.pFlags[t]! | (this.pFlags[k]! & (P_HAS_LOC | P_OPTIMIZED | P_UNEXPECTED));
+    }
+    const { start, words } = list;
+    for (let k = 0; k < n;) {
+      const cand = this.pCand[k]!;
+      let optimized = false;
+      let unexpected = false;
+      for (; k < n && this.pCand[k] === cand; k++) {
+        const fl = this.pFlags[k]!;
+        if ((fl & P_OPTIMIZED) !== 0 || (fl & P_HAS_LOC) === 0) optimized = true;
+        if ((fl & P_UNEXPECTED) !== 0) unexpected = true;
+      }
+      if (cand >= list.count) continue;
+      const rec = start[cand]!;
+      let flags = words[rec + F_FLAGS]!;
+      if (optimized) flags |= FUNC_OPTIMIZED_PARMS;
+      const count = words[rec + F_PARAM_COUNT]!;
+      if (unexpected) {
+        let struct = false;
+        for (let p = 0; p < count && !struct; p++) struct = this.isStructThroughConstTypedef(words[rec + F_PARAMS + 2 * p + 1]!);
+        if (!struct) flags |= FUNC_UNEXPECTED_REG;
+      }
+      if (count > this.regs.count && this.regs.count > 0) {
+        for (let p = this.regs.count; p < count; p++) {
+          if (this.isNamedPackedStruct(words[rec + F_PARAMS + 2 * p + 1]!)) flags |= FUNC_UNCERTAIN_PARM_LOC;
+        }
+      }
+      words[rec + F_FLAGS] = flags;
+    }
+    return list;
+  }
+
+  /** pahole's `param__is_struct`: a struct (or its declaration), seen through const and typedefs only. */
+  private isStructThroughConstTypedef(id: number): boolean {
+    const btf = this.btf;
+    for (let guard = 0; guard < 32; guard++) {
+      if (id <= 0 || id >= EXTERNAL_REF || id >= btf.endId) return false;
+      const kind = btf.kind(id);
+      if (kind === BTF_KIND.STRUCT) return true;
+      if (kind === BTF_KIND.FWD) return !btf.kflag(id);
+      if (kind !== BTF_KIND.CONST && kind !== BTF_KIND.TYPEDEF) return false;
+      id = btf.sizeTypeOf(id);
+    }
+    return false;
+  }
+
+  /**
+   * pahole 1.31's `ftype__has_uncertain_arg_loc` for one stack parameter: a named struct (the type itself, no
+   * typedef) that looks packed — a member not at a multiple of its natural alignment, or a size that is not a
+   * multiple of the largest member alignment (pahole infers `__attribute__((packed))` from the layout the same way).
+   */
+  private isNamedPackedStruct(id: number): boolean {
+    const btf = this.btf;
+    if (id <= 0 || id >= EXTERNAL_REF || id >= btf.endId || btf.kind(id) !== BTF_KIND.STRUCT || btf.nameOffOf(id) === 0) return false;
+    let maxAlign = 1;
+    const vlen = btf.vlen(id);
+    const bitfields = btf.kflag(id);
+    for (let m = 0; m < vlen; m++) {
+      const word = btf.extraWord(id, 3 * m + 2);
+      const bitSize = bitfields ? word >>> 24 : 0;
+      if (bitSize !== 0) continue;
+      const bitOff = bitfields ? word & 0xffffff : word;
+      const align = this.naturalAlign(btf.extraWord(id, 3 * m + 1), 0);
+      if (align > maxAlign) maxAlign = align;
+      if (bitOff % (8 * align) !== 0) return true;
+    }
+    return btf.sizeTypeOf(id) % maxAlign !== 0;
+  }
+
+  private naturalAlign(id: number, depth: number): number {
+    const btf = this.btf;
+    if (depth > 16 || id <= 0 || id >= EXTERNAL_REF || id >= btf.endId) return 1;
+    switch (btf.kind(id)) {
+      case BTF_KIND.INT:
+      case BTF_KIND.FLOAT:
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
+        return Math.min(8, Math.max(1, btf.sizeTypeOf(id)));
+      case BTF_KIND.PTR:
+        return this.unit.addressSize;
+      case BTF_KIND.ARRAY:
+        return this.naturalAlign(btf.extraWord(id, 0), depth + 1);
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION: {
+        let a = 1;
+        for (let m = 0; m < btf.vlen(id); m++) a = Math.max(a, this.naturalAlign(btf.extraWord(id, 3 * m + 1), depth + 1));
+        return a;
+      }
+      case BTF_KIND.TYPEDEF:
+      case BTF_KIND.CONST:
+      case BTF_KIND.VOLATILE:
+      case BTF_KIND.RESTRICT:
+      case BTF_KIND.TYPE_TAG:
+        return this.naturalAlign(btf.sizeTypeOf(id), depth + 1);
+      default:
+        return 1;
+    }
   }
 
   /** Opens a record in `variables` (V_* layout) when the DIE is a variable candidate. */
