@@ -20,7 +20,7 @@ const slow = process.env.BTFKIT_SLOW_TESTS === "1";
 if (deb.value && !slow) console.warn("SKIP: encode: Debian vmlinux (≈60 s): set BTFKIT_SLOW_TESTS=1 to run it");
 
 /** Debian 6.1 was built with pahole 1.24 and --btf_gen_floats. */
-const DEBIAN_PAHOLE = parseFeatures("default,flat_arrays,-consistent_func");
+const DEBIAN_PAHOLE = parseFeatures("default,flat_arrays,-consistent_func", { compat: "1.24" });
 
 function funcNames(btf: Btf): Set<string> {
   const s = new Set<string>();

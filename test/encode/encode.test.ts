@@ -20,7 +20,7 @@ import { tool } from "../util/inputs.js";
 import { DWARF_FIXTURES, SAMPLE_BTF, SAMPLE_O, compileC, findType, findTypes, members, render } from "./helpers.js";
 
 /** pahole 1.24 with --btf_gen_floats: flat arrays, no prototype check. */
-const PAHOLE_124_FLOATS = parseFeatures("default,flat_arrays,-consistent_func");
+const PAHOLE_124_FLOATS = parseFeatures("default,flat_arrays,-consistent_func", { compat: "1.24" });
 
 describe("encode sample.o (clang, every C construct)", () => {
   it("is byte for byte what pahole 1.24 wrote into the committed sample.btf", () => {
@@ -243,7 +243,7 @@ describe.skipIf(!cc)("compiled on the fly", () => {
     expect(findTypes(strict.btf, BTF_KIND.FUNC, "helper")).toEqual([]);
     expect(strict.stats.functionsInconsistent).toBe(1);
     expect(findTypes(strict.btf, BTF_KIND.FUNC, "a")).toHaveLength(1);
-    const loose = encodeFile(prog, { features: parseFeatures("default,-consistent_func") });
+    const loose = encodeFile(prog, { features: parseFeatures("default,-consistent_func", { compat: "1.24" }) });
     // One FUNC per distinct definition, as pahole 1.24 -j leaves them (test/encode/func-definitions.test.ts).
     expect(findTypes(loose.btf, BTF_KIND.FUNC, "helper")).toHaveLength(2);
   });

@@ -64,7 +64,7 @@ describe.each(compilers.filter((c) => c.path.value).map((c) => [c.cc] as const))
   const prog = compileC(cc, SOURCES, ["-g", "-O0"], true);
 
   it("without consistent_func (pahole 1.24 -j): one FUNC per distinct definition, identical ones once", () => {
-    const { btf } = encodeFile(prog, { features: parseFeatures("default,-consistent_func") });
+    const { btf } = encodeFile(prog, { features: parseFeatures("default,-consistent_func", { compat: "1.24" }) });
     // a.c and c.c define the same `static int helper(int x)`: one FUNC; b.c's differs.
     expect(definitions(btf, "helper")).toEqual(["helper(x: i32)", "helper(y: i64, z: i32)"]);
     // The weak stub and the real definition differ in the parameter name only, as in the kernel's sys_ni.c.
@@ -73,7 +73,7 @@ describe.each(compilers.filter((c) => c.path.value).map((c) => [c.cc] as const))
   });
 
   it.skipIf(!pahole.value)("every FUNC pahole 1.24 -j emits is among btfkit's (with and without threads)", () => {
-    const { btf: ours } = encodeFile(prog, { features: parseFeatures("default,flat_arrays,-float,-consistent_func") });
+    const { btf: ours } = encodeFile(prog, { features: parseFeatures("default,flat_arrays,-float,-consistent_func", { compat: "1.24" }) });
     for (const jobs of [[], ["-j"]]) {
       const out = `${prog}.pahole${jobs.length}.btf`;
       execFileSync(pahole.value!, ["-J", ...jobs, `--btf_encode_detached=${out}`, prog], { stdio: ["ignore", "ignore", "ignore"] });
