@@ -1,135 +1,50 @@
 #!/usr/bin/env node
-// Encode parity on the Debian 6.1 cloud kernel (issue 5): btfkit encode of the Debian vmlinux, diffed by meaning
-// (diffBtf) against the `.BTF` Debian shipped inside that same vmlinux; the kernel's verdict (BPF_BTF_LOAD) on the
-// blob; and, for reference, pahole's own output on the same input (single-threaded, and with -j as the kernel build
-// runs it) diffed the same way.
+// Encode parity on a Debian kernel's vmlinux (issue 5), with the pahole of that kernel's build run side by side:
 //
-//   node bench/kernel-parity.mjs [--vmlinux PATH] [--no-pahole] [--no-nested] [--jobs N]
+//   node bench/kernel-parity.mjs [--kernel 6.1|7.3] [--vmlinux PATH] [--jobs N] [--no-pahole] [--no-nested] [--examples N]
 //
-// Build first (`npx tsc -p tsconfig.json`): btfkit runs from dist/ (bin/btfkit).
+// Build first (`npm run build`): btfkit runs from dist/ (bin/btfkit). Every encoder runs once, in this same run,
+// under /usr/bin/time (wall, CPU = user+sys, peak RSS); the ratio btfkit/pahole is printed.
 //
-// Features: Debian's 6.1 build ran pahole 1.24 as `pahole -J --btf_gen_floats -j --lang_exclude=rust`, i.e.
-// pahole 1.24's defaults plus FLOAT, no consistent_func (a 1.25 flag), and flattened multi-dimensional arrays
-// (pahole always flattens). btfkit's equivalent is `--features default,flat_arrays,-consistent_func`. btfkit's own
-// default keeps multi-dimensional arrays nested; the second encode (skip with --no-nested) reports that raw and
-// with nested-vs-flat arrays of the same total treated as a known difference (each chain ARRAY→ARRAY→…→T folded
-// into one ARRAY of T with the product of the counts before the diff).
+// --kernel 6.1 (default; Debian 6.1.0-56-cloud-amd64, built with pahole 1.24):
+//   pahole 1.24 as Debian ran it, `pahole -J --btf_gen_floats -j --lang_exclude=rust` (and single-threaded, which is
+//   deterministic); btfkit `encode --compat 1.24 --features default,-consistent_func --lang-exclude rust -j N`
+//   (N = --jobs, default 1). The reference is Debian's shipped .BTF, which is pahole 1.24's -j output itself.
+//   btfkit with nested multi-dimensional arrays (`-flat_arrays`) is reported too (skip: --no-nested), raw and with
+//   nested-vs-flat arrays of the same total treated as a known difference.
+// --kernel 7.3 (Debian 7.3.4+deb13-cloud-amd64, built with pahole 1.30, then resolve_btfids):
+//   pahole 1.30 (.cache/trixie/pahole, or $PAHOLE_130) with Debian's effective flags, `pahole -J -jN
+//   --btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func
+//   --btf_features=+reproducible_build --lang_exclude=rust --btf_encode_detached=OUT` (N = --jobs, default 2);
+//   btfkit `encode --compat 1.30 --features +reproducible_build --lang-exclude rust -j N`. The reference is pahole
+//   1.30's own output: Debian's shipped .BTF went through resolve_btfids (re-dedup, sorted by name, `*_impl` kfunc
+//   twins, kfunc decl tags, arena type tags) and is reported as a secondary reference.
 //
-// The percentage is matched / roots of Debian's BTF over STRUCT, UNION, ENUM, ENUM64, TYPEDEF, INT, FLOAT, FUNC,
-// VAR, DATASEC; FWD and DECL_TAG are reported separately. CPU time (user+sys) of each encoder comes from
-// /usr/bin/time, measured in this same run.
+// The comparison is by meaning (diffBtf): roots (named STRUCT, UNION, ENUM, ENUM64, FWD, TYPEDEF, INT, FLOAT, and
+// every FUNC, VAR, DATASEC, DECL_TAG) pair up by kind and name; matched = equal shape, changed = same name and a
+// different shape, missing = only in pahole's, extra = only in btfkit's. The percentage is matched / pahole's
+// roots over STRUCT … DATASEC (FWD and DECL_TAG apart). DATASEC entries are compared by VAR name, offset and size.
+// The kernel's verdict (BPF_BTF_LOAD through test/oracle/btf-load.c) is asked for every blob.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  BTFKIT, DIST, DiffTotals, KERNELS, OUT, PCT_KINDS, REPO, SIDE_KINDS, btfProfile, btfkitEncodeArgv, compareDatasecs,
+  datasecEntries, distModule, findKernel, flattenNestedArrays, kernelFromArgs, kernelVerdict, kindCounts, oracleUnavailable,
+  paholeVersion, pct, printParity, printTiming, ratio, runEncoder, shellLine, timed, timeText, verdictText, ALL_KINDS,
+} from "./lib.mjs";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const DIST = join(ROOT, "dist");
-export const OUT = join(ROOT, "bench/out");
-export const BTFKIT = join(ROOT, "bin/btfkit");
-const ORACLE_SRC = join(ROOT, "test/oracle/btf-load.c");
-const ORACLE_BIN = join(OUT, "btf-load");
-const DEBIAN_RELEASE = "6.1.0-56-cloud-amd64";
+// Kept for scripts that imported these from here.
+export { BTFKIT, DIST, OUT, PCT_KINDS, SIDE_KINDS, distModule, flattenNestedArrays, kernelVerdict, oracleUnavailable, pct, timed };
+export const ROOT = REPO;
+/** btfkit flags standing in for Debian 6.1's `pahole -J --btf_gen_floats` (with --compat 1.24). */
+export const DEBIAN_FEATURES = KERNELS["6.1"].features;
+export const NESTED_FEATURES = KERNELS["6.1"].nestedFeatures;
 
-/** The kinds the percentage is taken over; FWD and DECL_TAG are reported on their own. */
-export const PCT_KINDS = ["STRUCT", "UNION", "ENUM", "ENUM64", "TYPEDEF", "INT", "FLOAT", "FUNC", "VAR", "DATASEC"];
-export const SIDE_KINDS = ["FWD", "DECL_TAG"];
-/** btfkit features matching Debian's `pahole -J --btf_gen_floats` (pahole 1.24). */
-export const DEBIAN_FEATURES = "default,flat_arrays,-consistent_func";
-export const NESTED_FEATURES = "default,-consistent_func";
-
-export const distModule = (p) => import(pathToFileURL(join(DIST, p)).href);
-
-/** The extracted Debian kernel debug package (same places test/util/inputs.ts looks). */
+/** The extracted Debian 6.1 kernel debug package. */
 export function debianKernel() {
-  for (const root of [process.env.BTFKIT_CACHE, join(ROOT, ".cache"), "/work/cache"].filter(Boolean)) {
-    const base = join(root, "linux-dbg/usr/lib/debug");
-    const vmlinux = join(base, "boot", `vmlinux-${DEBIAN_RELEASE}`);
-    const modulesDir = join(base, "lib/modules", DEBIAN_RELEASE);
-    if (existsSync(vmlinux) && existsSync(modulesDir)) return { vmlinux, modulesDir };
-  }
-  return undefined;
-}
-
-/** Run argv under /usr/bin/time; returns {status, stderr, cpuS (user+sys), wallS, rssMB}. */
-export function timed(argv, opts = {}) {
-  const useTime = existsSync("/usr/bin/time");
-  const cmd = useTime ? ["/usr/bin/time", "-f", "@@TIME %U %S %e %M", ...argv] : argv;
-  const t0 = Date.now();
-  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
-  const wall = (Date.now() - t0) / 1000;
-  let stderr = r.stderr ?? "";
-  let cpuS, rssMB, wallS = wall;
-  const m = /@@TIME (\S+) (\S+) (\S+) (\d+)\s*$/.exec(stderr);
-  if (m) {
-    cpuS = Number(m[1]) + Number(m[2]);
-    wallS = Number(m[3]);
-    rssMB = Number(m[4]) / 1024;
-    stderr = stderr.slice(0, m.index);
-  }
-  return { status: r.status, stdout: r.stdout ?? "", stderr, cpuS, wallS, rssMB };
-}
-
-// ---- the kernel oracle (test/oracle/btf-load.c, compiled here) ----
-
-let oracleState;
-/** Compile the BPF_BTF_LOAD helper once; returns undefined when usable, else the reason. */
-export function oracleUnavailable() {
-  if (oracleState !== undefined) return oracleState || undefined;
-  mkdirSync(OUT, { recursive: true });
-  if (!existsSync(ORACLE_BIN) || statSync(ORACLE_BIN).mtimeMs < statSync(ORACLE_SRC).mtimeMs) {
-    const tmp = `${ORACLE_BIN}.${process.pid}.tmp`;
-    const cc = spawnSync(process.env.CC ?? "cc", ["-O1", "-o", tmp, ORACLE_SRC], { encoding: "utf8" });
-    if (cc.status !== 0) return (oracleState = `cannot compile btf-load.c: ${(cc.stderr || cc.error?.message || "").trim().split("\n")[0]}`);
-    spawnSync("mv", [tmp, ORACLE_BIN]);
-  }
-  oracleState = "";
-  return undefined;
-}
-
-/** The running kernel's verdict on a whole raw BTF blob: {accepted, reason} or {unavailable}. */
-export function kernelVerdict(bytes) {
-  const why = oracleUnavailable();
-  if (why) return { unavailable: why };
-  const file = join(OUT, `blob-${process.pid}.btf`);
-  writeFileSync(file, bytes);
-  try {
-    const r = spawnSync(ORACLE_BIN, [file], { encoding: "latin1", maxBuffer: 64 << 20, timeout: 120_000 });
-    const out = (r.stdout ?? "") + (r.stderr ?? "");
-    if (r.status === 0) return { accepted: true, reason: "" };
-    if (r.status === 1) {
-      const lines = out.split("\n");
-      return { accepted: false, reason: `${lines[0]}: ${lines.slice(1).filter((l) => l.trim() !== "").pop() ?? ""}` };
-    }
-    return { unavailable: `btf-load exit ${r.status}: ${out.trim().split("\n")[0]}` };
-  } finally {
-    rmSync(file, { force: true });
-  }
-}
-
-// ---- comparison ----
-
-/**
- * Fold every chain of directly nested ARRAYs (ARRAY of ARRAY of … T) into one ARRAY of T with the product of the
- * counts, in place: what pahole 1.24 emits for a multi-dimensional C array. Returns how many ARRAYs changed.
- */
-export function flattenNestedArrays(btf, ARRAY) {
-  let n = 0;
-  for (let id = btf.startId; id < btf.endId; id++) {
-    if (btf.kind(id) !== ARRAY) continue;
-    const s = btf.extraStart[id - btf.startId];
-    let elem = btf.extra[s];
-    let count = btf.extra[s + 2];
-    if (elem < btf.startId || btf.kind(elem) !== ARRAY) continue;
-    while (btf.hasId(elem) && btf.kind(elem) === ARRAY) {
-      count *= btf.extraWord(elem, 2);
-      elem = btf.extraWord(elem, 0);
-    }
-    btf.extra[s] = elem;
-    btf.extra[s + 2] = count >>> 0;
-    n++;
-  }
-  return n;
+  return findKernel(KERNELS["6.1"]);
 }
 
 /** Sum a diffBtf result (A = the reference) over `kinds`. */
@@ -138,8 +53,6 @@ export function sumKinds(diff, kinds) {
   for (const row of diff.kinds) if (kinds.includes(row.kind)) for (const f of Object.keys(t)) t[f] += row[f];
   return t;
 }
-
-export const pct = (m, n) => (n === 0 ? "100.000" : ((100 * m) / n).toFixed(3));
 
 /** Per-kind table of a diff (A = reference) and the headline percentage. */
 export function report(title, diff, { examples = 3 } = {}) {
@@ -166,89 +79,175 @@ export function report(title, diff, { examples = 3 } = {}) {
   return t;
 }
 
+/** Read a file once so that the first encoder does not pay for the disk alone. */
+function warmPageCache(path) {
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(1 << 24);
+  try {
+    while (readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const opt = (name) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const deb = debianKernel();
-  const vmlinux = opt("--vmlinux") ?? deb?.vmlinux;
+  const k = kernelFromArgs(args);
+  const vmlinux = opt("--vmlinux") ?? findKernel(k)?.vmlinux;
   if (!vmlinux || !existsSync(vmlinux)) {
-    console.log("SKIP: kernel-parity: Debian kernel debug package not extracted (scripts/fetch-debian-kernel.sh)");
+    console.log(`SKIP: kernel-parity --kernel ${k.id}: the ${k.title} debug package is not extracted (scripts/fetch-debian-kernel.sh ${k.id})`);
     return;
   }
   if (!existsSync(join(DIST, "diff/index.js"))) {
-    console.error("bench/kernel-parity.mjs: dist/ not built; run `npx tsc -p tsconfig.json` first");
+    console.error("bench/kernel-parity.mjs: dist/ not built; run `npm run build` first");
     process.exit(1);
   }
-  const jobs = opt("--jobs") ?? "1";
+  const jobs = opt("--jobs") ?? (k.id === "6.1" ? "1" : "2");
+  const nEx = Number(opt("--examples") ?? 20);
   const { loadBtf } = await distModule("io/load-btf.js");
   const { diffBtf } = await distModule("diff/index.js");
-  const { BTF_KIND } = await distModule("btf/kinds.js");
-  mkdirSync(OUT, { recursive: true });
+  const { BTF_KIND, kindName } = await distModule("btf/kinds.js");
+  const { writeBtf } = await distModule("btf/write.js");
+  const out = join(OUT, k.id);
+  mkdirSync(out, { recursive: true });
+  console.log(`kernel ${k.id}: ${k.title}`);
   console.log(`input: ${vmlinux}`);
-  const theirs = loadBtf(vmlinux);
-  console.log(`reference: Debian's .BTF, ${theirs.count} types`);
+  warmPageCache(vmlinux);
+  const debian = loadBtf(vmlinux);
+  console.log(`Debian's shipped .BTF: ${debian.count} types`);
+  const times = {};
+  const failures = [];
+  const blobs = {}; // label → {btf, file?}
 
-  const encode = (features, out) => {
-    const r = timed([process.execPath, BTFKIT, "encode", vmlinux, "-o", out, "--features", features, "--lang-exclude", "rust", "-j", jobs, "-q"]);
-    if (r.status !== 0) throw new Error(`btfkit encode failed: ${r.stderr.trim()}`);
-    return r;
-  };
-  const time = (r) => `cpu ${r.cpuS?.toFixed(1)} s, wall ${r.wallS?.toFixed(1)} s, peak RSS ${r.rssMB?.toFixed(0)} MB`;
-
-  // 1. btfkit with Debian's features.
-  const flatOut = join(OUT, "vmlinux.btfkit.btf");
-  const e1 = encode(DEBIAN_FEATURES, flatOut);
-  console.log(`\nbtfkit encode --features ${DEBIAN_FEATURES} -j${jobs}: ${time(e1)}`);
-  const ours = loadBtf(flatOut);
-  const d1 = diffBtf(theirs, ours, { examples: 10 });
-  const t1 = report(`btfkit (${DEBIAN_FEATURES}) vs Debian's .BTF`, d1, { examples: 10 });
-  const v1 = kernelVerdict(readFileSync(flatOut));
-  console.log(`  kernel verdict: ${v1.unavailable ? "unavailable: " + v1.unavailable : v1.accepted ? "accepted" : "REJECTED " + v1.reason}`);
-
-  // 2. btfkit's default nested arrays: raw, and with nested-vs-flat treated as a known difference.
-  let t2raw, t2adj;
-  if (!args.includes("--no-nested")) {
-    const nestedOut = join(OUT, "vmlinux.btfkit-nested.btf");
-    const e2 = encode(NESTED_FEATURES, nestedOut);
-    console.log(`\nbtfkit encode --features ${NESTED_FEATURES} (nested arrays): ${time(e2)}`);
-    const nested = loadBtf(nestedOut);
-    const v2 = kernelVerdict(readFileSync(nestedOut));
-    t2raw = report(`btfkit nested arrays vs Debian's .BTF (raw)`, diffBtf(theirs, nested, { examples: 3 }), { examples: 3 });
-    const folded = flattenNestedArrays(nested, BTF_KIND.ARRAY);
-    t2adj = report(`btfkit nested arrays vs Debian's .BTF, nested = flat of the same total (${folded} ARRAY chains folded)`, diffBtf(theirs, nested, { examples: 3 }), { examples: 3 });
-    console.log(`  kernel verdict (nested): ${v2.unavailable ? "unavailable: " + v2.unavailable : v2.accepted ? "accepted" : "REJECTED " + v2.reason}`);
-  }
-
-  // 3. pahole on the same input, same flags as the kernel build: single-threaded (deterministic), and with -j as
-  // the kernel's build runs it (which same-name FUNCs it keeps depends on its thread scheduling).
-  const tp = {};
+  // 1. The pahole of this kernel's build: 6.1 one thread (deterministic) and -j as Debian ran it; 7.3 -jN.
+  let pRefLabel;
   if (!args.includes("--no-pahole")) {
-    const which = spawnSync("sh", ["-c", "command -v pahole"], { encoding: "utf8" }).stdout.trim();
-    if (!which) console.log("\nSKIP: pahole not installed");
-    for (const pj of which ? ["", "-j"] : []) {
-      const version = spawnSync(which, ["--version"], { encoding: "utf8" }).stdout.trim();
-      const pOut = join(OUT, `vmlinux.pahole${pj}.btf`);
-      const pargs = ["-J", "--btf_gen_floats", "--lang_exclude=rust", `--btf_encode_detached=${pOut}`];
-      if (pj) pargs.push(pj);
-      const r = timed([which, ...pargs, vmlinux]);
-      if (r.status !== 0) console.log(`\npahole failed: ${r.stderr.trim().split("\n").pop()}`);
-      else {
-        console.log(`\npahole ${version} ${pargs.join(" ")}: ${time(r)}`);
-        const p = loadBtf(pOut);
-        tp[pj] = report(`pahole ${version} ${pj} vs Debian's .BTF`, diffBtf(theirs, p, { examples: 10 }), { examples: pj ? 3 : 10 });
-        const vp = kernelVerdict(readFileSync(pOut));
-        console.log(`  kernel verdict: ${vp.unavailable ? "unavailable: " + vp.unavailable : vp.accepted ? "accepted" : "REJECTED " + vp.reason}`);
+    const pBin = k.findPahole();
+    const pVer = paholeVersion(pBin);
+    if (!pVer) {
+      const how = k.id === "7.3" ? "scripts/fetch-debian-kernel.sh 7.3 makes .cache/trixie/pahole, or set PAHOLE_130" : "apt-get install dwarves, or set PAHOLE_124";
+      console.log(`\nSKIP: pahole ${k.paholeVersion} not found or not runnable${pBin ? ` (${pBin})` : ""}: ${how}`);
+    } else {
+      if (pVer !== k.paholeVersion) console.log(`\nNOTE: ${pBin} is ${pVer}; Debian's ${k.id} build ran ${k.paholeVersion}`);
+      for (const pj of k.id === "6.1" ? ["", "-j"] : [`-j${jobs}`]) {
+        const label = `pahole ${pVer} ${pj || "(one thread)"}`;
+        const file = join(out, `vmlinux.pahole${pj}.btf`);
+        const argv = [pBin, ...k.paholeArgs({ out: file, jobs: k.id === "6.1" ? pj : jobs }), vmlinux];
+        const r = runEncoder(argv, file);
+        console.log(`\n${label}: ${shellLine(argv)}\n  ${r.ok ? timeText(r) : r.failure}`);
+        if (!r.ok || r.empty) {
+          failures.push(`${label}: ${r.failure ?? "wrote no output"}`);
+          continue;
+        }
+        times[label] = r;
+        blobs[label] = { btf: loadBtf(file), file };
+        pRefLabel = label; // the last one: -j, as the kernel build runs it
       }
     }
   }
 
-  console.log("\nsummary (matched / Debian's roots over " + PCT_KINDS.join(",") + ")");
-  console.log(`  btfkit ${DEBIAN_FEATURES}: ${pct(t1.matched, t1.inA)}%  kernel: ${v1.accepted ? "accepted" : v1.unavailable ? "n/a" : "rejected"}  cpu ${e1.cpuS?.toFixed(1)} s`);
-  if (t2raw) console.log(`  btfkit nested arrays: raw ${pct(t2raw.matched, t2raw.inA)}%, nested = flat ${pct(t2adj.matched, t2adj.inA)}%`);
-  for (const [pj, t] of Object.entries(tp)) console.log(`  pahole --btf_gen_floats --lang_exclude=rust ${pj || "(one thread)"}: ${pct(t.matched, t.inA)}%`);
+  // 2. btfkit with this kernel's flags (and, on 6.1, with nested arrays).
+  const encode = (label, features, file) => {
+    const argv = btfkitEncodeArgv(k, { input: vmlinux, out: file, jobs, features });
+    const r = runEncoder(argv, file);
+    console.log(`\n${label}: ${shellLine(argv)}\n  ${r.ok ? timeText(r) : r.failure}`);
+    if (!r.ok || r.empty) {
+      failures.push(`${label}: ${r.failure ?? "wrote no output"}`);
+      return undefined;
+    }
+    times[label] = r;
+    return (blobs[label] = { btf: loadBtf(file), file }).btf;
+  };
+  const bLabel = `btfkit -j${jobs}`;
+  const ours = encode(bLabel, k.features, join(out, "vmlinux.btfkit.btf"));
+  const nLabel = `btfkit nested arrays -j${jobs}`;
+  const nested = k.id === "6.1" && !args.includes("--no-nested") ? encode(nLabel, k.nestedFeatures, join(out, "vmlinux.btfkit-nested.btf")) : undefined;
+  const flags = `--compat ${k.compat} --features ${k.features}`;
+
+  // 3. Against Debian's .BTF (6.1: the existing report; Debian's .BTF is pahole 1.24's -j output there).
+  let t1, t2raw, t2adj;
+  const tp = {};
+  if (k.id === "6.1") {
+    if (ours) t1 = report(`btfkit (${flags}) vs Debian's .BTF`, diffBtf(debian, ours, { examples: 10 }), { examples: 10 });
+    if (nested) {
+      t2raw = report(`btfkit nested arrays vs Debian's .BTF (raw)`, diffBtf(debian, nested, { examples: 3 }), { examples: 3 });
+      const folded = flattenNestedArrays(nested, BTF_KIND.ARRAY);
+      t2adj = report(`btfkit nested arrays vs Debian's .BTF, nested = flat of the same total (${folded} ARRAY chains folded)`, diffBtf(debian, nested, { examples: 3 }), { examples: 3 });
+    }
+    for (const [label, p] of Object.entries(blobs)) {
+      if (!label.startsWith("pahole")) continue;
+      tp[label] = report(`${label} vs Debian's .BTF`, diffBtf(debian, p.btf, { examples: 10 }), { examples: label.endsWith("-j") ? 3 : 10 });
+    }
+  }
+
+  // 4. btfkit against the pahole of the kernel's build, run above.
+  let tPar;
+  const pRef = pRefLabel ? blobs[pRefLabel].btf : undefined;
+  const totals = (a, b) => {
+    const t = new DiffTotals(nEx);
+    t.add(diffBtf(a, b, { examples: nEx }), "", {
+      typesA: kindCounts(a, kindName), typesB: kindCounts(b, kindName),
+      datasecs: compareDatasecs(datasecEntries(a, BTF_KIND.DATASEC), datasecEntries(b, BTF_KIND.DATASEC)),
+    });
+    return t;
+  };
+  if (ours && pRef) {
+    tPar = printParity(`btfkit (${flags}) vs ${pRefLabel}, by meaning (missing = in pahole's, not btfkit's; extra = in btfkit's, not pahole's)`, totals(pRef, ours));
+  }
+
+  // 5. 7.3: Debian's shipped .BTF as a secondary reference.
+  let tDeb;
+  if (k.id === "7.3") {
+    const cols = [["pahole 1.30", pRef], ["btfkit", ours], ["Debian .BTF", debian]].filter(([, b]) => b);
+    const counts = cols.map(([, b]) => kindCounts(b, kindName));
+    console.log(`\ntypes per kind: ${cols.map(([n]) => n).join(" / ")} (Debian's .BTF = resolve_btfids(pahole 1.30's): re-deduplicated, sorted by name, *_impl FUNCs, kfunc DECL_TAGs, arena TYPE_TAGs)`);
+    console.log(`  ${"kind".padEnd(10)} ${cols.map(([n]) => n.padStart(12)).join(" ")}`);
+    for (const kind of ALL_KINDS) {
+      if (counts.every((c) => !c[kind])) continue;
+      console.log(`  ${kind.padEnd(10)} ${counts.map((c) => String(c[kind] ?? 0).padStart(12)).join(" ")}`);
+    }
+    console.log(`  ${"TOTAL".padEnd(10)} ${cols.map(([, b]) => String(b.count).padStart(12)).join(" ")}`);
+    if (pRef) printParity(`Debian's shipped .BTF vs ${pRefLabel}: what resolve_btfids changed (missing = in pahole's, not Debian's; extra = in Debian's, not pahole's)`, totals(pRef, debian), { a: "pahole", b: "Debian" });
+    if (ours) tDeb = report(`btfkit (${flags}) vs Debian's shipped .BTF (secondary reference)`, diffBtf(debian, ours, { examples: 0 }), { examples: 0 });
+  }
+
+  // 6. What each output holds that is peculiar (FUNC names, linkages, tags, DATASECs).
+  console.log("\nprofiles");
+  for (const [label, b] of [...Object.entries(blobs).map(([l, x]) => [l, x.btf]), ["Debian's .BTF", debian]]) {
+    if (label === nLabel) continue;
+    console.log(`  ${label}:`);
+    for (const line of btfProfile(b, BTF_KIND)) console.log(`    ${line}`);
+  }
+
+  // 7. The kernel's verdicts.
+  const verdicts = {};
+  console.log(`\nkernel verdicts (BPF_BTF_LOAD on ${spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim()})`);
+  for (const [label, b] of [...Object.entries(blobs).map(([l, x]) => [l, readFileSync(x.file)]), ["Debian's .BTF", writeBtf(debian)]]) {
+    verdicts[label] = kernelVerdict(b);
+    console.log(`  ${label.padEnd(34)} ${verdictText(verdicts[label])}`);
+  }
+
+  // 8. Time and memory, measured in this run.
+  printTiming("encoders (this run; cpu = user+sys, from /usr/bin/time)", times, bLabel, Object.keys(times).filter((l) => l.startsWith("pahole")));
+
+  console.log(`\nsummary (kernel ${k.id})`);
+  const v = (label) => (verdicts[label]?.accepted ? "accepted" : verdicts[label]?.unavailable ? "n/a" : verdicts[label] ? "REJECTED" : "-");
+  if (tPar) console.log(`  btfkit vs ${pRefLabel}: ${pct(tPar.matched, tPar.inA)}% of pahole's roots over ${PCT_KINDS.join(",")} (${tPar.matched}/${tPar.inA}; missing ${tPar.onlyInA}, extra ${tPar.onlyInB}, changed ${tPar.changed})`);
+  if (t1) console.log(`  btfkit ${flags} vs Debian's .BTF: ${pct(t1.matched, t1.inA)}%`);
+  if (t2raw) console.log(`  btfkit nested arrays vs Debian's .BTF: raw ${pct(t2raw.matched, t2raw.inA)}%, nested = flat ${pct(t2adj.matched, t2adj.inA)}%`);
+  for (const [label, t] of Object.entries(tp)) console.log(`  ${label} vs Debian's .BTF: ${pct(t.matched, t.inA)}%`);
+  if (tDeb) console.log(`  btfkit vs Debian's shipped .BTF (after resolve_btfids): ${pct(tDeb.matched, tDeb.inA)}%`);
+  console.log(`  kernel: ${Object.keys(verdicts).map((l) => `${l} ${v(l)}`).join("; ")}`);
+  if (times[bLabel] && pRefLabel && times[pRefLabel]) {
+    const a = times[bLabel], b = times[pRefLabel];
+    console.log(`  ${bLabel} / ${pRefLabel}: wall ${ratio(a.wallS, b.wallS)}, cpu ${ratio(a.cpuS, b.cpuS)}, peak RSS ${ratio(a.rssMB, b.rssMB)}`);
+  }
+  for (const f of failures) console.log(`  ${f}`);
+  if (failures.length) process.exitCode = 1;
 }
 
 if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) await main();
