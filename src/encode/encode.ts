@@ -32,6 +32,7 @@ import { defaultFeatures, type EncodeFeatures } from "./features.js";
 import { type CandidateList, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET } from "../convert/candidates.js";
 import { emitFunction, looseTypesMatch, Pahole130FunctionTable, selectFunctions, selectFunctionsPahole130, typeSignature, ambiguousFunctionNames } from "./functions.js";
 import { readKfuncs } from "./kfuncs.js";
+import { lowerMisalignedFloats } from "./kernel-fixups.js";
 import { converterOptions } from "./convert-options.js";
 import { BtfMerger } from "./link.js";
 import { emitVariables, ObjectSymbols } from "./variables.js";
@@ -46,6 +47,11 @@ export interface EncodeOptions {
   dedup?: boolean;
   /** Languages whose CUs are skipped, by DWARF name without `DW_LANG_` (`rust`, `c_plus_plus`, `c++`, `mips_assembler`). */
   langExclude?: readonly string[];
+  /**
+   * Repair what the kernel would reject and pahole would write anyway (default true): a FLOAT member at an offset the
+   * kernel refuses (a packed struct's double) points at an INT of the same size and name (kernel-fixups.ts).
+   */
+  kernelFixups?: boolean;
   /** Called after each CU with the fraction of `.debug_info` done (0..1). */
   onProgress?: (fraction: number) => void;
 }
@@ -272,8 +278,10 @@ class MergeAccumulator {
   sanitizedInts = 0;
   cus = 0;
   readonly warnings: string[] = [];
+  private readonly kernelFixups: boolean;
 
   constructor(dwarf: DwarfFile, opts: EncodeOptions) {
+    this.kernelFixups = opts.kernelFixups !== false;
     // Sized for the whole input at once: untouched capacity costs address space, not memory, and growing a
     // multi-million-type table by copying would hold two copies for a while.
     // (The Debian 6.1 vmlinux: 3.3 million types with 22 million extra words from 164 MB of .debug_info.)
@@ -308,6 +316,9 @@ class MergeAccumulator {
     const merger = this.merger;
     const symtab = readSymbols(dwarf.elf);
     const out = merger.finish();
+    // Written in the input's byte order (pahole does), sized for its pointers; the dedup keeps both.
+    out.byteOrder = dwarf.byteOrder;
+    out.pointerSize = dwarf.elf.header.class === 32 ? 4 : 8;
     const funcs = this.funcs;
     const { chosen, stats: fstats } = features.compat === "1.24"
       ? selectFunctions(funcs, features.consistentFunc, (cu, words, rec) => {
@@ -345,6 +356,10 @@ class MergeAccumulator {
         sizeOf: (cu, type) => out.resolveSize(merger.mapType(cu, type)),
       }).emitted;
     }
+    // FLOAT members the kernel refuses (a packed struct's misaligned double) point at an INT of the same size
+    // instead, as the Rust lowering does; before the dedup, so the INTs merge.
+    const loweredFloats = this.kernelFixups ? lowerMisalignedFloats(out) : 0;
+    if (loweredFloats > 0) this.warnings.push(`${loweredFloats} misaligned floating-point member(s) of packed structs encoded as INTs of the same size (the kernel rejects a misaligned FLOAT)`);
     return {
       out,
       warnings: this.warnings,
