@@ -65,19 +65,23 @@ export class Pahole130FunctionTable {
   /** Symbols with a '.' in their name. */
   readonly suffixed: number;
 
-  constructor(symtab: SymbolTable | undefined) {
+  /** The STT_FUNC symbols of `symtab`, or the given names in symbol-table order. */
+  constructor(symtab: SymbolTable | undefined | readonly string[]) {
     const names: Uint8Array[] = [];
     const lens: number[] = [];
     let suffixed = 0;
-    if (symtab) {
-      for (let i = 0; i < symtab.count; i++) {
-        if (symtab.type(i) !== STT.FUNC) continue;
-        const b = Buffer.from(symtab.name(i), "utf8");
-        const dot = b.indexOf(0x2e);
-        if (dot >= 0) suffixed++;
-        names.push(b);
-        lens.push(dot >= 0 ? dot : b.length);
-      }
+    const list: string[] = [];
+    if (Array.isArray(symtab)) list.push(...(symtab as readonly string[]));
+    else if (symtab) {
+      const t = symtab as SymbolTable;
+      for (let i = 0; i < t.count; i++) if (t.type(i) === STT.FUNC) list.push(t.name(i));
+    }
+    for (const name of list) {
+      const b = Buffer.from(name, "utf8");
+      const dot = b.indexOf(0x2e);
+      if (dot >= 0) suffixed++;
+      names.push(b);
+      lens.push(dot >= 0 ? dot : b.length);
     }
     this.names = names;
     this.prefixLens = Int32Array.from(lens);
