@@ -47,6 +47,8 @@ export interface EncodeOptions {
   dedup?: boolean;
   /** Languages whose CUs are skipped, by DWARF name without `DW_LANG_` (`rust`, `c_plus_plus`, `c++`, `mips_assembler`). */
   langExclude?: readonly string[];
+  /** Only CUs of these languages are converted (pahole's `--lang`); same spelling as `langExclude`. */
+  langInclude?: readonly string[];
   /**
    * Repair what the kernel would reject and pahole would write anyway (default true): a FLOAT member at an offset the
    * kernel refuses (a packed struct's double) points at an INT of the same size and name (kernel-fixups.ts).
@@ -110,15 +112,17 @@ export function encodeFile(path: string, opts: EncodeOptions = {}): EncodeResult
 }
 
 /** The units to convert (compile, partial and type units, minus excluded languages), in unit order. */
-export function selectUnits(dwarf: DwarfFile, langExclude: readonly string[] = []): { units: UnitHeader[]; skipped: number } {
+export function selectUnits(dwarf: DwarfFile, langExclude: readonly string[] = [], langInclude?: readonly string[]): { units: UnitHeader[]; skipped: number } {
   const exclude = new Set(langExclude.map(normalizeLanguage));
+  const include = langInclude === undefined ? undefined : new Set(langInclude.map(normalizeLanguage));
   const units: UnitHeader[] = [];
   let skipped = 0;
   // Type units (DWARF 4 .debug_types, DWARF 5 DW_UT_type) are converted like CUs; the merge links the
   // references other units make to them by signature.
   for (const unit of dwarf.allUnits()) {
     const isCu = unit.rootTag === DW_TAG.DW_TAG_compile_unit || unit.rootTag === DW_TAG.DW_TAG_partial_unit || unit.rootTag === DW_TAG.DW_TAG_type_unit;
-    if (!isCu || exclude.has(unitLanguage(unit))) skipped++;
+    const lang = unitLanguage(unit);
+    if (!isCu || exclude.has(lang) || (include !== undefined && !include.has(lang))) skipped++;
     else units.push(unit);
   }
   return { units, skipped };
@@ -141,7 +145,7 @@ function convertAll(dwarf: DwarfFile, opts: EncodeOptions): Merged {
   const features = opts.features ?? defaultFeatures();
   checkDwarf(dwarf);
   const converter = new CuConverter(dwarf, { ...converterOptions(dwarf, features), debugStrRefs: true, reuseTables: true });
-  const { units, skipped } = selectUnits(dwarf, opts.langExclude);
+  const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
   const infoLen = Math.max(1, dwarf.infoSize);
   const acc = new MergeAccumulator(dwarf, opts);
   for (const unit of units) {
@@ -167,7 +171,7 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
   let merged: Merged;
   try {
     checkDwarf(dwarf);
-    const { units, skipped } = selectUnits(dwarf, opts.langExclude);
+    const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
     // Results arrive in any order; each is merged as soon as every unit before it has been.
     const results: (CuBtf | undefined)[] = new Array<CuBtf | undefined>(units.length);
     const acc = new MergeAccumulator(dwarf, opts);
