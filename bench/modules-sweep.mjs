@@ -21,8 +21,10 @@
 //   btfkit `--compat 1.30 --features +reproducible_build --lang-exclude rust`. First both encode the vmlinux
 //   (bench/out/7.3/sweep-vmlinux.*.btf; --reuse-bases keeps earlier ones); pahole's modules split on pahole's
 //   vmlinux, btfkit's on btfkit's, and the two are compared as sets (by meaning; references into the bases by
-//   name). Also btfkit's modules encoded in-process on pahole's base (same base as pahole: the cleanest comparison)
-//   and on Debian's shipped base, compared with Debian's module .BTF (which resolve_btfids rewrote).
+//   name). The same again with pahole's split re-deduplicated against its base by btfkit's dedup (as resolve_btfids'
+//   btf__dedup does: trixie's pahole 1.30 leaves many base types in module BTF). Also btfkit's modules encoded
+//   in-process on pahole's base (same base as pahole, the cleanest comparison) and on Debian's shipped base,
+//   compared with Debian's module .BTF (which resolve_btfids rewrote).
 // Kernel verdicts: each split BTF merged with its base (BPF_BTF_LOAD takes whole BTF only; src/btf/merge-split.ts)
 // and loaded by test/oracle/btf-load.c; counts accepted / total per encoder and base.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
