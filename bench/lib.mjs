@@ -516,3 +516,56 @@ export function printParity(title, t, { a = "pahole", b = "btfkit", listOthers =
   }
   return tot;
 }
+
+/**
+ * Set coverage of split BTF: how many of A's own roots (named types, FUNCs, VARs, DATASECs, DECL_TAGs) have a root of
+ * the same canonical form anywhere in B — its base or its split part. This is "does btfkit's module BTF, read with
+ * its base, describe everything pahole's does", indifferent to which side of the split a type landed on (pahole
+ * 1.30's libbpf leaves many base structs re-defined in the module; btfkit's dedup folds them, and folds a module
+ * FUNC identical to a vmlinux FUNC into the base, as libbpf's btf__dedup does). `CanonicalForms` is
+ * dist/diff/canonical.js's; B's base forms are computed once per base.
+ */
+export function makeCoverage(CanonicalForms, kindName) {
+  const baseForms = new WeakMap();
+  const collect = (btf, from, to, set) => {
+    const c = new CanonicalForms(btf);
+    for (let id = from; id < to; id++) if (c.isRoot(id)) set.add(c.rootKey(id) + "\u0000" + c.rootForm(id));
+  };
+  const totals = { n: 0, roots: 0, found: 0, perKind: new Map(), missing: [] };
+  const add = (a, b, label) => {
+    let inBase = b.base ? baseForms.get(b.base) : new Set();
+    if (!inBase) {
+      inBase = new Set();
+      collect(b.base, 1, b.base.endId, inBase);
+      baseForms.set(b.base, inBase);
+    }
+    const own = new Set();
+    collect(b, b.startId, b.endId, own);
+    const ca = new CanonicalForms(a);
+    totals.n++;
+    for (let id = a.startId; id < a.endId; id++) {
+      if (!ca.isRoot(id)) continue;
+      const key = ca.rootKey(id);
+      const form = key + "\u0000" + ca.rootForm(id);
+      const kind = kindName(a.kind(id));
+      const k = totals.perKind.get(kind) ?? { roots: 0, found: 0 };
+      totals.perKind.set(kind, k);
+      k.roots++;
+      totals.roots++;
+      if (own.has(form) || inBase.has(form)) {
+        k.found++;
+        totals.found++;
+      } else if (totals.missing.length < 40) totals.missing.push(`${label}: ${key}`);
+    }
+  };
+  return { add, totals };
+}
+
+/** Print makeCoverage's totals. */
+export function printCoverage(title, t) {
+  console.log(`\n${title}`);
+  console.log(`  ${"kind".padEnd(9)} ${"roots".padStart(8)} ${"found".padStart(8)} ${"%".padStart(8)}`);
+  for (const [kind, k] of [...t.perKind].sort()) console.log(`  ${kind.padEnd(9)} ${String(k.roots).padStart(8)} ${String(k.found).padStart(8)} ${(100 * k.found / Math.max(1, k.roots)).toFixed(3).padStart(8)}`);
+  console.log(`  ${"TOTAL".padEnd(9)} ${String(t.roots).padStart(8)} ${String(t.found).padStart(8)} ${(100 * t.found / Math.max(1, t.roots)).toFixed(3).padStart(8)}`);
+  for (const m of t.missing.slice(0, 20)) console.log(`  not found: ${m}`);
+}

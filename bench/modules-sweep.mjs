@@ -3,7 +3,7 @@
 // on every module:
 //
 //   node bench/modules-sweep.mjs [--kernel 6.1|7.3] [--sample N] [--limit N] [--shard I/N] [--jobs N] [--nested]
-//                                [--no-pahole] [--no-kernel] [--reuse-bases] [--examples N] [--json FILE]
+//                                [--no-pahole] [--no-kernel] [--lean] [--reuse-bases] [--examples N] [--json FILE]
 //
 // Build first (`npm run build`): btfkit runs from dist/ (bin/btfkit). The .ko files are taken in sorted path order;
 // --sample N keeps every N-th (the first, the N+1-th, …), --shard I/N every N-th of those starting at I (run N of
@@ -33,6 +33,8 @@ import {
   DIST, DiffTotals, OUT, PCT_KINDS, SIDE_KINDS, btfkitEncodeArgv, compareDatasecs, datasecEntries, distModule, findKernel,
   flattenNestedArrays, kernelFromArgs, kernelVerdict, kindCounts, listModules, oracleUnavailable, paholeVersion, pct,
   printParity, printTiming, runEncoder, timeText, verdictText,
+  makeCoverage,
+  printCoverage,
 } from "./lib.mjs";
 
 const args = process.argv.slice(2);
@@ -62,6 +64,8 @@ const nested = args.includes("--nested");
 const nExamples = Number(opt("--examples") ?? 20);
 const useKernel = !args.includes("--no-kernel");
 const usePahole = !args.includes("--no-pahole");
+// --lean: for whole-kernel sweeps: no in-process re-encodes on the other bases, the kernel's verdict on btfkit's only.
+const lean = args.includes("--lean");
 
 const { loadBtf } = await distModule("io/load-btf.js");
 const { diffBtf } = await distModule("diff/index.js");
@@ -72,6 +76,7 @@ const { writeBtf } = await distModule("btf/write.js");
 const { BTF_KIND, kindName } = await distModule("btf/kinds.js");
 const { Btf } = await distModule("btf/btf.js");
 const { dedupBtf } = await distModule("dedup/dedup.js");
+const { CanonicalForms } = await distModule("diff/canonical.js");
 
 const out = join(OUT, k.id);
 mkdirSync(out, { recursive: true });
@@ -159,6 +164,8 @@ const T = {
   nestedRaw: new DiffTotals(0),
 };
 const times = { pahole: [], btfkit: [] };
+/** Pahole's split types found anywhere in btfkit's base + split (see makeCoverage). */
+const coverage = makeCoverage(CanonicalForms, kindName);
 /** 7.3: btfkit's in-process encodes on pahole's base (no process start, base loaded once). */
 const inProcess = [];
 const verdicts = {}; // label → {accepted, rejected: [], unavailable: []}
@@ -199,7 +206,7 @@ for (const [n, ko] of mods.entries()) {
       // What a second btf__dedup against the same base (as 7.x's resolve_btfids runs) leaves of it.
       psRedup = r.empty ? ps : dedupBtf(loadBtf(pFile, { base: bases.pahole.btf }), { consumeInput: true }).btf;
       split.paholeRedup += psRedup.count;
-      const v = verdict(`pahole ${k.paholeVersion} modules on ${baseName("pahole")}`, ps, "pahole");
+      const v = lean ? undefined : verdict(`pahole ${k.paholeVersion} modules on ${baseName("pahole")}`, ps, "pahole");
       if (v && v.accepted === false) (rejectedExamples.pahole ??= []).push(`${rel}: ${v.reason}`);
     }
   }
@@ -219,6 +226,7 @@ for (const [n, ko] of mods.entries()) {
     }
   }
   if (ps && bs) addDiff(T.own, ps, bs, rel);
+  if (ps && bs) coverage.add(ps, bs, rel);
   if (psRedup && bs) addDiff(T.ownRedup, psRedup, bs, rel);
   // 6.1: against Debian's module .BTF, on the same base (btfkit's run above)
   if (k.debianIsPahole && bs) {
@@ -236,7 +244,7 @@ for (const [n, ko] of mods.entries()) {
     }
   }
   // 7.3: btfkit in-process on pahole's base (vs pahole) and on Debian's base (vs Debian's module .BTF)
-  if (!k.debianIsPahole && features) {
+  if (!k.debianIsPahole && features && !lean) {
     for (const which of ["pahole", "debian"]) {
       if (!bases[which]) continue;
       try {
@@ -338,6 +346,8 @@ if (k.debianIsPahole) {
   console.log(`\nmodules identical by meaning: ${T.own.equal}/${T.own.n} (own bases), ${T.ownRedup.equal}/${T.ownRedup.n} (own bases, pahole's re-deduplicated), ${T.sameBase.equal}/${T.sameBase.n} (pahole's base, re-deduplicated), ${T.debian.equal}/${T.debian.n} (vs Debian's)`);
 }
 
+if (coverage.totals.n) printCoverage(`pahole ${k.paholeVersion}'s split types found in btfkit's base + split (as sets; own bases), ${coverage.totals.n} modules`, coverage.totals);
+
 console.log(`\nkernel verdicts (each split BTF merged with its base)`);
 if (kernelWhy) console.log(`  not asked: ${kernelWhy}`);
 for (const [label, v] of Object.entries(verdicts)) {
@@ -352,6 +362,7 @@ const v = (label) => (verdicts[label] ? `${verdicts[label].accepted}/${verdicts[
 const pS = times.pahole.length ? sum(times.pahole) : undefined, bS = times.btfkit.length ? sum(times.btfkit) : undefined;
 const r2 = (a, b) => (a !== undefined && b ? (a / b).toFixed(2) + "x" : "-");
 console.log(`\nsummary (kernel ${k.id}, ${mods.length} modules):`);
+if (coverage.totals.n) console.log(`  pahole ${k.paholeVersion}'s split types found in btfkit's base + split: ${pct(coverage.totals.found, coverage.totals.roots)}% (${coverage.totals.found}/${coverage.totals.roots})`);
 if (tOwn) console.log(`  btfkit vs pahole ${k.paholeVersion}${k.debianIsPahole ? "" : " (own bases)"}: ${pct(tOwn.matched, tOwn.inA)}% (${tOwn.matched}/${tOwn.inA}; missing ${tOwn.onlyInA}, extra ${tOwn.onlyInB}, changed ${tOwn.changed})`);
 if (tOwnR) console.log(`  btfkit vs pahole ${k.paholeVersion} re-deduplicated${k.debianIsPahole ? "" : " (own bases)"}: ${pct(tOwnR.matched, tOwnR.inA)}% (${tOwnR.matched}/${tOwnR.inA}; missing ${tOwnR.onlyInA}, extra ${tOwnR.onlyInB}, changed ${tOwnR.changed})`);
 if (tSame) console.log(`  btfkit vs pahole ${k.paholeVersion} re-deduplicated, pahole's base: ${pct(tSame.matched, tSame.inA)}% (${tSame.matched}/${tSame.inA}; missing ${tSame.onlyInA}, extra ${tSame.onlyInB}, changed ${tSame.changed})`);
@@ -366,6 +377,6 @@ if (jsonOut) {
   const plain = (t) => ({ modules: t.n, equal: t.equal, perKind: Object.fromEntries(t.kinds), typesA: t.typesA, typesB: t.typesB, datasecs: Object.fromEntries(t.datasecs) });
   writeFileSync(jsonOut, JSON.stringify({
     kernel: k.id, modules: mods.length, own: plain(T.own), ownRedup: plain(T.ownRedup), sameBase: plain(T.sameBase), debian: plain(T.debian),
-    nestedFolded: plain(T.folded), times: { pahole: pS, btfkit: bS, bases: baseTimes }, verdicts, failed: [...failedBases, ...failed],
+    nestedFolded: plain(T.folded), coverage: { ...coverage.totals, perKind: Object.fromEntries(coverage.totals.perKind) }, times: { pahole: pS, btfkit: bS, bases: baseTimes }, verdicts, failed: [...failedBases, ...failed],
   }, (key, val) => (key === "stdout" || key === "stderr" || key === "argv" ? undefined : val), 1));
 }
