@@ -149,8 +149,8 @@ try {
 } catch (e) {
   console.log(`in-process encodes unavailable: parseFeatures(${JSON.stringify(k.features)}, { compat: ${k.compat} }) failed: ${e.message}`);
 }
-const pFile = join(out, `sweep-module.pahole.btf`);
-const bFile = join(out, `sweep-module.btfkit.btf`);
+const pFile = join(out, `sweep-module${shardN > 1 ? `.shard${shardI}` : ""}.pahole.btf`);
+const bFile = join(out, `sweep-module${shardN > 1 ? `.shard${shardI}` : ""}.btfkit.btf`);
 const emptySplit = (base) => new Btf({ base });
 /** An encode that kept no unit (a Rust-only module under --lang-exclude rust): pahole writes nothing, btfkit fails. */
 const nothingToEncode = (r) => r.empty || /every compile unit was excluded/.test(r.stderr);
