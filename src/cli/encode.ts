@@ -5,6 +5,7 @@ import { writeBtf } from "../btf/write.js";
 import { writeFileAtomic } from "../common/atomic-write.js";
 import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { writeElfWithSections } from "../elf/add-section.js";
 import { ElfFile } from "../elf/elf-file.js";
 import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
 import { DEFAULT_COMPAT, FEATURE_NAMES, PAHOLE_COMPATS, parseCompat, parseFeatures } from "../encode/features.js";
@@ -12,7 +13,8 @@ import { loadBtf } from "../io/load-btf.js";
 
 interface EncodeArgs {
   input: string;
-  output: string;
+  output?: string;
+  embed?: boolean;
   base?: string;
   features?: string | string[];
   strictFeatures?: boolean;
@@ -30,14 +32,23 @@ interface EncodeArgs {
 export const BYTE_ORDER_CHOICES = ["little", "big", "native"] as const;
 export type ByteOrderChoice = (typeof BYTE_ORDER_CHOICES)[number];
 
-/** `btfkit encode ELF -o OUT.btf`: DWARF → BTF like `pahole -J --btf_encode_detached`. */
+/**
+ * `btfkit encode ELF -o OUT.btf`: DWARF → BTF like `pahole -J --btf_encode_detached`. With `--embed`, the BTF goes
+ * into the ELF's `.BTF` section instead, in place like `pahole -J ELF` (or into a copy: `--embed -o OUT`).
+ */
 export const encodeCommand: CommandModule<object, EncodeArgs> = {
   command: "encode <input>",
-  describe: "convert the DWARF of an ELF file to BTF (as pahole -J); writes raw BTF",
+  describe: "convert the DWARF of an ELF file to BTF (as pahole -J); writes raw BTF, or with --embed a .BTF section",
   builder: (y) =>
     y
       .positional("input", { type: "string", demandOption: true, describe: "ELF file with DWARF (vmlinux, a .ko, a .o)" })
-      .option("output", { alias: "o", type: "string", demandOption: true, describe: "output file (raw BTF)" })
+      .option("output", { alias: "o", type: "string", describe: "output file: raw BTF; with --embed, the ELF file with .BTF (default: the input, in place)" })
+      .option("embed", {
+        type: "boolean",
+        describe:
+          "write the BTF into the ELF as its .BTF section (added, or replaced), as pahole -J without a detached file: " +
+          "in place, or into -o OUT; the file is written to a temporary file and renamed, so the input stays intact on any failure",
+      })
       .option("base", { alias: "B", type: "string", describe: "base BTF (raw or ELF .BTF): write split BTF for a module" })
       // Not yargs arrays (those would swallow a following positional); a repeated option still gives a list.
       .option("features", {
@@ -66,10 +77,15 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
       .option("json", { type: "boolean", describe: "print the summary as JSON (EncodeStatsSchema) on stdout" })
       .option("quiet", { alias: "q", type: "boolean", describe: "print no summary" })
       .example("$0 encode vmlinux -o vmlinux.btf", "encode a kernel")
+      .example("$0 encode .tmp_vmlinux.btf --embed", "add .BTF to the ELF in place (pahole -J .tmp_vmlinux.btf)")
+      .example("$0 encode mod.ko --base vmlinux --embed", "a module's split BTF as its .BTF section")
       .example("$0 encode mod.ko --base vmlinux.btf -o mod.btf", "split BTF for a module")
       .example("$0 encode prog.o --features default,global_var -o prog.btf", "all global variables too"),
   handler: async (argv) => {
     if (argv.output === "") throw new BtfkitError(ErrorCode.USAGE, "--output must name a file");
+    if (argv.output === undefined && argv.embed !== true) {
+      throw new BtfkitError(ErrorCode.USAGE, "missing --output (-o OUT): where to write the BTF (or --embed to write it into the ELF)");
+    }
     const features = parseFeatures(argv.features === undefined ? undefined : [argv.features].flat(), {
       strict: argv.strictFeatures === true,
       ...(argv.compat !== undefined ? { compat: parseCompat(argv.compat) } : {}),
@@ -100,7 +116,8 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     // Never write BTF the kernel would reject: a kernel build (or a loader) would only find out at boot or load time.
     if (argv.validate !== false) assertKernelAccepts(result.btf, { file: argv.input, pointerSize: target.pointerSize });
     const bytes = writeBtf(result.btf, { byteOrder: outputByteOrder(argv.byteOrder, target.byteOrder) });
-    writeFileAtomic(argv.output, bytes);
+    if (argv.embed === true) writeElfWithSections(argv.input, argv.output ?? argv.input, [{ name: ".BTF", data: bytes }]);
+    else writeFileAtomic(argv.output!, bytes);
     const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
     if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
     else if (!argv.quiet) process.stderr.write(encodeSummaryLine(stats) + "\n");
