@@ -5,10 +5,10 @@
  * btfkit's own loader reading the BTF back, llvm-objcopy's --add-section for comparison.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
@@ -35,9 +35,16 @@ announceSkip("add-section: comparison with llvm-objcopy --add-section", llvmObjc
 const OBJECTS = ["embed-x86_64.o", "embed-s390x.o", "embed-i386.o", "embed-powerpc.o"] as const;
 const PROGRAMS = ["prog-pie", "prog-exec"] as const;
 
+/** A new temporary directory, removed after the file's tests. */
+const dirs: string[] = [];
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "btfkit-add-section-"));
+  const d = mkdtempSync(join(tmpdir(), "btfkit-add-section-"));
+  dirs.push(d);
+  return d;
 }
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** The BTF `btfkit encode` writes for a fixture, in the ELF's byte order. */
 const btfCache = new Map<string, Uint8Array>();

@@ -6,10 +6,10 @@
  * removes the killed run's temporary file.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import yargs from "yargs";
 import { parseBtf } from "../../src/btf/reader.js";
 import { encodeCommand } from "../../src/cli/encode.js";
@@ -54,9 +54,16 @@ async function rejection(args: string[]): Promise<BtfkitError> {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** A new temporary directory, removed after the file's tests. */
+const dirs: string[] = [];
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "btfkit-embed-"));
+  const d = mkdtempSync(join(tmpdir(), "btfkit-embed-"));
+  dirs.push(d);
+  return d;
 }
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function btfSection(file: string): Uint8Array {
   const elf = ElfFile.open(file);
