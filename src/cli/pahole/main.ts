@@ -12,7 +12,8 @@ import { availableParallelism } from "node:os";
 import type { Btf } from "../../btf/btf.js";
 import { writeBtf } from "../../btf/write.js";
 import { writeFileAtomic } from "../../common/atomic-write.js";
-import { BtfkitError, ErrorCode } from "../../common/errors.js";
+import { BtfkitError } from "../../common/errors.js";
+import { embedSections } from "../../elf/add-section.js";
 import { encodeFile, encodeFileParallel, type EncodeResult } from "../../encode/encode.js";
 import { type EncodeFeatures, defaultFeatures } from "../../encode/features.js";
 import { loadBtf } from "../../io/load-btf.js";
@@ -27,13 +28,6 @@ export const EXIT_FAILURE = 1;
 /** sysexits.h EX_USAGE, what argp exits with. */
 export const EXIT_USAGE = 64;
 const PROG = "btfkit-pahole";
-
-/** How `ELF + .BTF` is written in place (set by the in-place writer; undefined until one is available). */
-export type EmbedWriter = (elfPath: string, sections: { name: string; data: Uint8Array }[]) => void;
-let embed: EmbedWriter | undefined;
-export function setEmbedWriter(w: EmbedWriter): void {
-  embed = w;
-}
 
 /** pahole's encoder settings as btfkit's features: pahole 1.30's rules, arrays flattened as pahole ≤ 1.31 does. */
 export function featuresOf(conf: PaholeConf): EncodeFeatures {
@@ -145,8 +139,8 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
   if (cmd.detached !== undefined) {
     writeFileAtomic(cmd.detached, bytes);
   } else {
-    if (!embed) throw new BtfkitError(ErrorCode.UNSUPPORTED, "writing .BTF into the ELF is not available in this build", { file });
-    embed(file, [{ name: ".BTF", data: bytes }]);
+    // pahole -J without a detached file: .BTF added to (or replaced in) the input ELF, atomically.
+    embedSections(file, [{ name: ".BTF", data: bytes }]);
   }
   if (cmd.verbose) {
     for (const w of result.warnings ?? []) process.stdout.write(`warning: ${w}\n`);
