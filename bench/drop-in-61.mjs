@@ -59,14 +59,19 @@ const check = (ok, what) => {
   if (!ok) failures++;
 };
 
+/** One fixed build directory for both builds: the path ends up in the module's DWARF, and the modules must match. */
+const BUILD_DIR = join(tmpdir(), "btfkit-kmod-build");
 function build(paholePath, label) {
-  const dir = mkdtempSync(join(tmpdir(), `btfkit-kmod-${label}-`));
-  cpSync(FIXTURE, dir, { recursive: true });
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  cpSync(FIXTURE, BUILD_DIR, { recursive: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("make", ["-C", HEADERS, `M=${dir}`, `PAHOLE=${paholePath}`, "RESOLVE_BTFIDS=true", "V=1"], { encoding: "utf8" });
+  const r = spawnSync("make", ["-C", HEADERS, `M=${BUILD_DIR}`, `PAHOLE=${paholePath}`, "RESOLVE_BTFIDS=true", "V=1"], { encoding: "utf8" });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const log = r.stdout + r.stderr;
   const paholeLine = log.split("\n").find((l) => l.includes(" -J ") && l.includes("--btf_base vmlinux")) ?? "";
+  // Keep the result where the next build will not touch it.
+  const dir = mkdtempSync(join(tmpdir(), `btfkit-kmod-${label}-`));
+  if (r.status === 0) copyFileSync(join(BUILD_DIR, "btfkit_demo.ko"), join(dir, "btfkit_demo.ko"));
   return { dir, ok: r.status === 0, log, seconds: s, ko: join(dir, "btfkit_demo.ko"), paholeLine: paholeLine.trim() };
 }
 
@@ -90,9 +95,8 @@ if (ref.ok && ours.ok) {
     if (v.unavailable) console.log(`  SKIP kernel verdict (${who}): ${v.unavailable}`);
     else check(v.accepted, `the kernel accepts ${who}'s module .BTF merged with Debian's vmlinux .BTF${v.accepted ? "" : `: ${v.reason}`}`);
   }
-  // Everything but the .BTF section and the section headers is the build's own output, byte for byte: compare the
-  // module's other sections with a copy that never had .BTF added (the .ko before the BTF step is not kept by
-  // kbuild; objcopy --remove-section .BTF of both gives the same bytes when nothing else was touched).
+  // Everything but .BTF is the build's own output, byte for byte (both built in the same directory): objcopy
+  // --remove-section .BTF of both gives the same bytes when the encoders touched nothing else.
   const strip = (ko, out) => spawnSync("objcopy", ["--remove-section", ".BTF", ko, out]).status === 0;
   const sa = join(ref.dir, "stripped.ko"), sb = join(ours.dir, "stripped.ko");
   if (strip(ref.ko, sa) && strip(ours.ko, sb)) check(Buffer.compare(readFileSync(sa), readFileSync(sb)) === 0, "apart from .BTF, the two modules are byte-identical (objcopy --remove-section .BTF)");
