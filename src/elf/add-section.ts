@@ -50,6 +50,12 @@ export interface SectionToWrite {
   flags?: number;
   /** sh_addralign (a power of two, or 0); default 1 for a new section, the old one's when replacing. */
   align?: number;
+  /**
+   * When the existing section of this name is loaded (SHF_ALLOC or inside a program segment) and the new data has
+   * another size, it cannot move: keep it under this name (its bytes stay where the program image has them) and add
+   * the new section after the contents. Without it, such a replacement is refused.
+   */
+  renameLoaded?: string;
 }
 
 /** What happened to one requested section. */
@@ -267,13 +273,21 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
     if (old && old.type === SHT.NOBITS && r.type === undefined) {
       throw new BtfkitError(ErrorCode.UNSUPPORTED, `section ${r.name} [${old.index}] is SHT_NOBITS (no file data); give a type to replace it`, { file, section: r.name });
     }
-    return { ...r, old, nameBytes: Buffer.from(r.name, "utf8") };
+    return { ...r, old: old as ElfSection | undefined, nameBytes: Buffer.from(r.name, "utf8") };
   });
 
   const inSegment = (s: ElfSection): Segment | undefined =>
     hasBytes(s) ? l.segments.find((g) => s.offset < g.end && s.offset + s.size > g.offset) : undefined;
   const loaded = (s: ElfSection): boolean => hasBytes(s) && ((s.flags & SHF.ALLOC) !== 0 || inSegment(s) !== undefined);
+  const renames: { index: number; name: string; nameBytes: Uint8Array }[] = [];
   for (const r of reqs) {
+    if (r.old && loaded(r.old) && r.data.length !== r.old.size && r.renameLoaded !== undefined) {
+      const to = r.renameLoaded;
+      if (to === "" || to.includes("\0") || l.sections.some((s) => s.name === to) || seen.has(to)) throw usage(`section ${r.name}: cannot keep the loaded one as ${JSON.stringify(to)} (empty, or the name is taken)`);
+      renames.push({ index: r.old.index, name: to, nameBytes: Buffer.from(to, "utf8") });
+      r.old = undefined;
+      continue;
+    }
     if (r.old && loaded(r.old) && r.data.length !== r.old.size) {
       const seg = inSegment(r.old);
       throw new BtfkitError(
@@ -290,8 +304,7 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
   const appended: Uint8Array[] = [];
   let strSize = l.shstrtab.length;
   const nameOff = new Map<string, number>();
-  for (const r of reqs) {
-    if (r.old) continue;
+  for (const r of [...reqs.filter((x) => !x.old), ...renames]) {
     let at = findString(l.shstrtab, r.nameBytes);
     if (at < 0) {
       at = strSize;
@@ -373,7 +386,8 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
     setSize(strSec.index, strSize);
   }
 
-  // 2. The sections, in the order asked.
+  // 2. The sections, in the order asked; loaded ones kept under another name first.
+  for (const rn of renames) tv.setUint32(rn.index * l.entSize, nameOff.get(rn.name)!, le);
   const written: WrittenSection[] = [];
   let next = l.sections.length;
   for (const r of reqs) {

@@ -361,6 +361,25 @@ describe("a loaded .BTF (SHF_ALLOC in a PT_LOAD segment, as in a linked vmlinux)
     expect(e.message).toMatch(/loaded-btf: \.BTF: section \.BTF \[\d+\] is loaded \(in program segment \d+\) and cannot move: its new data \(65 bytes\) must be exactly its size \(64 bytes\)/);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("with renameLoaded keeps the loaded one under that name, in its place, and adds the new one unloaded", () => {
+    const dir = tmp();
+    const out = join(dir, "out");
+    const data = new Uint8Array(old.size + 100).fill(0xcd);
+    const r = writeElfWithSections(input, out, [{ name: ".BTF", data, renameLoaded: ".BTF.orig" }]);
+    expect(r.sections[0]).toMatchObject({ name: ".BTF", how: "added", size: old.size + 100 });
+    const outBytes = readFileSync(out);
+    const elf = ElfFile.fromBytes(outBytes);
+    const kept = elf.section(".BTF.orig")!;
+    expect([kept.index, kept.offset, kept.size, kept.flags, kept.addr]).toEqual([old.index, old.offset, old.size, old.flags, old.addr]);
+    expect(Buffer.compare(outBytes.subarray(old.offset, old.offset + old.size), inBytes.subarray(old.offset, old.offset + old.size))).toBe(0);
+    const added = elf.section(".BTF")!;
+    expect(added.flags & SHF.ALLOC).toBe(0);
+    expect(Buffer.compare(outBytes.subarray(added.offset, added.offset + added.size), Buffer.from(data))).toBe(0);
+    const sections = spawnSync("readelf", ["-S", "-W", out], { encoding: "utf8" });
+    if (!sections.error) expect(sections.stdout).toMatch(/\.BTF\.orig\s+PROGBITS/);
+    if (process.arch === "x64") expect(spawnSync(out).status).toBe(0); // the program still reads its own loaded bytes
+  });
 });
 
 describe("trailing bytes after the section table (a module signature, unknown data)", () => {

@@ -139,8 +139,12 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
   if (cmd.detached !== undefined) {
     writeFileAtomic(cmd.detached, bytes);
   } else {
-    // pahole -J without a detached file: .BTF added to (or replaced in) the input ELF, atomically.
-    embedSections(file, [{ name: ".BTF", data: bytes }]);
+    // pahole -J without a detached file: .BTF added to (or replaced in) the input ELF, atomically. A final vmlinux
+    // already has a loaded .BTF, which cannot change size without a relink: it stays where the image has it, as
+    // .BTF.orig, and the new .BTF goes after the contents (pahole's libelf rewrite moves sections out of their
+    // segments instead). A kernel build never gets here: it runs pahole on .tmp_vmlinux1, which has no .BTF yet.
+    const r = embedSections(file, [{ name: ".BTF", data: bytes, renameLoaded: ".BTF.orig" }]);
+    if (r.sections.length > 0 && cmd.verbose) process.stdout.write(`${file}: .BTF ${r.sections[0]!.how} (${bytes.length} bytes)\n`);
   }
   if (cmd.verbose) {
     for (const w of result.warnings ?? []) process.stdout.write(`warning: ${w}\n`);
