@@ -21,6 +21,7 @@ import { collectBytes } from "../../src/dump/byte-sink.js";
 import { dumpBtfRaw } from "../../src/dump/raw.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { announceSkip, FIXTURES, tool } from "../util/inputs.js";
+import { runEncodeCli } from "./helpers.js";
 
 const DIR = join(FIXTURES, "c-fixups");
 const LE_OBJ = join(DIR, "byte-order-x86_64.o");
@@ -28,18 +29,7 @@ const BE_OBJS = ["byte-order-s390x.o", "byte-order-powerpc64.o"].map((f) => join
 const bpftool = tool("bpftool");
 announceSkip("byte order: bpftool reads the output", bpftool);
 
-async function run(args: string[]): Promise<void> {
-  const o = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-  const e = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-  try {
-    await yargs(args).command(encodeCommand).strict().exitProcess(false).fail((msg, err) => {
-      throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
-    }).parseAsync();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runEncodeCli;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -15,23 +15,9 @@ import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
 import { EncodeStatsSchema } from "../../src/encode/encode.js";
 import { parseFeatures, defaultFeatures } from "../../src/encode/features.js";
 import { BTF_FIXTURES, REPO_ROOT } from "../util/inputs.js";
-import { DWARF_FIXTURES, SAMPLE_O } from "./helpers.js";
+import { DWARF_FIXTURES, runEncodeCli, SAMPLE_O } from "./helpers.js";
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    await yargs(args).command(encodeCommand).strict().exitProcess(false).fail((msg, err) => {
-      throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
-    }).parseAsync();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { stdout, stderr };
-}
+const run = runEncodeCli;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -18,7 +18,7 @@ import { writeElfWithSections } from "../../src/elf/add-section.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
 import { loadBtf, loadBtfFromElf } from "../../src/io/load-btf.js";
 import { announceSkip, BTF_FIXTURES, debianKernel, FIXTURES, REPO_ROOT, tool } from "../util/inputs.js";
-import { SAMPLE_O } from "./helpers.js";
+import { runEncodeCli, SAMPLE_O } from "./helpers.js";
 
 const FIX = join(FIXTURES, "elf-embed");
 const bpftool = tool("bpftool");
@@ -26,21 +26,7 @@ const readelf = tool("readelf");
 announceSkip("encode --embed: bpftool reading the embedded BTF", bpftool);
 announceSkip("encode --embed: readelf cross-checks", readelf);
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    await yargs(args).command(encodeCommand).strict().exitProcess(false).fail((msg, err) => {
-      throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
-    }).parseAsync();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { stdout, stderr };
-}
+const run = runEncodeCli;
 
 async function rejection(args: string[]): Promise<BtfkitError> {
   try {

@@ -5,6 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND, intBits, intEncoding, kindName } from "../../src/btf/kinds.js";
+import { vi } from "vitest";
+import yargs from "yargs";
+import { encodeCommand } from "../../src/cli/encode.js";
+import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
 import { FIXTURES } from "../util/inputs.js";
 
 export const DWARF_FIXTURES = join(FIXTURES, "dwarf");
@@ -72,4 +76,21 @@ export function render(btf: Btf, id: number, depth = 0): string {
     }
     default: return `${kindName(k).toLowerCase()} ${name}`;
   }
+}
+
+/** Run `btfkit encode ARGS` in this process (yargs, as bin/btfkit does) and capture what it prints. */
+export async function runEncodeCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  try {
+    await yargs(args).command(encodeCommand).strict().exitProcess(false).fail((msg, err) => {
+      throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
+    }).parseAsync();
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  return { stdout, stderr };
 }

@@ -23,6 +23,7 @@ import { lowerMisalignedFloats } from "../../src/encode/kernel-fixups.js";
 import { kernelVerdict, oracleAvailable } from "../oracle/oracle.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { announceSkip, FIXTURES, REPO_ROOT } from "../util/inputs.js";
+import { runEncodeCli } from "./helpers.js";
 
 const DIR = join(FIXTURES, "c-fixups");
 const PACKED = join(DIR, "packed-clang.o");
@@ -30,21 +31,7 @@ const LONG_NAME = join(DIR, "long-name.o");
 const oracle = oracleAvailable();
 announceSkip("validation gate: the kernel's verdict", oracle.available ? { value: true } : { missing: oracle.reason });
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
-  try {
-    await yargs(args).command(encodeCommand).strict().exitProcess(false).fail((msg, err) => {
-      throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
-    }).parseAsync();
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { stdout, stderr };
-}
+const run = runEncodeCli;
 
 afterEach(() => vi.restoreAllMocks());
 
