@@ -4,11 +4,13 @@
  * and its detached output.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseBtf } from "../../src/btf/reader.js";
+import { writeBtf } from "../../src/btf/write.js";
+import { loadBtfFromElf } from "../../src/io/load-btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { diffBtf } from "../../src/diff/index.js";
 import { parsePaholeArgs, PaholeUsageError } from "../../src/cli/pahole/options.js";
@@ -120,5 +122,25 @@ describe("btfkit-pahole as a process", () => {
     const ours = parseBtf(readFileSync(out));
     expect(diffBtf(parseBtf(readFileSync(REFERENCE)), ours).equal).toBe(true);
     expect(findTypes(ours, BTF_KIND.DECL_TAG, "bpf_kfunc")).toHaveLength(2);
+  });
+
+  it("writes .BTF into the ELF in place without --btf_encode_detached, the same BTF as the detached file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "btfkit-pahole-"));
+    const copy = join(dir, "kernel-like.elf");
+    copyFileSync(KERNEL_LIKE, copy);
+    const detached = join(dir, "k.btf");
+    expect(run([...DEBIAN_73_FLAGS, `--btf_encode_detached=${detached}`, KERNEL_LIKE]).status).toBe(0);
+    const r = run([...DEBIAN_73_FLAGS, copy]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(Buffer.compare(Buffer.from(writeBtf(loadBtfFromElf(copy))), readFileSync(detached))).toBe(0);
+    const sections = spawnSync("readelf", ["-S", "-W", copy], { encoding: "utf8" });
+    if (sections.error) console.warn(`SKIP: btfkit-pahole in place: readelf: ${sections.error.message}`);
+    else expect(sections.stdout).toMatch(/\] \.BTF\s+PROGBITS/);
+    // The rest of the file is the input's: the first bytes up to the old end of the contents are unchanged but for
+    // the ELF header's section table fields.
+    const before = readFileSync(KERNEL_LIKE);
+    const after = readFileSync(copy);
+    expect(Buffer.compare(before.subarray(64, 4096), after.subarray(64, 4096))).toBe(0);
   });
 });
