@@ -17,7 +17,7 @@ export interface CommandEntry {
 export const commandIndex: readonly CommandEntry[] = [
   {
     command: "encode <input>",
-    describe: "convert the DWARF of an ELF file to BTF (as pahole -J); writes raw BTF",
+    describe: "convert the DWARF of an ELF file to BTF (as pahole -J); writes raw BTF, or with --embed a .BTF section",
     load: async () => (await import("./encode.js")).encodeCommand,
   },
   {
