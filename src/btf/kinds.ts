@@ -139,3 +139,50 @@ export function memberBitfieldSize(offsetWord: number, kflag: boolean): number {
 export function memberBitOffset(offsetWord: number, kflag: boolean): number {
   return kflag ? offsetWord & 0xffffff : offsetWord;
 }
+
+/**
+ * Where a type record's type-id words are, in the order libbpf's `btf_field_iter` (BTF_FIELD_ITER_IDS) visits
+ * them: `header` says whether the size/type word is an id (`kindHasTypeRef`); `first`, `step` and `count` give the
+ * indexes of the id words in the kind's extra part (ARRAY: element then index type; STRUCT/UNION member types;
+ * FUNC_PROTO parameter types; DATASEC entry VARs).
+ */
+export interface FieldLayout {
+  header: boolean;
+  first: number;
+  step: number;
+  count: number;
+}
+
+export function typeIdFields(kind: number, vlen: number): FieldLayout {
+  switch (kind) {
+    case BTF_KIND.ARRAY:
+      return { header: false, first: 0, step: 1, count: 2 };
+    case BTF_KIND.STRUCT:
+    case BTF_KIND.UNION:
+      return { header: false, first: 1, step: 3, count: vlen };
+    case BTF_KIND.FUNC_PROTO:
+      return { header: true, first: 1, step: 2, count: vlen };
+    case BTF_KIND.DATASEC:
+      return { header: false, first: 0, step: 3, count: vlen };
+    default:
+      return { header: kindHasTypeRef(kind), first: 0, step: 0, count: 0 };
+  }
+}
+
+/**
+ * Where a type record's string-offset words are (libbpf's BTF_FIELD_ITER_STRS order): `header` is the name; then the
+ * member, enumerator or parameter names in the extra part.
+ */
+export function nameFields(kind: number, vlen: number): FieldLayout {
+  switch (kind) {
+    case BTF_KIND.STRUCT:
+    case BTF_KIND.UNION:
+    case BTF_KIND.ENUM64:
+      return { header: true, first: 0, step: 3, count: vlen };
+    case BTF_KIND.ENUM:
+    case BTF_KIND.FUNC_PROTO:
+      return { header: true, first: 0, step: 2, count: vlen };
+    default:
+      return { header: true, first: 0, step: 0, count: 0 };
+  }
+}

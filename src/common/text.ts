@@ -21,3 +21,8 @@ const encoder = new TextEncoder();
 export function encodeUtf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
+
+/** C's strcmp order of two NUL-free byte strings: unsigned bytes, a prefix before the longer string. */
+export function strcmpBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}

@@ -13,6 +13,7 @@
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND, makeInfo } from "../btf/kinds.js";
 import { STT, type SymbolTable } from "../elf/symbols.js";
+import { strcmpBytes } from "../common/text.js";
 import { type CandidateList, F_FLAGS, F_KEY, F_NAME, F_PARAM_COUNT, F_PARAMS, F_RET, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNCERTAIN_PARM_LOC, FUNC_UNEXPECTED_REG, FUNC_UNNAMED_PARAM } from "../convert/candidates.js";
 
 
@@ -356,7 +357,7 @@ export function selectFunctionsPahole130(perCu: readonly CandidateList[], rules:
 
 /** strcmp order of two names (UTF-16 order differs from byte order above U+FFFF and for surrogates). */
 function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  return strcmpBytes(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** The names of the ELF file's function symbols, as pahole matches them. */
