@@ -4,6 +4,7 @@ import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { ElfFile, isElf } from "../elf/elf-file.js";
 import type { Btf } from "../btf/btf.js";
 import { parseBtf } from "../btf/reader.js";
+import { relocateSplit } from "../btf/relocate.js";
 
 export interface LoadBtfOptions {
   /** Base BTF for split input: a path (raw BTF or ELF with `.BTF`) or an already loaded table. */
@@ -50,13 +51,22 @@ function readPrefix(path: string, into: Uint8Array): number {
   }
 }
 
-/** The `.BTF` section of an ELF file, parsed (split on `base` when given). */
+/**
+ * The `.BTF` section of an ELF file, parsed (split on `base` when given). A module built outside the kernel tree on
+ * 6.11–6.19 (or 7.x) also carries `.BTF.base`, the distilled base its `.BTF` is split on (src/btf/distill.ts). As
+ * libbpf's `btf__parse_split` does: without a `base` the module is read on its distilled base; with one, it is first
+ * relocated onto it by name (src/btf/relocate.ts), as the kernel does when it loads the module.
+ */
 export function loadBtfFromElf(path: string, base?: Btf): Btf {
   const elf = ElfFile.open(path);
   try {
     const sec = elf.section(".BTF");
     if (!sec) throw new BtfkitError(ErrorCode.NOT_FOUND, "ELF file has no .BTF section", { file: path });
-    return parseBtf(elf.sectionBytes(sec), { base, file: path, section: ".BTF" });
+    const distilledSec = elf.section(".BTF.base");
+    if (!distilledSec) return parseBtf(elf.sectionBytes(sec), { base, file: path, section: ".BTF" });
+    const distilled = parseBtf(elf.sectionBytes(distilledSec), { file: path, section: ".BTF.base" });
+    const split = parseBtf(elf.sectionBytes(sec), { base: distilled, file: path, section: ".BTF" });
+    return base ? relocateSplit(split, base, { file: path }) : split;
   } finally {
     elf.close();
   }
