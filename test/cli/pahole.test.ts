@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { loadBtfFromElf } from "../../src/io/load-btf.js";
+import { ElfFile } from "../../src/elf/elf-file.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { diffBtf } from "../../src/diff/index.js";
 import { parsePaholeArgs, PaholeUsageError } from "../../src/cli/pahole/options.js";
@@ -144,3 +145,59 @@ describe("btfkit-pahole as a process", () => {
     expect(Buffer.compare(before.subarray(64, 4096), after.subarray(64, 4096))).toBe(0);
   });
 });
+
+describe("btfkit-pahole with --btf_features=distilled_base (6.11–6.19 external modules)", () => {
+  const DIR = join(FIXTURES, "distill");
+  const FLAGS = ["-J", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func", "--btf_features=distilled_base"];
+  const copyOfModule = (): string => {
+    const copy = join(mkdtempSync(join(tmpdir(), "btfkit-distill-")), "mod.o");
+    copyFileSync(join(DIR, "mod.o"), copy);
+    return copy;
+  };
+  const section = (file: string, name: string): Buffer => {
+    const elf = ElfFile.open(file);
+    try {
+      const sec = elf.section(name);
+      if (!sec) throw new Error(`${file} has no ${name}`);
+      return Buffer.from(elf.sectionBytes(sec));
+    } finally {
+      elf.close();
+    }
+  };
+
+  it("writes the .BTF and .BTF.base pahole 1.30 wrote into the same module, and btfkit reads them back on either base", () => {
+    const copy = copyOfModule();
+    const r = run([...FLAGS, "--btf_base", join(DIR, "base.btf"), copy]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(section(copy, ".BTF").equals(readFileSync(join(DIR, "mod.BTF")))).toBe(true);
+    expect(section(copy, ".BTF.base").equals(readFileSync(join(DIR, "mod.BTF.base")))).toBe(true);
+    // Without a base: split on its distilled base. With the real base: relocated onto it, the plain split by meaning.
+    const onDistilled = loadBtfFromElf(copy);
+    expect(onDistilled.base!.count).toBe(parseBtf(new Uint8Array(readFileSync(join(DIR, "mod.BTF.base")))).count);
+    const base = parseBtf(new Uint8Array(readFileSync(join(DIR, "base.btf"))));
+    const relocated = loadBtfFromElf(copy, base);
+    expect(relocated.base).toBe(base);
+    const plain = parseBtf(new Uint8Array(readFileSync(join(DIR, "mod.split.btf"))), { base });
+    const d = diffBtf(plain, relocated);
+    expect([d.total.onlyInA, d.total.changed]).toEqual([0, 0]);
+  });
+
+  it("fails as pahole 1.30 does without a base, leaving the file as it was; a detached file ignores the feature", () => {
+    const copy = copyOfModule();
+    const r = run([...FLAGS, copy]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("could not generate distilled base BTF: Invalid argument\nFailed to encode BTF\n");
+    expect(readFileSync(copy).equals(readFileSync(join(DIR, "mod.o")))).toBe(true);
+    const detached = join(mkdtempSync(join(tmpdir(), "btfkit-distill-")), "mod.btf");
+    expect(run([...FLAGS, "--btf_base", join(DIR, "base.btf"), `--btf_encode_detached=${detached}`, copy]).status).toBe(0);
+    // The types pahole wrote, in its order; pahole's string table also keeps "f", a parameter name of the mod_exit
+    // it did not emit (an orphan btfkit does not write), so the comparison is by meaning.
+    const base = parseBtf(new Uint8Array(readFileSync(join(DIR, "base.btf"))));
+    const ours = parseBtf(new Uint8Array(readFileSync(detached)), { base });
+    const theirs = parseBtf(new Uint8Array(readFileSync(join(DIR, "mod.split.btf"))), { base });
+    expect(ours.count).toBe(theirs.count);
+    expect(diffBtf(ours, theirs).equal).toBe(true);
+  });
+});
+

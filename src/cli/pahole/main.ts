@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Btf } from "../../btf/btf.js";
+import { distillBase } from "../../btf/distill.js";
 import { writeBtf } from "../../btf/write.js";
 import { writeFileAtomic } from "../../common/atomic-write.js";
 import { BtfkitError } from "../../common/errors.js";
@@ -95,9 +96,6 @@ export async function paholeMain(argv: readonly string[], env: Record<string, st
     }
     return usageError(`${cmd.files.length} files given: btfkit-pahole encodes one FILE per run`, true);
   }
-  if (cmd.conf.btfGenDistilledBase && cmd.detached === undefined && cmd.base !== undefined) {
-    return usageError("the distilled_base feature (.BTF.base for 6.11–6.19 external modules) is not supported yet", true);
-  }
   try {
     return await encode(cmd, cmd.files[0]!);
   } catch (e) {
@@ -135,6 +133,23 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
   }
   const target = elfTarget(file);
   assertKernelAccepts(result.btf, { file, pointerSize: target.pointerSize });
+  // distilled_base applies to in-place output only, as in pahole (a detached file is one raw blob); without a base
+  // there is nothing to distill, and pahole fails the same way.
+  if (cmd.conf.btfGenDistilledBase && cmd.detached === undefined) {
+    if (base === undefined) {
+      process.stderr.write("could not generate distilled base BTF: Invalid argument\nFailed to encode BTF\n");
+      return EXIT_FAILURE;
+    }
+    const distilled = distillBase(result.btf, { file });
+    assertKernelAccepts(distilled.split, { file, pointerSize: target.pointerSize });
+    const split = writeBtf(distilled.split);
+    const distilledBase = writeBtf(distilled.base);
+    embedSections(file, [{ name: ".BTF", data: split, renameLoaded: ".BTF.orig" }, { name: ".BTF.base", data: distilledBase }]);
+    if (cmd.verbose) {
+      process.stdout.write(`${file}: .BTF (${split.length} bytes, ${distilled.split.count} types) on .BTF.base (${distilledBase.length} bytes, ${distilled.base.count} types)\n`);
+    }
+    return EXIT_OK;
+  }
   const bytes = writeBtf(result.btf);
   if (cmd.detached !== undefined) {
     writeFileAtomic(cmd.detached, bytes);
