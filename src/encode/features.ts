@@ -1,6 +1,6 @@
 /**
  * pahole's BTF feature names (`--btf_features`) and legacy flags, turned into one options object for the
- * converter. Names and defaults follow dwarves `pahole.c` (see docs kernel-build.md §6): unknown names are ignored
+ * converter. Names and defaults follow dwarves `pahole.c` (docs/kernel-build.md §6): unknown names are ignored
  * unless `strict`, `default` selects the default set, `+name` adds to the defaults.
  */
 import { BtfkitError, ErrorCode } from "../common/errors.js";

@@ -1,5 +1,5 @@
 /**
- * Functions the way pahole selects them (dwarves btf_encoder.c; docs kernel-build.md §9, modern-kernel.md §2.3): a
+ * Functions the way pahole selects them (dwarves btf_encoder.c; docs/kernel-build.md §9, docs/modern-kernel.md §2.3): a
  * FUNC only for a defined function whose name matches an STT_FUNC symbol of the ELF file, all parameters named,
  * one FUNC per name, and — with `consistent_func` — none for a name whose prototypes disagree between CUs. Every
  * FUNC has static linkage; the FUNCs are emitted after all CUs (all prototypes must be known to compare them).

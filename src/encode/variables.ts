@@ -1,5 +1,5 @@
 /**
- * Variables the way pahole selects them (docs kernel-build.md §10, modern-kernel.md §2.2): VAR + DATASEC for
+ * Variables the way pahole selects them (docs/kernel-build.md §10, docs/modern-kernel.md §2.2): VAR + DATASEC for
  * per-CPU variables (`.data..percpu`) by default, for every variable of an allocated data section with
  * `global_var`. A variable qualifies when it is a top-level definition with a static address (`DW_OP_addr`).
  *

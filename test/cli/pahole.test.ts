@@ -1,7 +1,7 @@
 /**
- * btfkit-pahole, the `pahole -J` stand-in: its command line parsed as pahole 1.30's argp does (docs
- * modern-kernel.md §2.1 and §3; each case below was checked against trixie's pahole 1.30 binary), its exit codes,
- * and its detached output.
+ * btfkit-pahole, the `pahole -J` stand-in: its command line parsed as pahole 1.30's argp does
+ * (docs/modern-kernel.md §2.1 and §3; each case below was checked against trixie's pahole 1.30 binary),
+ * its exit codes, and its detached output.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * Rust → BTF on the committed crate object (test/fixtures/rust/rustfix.o, built from src/lib.rs by build.sh).
- * The expected BTF below is written by hand from lib.rs and docs rust-to-btf.md §4; layouts (offsets, tag types)
+ * The expected BTF below is written by hand from lib.rs and docs/rust-to-btf.md §4; layouts (offsets, tag types)
  * are rustc's (x86-64), read off the Rust source: rustc sorts fields by alignment, largest first, and puts
  * zero-sized fields last.
  */

@@ -1,5 +1,5 @@
 /**
- * Rust compile units → BTF the kernel accepts (docs rust-to-btf.md §4). Chosen per unit by `DW_AT_language`
+ * Rust compile units → BTF the kernel accepts (docs/rust-to-btf.md §4). Chosen per unit by `DW_AT_language`
  * (convert-cu.ts dispatches here); the result is a `CuBtf` like the C converter's, so the merge, the function and
  * variable selection and the dedup treat Rust and C units alike.
  *
@@ -69,6 +69,11 @@ interface Rec {
   sizeType: number;
   /** The kind's variable part; strings are names (interned at the end). */
   extra: (number | string)[];
+  /**
+   * The name qualified with its namespaces (`bindings__task_struct`), when it differs from `name`: the link stage
+   * renames a Rust type to it when its short name is taken by a different C type (rust-mirrors.ts).
+   */
+  qualified?: string;
 }
 
 function isAggregateTag(tag: number): boolean {
@@ -136,9 +141,15 @@ export class RustCuConverter {
     this.drain();
     const btf = new Btf({ capacity: this.recs.length + 16, extraCapacity: this.recs.length * 4 + 16, byteOrder: this.file.byteOrder });
     const strings = btf.strings;
+    const qualifiedIds: number[] = [];
+    const qualifiedNames: string[] = [];
     for (const r of this.recs) {
       const words = r.extra.map((w) => (typeof w === "string" ? strings.intern(w) : w));
-      btf.add(strings.intern(r.name), makeInfo(r.kind, r.vlen, r.kflag), r.sizeType, words);
+      const id = btf.add(strings.intern(r.name), makeInfo(r.kind, r.vlen, r.kflag), r.sizeType, words);
+      if (r.qualified !== undefined && r.qualified !== r.name && r.name !== "") {
+        qualifiedIds.push(id);
+        qualifiedNames.push(r.qualified);
+      }
     }
     // Function and variable names were strings until now: intern them into the unit's table. The symbols are interned
     // too, as the names the candidates are matched by; a string only the unit's table holds never reaches the output.
@@ -176,6 +187,7 @@ export class RustCuConverter {
       functions: fl.take(), variables: vl.take(), externals: [], exportRef: -1, exportId: 0, sanitizedInts: 0,
     };
     if (this.warnings.length > 0) cu.warnings = this.warnings;
+    if (qualifiedIds.length > 0) cu.qualifiedNames = { ids: qualifiedIds, names: qualifiedNames };
     return cu;
   }
 
@@ -305,7 +317,10 @@ export class RustCuConverter {
         rec.kind = n.tag === DW_TAG.DW_TAG_typedef ? BTF_KIND.TYPEDEF : n.tag === DW_TAG.DW_TAG_const_type ? BTF_KIND.CONST
           : n.tag === DW_TAG.DW_TAG_volatile_type ? BTF_KIND.VOLATILE : n.tag === DW_TAG.DW_TAG_restrict_type ? BTF_KIND.RESTRICT : BTF_KIND.PTR;
         // Rust names its pointers (`&u8`, `*const T`): BTF pointers must be anonymous.
-        if (rec.kind === BTF_KIND.TYPEDEF) rec.name = this.typeName(n);
+        if (rec.kind === BTF_KIND.TYPEDEF) {
+          rec.name = this.typeName(n);
+          rec.qualified = this.typeName(n, true);
+        }
         rec.sizeType = this.ref(n.type);
         if (rec.kind === BTF_KIND.TYPEDEF && rec.name === "") {
           // A TYPEDEF must be named: an anonymous one is the type it names.
@@ -321,6 +336,8 @@ export class RustCuConverter {
     const size = Math.max(0, n.size);
     const enc = n.encoding;
     rec.name = rustName(n.name);
+    // Primitives live in `core::primitive` (`char` there is 4 bytes, C's is 1).
+    if (rec.name !== "") rec.qualified = joinNames(["core", "primitive", rec.name]);
     rec.sizeType = size;
     if (enc === DW_ATE.DW_ATE_float && this.opts.features.float && FLOAT_SIZES.has(size)) {
       rec.kind = BTF_KIND.FLOAT;
@@ -398,17 +415,20 @@ export class RustCuConverter {
     const signed = base !== undefined && (base.encoding === DW_ATE.DW_ATE_signed || base.encoding === DW_ATE.DW_ATE_signed_char);
     const size = n.size >= 0 ? n.size : base && base.size >= 0 ? base.size : 4;
     const name = this.typeName(n);
+    const qualified = this.typeName(n, true);
     if (size > 8 || (size & (size - 1)) !== 0) {
       // ENUM of size 16 is rejected (`Unexpected size`): keep the name and the layout, lose the enumerators.
       this.warn(`enum ${n.name} (${size} bytes) has no BTF enum kind: encoded as a typedef of its ${size * 8}-bit integer, enumerators dropped`);
       const { id, rec } = this.reserve(n);
       rec.kind = BTF_KIND.TYPEDEF;
       rec.name = name;
+      rec.qualified = qualified;
       rec.sizeType = base ? this.typeId(base) : this.add({ kind: BTF_KIND.INT, name: signed ? "i128" : "u128", kflag: false, vlen: 0, sizeType: size, extra: [makeIntWord(signed ? BTF_INT_SIGNED : 0, 0, Math.min(128, size * 8))] });
       return id;
     }
     const { id, rec } = this.reserve(n);
     rec.name = name;
+    rec.qualified = qualified;
     rec.sizeType = size;
     rec.kflag = signed;
     if (n.declaration) {
@@ -434,13 +454,13 @@ export class RustCuConverter {
   }
 
   /** The BTF name of a named type DIE: escaped, qualified with its namespaces when asked, `Enum__Variant` for variants. */
-  private typeName(n: RNode): string {
+  private typeName(n: RNode, qualified = this.opts.features.rustQualifiedNames): string {
     const parent = n.parent;
     if (parent && isAggregateTag(parent.tag) && variantPart(parent) !== undefined && n.name !== "") {
-      return joinNames([this.typeName(parent), rustName(n.name)]);
+      return joinNames([this.typeName(parent, qualified), rustName(n.name)]);
     }
     if (n.name === "") return "";
-    if (!this.opts.features.rustQualifiedNames) return rustName(n.name);
+    if (!qualified) return rustName(n.name);
     const parts: string[] = [];
     for (let p = parent; p; p = p.parent) {
       if (p.tag === DW_TAG.DW_TAG_namespace || isAggregateTag(p.tag) || p.tag === DW_TAG.DW_TAG_subprogram) {
@@ -483,6 +503,7 @@ export class RustCuConverter {
   private aggregate(n: RNode, rec: Rec): void {
     const isUnion = n.tag === DW_TAG.DW_TAG_union_type;
     rec.name = this.typeName(n);
+    rec.qualified = this.typeName(n, true);
     if (n.declaration) {
       rec.kind = BTF_KIND.FWD;
       rec.kflag = isUnion;

@@ -1,5 +1,5 @@
 /**
- * Names of Rust types and symbols made acceptable to the kernel's BTF verifier (docs rust-to-btf.md §5).
+ * Names of Rust types and symbols made acceptable to the kernel's BTF verifier (docs/rust-to-btf.md §5).
  *
  * Escaping is bpf-linker's `sanitize_type_name` (aya-rs/bpf-linker src/llvm/di.rs): every byte outside
  * `[0-9A-Za-z_]` becomes `_` + its uppercase hex + `_`; a result longer than 128 bytes keeps its first 111 bytes
