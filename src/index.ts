@@ -20,9 +20,10 @@ export * from "./btf/validate.js";
 export * from "./btf/validate-schema.js";
 export * from "./dwarf/index.js";
 export {
-  encodeFile, encodeDwarf, encodeFileParallel, selectUnits, EncodeStatsSchema,
+  encodeFile, encodeDwarf, encodeFileParallel, selectUnits, MIN_PARALLEL_DEBUG_INFO,
   type EncodeStats, type EncodeOptions, type EncodeResult,
 } from "./encode/encode.js";
+export { EncodeStatsSchema } from "./encode/stats-schema.js";
 export {
   parseFeatures, defaultFeatures, applyLegacyFlags, pahole124Features, FEATURE_NAMES,
   type EncodeFeatures, type LegacyFlags,

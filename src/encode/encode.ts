@@ -10,7 +10,8 @@
  * function and variable candidates are kept as one typed-array list per unit, what the conversion no longer needs
  * is collected before the dedup starts, and the dedup takes over the merged table rather than copying it.
  */
-import { type Static, Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
+import type { EncodeStatsSchema } from "./stats-schema.js";
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
@@ -58,24 +59,8 @@ export interface EncodeOptions {
   onProgress?: (fraction: number) => void;
 }
 
-export const EncodeStatsSchema = Type.Object(
-  {
-    file: Type.String({ description: "the input ELF file" }),
-    cus: Type.Integer({ description: "compile units converted" }),
-    cusSkipped: Type.Integer({ description: "units skipped: excluded languages, type units, empty units" }),
-    dies: Type.Integer({ description: "DIEs walked in the converted units" }),
-    typesBeforeDedup: Type.Integer({ description: "own types after merging all CUs and adding functions and variables" }),
-    typesAfterDedup: Type.Integer({ description: "own types in the output (equal to typesBeforeDedup with --no-dedup)" }),
-    functions: Type.Integer({ description: "FUNCs emitted" }),
-    functionsInconsistent: Type.Integer({ description: "function names dropped because their prototypes differ between CUs" }),
-    variables: Type.Integer({ description: "VARs emitted" }),
-    externalRefs: Type.Integer({ description: "references to DIEs of other units that could not be linked (LTO ref_addr), encoded as void" }),
-    sanitizedInts: Type.Integer({ description: "base types of a size BTF cannot hold, encoded as __SANITIZED_FAKE_INT__" }),
-    bytes: Type.Optional(Type.Integer({ description: "size of the written raw BTF" })),
-    ms: Type.Number({ description: "wall time of the conversion (and dedup) in milliseconds" }),
-  },
-  { $id: "btfkit/encode-stats", additionalProperties: false },
-);
+// The schema is a value of its own module: typebox takes as long to load as the whole encoder, and btfkit-pahole,
+// run once per kernel module, never prints JSON.
 export type EncodeStats = Static<typeof EncodeStatsSchema>;
 
 export interface EncodeResult {
@@ -159,11 +144,17 @@ function convertAll(dwarf: DwarfFile, opts: EncodeOptions): Merged {
   return acc.complete(dwarf, skipped, features);
 }
 
+/** Below this much `.debug_info` in the units to convert, `encodeFileParallel` converts in its own thread. */
+export const MIN_PARALLEL_DEBUG_INFO = 8 << 20;
+
 /**
  * Convert the DWARF of the ELF file at `path` with `jobs` worker threads (each converts every jobs-th unit). The
  * result is the same as `encodeFile`'s, byte for byte: units are merged in unit order whatever finished first.
+ * Inputs with fewer than two units or under `minParallelBytes` of them (default MIN_PARALLEL_DEBUG_INFO) are
+ * converted in this thread.
  */
-export async function encodeFileParallel(path: string, opts: EncodeOptions & { jobs: number }): Promise<EncodeResult> {
+
+export async function encodeFileParallel(path: string, opts: EncodeOptions & { jobs: number; minParallelBytes?: number }): Promise<EncodeResult> {
   if (opts.jobs <= 1) return encodeFile(path, opts);
   const t0 = performance.now();
   const features = opts.features ?? defaultFeatures();
@@ -172,6 +163,15 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
   try {
     checkDwarf(dwarf);
     const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
+    // A worker costs Node's start-up and a module load (~0.15 s, the time to convert a few MB of DWARF): a module
+    // (one unit, or a few small ones) is done sooner in this thread. The output is the same either way.
+    let unitBytes = 0;
+    for (const u of units) unitBytes += u.end - u.offset;
+    if (units.length < 2 || unitBytes < (opts.minParallelBytes ?? MIN_PARALLEL_DEBUG_INFO)) {
+      dwarf.close();
+      dwarf = undefined;
+      return encodeFile(path, opts);
+    }
     // Results arrive in any order; each is merged as soon as every unit before it has been.
     const results: (CuBtf | undefined)[] = new Array<CuBtf | undefined>(units.length);
     const acc = new MergeAccumulator(dwarf, opts);
@@ -214,7 +214,7 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
     if (nextToMerge !== units.length) throw new BtfkitError(ErrorCode.IO, `encode workers returned ${nextToMerge} of ${units.length} units`, { file: path });
     merged = acc.complete(dwarf, skipped, features);
   } finally {
-    dwarf.close();
+    dwarf?.close();
   }
   dwarf = undefined;
   collectGarbage();

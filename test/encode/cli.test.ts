@@ -12,7 +12,7 @@ import { BTF_KIND } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { encodeCommand, encodeSummaryLine } from "../../src/cli/encode.js";
 import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
-import { EncodeStatsSchema } from "../../src/encode/encode.js";
+import { EncodeStatsSchema } from "../../src/encode/stats-schema.js";
 import { parseFeatures, defaultFeatures } from "../../src/encode/features.js";
 import { BTF_FIXTURES, REPO_ROOT } from "../util/inputs.js";
 import { DWARF_FIXTURES, runEncodeCli, SAMPLE_O } from "./helpers.js";

@@ -81,14 +81,14 @@ describe("encode with worker threads", () => {
     it(`writes the same bytes with -j3 as with -j1: ${name}`, async () => {
       const path = join(DWARF_FIXTURES, name);
       const one = writeBtf(encodeFile(path).btf);
-      const three = writeBtf((await encodeFileParallel(path, { jobs: 3 })).btf);
+      const three = writeBtf((await encodeFileParallel(path, { jobs: 3, minParallelBytes: 0 })).btf);
       expect(Buffer.from(three).equals(Buffer.from(one))).toBe(true);
     });
   }
 
   it("writes the same bytes with -j2 as with -j1 without dedup (string order included)", async () => {
     const one = writeBtf(encodeFile(SAMPLE_O, { dedup: false }).btf);
-    const two = writeBtf((await encodeFileParallel(SAMPLE_O, { jobs: 2, dedup: false })).btf);
+    const two = writeBtf((await encodeFileParallel(SAMPLE_O, { jobs: 2, dedup: false, minParallelBytes: 0 })).btf);
     expect(Buffer.from(two).equals(Buffer.from(one))).toBe(true);
   });
 });
