@@ -50,6 +50,12 @@ export interface CuBtf {
   sanitizedInts: number;
   /** Types dropped or changed in a way that loses information, by name (Rust units). */
   warnings?: string[];
+  /**
+   * Rust units: the namespace-qualified name (`kernel__sync__Mutex`, `core__primitive__char`) of each named type
+   * whose BTF name is the short one, as parallel lists of the unit's type ids and names. The link stage gives a
+   * Rust type this name when its short name is a different C type's (src/encode/rust-mirrors.ts).
+   */
+  qualifiedNames?: { ids: number[]; names: string[] };
 }
 
 export interface ConvertOptions {
