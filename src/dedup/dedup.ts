@@ -44,7 +44,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Btf } from "../btf/btf.js";
 import { BtfStrings } from "../btf/strings.js";
-import { BTF_KIND, extraWords, infoKind, infoVlen, kindName } from "../btf/kinds.js";
+import { BTF_KIND, BTF_KIND_MAX, extraWords, infoKind, infoVlen, kindName } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { CandidateTable } from "./candidate-table.js";
 import { StringDeduper } from "./dedup-strings.js";
@@ -64,6 +64,12 @@ export interface DedupOptions {
    * disagree (for tests; slower).
    */
   checkShortcuts?: boolean;
+  /**
+   * Collect the per-pass report (`DedupResult.passes`): CPU time and a census of the own types per kind after each
+   * pass (one scan of the canonical map per pass), and, for split BTF, the own types folded into the base. The
+   * counters of comparisons are plain integer increments and are always kept; this adds only the scans.
+   */
+  collectStats?: boolean;
 }
 
 export const DedupStatsSchema = Type.Object(
@@ -91,12 +97,61 @@ export const DedupStatsSchema = Type.Object(
 );
 export type DedupStats = Static<typeof DedupStatsSchema>;
 
+/** Type counts by kind name (`"STRUCT": 12`); kinds with no type are left out. */
+export const KindCountsSchema = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
+export type KindCounts = Static<typeof KindCountsSchema>;
+
+export const DEDUP_PASS_NAMES = ["base", "strings", "primitives", "structs", "fwds", "references", "compaction"] as const;
+export type DedupPassName = (typeof DEDUP_PASS_NAMES)[number];
+
+const count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
+
+/**
+ * One pass of the dedup as `btfkit dedup --stats --json` reports it. `typesIn`/`typesOut` count, per kind, the own
+ * types not merged into another type at the start/end of the pass (types a later pass decides on are counted as
+ * not merged yet), so `typesIn[k] = typesOut[k] + merged[k]` and each pass's `typesOut` is the next one's `typesIn`.
+ * A pass can merge kinds it does not own: the struct pass resolves FWDs, the primitive pass redirects enum forwards.
+ */
+export const DedupPassSchema = Type.Object(
+  {
+    name: Type.Union(DEDUP_PASS_NAMES.map((n) => Type.Literal(n))),
+    wallMs: Type.Number({ minimum: 0 }),
+    cpuMs: Type.Number({ minimum: 0, description: "user + system time of the whole process (GC threads included)" }),
+    typesIn: KindCountsSchema,
+    typesOut: KindCountsSchema,
+    merged: KindCountsSchema,
+    candidatesCompared: count("candidates taken from the hash table's chain and compared"),
+    hashCollisions: count(
+      "candidates with the same hash key whose hashed fields differ (rejected by the first comparison; btfkit's " +
+        "hash is not libbpf's, so this is btfkit's figure)",
+    ),
+    enumForwardsRedirected: count("canonical forward enums redirected to a full enum of the same name"),
+    precheckRejected: count("shallow-equal candidates rejected by the cheap pre-check without a graph walk"),
+    equivalenceChecks: count("graph equivalence walks"),
+    equivalenceFailed: count("graph equivalence walks that found a difference"),
+    baseFwdRefusals: count("equivalent graphs not merged because a base FWD would have to resolve to an own struct"),
+    fwdsPending: count("own FWDs still unresolved before the pass"),
+    fwdsResolved: count("FWDs resolved to the one STRUCT/UNION of their name"),
+    fwdsAmbiguous: count("FWDs left alone because two canonical structs/unions share their name"),
+    fwdsWithoutDefinition: count("FWDs left alone because no STRUCT/UNION has their name"),
+    fwdsKindMismatch: count("FWDs left alone because the type of their name is a union for a struct FWD or vice versa"),
+    stringBytesIn: count("own string section bytes before"),
+    stringBytesOut: count("own string section bytes after"),
+  },
+  { additionalProperties: false },
+);
+export type DedupPass = Static<typeof DedupPassSchema>;
+
 export interface DedupResult {
   /** The deduplicated BTF: a new table (split on the same base when the input was split). */
   btf: Btf;
   /** For every input type id (base ids included), its id in the output. */
   idMap: Uint32Array;
   stats: DedupStats;
+  /** With `collectStats`: the passes in order (`base` only for split BTF). */
+  passes?: DedupPass[];
+  /** With `collectStats` on split BTF: own input types whose representative is a base type, per kind. */
+  foldedIntoBase?: KindCounts;
 }
 
 /** Map values above this are sentinels (libbpf's BTF_MAX_NR_TYPES). */
@@ -115,29 +170,58 @@ export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const stringBytesIn = btf.strings.byteLength;
   const d = new Deduper(btf, opts.forceCollisions === true, opts.checkShortcuts === true, opts.consumeInput === true);
   const passMs = { prepare: 0, strings: 0, primitives: 0, structs: 0, fwds: 0, references: 0, compact: 0 };
+  const collect = opts.collectStats === true;
+  const passes: DedupPass[] = [];
   let t = t0;
-  const lap = (): number => {
+  let cpu = collect ? process.cpuUsage() : undefined;
+  let census = collect ? d.census() : undefined;
+  const lap = (name: DedupPassName, extra?: Partial<DedupPass>): number => {
     const now = performance.now();
     const dt = now - t;
     t = now;
+    if (collect && census && cpu) {
+      const c = process.cpuUsage(cpu);
+      const after = d.census();
+      const pass: DedupPass = { name, wallMs: dt, cpuMs: (c.user + c.system) / 1000, typesIn: byKindName(census), typesOut: byKindName(after), merged: byKindName(census.map((v, k) => v - after[k]!)), ...extra };
+      if (name !== "base" || d.isSplit) passes.push(pass);
+      census = after;
+      // The census scans are not part of the next pass's figures.
+      cpu = process.cpuUsage();
+      t = performance.now();
+    }
     return dt;
   };
+  const c = d.counts;
   d.prepareBase();
-  passMs.prepare = lap();
+  passMs.prepare = lap("base");
   const strings = d.dedupStrings();
-  passMs.strings = lap();
+  passMs.strings = lap("strings", { stringBytesIn, stringBytesOut: strings.byteLength });
   d.dedupPrimitives();
-  passMs.primitives = lap();
+  passMs.primitives = lap("primitives", { candidatesCompared: c.primCompared, hashCollisions: c.primCollisions, enumForwardsRedirected: c.enumFwdRedirects });
   d.dedupStructs();
-  passMs.structs = lap();
+  passMs.structs = lap("structs", {
+    candidatesCompared: c.structCompared, hashCollisions: c.structCollisions, precheckRejected: c.precheckRejected,
+    equivalenceChecks: c.equivChecks, equivalenceFailed: c.equivFailed, baseFwdRefusals: c.baseFwdRefusals,
+  });
   d.resolveFwds();
-  passMs.fwds = lap();
+  passMs.fwds = lap("fwds", {
+    fwdsPending: c.fwdPending, fwdsResolved: c.fwdResolved, fwdsAmbiguous: c.fwdAmbiguous, fwdsWithoutDefinition: c.fwdNoMatch,
+    fwdsKindMismatch: c.fwdKindMismatch,
+  });
   d.dedupReferences();
-  passMs.references = lap();
+  passMs.references = lap("references", { candidatesCompared: c.refCompared, hashCollisions: c.refCollisions });
+  const folded = collect && d.isSplit ? byKindName(d.foldedIntoBase()) : undefined;
   const { out, idMap } = d.compactAndRemap(strings);
-  passMs.compact = lap();
+  passMs.compact = performance.now() - t;
+  if (collect && census && cpu) {
+    // Compaction keeps exactly the types not merged: its census is the output's kinds, counted on the output.
+    const kept = new Float64Array(KIND_SLOTS);
+    for (let i = 0; i < out.count; i++) kept[infoKind(out.info[i]!)]!++;
+    const cu = process.cpuUsage(cpu);
+    passes.push({ name: "compaction", wallMs: passMs.compact, cpuMs: (cu.user + cu.system) / 1000, typesIn: byKindName(census), typesOut: byKindName(kept), merged: byKindName(census.map((v, k) => v - kept[k]!)) });
+  }
   const ms = performance.now() - t0;
-  return {
+  const result: DedupResult = {
     btf: out,
     idMap,
     stats: {
@@ -150,6 +234,42 @@ export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
       passMs,
     },
   };
+  if (collect) result.passes = passes;
+  if (folded) result.foldedIntoBase = folded;
+  return result;
+}
+
+/** One slot per BTF kind (0..BTF_KIND_MAX) and one for anything unknown. */
+const KIND_SLOTS = BTF_KIND_MAX + 2;
+
+/** Kind counts as `{ "STRUCT": n, … }`, in kind order, zero counts left out. */
+function byKindName(counts: ArrayLike<number>): KindCounts {
+  const r: KindCounts = {};
+  for (let k = 0; k < counts.length; k++) if (counts[k]! !== 0) r[k <= BTF_KIND_MAX ? kindName(k) : "UNKNOWN"] = counts[k]!;
+  return r;
+}
+
+/**
+ * Counters of the comparisons each pass makes, for `--stats`. Plain integer increments on a fixed-shape object,
+ * mostly added once per pass from locals: always on, so the normal path takes no branch for them.
+ */
+interface DedupCounters {
+  primCompared: number;
+  primCollisions: number;
+  enumFwdRedirects: number;
+  structCompared: number;
+  structCollisions: number;
+  precheckRejected: number;
+  equivChecks: number;
+  equivFailed: number;
+  baseFwdRefusals: number;
+  fwdPending: number;
+  fwdResolved: number;
+  fwdAmbiguous: number;
+  fwdNoMatch: number;
+  fwdKindMismatch: number;
+  refCompared: number;
+  refCollisions: number;
 }
 
 class Deduper {
@@ -182,6 +302,11 @@ class Deduper {
   /** Explicit stack of (candidate, canonical) pairs for the graph walk. */
   private eqStack: Uint32Array;
   private readonly table: CandidateTable;
+  readonly counts: DedupCounters = {
+    primCompared: 0, primCollisions: 0, enumFwdRedirects: 0, structCompared: 0, structCollisions: 0, precheckRejected: 0,
+    equivChecks: 0, equivFailed: 0, baseFwdRefusals: 0, fwdPending: 0, fwdResolved: 0, fwdAmbiguous: 0, fwdNoMatch: 0,
+    fwdKindMismatch: 0, refCompared: 0, refCollisions: 0,
+  };
 
   constructor(btf: Btf, force: boolean, checkShortcuts: boolean, consume: boolean) {
     this.input = btf;
@@ -245,6 +370,30 @@ class Deduper {
     this.eqStack = new Uint32Array(2048);
     // Only canonical types enter the table: start small (it grows), not at the input's size.
     this.table = new CandidateTable(Math.min(n, 1 << 16));
+  }
+
+  get isSplit(): boolean {
+    return this.ownStart > 1;
+  }
+
+  /** Own types per kind that are not merged into another type (canonical, or not decided yet). */
+  census(): Float64Array {
+    const { ti, mh } = this;
+    const c = new Float64Array(KIND_SLOTS);
+    for (let id = this.ownStart; id < this.n; id++) {
+      const m = mh[2 * id]!;
+      if (m > MAX_ID || m === id) c[Math.min(infoKind(ti[id]!), KIND_SLOTS - 1)]!++;
+    }
+    return c;
+  }
+
+  /** Own types per kind whose representative is a base type (after the reference pass). */
+  foldedIntoBase(): Float64Array {
+    const c = new Float64Array(KIND_SLOTS);
+    for (let id = this.ownStart; id < this.n; id++) {
+      if (this.resolve(id) < this.ownStart) c[Math.min(infoKind(this.ti[id]!), KIND_SLOTS - 1)]!++;
+    }
+    return c;
   }
 
   private fail(reason: string, typeId: number): never {
@@ -511,6 +660,8 @@ class Deduper {
 
   dedupPrimitives(): void {
     const { ti, table, mh } = this;
+    // Candidates compared and, of those, the ones no comparison accepted (counted per pass, not per candidate).
+    let compared = 0, rejected = 0, redirected = 0;
     for (let id = this.ownStart; id < this.n; id++) {
       const kind = infoKind(ti[id]!);
       let newId = id;
@@ -520,10 +671,12 @@ class Deduper {
           key = this.hashOf(id);
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
+            compared++;
             if (this.equalIntTag(id, cand)) {
               newId = cand;
               break;
             }
+            rejected++;
           }
           break;
         case K.FWD:
@@ -531,10 +684,12 @@ class Deduper {
           key = this.hashOf(id);
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
+            compared++;
             if (this.equalCommon(id, cand)) {
               newId = cand;
               break;
             }
+            rejected++;
           }
           break;
         case K.ENUM:
@@ -543,6 +698,7 @@ class Deduper {
           const isFwd = infoVlen(ti[id]!) === 0;
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
+            compared++;
             if (this.equalEnum(id, cand)) {
               newId = cand;
               break;
@@ -554,6 +710,9 @@ class Deduper {
               }
               // A canonical forward enum now resolves to this full enum; keep scanning (the last one wins).
               mh[2 * cand] = id;
+              redirected++;
+            } else {
+              rejected++;
             }
           }
           break;
@@ -564,12 +723,16 @@ class Deduper {
       mh[2 * id] = newId;
       if (newId === id) this.add(key, id);
     }
+    this.counts.primCompared += compared;
+    this.counts.primCollisions += rejected;
+    this.counts.enumFwdRedirects += redirected;
   }
 
   // ---------------------------------------------------------------- pass 3: struct/union/typedef graphs
 
   dedupStructs(): void {
     const { ti, table, mh } = this;
+    let compared = 0, shallowRejected = 0, prechecked = 0, walks = 0, walksFailed = 0, refusals = 0;
     for (let id = this.ownStart; id < this.n; id++) {
       if (mh[2 * id]! <= MAX_ID) continue;
       const kind = infoKind(ti[id]!);
@@ -579,13 +742,19 @@ class Deduper {
       let newId = id;
       for (let node = table.first(key); node >= 0; node = table.next(node)) {
         const cand = table.value(node);
+        compared++;
         // Guard against FWDs and other kinds sharing the chain (a FWD "equivalent" to its struct would loop).
         if (isTypedef) {
-          if (this.tn[id] !== this.tn[cand] || ti[id] !== ti[cand]) continue;
+          if (this.tn[id] !== this.tn[cand] || ti[id] !== ti[cand]) {
+            shallowRejected++;
+            continue;
+          }
         } else if (!this.shallowEqualStruct(id, cand)) {
+          shallowRejected++;
           continue;
         }
         if (!isTypedef && this.surelyNotEquiv(id, cand)) {
+          prechecked++;
           if (this.checkShortcuts) {
             this.clearHypot();
             if (this.isEquiv(id, cand)) this.fail(`internal: pre-check rejected an equivalent candidate ${cand}`, id);
@@ -593,15 +762,29 @@ class Deduper {
           continue;
         }
         this.clearHypot();
-        if (!this.isEquiv(id, cand)) continue;
+        walks++;
+        if (!this.isEquiv(id, cand)) {
+          walksFailed++;
+          continue;
+        }
         this.mergeHypot();
-        if (this.hypotAdjustCanon) continue;
+        if (this.hypotAdjustCanon) {
+          refusals++;
+          continue;
+        }
         newId = cand;
         break;
       }
       mh[2 * id] = newId;
       if (newId === id) this.add(key, id);
     }
+    const c = this.counts;
+    c.structCompared += compared;
+    c.structCollisions += shallowRejected;
+    c.precheckRejected += prechecked;
+    c.equivChecks += walks;
+    c.equivFailed += walksFailed;
+    c.baseFwdRefusals += refusals;
   }
 
   /**
@@ -915,6 +1098,7 @@ class Deduper {
       }
     }
     if (!pending) return;
+    const c = this.counts;
     // name offset → struct id, or 0 when two canonical structs/unions share the name.
     const byName = new Map<number, number>();
     for (let id = 1; id < this.n; id++) {
@@ -926,12 +1110,21 @@ class Deduper {
     for (let id = this.ownStart; id < this.n; id++) {
       const inf = ti[id]!;
       if (infoKind(inf) !== K.FWD || mh[2 * id] !== id) continue;
+      c.fwdPending++;
       const cand = byName.get(tn[id]!);
-      if (cand === undefined || cand === 0) continue;
+      if (cand === undefined || cand === 0) {
+        if (cand === 0) c.fwdAmbiguous++;
+        else c.fwdNoMatch++;
+        continue;
+      }
       const candKind = infoKind(ti[cand]!);
       const fwdKind = inf >>> 31 === 1 ? K.UNION : K.STRUCT;
-      if (candKind !== fwdKind) continue;
+      if (candKind !== fwdKind) {
+        c.fwdKindMismatch++;
+        continue;
+      }
       mh[2 * id] = cand;
+      c.fwdResolved++;
     }
   }
 
@@ -1029,8 +1222,10 @@ class Deduper {
     const kind = infoKind(this.ti[id]!);
     const key = this.hashOf(id);
     let newId = id;
+    let compared = 0;
     for (let node = table.first(key); node >= 0; node = table.next(node)) {
       const cand = table.value(node);
+      compared++;
       let eq: boolean;
       switch (kind) {
         case K.DECL_TAG:
@@ -1050,6 +1245,8 @@ class Deduper {
         break;
       }
     }
+    this.counts.refCompared += compared;
+    this.counts.refCollisions += newId === id ? compared : compared - 1;
     this.mh[2 * id] = newId;
     if (newId === id) this.add(key, id);
     return newId;
