@@ -26,6 +26,11 @@ export const commandIndex: readonly CommandEntry[] = [
     load: async () => (await import("./dedup.js")).dedupCommand,
   },
   {
+    command: "explain-dup <file> <name>",
+    describe: "for a name defined more than once (several struct foo), show where the definitions' type graphs first differ",
+    load: async () => (await import("./explain-dup.js")).explainDupCommand,
+  },
+  {
     command: "dump <file>",
     describe: "print a BTF as raw text (as bpftool's 'format raw'), a C header or JSON",
     load: async () => (await import("./dump.js")).dumpCommand,
