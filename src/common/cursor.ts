@@ -1,5 +1,6 @@
 import { BtfkitError, ErrorCode } from "./errors.js";
 import { type ByteOrder, viewOf } from "./byte-order.js";
+import { leb, readSleb, readUleb } from "./leb128.js";
 
 /**
  * A bounds-checked reader over one section's bytes, with the byte order fixed at construction. It knows the file
@@ -86,33 +87,18 @@ export class ByteCursor {
 
   /** Unsigned LEB128 as a number (exact up to 2^53; larger values lose low bits, which no offset needs). */
   uleb(): number {
-    let result = 0;
-    let mul = 1;
-    const start = this.pos;
-    for (;;) {
-      if (this.pos >= this.end) throw this.error("truncated ULEB128", start, ErrorCode.TRUNCATED);
-      const b = this.bytes[this.pos++]!;
-      result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return result;
-      mul *= 128;
-    }
+    const v = readUleb(this.bytes, this.pos, this.end);
+    if (leb.next < 0) throw this.error("truncated ULEB128", this.pos, ErrorCode.TRUNCATED);
+    this.pos = leb.next;
+    return v;
   }
 
   /** Signed LEB128 as a number. */
   sleb(): number {
-    let result = 0;
-    let mul = 1;
-    const start = this.pos;
-    for (;;) {
-      if (this.pos >= this.end) throw this.error("truncated SLEB128", start, ErrorCode.TRUNCATED);
-      const b = this.bytes[this.pos++]!;
-      result += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) {
-        if (b & 0x40) result -= mul;
-        return result;
-      }
-    }
+    const v = readSleb(this.bytes, this.pos, this.end);
+    if (leb.next < 0) throw this.error("truncated SLEB128", this.pos, ErrorCode.TRUNCATED);
+    this.pos = leb.next;
+    return v;
   }
 
   skip(n: number): void {

@@ -1,6 +1,7 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { leb, readSleb, readUleb } from "../common/leb128.js";
 import { DW_FORM, formName } from "./constants.js";
-import { isKnownForm } from "./forms.js";
+import { formSize, isKnownForm } from "./forms.js";
 import type { DebugAbbrevOffset } from "./offsets.js";
 
 /**
@@ -95,7 +96,7 @@ export class AbbrevTable {
         action[s + i] = formAction(f, addrSize, offsetSize);
         rel[s + i] = off;
         if (off >= 0) {
-          const sz = fixedFormSize(f, addrSize, offsetSize, refAddrSize);
+          const sz = formSize(f, addrSize, offsetSize, refAddrSize);
           off = sz < 0 ? -1 : off + sz;
         }
       }
@@ -160,45 +161,21 @@ function growAttrs(): void {
   sImplicit = im;
 }
 
-/** Position after the last `ulebAt`/`slebAt` (module state, so that the parser's position is a plain local). */
-let gPos = 0;
-
 function abbrevFail(file: string | undefined, code: ErrorCode, reason: string, at: number): never {
   throw new BtfkitError(code, reason, { file, section: ".debug_abbrev", offset: at });
 }
 
-/** ULEB128 at `p`, bounded by `bytes.length`; the position after it goes to `gPos`. */
+/** ULEB128 at `p`, bounded by `bytes.length`; the position after it is `leb.next`. */
 function ulebAt(bytes: Uint8Array, p: number, file: string | undefined): number {
-  const end = bytes.length;
-  let r = 0;
-  let mul = 1;
-  const s = p;
-  for (;;) {
-    if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, "truncated ULEB128 in abbreviation table", s);
-    const b = bytes[p++]!;
-    r += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) break;
-    mul *= 128;
-  }
-  gPos = p;
-  return r;
+  const v = readUleb(bytes, p, bytes.length);
+  if (leb.next < 0) abbrevFail(file, ErrorCode.TRUNCATED, "truncated ULEB128 in abbreviation table", p);
+  return v;
 }
 
 function slebAt(bytes: Uint8Array, p: number, file: string | undefined): number {
-  const end = bytes.length;
-  let r = 0;
-  let mul = 1;
-  const s = p;
-  for (;;) {
-    if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, "truncated SLEB128 in abbreviation table", s);
-    const b = bytes[p++]!;
-    r += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) {
-      gPos = p;
-      return b & 0x40 ? r - mul : r;
-    }
-  }
+  const v = readSleb(bytes, p, bytes.length);
+  if (leb.next < 0) abbrevFail(file, ErrorCode.TRUNCATED, "truncated SLEB128 in abbreviation table", p);
+  return v;
 }
 
 export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, file: string | undefined): AbbrevTable {
@@ -216,14 +193,14 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
     if (code < 0x80) p++;
     else {
       code = ulebAt(bytes, p, file);
-      p = gPos;
+      p = leb.next;
     }
     if (code === 0) break;
     let t = p < end ? bytes[p]! : 0x80;
     if (t < 0x80) p++;
     else {
       t = ulebAt(bytes, p, file);
-      p = gPos;
+      p = leb.next;
     }
     if (t > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: tag 0x${t.toString(16)} out of range`, at);
     if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, `abbreviation ${code}: truncated`, at);
@@ -241,13 +218,13 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
       if (a < 0x80) p++;
       else {
         a = ulebAt(bytes, p, file);
-        p = gPos;
+        p = leb.next;
       }
       let f = p < end ? bytes[p]! : 0x80;
       if (f < 0x80) p++;
       else {
         f = ulebAt(bytes, p, file);
-        p = gPos;
+        p = leb.next;
       }
       if (a === 0 && f === 0) break;
       if (a > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: attribute 0x${a.toString(16)} out of range`, apos);
@@ -257,7 +234,7 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
       sForms[nattr] = f;
       if (f === DW_FORM.DW_FORM_implicit_const) {
         sImplicit[nattr] = slebAt(bytes, p, file);
-        p = gPos;
+        p = leb.next;
       } else sImplicit[nattr] = 0;
       nattr++;
       if (++n > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: too many attributes`, apos);
@@ -285,41 +262,27 @@ export const ACT_GENERIC = 0, ACT_REF4 = 1, ACT_DATA1 = 2, ACT_DATA2 = 3, ACT_DA
   ACT_STRP4 = 6, ACT_STRING = 7, ACT_IMPLICIT = 8, ACT_SDATA = 9, ACT_UDATA = 10, ACT_FLAG_PRESENT = 11,
   ACT_FLAG = 12, ACT_SEC_OFFSET4 = 13, ACT_ADDR8 = 14, ACT_EXPRLOC = 15, ACT_LISTX = 16;
 
+const F = DW_FORM;
+
+/** The fast-path action for attributes of form `f` in a unit with these sizes (called once per table layout). */
 export function formAction(f: number, addrSize: number, offsetSize: number): number {
   switch (f) {
-    case 0x13: return ACT_REF4;
-    case 0x0b: return ACT_DATA1;
-    case 0x05: return ACT_DATA2;
-    case 0x06: return ACT_DATA4;
-    case 0x07: return ACT_DATA8;
-    case 0x0e: return offsetSize === 4 ? ACT_STRP4 : ACT_GENERIC;
-    case 0x08: return ACT_STRING;
-    case 0x21: return ACT_IMPLICIT;
-    case 0x0d: return ACT_SDATA;
-    case 0x0f: return ACT_UDATA;
-    case 0x19: return ACT_FLAG_PRESENT;
-    case 0x0c: return ACT_FLAG;
-    case 0x17: return offsetSize === 4 ? ACT_SEC_OFFSET4 : ACT_GENERIC;
-    case 0x01: return addrSize === 8 ? ACT_ADDR8 : ACT_GENERIC;
-    case 0x18: return ACT_EXPRLOC;
-    case 0x22: case 0x23: return ACT_LISTX;
+    case F.DW_FORM_ref4: return ACT_REF4;
+    case F.DW_FORM_data1: return ACT_DATA1;
+    case F.DW_FORM_data2: return ACT_DATA2;
+    case F.DW_FORM_data4: return ACT_DATA4;
+    case F.DW_FORM_data8: return ACT_DATA8;
+    case F.DW_FORM_strp: return offsetSize === 4 ? ACT_STRP4 : ACT_GENERIC;
+    case F.DW_FORM_string: return ACT_STRING;
+    case F.DW_FORM_implicit_const: return ACT_IMPLICIT;
+    case F.DW_FORM_sdata: return ACT_SDATA;
+    case F.DW_FORM_udata: return ACT_UDATA;
+    case F.DW_FORM_flag_present: return ACT_FLAG_PRESENT;
+    case F.DW_FORM_flag: return ACT_FLAG;
+    case F.DW_FORM_sec_offset: return offsetSize === 4 ? ACT_SEC_OFFSET4 : ACT_GENERIC;
+    case F.DW_FORM_addr: return addrSize === 8 ? ACT_ADDR8 : ACT_GENERIC;
+    case F.DW_FORM_exprloc: return ACT_EXPRLOC;
+    case F.DW_FORM_loclistx: case F.DW_FORM_rnglistx: return ACT_LISTX;
     default: return ACT_GENERIC;
-  }
-}
-
-/** Size of a value of `form` when it does not depend on the data, else -1. */
-export function fixedFormSize(f: number, addrSize: number, offsetSize: number, refAddrSize: number): number {
-  switch (f) {
-    case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return 1;
-    case 0x05: case 0x12: case 0x26: case 0x2a: return 2;
-    case 0x27: case 0x2b: return 3;
-    case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return 4;
-    case 0x07: case 0x14: case 0x20: case 0x24: return 8;
-    case 0x1e: return 16;
-    case 0x01: return addrSize;
-    case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return offsetSize;
-    case 0x10: return refAddrSize;
-    case 0x19: case 0x21: return 0;
-    default: return -1;
   }
 }

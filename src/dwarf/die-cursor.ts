@@ -1,11 +1,12 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { decodeAscii } from "../common/text.js";
+import { leb, readSlebBig, readUlebBig } from "../common/leb128.js";
 import * as abbrevActions from "./abbrev.js";
 import type { AbbrevTable } from "./abbrev.js";
 import { DW_AT, DW_FORM, attrName, formName } from "./constants.js";
 import type { DwarfFile } from "./dwarf-file.js";
 import type { UnitWindow } from "./unit-windows.js";
-import { FormClass, formClass } from "./forms.js";
+import { FormClass, formClass, formSize } from "./forms.js";
 import { type DebugInfoOffset, type DieRef, DieSpace, makeDieRef } from "./offsets.js";
 import type { UnitHeader } from "./unit.js";
 
@@ -37,21 +38,61 @@ const enum Act {
 const G_OTHER = 0, G_REF4 = 1, G_DATA1 = 2, G_DATA2 = 3, G_STRP = 4, G_STRING = 5, G_REF = 6,
   G_CONST = 7, G_DATA16 = 8, G_FLAG = 9, G_SEC_OFFSET = 10, G_ADDRESS = 11, G_BLOCK = 12, G_LIST = 13;
 const G_ACTION = new Uint8Array(0x30);
-G_ACTION[0x13] = G_REF4;
-G_ACTION[0x0b] = G_DATA1;
-G_ACTION[0x05] = G_DATA2;
-G_ACTION[0x0e] = G_STRP;
-for (const f of [0x08, 0x1f, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x1d]) G_ACTION[f] = G_STRING;
-for (const f of [0x11, 0x12, 0x14, 0x15, 0x10, 0x20, 0x1c, 0x24]) G_ACTION[f] = G_REF;
-for (const f of [0x06, 0x07, 0x0f, 0x0d, 0x21]) G_ACTION[f] = G_CONST;
-G_ACTION[0x1e] = G_DATA16;
-G_ACTION[0x0c] = G_FLAG;
-G_ACTION[0x19] = G_FLAG;
-G_ACTION[0x17] = G_SEC_OFFSET;
-for (const f of [0x01, 0x1b, 0x29, 0x2a, 0x2b, 0x2c]) G_ACTION[f] = G_ADDRESS;
-for (const f of [0x0a, 0x03, 0x04, 0x09, 0x18]) G_ACTION[f] = G_BLOCK;
-G_ACTION[0x22] = G_LIST;
-G_ACTION[0x23] = G_LIST;
+{
+  const F = DW_FORM;
+  const set = (forms: number[], action: number): void => { for (const f of forms) G_ACTION[f] = action; };
+  set([F.DW_FORM_ref4], G_REF4);
+  set([F.DW_FORM_data1], G_DATA1);
+  set([F.DW_FORM_data2], G_DATA2);
+  set([F.DW_FORM_strp], G_STRP);
+  set([F.DW_FORM_string, F.DW_FORM_line_strp, F.DW_FORM_strx, F.DW_FORM_strx1, F.DW_FORM_strx2, F.DW_FORM_strx3, F.DW_FORM_strx4, F.DW_FORM_strp_sup], G_STRING);
+  set([F.DW_FORM_ref1, F.DW_FORM_ref2, F.DW_FORM_ref8, F.DW_FORM_ref_udata, F.DW_FORM_ref_addr, F.DW_FORM_ref_sig8, F.DW_FORM_ref_sup4, F.DW_FORM_ref_sup8], G_REF);
+  set([F.DW_FORM_data4, F.DW_FORM_data8, F.DW_FORM_udata, F.DW_FORM_sdata, F.DW_FORM_implicit_const], G_CONST);
+  set([F.DW_FORM_data16], G_DATA16);
+  set([F.DW_FORM_flag, F.DW_FORM_flag_present], G_FLAG);
+  set([F.DW_FORM_sec_offset], G_SEC_OFFSET);
+  set([F.DW_FORM_addr, F.DW_FORM_addrx, F.DW_FORM_addrx1, F.DW_FORM_addrx2, F.DW_FORM_addrx3, F.DW_FORM_addrx4], G_ADDRESS);
+  set([F.DW_FORM_block1, F.DW_FORM_block2, F.DW_FORM_block4, F.DW_FORM_block, F.DW_FORM_exprloc], G_BLOCK);
+  set([F.DW_FORM_loclistx, F.DW_FORM_rnglistx], G_LIST);
+}
+
+/**
+ * DW_FORM_* as a const enum, so that the hot switches below (`skipAttrs`, `rawUnsigned`) name their cases and still
+ * compile to literal cases; checked against constants.ts when this module loads. The sizes those switches spell out
+ * are forms.ts's `FORMS` table (test/dwarf/forms.test.ts runs every form through them).
+ */
+const enum Form {
+  addr = 0x01, block2 = 0x03, block4 = 0x04, data2 = 0x05, data4 = 0x06, data8 = 0x07, string = 0x08, block = 0x09,
+  block1 = 0x0a, data1 = 0x0b, flag = 0x0c, sdata = 0x0d, strp = 0x0e, udata = 0x0f, ref_addr = 0x10, ref1 = 0x11,
+  ref2 = 0x12, ref4 = 0x13, ref8 = 0x14, ref_udata = 0x15, indirect = 0x16, sec_offset = 0x17, exprloc = 0x18,
+  flag_present = 0x19, strx = 0x1a, addrx = 0x1b, ref_sup4 = 0x1c, strp_sup = 0x1d, data16 = 0x1e, line_strp = 0x1f,
+  ref_sig8 = 0x20, implicit_const = 0x21, loclistx = 0x22, rnglistx = 0x23, ref_sup8 = 0x24, strx1 = 0x25,
+  strx2 = 0x26, strx3 = 0x27, strx4 = 0x28, addrx1 = 0x29, addrx2 = 0x2a, addrx3 = 0x2b, addrx4 = 0x2c,
+  GNU_addr_index = 0x1f01, GNU_str_index = 0x1f02, GNU_ref_alt = 0x1f20, GNU_strp_alt = 0x1f21,
+}
+{
+  const F = DW_FORM;
+  const pairs: Array<[number, number]> = [
+    [Form.addr, F.DW_FORM_addr], [Form.block2, F.DW_FORM_block2], [Form.block4, F.DW_FORM_block4],
+    [Form.data2, F.DW_FORM_data2], [Form.data4, F.DW_FORM_data4], [Form.data8, F.DW_FORM_data8],
+    [Form.string, F.DW_FORM_string], [Form.block, F.DW_FORM_block], [Form.block1, F.DW_FORM_block1],
+    [Form.data1, F.DW_FORM_data1], [Form.flag, F.DW_FORM_flag], [Form.sdata, F.DW_FORM_sdata], [Form.strp, F.DW_FORM_strp],
+    [Form.udata, F.DW_FORM_udata], [Form.ref_addr, F.DW_FORM_ref_addr], [Form.ref1, F.DW_FORM_ref1],
+    [Form.ref2, F.DW_FORM_ref2], [Form.ref4, F.DW_FORM_ref4], [Form.ref8, F.DW_FORM_ref8],
+    [Form.ref_udata, F.DW_FORM_ref_udata], [Form.indirect, F.DW_FORM_indirect], [Form.sec_offset, F.DW_FORM_sec_offset],
+    [Form.exprloc, F.DW_FORM_exprloc], [Form.flag_present, F.DW_FORM_flag_present], [Form.strx, F.DW_FORM_strx],
+    [Form.addrx, F.DW_FORM_addrx], [Form.ref_sup4, F.DW_FORM_ref_sup4], [Form.strp_sup, F.DW_FORM_strp_sup],
+    [Form.data16, F.DW_FORM_data16], [Form.line_strp, F.DW_FORM_line_strp], [Form.ref_sig8, F.DW_FORM_ref_sig8],
+    [Form.implicit_const, F.DW_FORM_implicit_const], [Form.loclistx, F.DW_FORM_loclistx],
+    [Form.rnglistx, F.DW_FORM_rnglistx], [Form.ref_sup8, F.DW_FORM_ref_sup8], [Form.strx1, F.DW_FORM_strx1],
+    [Form.strx2, F.DW_FORM_strx2], [Form.strx3, F.DW_FORM_strx3], [Form.strx4, F.DW_FORM_strx4],
+    [Form.addrx1, F.DW_FORM_addrx1], [Form.addrx2, F.DW_FORM_addrx2], [Form.addrx3, F.DW_FORM_addrx3],
+    [Form.addrx4, F.DW_FORM_addrx4], [Form.GNU_addr_index, F.DW_FORM_GNU_addr_index],
+    [Form.GNU_str_index, F.DW_FORM_GNU_str_index], [Form.GNU_ref_alt, F.DW_FORM_GNU_ref_alt],
+    [Form.GNU_strp_alt, F.DW_FORM_GNU_strp_alt],
+  ];
+  for (const [x, y] of pairs) if (x !== y) throw new Error(`die-cursor.ts: Form 0x${x.toString(16)} out of step with constants.ts`);
+}
 
 
 /** Value of a decoded attribute in the generic (allocating) accessors. */
@@ -758,45 +799,46 @@ export class DieCursor {
       if (record) pos[i] = p;
       const f = forms[s + i]!;
       switch (f) {
-        case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: // data1 ref1 flag strx1 addrx1
+        case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1:
           p += 1; break;
-        case 0x05: case 0x12: case 0x26: case 0x2a: // data2 ref2 strx2 addrx2
+        case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2:
           p += 2; break;
-        case 0x27: case 0x2b: // strx3 addrx3
+        case Form.strx3: case Form.addrx3:
           p += 3; break;
-        case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: // data4 ref4 strx4 addrx4 ref_sup4
+        case Form.data4: case Form.ref4: case Form.strx4: case Form.addrx4: case Form.ref_sup4:
           p += 4; break;
-        case 0x07: case 0x14: case 0x20: case 0x24: // data8 ref8 ref_sig8 ref_sup8
+        case Form.data8: case Form.ref8: case Form.ref_sig8: case Form.ref_sup8:
           p += 8; break;
-        case 0x1e: // data16
+        case Form.data16:
           p += 16; break;
-        case 0x01: // addr
+        case Form.addr:
           p += this.addrSize; break;
-        case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: // strp sec_offset line_strp strp_sup GNU_ref_alt GNU_strp_alt
+        case Form.strp: case Form.sec_offset: case Form.line_strp: case Form.strp_sup: case Form.GNU_ref_alt: case Form.GNU_strp_alt:
           p += this.offsetSize; break;
-        case 0x10: // ref_addr
+        case Form.ref_addr:
           p += this.refAddrSize; break;
-        case 0x19: case 0x21: // flag_present implicit_const
+        case Form.flag_present: case Form.implicit_const:
           break;
-        case 0x0d: case 0x0f: case 0x15: case 0x1a: case 0x1b: case 0x22: case 0x23: case 0x1f01: case 0x1f02:
+        case Form.sdata: case Form.udata: case Form.ref_udata: case Form.strx: case Form.addrx: case Form.loclistx:
+        case Form.rnglistx: case Form.GNU_addr_index: case Form.GNU_str_index:
           while (p < end && b[p++ - sh]! & 0x80);
           break;
-        case 0x08: // string: names are short, a plain loop beats a call to indexOf
+        case Form.string: // names are short, a plain loop beats a call to indexOf
           while (p < end && b[p - sh] !== 0) p++;
           p++;
           break;
-        case 0x0a: // block1
+        case Form.block1:
           p += 1 + (p < end ? b[p - sh]! : 0); break;
-        case 0x03: // block2
+        case Form.block2:
           p += p + 2 <= end ? 2 + this.view.getUint16(p - this.shift, this.little) : 2; break;
-        case 0x04: // block4
+        case Form.block4:
           p += p + 4 <= end ? 4 + this.view.getUint32(p - this.shift, this.little) : 4; break;
-        case 0x09: case 0x18: { // block exprloc
+        case Form.block: case Form.exprloc: {
           const len = this.ulebFrom(p);
           p = this.p + len;
           break;
         }
-        case 0x16: { // indirect
+        case Form.indirect: {
           const form = this.ulebFrom(p);
           p = this.skipIndirect(form, this.p, 0);
           break;
@@ -819,17 +861,17 @@ export class DieCursor {
       return this.skipIndirect(f2, this.p, nesting + 1);
     }
     if (form === DW_FORM.DW_FORM_implicit_const) throw this.fail(ErrorCode.CORRUPT, "DW_FORM_implicit_const through DW_FORM_indirect", p);
-    const size = abbrevActions.fixedFormSize(form, this.addrSize, this.offsetSize, this.refAddrSize);
+    const size = formSize(form, this.addrSize, this.offsetSize, this.refAddrSize);
     if (size >= 0) return p + size;
     switch (form) {
-      case 0x08: {
+      case Form.string: {
         const z = this.bytes.indexOf(0, p - this.shift);
         return z < 0 || z + this.shift >= this.unitEnd ? this.unitEnd + 1 : z + this.shift + 1;
       }
-      case 0x0a: return p + 1 + (this.bytes[p - this.shift] ?? 0);
-      case 0x03: return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p - this.shift, this.little) : 0);
-      case 0x04: return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p - this.shift, this.little) : 0);
-      case 0x09: case 0x18: {
+      case Form.block1: return p + 1 + (this.bytes[p - this.shift] ?? 0);
+      case Form.block2: return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p - this.shift, this.little) : 0);
+      case Form.block4: return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p - this.shift, this.little) : 0);
+      case Form.block: case Form.exprloc: {
         const len = this.ulebFrom(p);
         return this.p + len;
       }
@@ -872,17 +914,18 @@ export class DieCursor {
     const v = this.view;
     const le = this.little;
     switch (f) {
-      case 0x0b: case 0x11: case 0x0c: case 0x25: case 0x29: return b[p - s]!;
-      case 0x05: case 0x12: case 0x26: case 0x2a: return v.getUint16(p - s, le);
-      case 0x27: case 0x2b: return le ? b[p - s]! | (b[p + 1 - s]! << 8) | (b[p + 2 - s]! << 16) : (b[p - s]! << 16) | (b[p + 1 - s]! << 8) | b[p + 2 - s]!;
-      case 0x06: case 0x13: case 0x28: case 0x2c: case 0x1c: return v.getUint32(p - s, le);
-      case 0x07: case 0x14: case 0x20: case 0x24: return this.u64(p);
-      case 0x01: return this.sized(p, this.addrSize);
-      case 0x0e: case 0x17: case 0x1f: case 0x1d: case 0x1f20: case 0x1f21: return this.offsetSize === 4 ? v.getUint32(p - s, le) : this.u64(p);
-      case 0x10: return this.sized(p, this.refAddrSize);
-      case 0x19: return 1;
-      case 0x21: return this.table.implicit[this.attrBase + i]!;
-      case 0x0d: return this.slebAt(p);
+      case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1: return b[p - s]!;
+      case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2: return v.getUint16(p - s, le);
+      case Form.strx3: case Form.addrx3: return le ? b[p - s]! | (b[p + 1 - s]! << 8) | (b[p + 2 - s]! << 16) : (b[p - s]! << 16) | (b[p + 1 - s]! << 8) | b[p + 2 - s]!;
+      case Form.data4: case Form.ref4: case Form.strx4: case Form.addrx4: case Form.ref_sup4: return v.getUint32(p - s, le);
+      case Form.data8: case Form.ref8: case Form.ref_sig8: case Form.ref_sup8: return this.u64(p);
+      case Form.addr: return this.sized(p, this.addrSize);
+      case Form.strp: case Form.sec_offset: case Form.line_strp: case Form.strp_sup: case Form.GNU_ref_alt: case Form.GNU_strp_alt:
+        return this.offsetSize === 4 ? v.getUint32(p - s, le) : this.u64(p);
+      case Form.ref_addr: return this.sized(p, this.refAddrSize);
+      case Form.flag_present: return 1;
+      case Form.implicit_const: return this.table.implicit[this.attrBase + i]!;
+      case Form.sdata: return this.slebAt(p);
       default: return this.ulebFrom(p);
     }
   }
@@ -901,7 +944,10 @@ export class DieCursor {
     return this.view.getUint32(p + (le ? 4 : 0) - this.shift, le) * 0x1_0000_0000 + this.view.getUint32(p + (le ? 0 : 4) - this.shift, le);
   }
 
-  /** ULEB128 at `p` (bounded by the unit end); leaves the position after it in `this.p`. */
+  /**
+   * ULEB128 at `p` (bounded by the unit end); leaves the position after it in `this.p`. This and `slebAt` are the
+   * one inlined copy of src/common/leb128.ts: every attribute of every DIE comes through here.
+   */
   private ulebFrom(p: number): number {
     const b = this.bytes;
     const s = this.shift;
@@ -936,28 +982,17 @@ export class DieCursor {
     }
   }
 
+  // The 64-bit LEB128 readers are off the hot path (values past 2^53 are rare): the shared module's.
   private bigUleb(p: number): bigint {
-    let r = 0n;
-    let shift = 0n;
-    for (let q = p; q < this.unitEnd; q++) {
-      const c = this.bytes[q - this.shift]!;
-      r |= BigInt(c & 0x7f) << shift;
-      if ((c & 0x80) === 0) return r;
-      shift += 7n;
-    }
-    throw this.fail(ErrorCode.TRUNCATED, "truncated ULEB128", p);
+    const v = readUlebBig(this.bytes, p - this.shift, this.unitEnd - this.shift);
+    if (leb.next < 0) throw this.fail(ErrorCode.TRUNCATED, "truncated ULEB128", p);
+    return v;
   }
 
   private bigSleb(p: number): bigint {
-    let r = 0n;
-    let shift = 0n;
-    for (let q = p; q < this.unitEnd; q++) {
-      const c = this.bytes[q - this.shift]!;
-      r |= BigInt(c & 0x7f) << shift;
-      shift += 7n;
-      if ((c & 0x80) === 0) return c & 0x40 ? r - (1n << shift) : r;
-    }
-    throw this.fail(ErrorCode.TRUNCATED, "truncated SLEB128", p);
+    const v = readSlebBig(this.bytes, p - this.shift, this.unitEnd - this.shift);
+    if (leb.next < 0) throw this.fail(ErrorCode.TRUNCATED, "truncated SLEB128", p);
+    return v;
   }
 
   /** The n-byte integer at index `p` of `bytes` (not a section offset: blocks and data16 live there), in the file's byte order. */

@@ -1,5 +1,6 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { viewOf } from "../common/byte-order.js";
+import { readUlebBig, rewriteUleb } from "../common/leb128.js";
 import { type ElfFile, type ElfSection, SHT } from "./elf-file.js";
 import type { SymbolTable } from "./symbols.js";
 import { decompressSection } from "./compression.js";
@@ -179,9 +180,12 @@ export function applyRelocations(elf: ElfFile, rel: ElfSection, bytes: Uint8Arra
     const s = sym === 0 ? 0n : symbols.valueBig(sym);
     if (op === Op.SET_ULEB || op === Op.SUB_ULEB) {
       ulebBase = offset;
-      const old = op === Op.SUB_ULEB ? readUleb(bytes, offset) : 0n;
+      const old = op === Op.SUB_ULEB ? readUlebBig(bytes, offset, bytes.length) : 0n;
       const val = op === Op.SET_ULEB ? s + addend : old - (s + addend);
-      writeUleb(bytes, ulebBase, val, where, name);
+      // Rewritten in its own length (the assembler reserved the bytes), as the RISC-V psABI asks.
+      if (!rewriteUleb(bytes, ulebBase, bytes.length, val)) {
+        throw new BtfkitError(ErrorCode.CORRUPT, `${name}: unterminated ULEB128 at the place`, where);
+      }
       continue;
     }
     // REL entries carry the addend in the place itself.
@@ -225,30 +229,5 @@ function writePlace(v: DataView, o: number, width: number, le: boolean, val: big
     case 2: v.setUint16(o, Number(BigInt.asUintN(16, val)), le); break;
     case 4: v.setUint32(o, Number(BigInt.asUintN(32, val)), le); break;
     case 8: v.setBigUint64(o, BigInt.asUintN(64, val), le); break;
-  }
-}
-
-function readUleb(b: Uint8Array, o: number): bigint {
-  let r = 0n;
-  let shift = 0n;
-  for (let i = o; i < b.length; i++) {
-    const c = b[i]!;
-    r |= BigInt(c & 0x7f) << shift;
-    if ((c & 0x80) === 0) break;
-    shift += 7n;
-  }
-  return r;
-}
-
-/** Rewrite the ULEB128 at `o` keeping its length (the assembler reserved the bytes), as the RISC-V psABI asks. */
-function writeUleb(b: Uint8Array, o: number, val: bigint, where: { file: string; section: string; offset: number }, name: string): void {
-  let end = o;
-  while (end < b.length && (b[end]! & 0x80) !== 0) end++;
-  if (end >= b.length) throw new BtfkitError(ErrorCode.CORRUPT, `${name}: unterminated ULEB128 at the place`, where);
-  let v = BigInt.asUintN(64, val);
-  for (let i = o; i <= end; i++) {
-    const more = i < end ? 0x80 : 0;
-    b[i] = Number(v & 0x7fn) | more;
-    v >>= 7n;
   }
 }
