@@ -4,7 +4,8 @@
  * nothing on the common paths.
  */
 import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, makeIntWord } from "../btf/kinds.js";
-import { DW_AT, DW_ATE, DW_FORM, DW_TAG } from "../dwarf/constants.js";
+import { readUleb } from "../common/leb128.js";
+import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from "../dwarf/constants.js";
 import type { DieCursor } from "../dwarf/die-cursor.js";
 import { FormClass } from "../dwarf/forms.js";
 
@@ -178,9 +179,6 @@ export function memberLocation(c: DieCursor, little: boolean, typeSize: (c: DieC
   return out;
 }
 
-const DW_OP_plus_uconst = 0x23;
-const DW_OP_constu = 0x10;
-
 /** DW_AT_data_member_location: a constant, or a DWARF 2 expression `DW_OP_plus_uconst N` (or `DW_OP_constu N`). */
 function dataMemberLocation(c: DieCursor): number {
   const i = c.indexOf(DW_AT.DW_AT_data_member_location);
@@ -193,16 +191,8 @@ function dataMemberLocation(c: DieCursor): number {
     const end = c.blockEnd;
     if (p >= end) return 0;
     const op = b[p++]!;
-    if (op !== DW_OP_plus_uconst && op !== DW_OP_constu) return 0;
-    let r = 0;
-    let mul = 1;
-    while (p < end) {
-      const x = b[p++]!;
-      r += (x & 0x7f) * mul;
-      if ((x & 0x80) === 0) break;
-      mul *= 128;
-    }
-    return r;
+    if (op !== DW_OP.DW_OP_plus_uconst && op !== DW_OP.DW_OP_constu) return 0;
+    return readUleb(b, p, end); // a truncated number gives the bits that are there
   }
   return 0;
 }

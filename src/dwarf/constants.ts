@@ -408,6 +408,103 @@ export const DW_UT = {
 } as const;
 export type DW_UT = (typeof DW_UT)[keyof typeof DW_UT];
 
+/**
+ * Operations of DWARF expressions (table 7.9) and the GNU ones compilers still write. The numbered families
+ * (`DW_OP_lit0`…`lit31`, `DW_OP_reg0`…`reg31`, `DW_OP_breg0`…`breg31`) appear by their ends only: test ranges with
+ * `op >= DW_OP_reg0 && op <= DW_OP_reg31`, and `opName` spells every member.
+ */
+export const DW_OP = {
+  DW_OP_addr: 0x03,
+  DW_OP_deref: 0x06,
+  DW_OP_const1u: 0x08,
+  DW_OP_const1s: 0x09,
+  DW_OP_const2u: 0x0a,
+  DW_OP_const2s: 0x0b,
+  DW_OP_const4u: 0x0c,
+  DW_OP_const4s: 0x0d,
+  DW_OP_const8u: 0x0e,
+  DW_OP_const8s: 0x0f,
+  DW_OP_constu: 0x10,
+  DW_OP_consts: 0x11,
+  DW_OP_dup: 0x12,
+  DW_OP_drop: 0x13,
+  DW_OP_over: 0x14,
+  DW_OP_pick: 0x15,
+  DW_OP_swap: 0x16,
+  DW_OP_rot: 0x17,
+  DW_OP_xderef: 0x18,
+  DW_OP_abs: 0x19,
+  DW_OP_and: 0x1a,
+  DW_OP_div: 0x1b,
+  DW_OP_minus: 0x1c,
+  DW_OP_mod: 0x1d,
+  DW_OP_mul: 0x1e,
+  DW_OP_neg: 0x1f,
+  DW_OP_not: 0x20,
+  DW_OP_or: 0x21,
+  DW_OP_plus: 0x22,
+  DW_OP_plus_uconst: 0x23,
+  DW_OP_shl: 0x24,
+  DW_OP_shr: 0x25,
+  DW_OP_shra: 0x26,
+  DW_OP_xor: 0x27,
+  DW_OP_bra: 0x28,
+  DW_OP_eq: 0x29,
+  DW_OP_ge: 0x2a,
+  DW_OP_gt: 0x2b,
+  DW_OP_le: 0x2c,
+  DW_OP_lt: 0x2d,
+  DW_OP_ne: 0x2e,
+  DW_OP_skip: 0x2f,
+  DW_OP_lit0: 0x30,
+  DW_OP_lit31: 0x4f,
+  DW_OP_reg0: 0x50,
+  DW_OP_reg31: 0x6f,
+  DW_OP_breg0: 0x70,
+  DW_OP_breg31: 0x8f,
+  DW_OP_regx: 0x90,
+  DW_OP_fbreg: 0x91,
+  DW_OP_bregx: 0x92,
+  DW_OP_piece: 0x93,
+  DW_OP_deref_size: 0x94,
+  DW_OP_xderef_size: 0x95,
+  DW_OP_nop: 0x96,
+  DW_OP_push_object_address: 0x97,
+  DW_OP_call2: 0x98,
+  DW_OP_call4: 0x99,
+  DW_OP_call_ref: 0x9a,
+  DW_OP_form_tls_address: 0x9b,
+  DW_OP_call_frame_cfa: 0x9c,
+  DW_OP_bit_piece: 0x9d,
+  DW_OP_implicit_value: 0x9e,
+  DW_OP_stack_value: 0x9f,
+  DW_OP_implicit_pointer: 0xa0,
+  DW_OP_addrx: 0xa1,
+  DW_OP_constx: 0xa2,
+  DW_OP_entry_value: 0xa3,
+  DW_OP_const_type: 0xa4,
+  DW_OP_regval_type: 0xa5,
+  DW_OP_deref_type: 0xa6,
+  DW_OP_xderef_type: 0xa7,
+  DW_OP_convert: 0xa8,
+  DW_OP_reinterpret: 0xa9,
+  DW_OP_GNU_push_tls_address: 0xe0,
+  DW_OP_GNU_uninit: 0xf0,
+  DW_OP_GNU_implicit_pointer: 0xf2,
+  DW_OP_GNU_entry_value: 0xf3,
+  DW_OP_GNU_const_type: 0xf4,
+  DW_OP_GNU_regval_type: 0xf5,
+  DW_OP_GNU_deref_type: 0xf6,
+  DW_OP_GNU_convert: 0xf7,
+  DW_OP_GNU_reinterpret: 0xf9,
+  DW_OP_GNU_parameter_ref: 0xfa,
+  /** Split DWARF's `DW_OP_addrx` before DWARF 5. */
+  DW_OP_GNU_addr_index: 0xfb,
+  DW_OP_GNU_const_index: 0xfc,
+  DW_OP_GNU_variable_value: 0xfd,
+} as const;
+export type DW_OP = (typeof DW_OP)[keyof typeof DW_OP];
+
 /** DW_CHILDREN values in an abbreviation. */
 export const DW_CHILDREN = { DW_CHILDREN_no: 0, DW_CHILDREN_yes: 1 } as const;
 
@@ -433,3 +530,11 @@ export const formName = (v: number): string => named(FORM_NAMES, "DW_FORM", v);
 export const langName = (v: number): string => named(LANG_NAMES, "DW_LANG", v);
 export const ateName = (v: number): string => named(ATE_NAMES, "DW_ATE", v);
 export const unitTypeName = (v: number): string => named(UT_NAMES, "DW_UT", v);
+const OP_NAMES = reverse(DW_OP);
+/** `DW_OP_addr`, `DW_OP_reg5`, or `DW_OP_0x42` for an unknown value. */
+export function opName(v: number): string {
+  for (const [first, last, stem] of [[DW_OP.DW_OP_lit0, DW_OP.DW_OP_lit31, "lit"], [DW_OP.DW_OP_reg0, DW_OP.DW_OP_reg31, "reg"], [DW_OP.DW_OP_breg0, DW_OP.DW_OP_breg31, "breg"]] as const) {
+    if (v >= first && v <= last) return `DW_OP_${stem}${v - first}`;
+  }
+  return named(OP_NAMES, "DW_OP", v);
+}

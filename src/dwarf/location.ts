@@ -4,27 +4,68 @@
  * `.debug_loc` (DWARF 2–4) or `.debug_loclists` (DWARF 5, also through `DW_FORM_loclistx`).
  *
  * Only what the encoder needs is decoded: which registers a function parameter arrives in (pahole's
- * `parameter__reg`, docs/modern-kernel.md §2.3). Addresses of list entries are skipped, not computed.
+ * `parameter__reg`, docs/modern-kernel.md §2.3), and the static address of a variable (`staticAddress`, for both
+ * converters). Addresses of list entries are skipped, not computed.
  */
-import { DW_FORM } from "./constants.js";
-
-/** DW_OP_* opcodes the encoder looks at. */
-export const DW_OP = {
-  addr: 0x03,
-  reg0: 0x50,
-  reg31: 0x6f,
-  breg0: 0x70,
-  regx: 0x90,
-  stack_value: 0x9f,
-  addrx: 0xa1,
-  entry_value: 0xa3,
-  GNU_entry_value: 0xf3,
-  GNU_addr_index: 0xfb,
-} as const;
+import { leb, readUleb, skipLeb } from "../common/leb128.js";
+import { DW_FORM, DW_OP } from "./constants.js";
 
 const enum Operand {
   NONE, U8, U16, U32, U64, ULEB, SLEB, ADDR, OFFSET, ULEB_ULEB, ULEB_SLEB, ULEB_BLOCK, OFFSET_SLEB, ULEB_U8_BLOCK, U8_ULEB,
   UNKNOWN,
+}
+
+/** What `staticAddress` needs of the unit. */
+export interface AddressUnit {
+  readonly addressSize: number;
+  /** DW_AT_addr_base: where the unit's entries start in `.debug_addr`. */
+  readonly addrBase: number;
+}
+
+/** What `staticAddress` needs of the file: `.debug_addr` is read only when an expression indexes it. */
+export interface AddressSections {
+  readonly addr: Uint8Array;
+  readonly little: boolean;
+}
+
+/**
+ * The address a variable's DW_AT_location expression (`expr[start..end)`) names when it is exactly one static
+ * address: `DW_OP_addr A`, or `DW_OP_addrx i` / `DW_OP_GNU_addr_index i` naming entry i of the unit's `.debug_addr`
+ * (clang and rustc write those with DWARF 5). The address goes to `out` as two 32-bit halves, `out[0]` low and
+ * `out[1]` high, because a kernel address does not fit a double. Any other expression (a thread-local offset, a
+ * register, an address plus an offset) has no static address: false.
+ */
+export function staticAddress(expr: Uint8Array, start: number, end: number, unit: AddressUnit, sections: AddressSections, out: Uint32Array): boolean {
+  const size = unit.addressSize;
+  const op = expr[start];
+  if (op === DW_OP.DW_OP_addr) {
+    if (end - start !== 1 + size) return false;
+    readAddress(expr, start + 1, size, sections.little, out);
+    return true;
+  }
+  if (op === DW_OP.DW_OP_addrx || op === DW_OP.DW_OP_GNU_addr_index) {
+    const index = readUleb(expr, start + 1, end);
+    if (leb.next !== end) return false; // cut off, or more operations after it
+    const table = sections.addr;
+    const at = unit.addrBase + index * size;
+    if (at + size > table.length) return false;
+    readAddress(table, at, size, sections.little, out);
+    return true;
+  }
+  return false;
+}
+
+/** The `size`-byte address at `p` into `out` as (low, high) 32-bit halves. */
+function readAddress(b: Uint8Array, p: number, size: number, little: boolean, out: Uint32Array): void {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < size; i++) {
+    const byte = b[little ? p + i : p + size - 1 - i]!;
+    if (i < 4) lo |= byte << (8 * i);
+    else hi |= byte << (8 * (i - 4));
+  }
+  out[0] = lo;
+  out[1] = hi;
 }
 
 /** Operand layout per opcode (DWARF 5 table 7.9 and the GNU extensions libdw reads). */
@@ -49,25 +90,6 @@ const OPERANDS = new Uint8Array(256).fill(Operand.UNKNOWN);
   set([0xa6, 0xa7, 0xf6], Operand.U8_ULEB);
 }
 
-/** End of the LEB128 number at `p` (exclusive), or -1 when it runs past `end`. */
-function skipLeb(b: Uint8Array, p: number, end: number): number {
-  while (p < end) if ((b[p++]! & 0x80) === 0) return p;
-  return -1;
-}
-
-/** The unsigned LEB128 at `p` (exact below 2^53); `end` bounds it. -1 when truncated. */
-function uleb(b: Uint8Array, p: number, end: number): number {
-  let v = 0;
-  let mul = 1;
-  while (p < end) {
-    const x = b[p++]!;
-    v += (x & 0x7f) * mul;
-    if ((x & 0x80) === 0) return v;
-    mul *= 128;
-  }
-  return -1;
-}
-
 /**
  * Where the operation at `p` ends (opcode and operands), or -1 for an opcode this reader does not know or an
  * operation cut off by `end` (libdw fails on both, and the caller stops as libdw's callers do).
@@ -90,9 +112,9 @@ export function opEnd(b: Uint8Array, p: number, end: number, addrSize: number, o
     case Operand.OFFSET_SLEB: q = skipLeb(b, q + offsetSize, end); break;
     case Operand.U8_ULEB: q = skipLeb(b, q + 1, end); break;
     case Operand.ULEB_BLOCK: {
-      const n = uleb(b, q, end);
-      if (n < 0) return -1;
-      q = skipLeb(b, q, end) + n;
+      const n = readUleb(b, q, end);
+      if (leb.next < 0) return -1;
+      q = leb.next + n;
       break;
     }
     case Operand.ULEB_U8_BLOCK: {
@@ -213,9 +235,9 @@ function walkLoclists(b: Uint8Array, p: number, addrSize: number, visit: (bytes:
       default: return;
     }
     if (p < 0 || p >= end) return;
-    const len = uleb(b, p, end);
-    if (len < 0) return;
-    p = skipLeb(b, p, end);
+    const len = readUleb(b, p, end);
+    if (leb.next < 0) return;
+    p = leb.next;
     if (p + len > end) return;
     if (visit(b, p, p + len, index++)) return;
     p += len;
@@ -236,18 +258,18 @@ export function parameterRegister(src: LocationSource, unit: LocationUnit, secti
     const first = opEnd(b, start, end, addrSize, offsetSize);
     if (first < 0) return true; // libdw cannot parse it: its loop ends
     let single = first === end;
-    if (!single && first + 1 === end && b[first] === DW_OP.stack_value) single = true;
+    if (!single && first + 1 === end && b[first] === DW_OP.DW_OP_stack_value) single = true;
     if (!single) return false;
     const op = b[start]!;
-    if (op >= DW_OP.reg0 && op <= DW_OP.reg31) {
+    if (op >= DW_OP.DW_OP_reg0 && op <= DW_OP.DW_OP_reg31) {
       if (index !== 0) return false;
       ret = op;
       return ret === expected;
     }
-    if (op === DW_OP.entry_value || op === DW_OP.GNU_entry_value) {
-      const n = uleb(b, start + 1, end);
-      const inner = skipLeb(b, start + 1, end);
-      if (n <= 0 || inner < 0 || inner + n > end) return false;
+    if (op === DW_OP.DW_OP_entry_value || op === DW_OP.DW_OP_GNU_entry_value) {
+      const n = readUleb(b, start + 1, end);
+      const inner = leb.next;
+      if (inner < 0 || n <= 0 || inner + n > end) return false;
       // Exactly one operation inside.
       if (opEnd(b, inner, inner + n, addrSize, offsetSize) !== inner + n) return false;
       ret = b[inner]!;
@@ -264,7 +286,7 @@ export function parameterRegister(src: LocationSource, unit: LocationUnit, secti
  * architecture pahole has no map for checks no registers (expected -1).
  */
 export function registerParams(machine: number): { count: number; expected: number[] } {
-  const r = (...regs: number[]): number[] => regs.map((n) => DW_OP.reg0 + n);
+  const r = (...regs: number[]): number[] => regs.map((n) => DW_OP.DW_OP_reg0 + n);
   switch (machine) {
     case 22: return { count: 5, expected: r(2, 3, 4, 5, 6) }; // EM_S390
     case 62: return { count: 6, expected: r(5, 4, 1, 2, 8, 9) }; // EM_X86_64: rdi rsi rdx rcx r8 r9

@@ -12,8 +12,8 @@ import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { diffBtf } from "../../src/diff/index.js";
-import { DW_FORM } from "../../src/dwarf/constants.js";
-import { DW_OP, opEnd, parameterRegister, type LocationUnit } from "../../src/dwarf/location.js";
+import { DW_FORM, DW_OP } from "../../src/dwarf/constants.js";
+import { opEnd, parameterRegister, type LocationUnit } from "../../src/dwarf/location.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
 import { readSymbols } from "../../src/elf/symbols.js";
 import { encodeFile } from "../../src/encode/encode.js";
@@ -124,7 +124,7 @@ describe("pahole 1.30's search of its function table", () => {
 
 describe("a parameter's register from its location", () => {
   const unit: LocationUnit = { version: 5, addressSize: 8, offsetSize: 4, loclistsBase: 12, little: true };
-  const reg = (n: number): number => DW_OP.reg0 + n;
+  const reg = (n: number): number => DW_OP.DW_OP_reg0 + n;
   const none = { loc: () => undefined, loclists: () => undefined };
 
   it("knows the length of operations with their operands", () => {
@@ -141,7 +141,7 @@ describe("a parameter's register from its location", () => {
       parameterRegister({ form: DW_FORM.DW_FORM_exprloc, bytes: Uint8Array.from(bytes), start: 0, end: bytes.length }, unit, none, expected);
     expect(one([reg(5)], reg(5))).toBe(reg(5));
     expect(one([reg(4)], reg(5))).toBe(reg(4));
-    expect(one([reg(4), DW_OP.stack_value], reg(5))).toBe(reg(4));
+    expect(one([reg(4), DW_OP.DW_OP_stack_value], reg(5))).toBe(reg(4));
     expect(one([0x91, 0x10], reg(5))).toBe(-1); // on the stack: no register
     expect(one([0x73, 0x00, 0x06], reg(5))).toBe(-1); // breg3 0; deref: two operations
   });
@@ -149,7 +149,7 @@ describe("a parameter's register from its location", () => {
   it("walks a DWARF 5 location list through DW_FORM_loclistx: a register counts in the first entry only, an entry value anywhere", () => {
     // .debug_loclists: a 12-byte header (not read here), the offset table at 12 with two lists, then the lists.
     const list0 = [4, 0x00, 0x10, 1, reg(1), 4, 0x10, 0x20, 1, reg(5), 0]; // offset_pair [rdx], offset_pair [rdi], end
-    const list1 = [4, 0x00, 0x10, 2, 0x91, 0x08, 4, 0x10, 0x20, 4, DW_OP.entry_value, 1, reg(5), DW_OP.stack_value, 0];
+    const list1 = [4, 0x00, 0x10, 2, 0x91, 0x08, 4, 0x10, 0x20, 4, DW_OP.DW_OP_entry_value, 1, reg(5), DW_OP.DW_OP_stack_value, 0];
     const table = 12 + 8;
     const bytes = [...new Array<number>(12).fill(0), table - 12, 0, 0, 0, table - 12 + list0.length, 0, 0, 0, ...list0, ...list1];
     const sections = { loc: () => undefined, loclists: () => Uint8Array.from(bytes) };

@@ -32,13 +32,9 @@ import type { DwarfFile } from "../../dwarf/dwarf-file.js";
 import { makeDieRef } from "../../dwarf/offsets.js";
 import type { UnitHeader } from "../../dwarf/unit.js";
 import { type CandidateList, CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, F_PARAMS, FUNC_CONCRETE, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_OPTIMIZED_PARMS, FUNC_UNCERTAIN_PARM_LOC, FUNC_UNEXPECTED_REG, FUNC_UNNAMED_PARAM } from "../candidates.js";
-import { type LocationSections, type LocationSource, parameterRegister, registerParams } from "../../dwarf/location.js";
+import { type LocationSections, type LocationSource, parameterRegister, registerParams, staticAddress } from "../../dwarf/location.js";
 import { type ConvertOptions, type CuBtf, EXTERNAL_REF, STR_REF } from "../cu-btf.js";
 import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "../types.js";
-
-const DW_OP_addr = 0x03;
-const DW_OP_addrx = 0xa1;
-const DW_OP_GNU_addr_index = 0xfb;
 
 /** The INT pahole 1.24 adds as array index type when a unit has arrays but no `int`: a signed 32-bit `int`. */
 export const ARRAY_INDEX_TYPE_NAME = "int";
@@ -901,39 +897,9 @@ export class CUnitConverter {
   private variableCandidate(c: DieCursor): boolean {
     if (c.has(DW_AT.DW_AT_declaration)) return false;
     if (!c.block(DW_AT.DW_AT_location)) return false;
-    const b = c.blockBytes;
-    const p = c.blockStart;
-    const len = c.blockEnd - p;
-    const addrSize = this.unit.addressSize;
-    let lo = 0;
-    let hi = 0;
-    if (len === 1 + addrSize && b[p] === DW_OP_addr) {
-      const v = new DataView(b.buffer, b.byteOffset + p + 1, addrSize);
-      const le = this.file.little;
-      if (addrSize === 8) {
-        lo = v.getUint32(le ? 0 : 4, le);
-        hi = v.getUint32(le ? 4 : 0, le);
-      } else lo = v.getUint32(0, le);
-    } else if (len >= 2 && (b[p] === DW_OP_addrx || b[p] === DW_OP_GNU_addr_index)) {
-      let idx = 0;
-      let mul = 1;
-      let q = p + 1;
-      for (; q < p + len; q++) {
-        idx += (b[q]! & 0x7f) * mul;
-        mul *= 128;
-        if ((b[q]! & 0x80) === 0) break;
-      }
-      if (q !== p + len - 1) return false;
-      const a = this.file.addr;
-      const at = this.unit.addrBase + idx * addrSize;
-      if (at + addrSize > a.length) return false;
-      const v = new DataView(a.buffer, a.byteOffset + at, addrSize);
-      const le = this.file.little;
-      if (addrSize === 8) {
-        lo = v.getUint32(le ? 0 : 4, le);
-        hi = v.getUint32(le ? 4 : 0, le);
-      } else lo = v.getUint32(0, le);
-    } else return false;
+    if (!staticAddress(c.blockBytes, c.blockStart, c.blockEnd, this.unit, this.file, this.val)) return false;
+    const lo = this.val[0]!;
+    const hi = this.val[1]!;
     // A definition of an earlier declaration names it through DW_AT_specification.
     let named: DieCursor = c;
     let external = c.has(DW_AT.DW_AT_external);

@@ -21,6 +21,7 @@ import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIN
 import { readSymbols, STB, STT } from "../../elf/symbols.js";
 import { DW_ATE, DW_TAG } from "../../dwarf/constants.js";
 import type { DwarfFile } from "../../dwarf/dwarf-file.js";
+import { staticAddress } from "../../dwarf/location.js";
 import type { UnitHeader } from "../../dwarf/unit.js";
 import type { ConvertOptions, CuBtf } from "../cu-btf.js";
 import { CandidateListBuilder, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT } from "../candidates.js";
@@ -37,7 +38,6 @@ export const DISCR_MEMBER_NAME = "__discr";
 /** Decl tag on a variant's union member: `discr=<DW_AT_discr_value>` (decimal, unsigned). */
 export const DISCR_TAG_PREFIX = "discr=";
 
-const DW_OP_addr = 0x03;
 const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
 
 /** A function candidate before its strings are interned: `symbol` matches it to its ELF symbol. */
@@ -120,12 +120,16 @@ export class RustCuConverter {
   private warnings: string[] = [];
   private warned = new Set<string>();
   private dies = 0;
+  private unit!: UnitHeader;
+  /** A static address as (low, high) 32-bit halves. */
+  private readonly address = new Uint32Array(2);
 
   constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {
     this.tree = new RustTreeReader(file);
   }
 
   convert(unit: UnitHeader): CuBtf {
+    this.unit = unit;
     this.recs = [];
     this.idOf = new Map();
     this.queue = [];
@@ -650,13 +654,10 @@ export class RustCuConverter {
 
   private variableCandidate(n: RNode): void {
     if (n.declaration || !n.location) return;
-    const b = n.location;
-    const addrSize = this.file.elf.header.class === 64 ? 8 : 4;
-    if (b.length !== 1 + addrSize || b[0] !== DW_OP_addr) return;
-    const v = new DataView(b.buffer, b.byteOffset + 1, addrSize);
-    const le = this.file.little;
-    const lo = addrSize === 8 ? v.getUint32(le ? 0 : 4, le) : v.getUint32(0, le);
-    const hi = addrSize === 8 ? v.getUint32(le ? 4 : 0, le) : 0;
+    // DW_OP_addr, or DW_OP_addrx with DWARF 5 (`-C dwarf-version=5`): the same helper as the C converter's.
+    if (!staticAddress(n.location, 0, n.location.length, this.unit, this.file, this.address)) return;
+    const lo = this.address[0]!;
+    const hi = this.address[1]!;
     const src = this.origin(n);
     const symbol = n.linkage || src.linkage || src.name;
     if (symbol === "") return;
