@@ -26,7 +26,8 @@ const DEBIAN_73_FLAGS = ["-J", "-j2", "--btf_features=encode_force,var,float,enu
   "--btf_features=+reproducible_build", "--lang_exclude=rust"];
 
 function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  // In-process runs: the encode service has its own test (pahole-service.test.ts).
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, BTFKIT_SERVICE: "0", ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -7,7 +7,7 @@
  * does), 1 when encoding fails (an ELF without DWARF included: pahole answers "Invalid argument"), 64 for a usage
  * error or an option btfkit does not implement.
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Btf } from "../../btf/btf.js";
 import { distillBase } from "../../btf/distill.js";
@@ -106,11 +106,45 @@ export async function paholeMain(argv: readonly string[], env: Record<string, st
   }
 }
 
+/**
+ * Base BTFs kept between calls of paholeMain in one process (the encode service's workers), by real path, with the
+ * identity of the file they were read from; undefined in a one-shot process.
+ */
+let keptBases: Map<string, { identity: string; btf: Btf }> | undefined;
+
+/** Keep base BTFs loaded between calls of paholeMain in this process (see service-worker.ts). */
+export function keepBasesLoaded(): void {
+  keptBases ??= new Map();
+}
+
+/** Load `path` as a base now, so that the first request finds it (errors are left to that request). */
+export function preloadBase(path: string): void {
+  try {
+    loadBase(path);
+  } catch {
+    // reported when a request needs it
+  }
+}
+
+function loadBase(path: string): Btf {
+  if (keptBases === undefined || !existsSync(path)) return loadBtf(path); // (its error, as in a one-shot run)
+  const real = realpathSync(path);
+  const st = statSync(real, { bigint: true });
+  const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  const kept = keptBases.get(real);
+  if (kept?.identity === identity) return kept.btf;
+  const btf = loadBtf(path);
+  // A build uses one vmlinux; a second base replaces the first rather than pile up.
+  keptBases.clear();
+  keptBases.set(real, { identity, btf });
+  return btf;
+}
+
 async function encode(cmd: PaholeCommand, file: string): Promise<number> {
   let base: Btf | undefined;
   if (cmd.base !== undefined) {
     try {
-      base = loadBtf(cmd.base);
+      base = loadBase(cmd.base);
     } catch (e) {
       process.stderr.write(`Failed to parse base BTF '${cmd.base}': ${e instanceof BtfkitError ? e.message : (e as Error).message}\n`);
       return EXIT_FAILURE;

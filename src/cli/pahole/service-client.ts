@@ -1,0 +1,97 @@
+/**
+ * The client side of btfkit-pahole's encode service. A kernel build runs `btfkit-pahole --btf_base vmlinux M.ko`
+ * once per module, each a fresh process: Node's start-up, loading btfkit's modules and reading and indexing the
+ * base's BTF (5 MB for a distribution kernel) would cost more than encoding the module. So a module encode hands its
+ * command line to a long-lived service for that base (service-server.ts), which runs the same `paholeMain` in a
+ * process that has all of that done already, and prints what it printed. Output files and exit codes are the
+ * in-process run's; only the work is done elsewhere.
+ *
+ * The first call of a build finds no service: it starts one (detached, per user and base, service-socket.ts) and
+ * encodes in-process itself. Any failure to reach the service, or a service that dies mid-request, also falls back
+ * to the in-process run. `BTFKIT_SERVICE=0` turns the service off; it idles out after `BTFKIT_SERVICE_IDLE` seconds
+ * (default 30) without requests.
+ *
+ * This module loads no part of the encoder: it runs before btfkit-pahole decides whether it needs it.
+ */
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { resolve } from "node:path";
+import { SERVER_SCRIPT, socketPath, type ServiceReply, type ServiceRequest } from "./service-socket.js";
+
+/**
+ * The base BTF path of a module encode (`-J … --btf_base PATH FILE`), or undefined when the command line is not one
+ * (then it runs in-process: a vmlinux encode, --version, a usage error, an abbreviation the service does not parse).
+ */
+export function moduleEncodeBase(argv: readonly string[]): string | undefined {
+  let base: string | undefined;
+  let encode = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") break;
+    if (a === "--btf_base") base = argv[++i];
+    else if (a.startsWith("--btf_base=")) base = a.slice("--btf_base=".length);
+    else if (a === "-J" || a === "--btf_encode" || a.startsWith("--btf_encode_detached=")) encode = true;
+    else if (/^-[A-Za-z]*J/.test(a) && !a.startsWith("--")) encode = true;
+    else if (a === "--help" || a === "--usage" || a === "--version" || a === "-V" || a.startsWith("--supported")) return undefined;
+  }
+  return encode && base !== undefined && base !== "" ? base : undefined;
+}
+
+/** Send `req` to the service at `sock`; undefined when there is none or it did not answer. */
+function ask(sock: string, req: ServiceRequest): Promise<ServiceReply | undefined> {
+  return new Promise((resolve) => {
+    const conn = connect(sock);
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const done = (r: ServiceReply | undefined) => {
+      if (settled) return;
+      settled = true;
+      conn.destroy();
+      resolve(r);
+    };
+    conn.on("connect", () => conn.write(JSON.stringify(req) + "\n"));
+    conn.on("data", (c: Buffer) => chunks.push(c));
+    conn.on("error", () => done(undefined));
+    conn.on("close", () => {
+      try {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const r = JSON.parse(text) as Partial<ServiceReply>;
+        done(typeof r.exitCode === "number" && typeof r.stdout === "string" && typeof r.stderr === "string" ? (r as ServiceReply) : undefined);
+      } catch {
+        done(undefined);
+      }
+    });
+  });
+}
+
+/** Start the service for `sock` in the background; it outlives this process. */
+function startService(sock: string, base: string, env: Record<string, string | undefined>): void {
+  try {
+    // In "/", so that the service keeps no build directory busy; requests carry their own.
+    const child = spawn(process.execPath, [SERVER_SCRIPT, sock, resolve(base)], { cwd: "/", detached: true, stdio: "ignore", env: env as NodeJS.ProcessEnv });
+    child.on("error", () => undefined);
+    child.unref();
+  } catch {
+    // no service this time: every call runs in-process
+  }
+}
+
+/**
+ * Run a module encode through the service: the exit code after printing the service's output, or undefined when the
+ * caller must run it in-process (no service yet — one is started —, the service is off, or it failed).
+ */
+export async function runThroughService(argv: readonly string[], env: Record<string, string | undefined>): Promise<number | undefined> {
+  if (env.BTFKIT_SERVICE === "0" || env.BTFKIT_SERVICE === "off") return undefined;
+  const base = moduleEncodeBase(argv);
+  if (base === undefined) return undefined;
+  const sock = socketPath(base, env);
+  if (sock === undefined) return undefined;
+  const reply = await ask(sock, { argv: [...argv], cwd: process.cwd(), env });
+  if (reply === undefined) {
+    startService(sock, base, env);
+    return undefined;
+  }
+  if (reply.stdout) process.stdout.write(reply.stdout);
+  if (reply.stderr) process.stderr.write(reply.stderr);
+  return reply.exitCode;
+}
