@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// The encoder's cost in a kernel build (issue "Performance at kernel-build scale"), btfkit-pahole beside the pahole
+// of each kernel's build, both run the way the build runs them:
+//
+//   node bench/kernel-build.mjs [--kernel 6.1|7.3|both] [--modules N] [--runs N] [--no-vmlinux] [--whole [--all]]
+//                               [--json FILE]
+//
+// 1. One module: a fresh encoder process per module with --btf_base vmlinux, over a fixed sample of --modules N
+//    (default 50: evenly spaced in the sorted module list) of each kernel, --runs N times (default 5) interleaved
+//    with the peer; per module the median wall, then the sum and the median over modules. 6.1 as Makefile.modfinal
+//    runs it (in place on a copy of the module: `-J $(PAHOLE_FLAGS) --btf_base vmlinux M.ko`, flags from
+//    pahole-flags.sh for each encoder's version: pahole 1.24 and btfkit-pahole's 1.30); 7.3 as gen-btf.sh runs it
+//    (detached, Makefile.btf's flags). btfkit-pahole runs as installed: its encode service (service-client.ts) is
+//    started by the first call in a fresh runtime directory, so run 1 pays the start-up, as a build's first module
+//    does; the service's own peak memory is reported beside the per-process figures.
+// 2. vmlinux (7.3, unless --no-vmlinux): `-J -j2` and `-j1` with Makefile.btf's flags, detached, --runs times each,
+//    medians of wall, CPU and peak RSS, and each encoder's speed-up from 1 to 2 threads.
+// 3. --whole: a 7.3 kernel's BTF as `make -j2` makes it: vmlinux with -j2, then the modules two at a time (the
+//    --modules sample, or every module with --all); total wall per encoder, one run each.
+// Goals printed with the measured ratio: module ≤ 1.0× pahole's wall, vmlinux -j2 ≤ 0.6× and RSS ≤ 1.0×, -j2 ≥ 1.7×
+// -j1, whole kernel ≤ 0.7×.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { KERNELS, OUT, REPO, findKernel, fmt, listModules, median } from "./lib.mjs";
+
+const USAGE = "usage: node bench/kernel-build.mjs [--kernel 6.1|7.3|both] [--modules N] [--runs N] [--no-vmlinux] [--whole [--all]] [--json FILE]";
+const args = process.argv.slice(2);
+const opts = { "--kernel": "both", "--modules": "50", "--runs": "5", "--json": join(OUT, "kernel-build.json") };
+const flags = new Set();
+for (let i = 0; i < args.length; i++) {
+  const [name, eq] = args[i].includes("=") ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)] : [args[i], undefined];
+  if (["--no-vmlinux", "--whole", "--all"].includes(name)) flags.add(name);
+  else if (name in opts) opts[name] = eq ?? args[++i];
+  else {
+    console.error(`kernel-build: unknown argument ${args[i]}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const nModules = Number(opts["--modules"]);
+const runs = Number(opts["--runs"]);
+const kernels = opts["--kernel"] === "both" ? ["6.1", "7.3"] : [opts["--kernel"]];
+if (!(nModules >= 1) || !(runs >= 1) || kernels.some((k) => !KERNELS[k])) {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+const BTFKIT = join(REPO, "bin/btfkit-pahole");
+const FLAGS_73 = ["-J", "-j2", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func", "--btf_features=+reproducible_build", "--lang_exclude=rust"];
+/** Each kernel's module command: [encoder argv prefix for pahole, for btfkit], in place or detached. */
+const SETUPS = {
+  // 6.1's pahole-flags.sh: --btf_gen_floats -j --lang_exclude=rust, plus for ≥ 1.25 (btfkit-pahole says 1.30)
+  // --skip_encoding_btf_inconsistent_proto --btf_gen_optimized.
+  "6.1": {
+    inPlace: true,
+    pahole: ["-J", "--btf_gen_floats", "-j", "--lang_exclude=rust"],
+    btfkit: ["-J", "--btf_gen_floats", "-j", "--lang_exclude=rust", "--skip_encoding_btf_inconsistent_proto", "--btf_gen_optimized"],
+  },
+  "7.3": { inPlace: false, pahole: FLAGS_73, btfkit: FLAGS_73 },
+};
+
+const work = mkdtempSync(join(tmpdir(), "kernel-build-"));
+// A private runtime directory: btfkit-pahole's service starts fresh with the first module, and is ours alone.
+const runtime = join(work, "run");
+mkdirSync(runtime, { mode: 0o700 });
+const env = { ...process.env, XDG_RUNTIME_DIR: runtime, BTFKIT_SERVICE_IDLE: "600" };
+delete env.BTFKIT_SERVICE;
+const stopServices = () => {
+  for (const pid of servicePids()) {
+    try {
+      process.kill(pid);
+    } catch {
+      // gone
+    }
+  }
+};
+process.on("exit", () => {
+  stopServices();
+  rmSync(work, { recursive: true, force: true });
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+
+/** The service processes started from our runtime directory (server and workers). */
+function servicePids() {
+  const out = spawnSync("pgrep", ["-f", "service-(server|worker).js"], { encoding: "utf8" }).stdout ?? "";
+  return out.split("\n").filter(Boolean).map(Number).filter((pid) => {
+    try {
+      const e = readFileSync(`/proc/${pid}/environ`, "latin1");
+      return e.includes(`XDG_RUNTIME_DIR=${runtime}`);
+    } catch {
+      return false;
+    }
+  });
+}
+/** Peak RSS (VmHWM) of the service processes, MB: each and the sum. */
+function serviceMemory() {
+  const each = servicePids().map((pid) => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  });
+  return { processes: each.length, sumMB: each.reduce((a, b) => a + b, 0), maxMB: Math.max(0, ...each) };
+}
+
+/** Run argv under /usr/bin/time: wall (s, measured here), cpu (s), peak RSS (MB), status, stderr. */
+function timedRun(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S %M", ...argv], { encoding: "utf8", env, maxBuffer: 1 << 26 });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /@@TIME (\S+) (\S+) (\d+)\s*$/.exec(r.stderr ?? "");
+  return { status: r.status, wallS, cpuS: m ? Number(m[1]) + Number(m[2]) : undefined, rssMB: m ? Number(m[3]) / 1024 : undefined, stderr: m ? r.stderr.slice(0, m.index) : r.stderr };
+}
+const encoders = (k) => ({ pahole: KERNELS[k].findPahole(), btfkit: BTFKIT });
+const ratio = (a, b) => (a === undefined || b === undefined || !b ? undefined : a / b);
+const goalText = (r, target, lower = true) => (r === undefined ? "-" : `${r.toFixed(2)}× (goal ${lower ? "≤" : "≥"} ${target}×: ${(lower ? r <= target : r >= target) ? "met" : "NOT met"})`);
+
+const report = { kernels: {}, vmlinux: undefined, whole: undefined, cpus: availableParallelism() };
+const failures = [];
+
+function moduleArgv(k, enc, bin, vmlinux, ko, slot) {
+  const s = SETUPS[k];
+  if (s.inPlace) {
+    const copy = join(work, `${enc}-${slot}.ko`);
+    copyFileSync(ko, copy);
+    return [bin, ...s[enc], "--btf_base", vmlinux, copy];
+  }
+  return [bin, ...s[enc], "--btf_base", vmlinux, `--btf_encode_detached=${join(work, `${enc}-${slot}.btf`)}`, ko];
+}
+
+// ---- 1. one module per process ----
+for (const k of kernels) {
+  const kernel = findKernel(KERNELS[k]);
+  const enc = encoders(k);
+  if (!kernel || !enc.pahole) {
+    console.log(`\n${k}: SKIPPED (${!kernel ? `scripts/fetch-debian-kernel.sh ${k}` : `no pahole ${KERNELS[k].paholeVersion}`})`);
+    continue;
+  }
+  const all = listModules(kernel.modulesDir);
+  const step = Math.max(1, Math.floor(all.length / nModules));
+  const sample = all.filter((_, i) => i % step === 0).slice(0, nModules);
+  console.log(`\n${KERNELS[k].title}: one module per process, ${sample.length} of ${all.length} modules, ${runs} runs each`);
+  const times = { pahole: sample.map(() => []), btfkit: sample.map(() => []) };
+  const cpu = { pahole: [], btfkit: [] };
+  const rss = { pahole: [], btfkit: [] };
+  let firstBtfkit;
+  for (let r = 0; r < runs; r++) {
+    for (const [i, ko] of sample.entries()) {
+      const order = (i + r) % 2 ? ["btfkit", "pahole"] : ["pahole", "btfkit"];
+      for (const e of order) {
+        const res = timedRun(moduleArgv(k, e, enc[e], kernel.vmlinux, ko, "m"));
+        if (res.status !== 0) failures.push(`${k} ${relative(kernel.modulesDir, ko)} ${e}: exit ${res.status}: ${res.stderr.trim().split("\n").pop()}`);
+        times[e][i].push(res.wallS);
+        cpu[e].push(res.cpuS);
+        rss[e].push(res.rssMB);
+        if (e === "btfkit" && firstBtfkit === undefined) firstBtfkit = res.wallS;
+      }
+    }
+    process.stdout.write(`  run ${r + 1}/${runs} done\n`);
+  }
+  const perModule = (e) => times[e].map(median);
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  const row = {
+    modules: sample.length,
+    runs,
+    sumMedianWallS: { pahole: sum(perModule("pahole")), btfkit: sum(perModule("btfkit")) },
+    medianWallS: { pahole: median(perModule("pahole")), btfkit: median(perModule("btfkit")) },
+    medianCpuS: { pahole: median(cpu.pahole), btfkit: median(cpu.btfkit) },
+    maxRssMB: { pahole: Math.max(...rss.pahole), btfkit: Math.max(...rss.btfkit) },
+    medianRatio: median(sample.map((_, i) => perModule("btfkit")[i] / perModule("pahole")[i])),
+    firstBtfkitCallS: firstBtfkit,
+    service: serviceMemory(),
+  };
+  report.kernels[k] = row;
+  const r1 = ratio(row.sumMedianWallS.btfkit, row.sumMedianWallS.pahole);
+  console.log(`  wall per module (median):  btfkit ${fmt(row.medianWallS.btfkit, 3)} s, pahole ${fmt(row.medianWallS.pahole, 3)} s; median of per-module ratios ${row.medianRatio.toFixed(2)}×`);
+  console.log(`  wall, sum over the sample: btfkit ${fmt(row.sumMedianWallS.btfkit, 2)} s, pahole ${fmt(row.sumMedianWallS.pahole, 2)} s: ${goalText(r1, 1.0)}`);
+  console.log(`  CPU per process (median):  btfkit-pahole ${fmt(row.medianCpuS.btfkit, 3)} s (the client; the service's CPU is not in it), pahole ${fmt(row.medianCpuS.pahole, 3)} s`);
+  console.log(`  peak RSS per process:      btfkit-pahole ${fmt(row.maxRssMB.btfkit, 0)} MB, pahole ${fmt(row.maxRssMB.pahole, 0)} MB; the service: ${row.service.processes} processes, ${fmt(row.service.sumMB, 0)} MB together (largest ${fmt(row.service.maxMB, 0)} MB)`);
+  console.log(`  first btfkit-pahole call (no service yet: in-process, starts it): ${fmt(firstBtfkit, 3)} s`);
+  stopServices();
+}
+
+// ---- 2. vmlinux, -j1 and -j2 (7.3) ----
+const k73 = findKernel(KERNELS["7.3"]);
+const pahole130 = KERNELS["7.3"].findPahole();
+if (!flags.has("--no-vmlinux") && k73 && pahole130) {
+  console.log(`\n${KERNELS["7.3"].title}: vmlinux, ${runs} runs each`);
+  const res = {};
+  for (const j of ["-j2", "-j1"]) {
+    for (const e of ["pahole", "btfkit"]) res[`${e}${j}`] = [];
+  }
+  for (let r = 0; r < runs; r++) {
+    for (const j of ["-j2", "-j1"]) {
+      const order = r % 2 ? ["btfkit", "pahole"] : ["pahole", "btfkit"];
+      for (const e of order) {
+        const argv = [e === "btfkit" ? BTFKIT : pahole130, "-J", j, ...FLAGS_73.slice(2), `--btf_encode_detached=${join(work, "vmlinux.btf")}`, k73.vmlinux];
+        const x = timedRun(argv);
+        if (x.status !== 0) failures.push(`vmlinux ${e} ${j}: exit ${x.status}: ${x.stderr.trim().split("\n").pop()}`);
+        res[`${e}${j}`].push(x);
+      }
+    }
+  }
+  const med = (key, f) => median(res[key].map((x) => x[f]));
+  const v = {};
+  for (const key of Object.keys(res)) v[key] = { wallS: med(key, "wallS"), cpuS: med(key, "cpuS"), rssMB: med(key, "rssMB") };
+  report.vmlinux = v;
+  for (const j of ["-j1", "-j2"]) {
+    console.log(`  ${j}: btfkit wall ${fmt(v[`btfkit${j}`].wallS, 2)} s, CPU ${fmt(v[`btfkit${j}`].cpuS, 2)} s, RSS ${fmt(v[`btfkit${j}`].rssMB, 0)} MB; pahole 1.30 wall ${fmt(v[`pahole${j}`].wallS, 2)} s, CPU ${fmt(v[`pahole${j}`].cpuS, 2)} s, RSS ${fmt(v[`pahole${j}`].rssMB, 0)} MB`);
+  }
+  console.log(`  -j2 wall: ${goalText(ratio(v["btfkit-j2"].wallS, v["pahole-j2"].wallS), 0.6)}; RSS: ${goalText(ratio(v["btfkit-j2"].rssMB, v["pahole-j2"].rssMB), 1.0)}`);
+  console.log(`  speed-up -j1 → -j2: btfkit ${goalText(ratio(v["btfkit-j1"].wallS, v["btfkit-j2"].wallS), 1.7, false)}; pahole ${fmt(ratio(v["pahole-j1"].wallS, v["pahole-j2"].wallS), 2)}×`);
+}
+
+// ---- 3. the whole 7.3 kernel as make -j2 runs it ----
+if (flags.has("--whole") && k73 && pahole130) {
+  const all = listModules(k73.modulesDir);
+  const step = Math.max(1, Math.floor(all.length / nModules));
+  const mods = flags.has("--all") ? all : all.filter((_, i) => i % step === 0).slice(0, nModules);
+  console.log(`\n${KERNELS["7.3"].title}: vmlinux -j2, then ${mods.length} modules two at a time`);
+  const runOne = (argv) => new Promise((resolve) => {
+    const c = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    c.stderr.on("data", (d) => (err += d));
+    c.on("close", (code) => resolve({ code, err }));
+  });
+  const whole = {};
+  for (const e of ["pahole", "btfkit"]) {
+    stopServices();
+    const bin = e === "btfkit" ? BTFKIT : pahole130;
+    const t0 = process.hrtime.bigint();
+    const v = await runOne([bin, "-J", "-j2", ...FLAGS_73.slice(2), `--btf_encode_detached=${join(work, `${e}-vmlinux.btf`)}`, k73.vmlinux]);
+    if (v.code !== 0) failures.push(`whole: vmlinux ${e}: exit ${v.code}`);
+    const tv = Number(process.hrtime.bigint() - t0) / 1e9;
+    let next = 0;
+    const lane = async (slot) => {
+      while (next < mods.length) {
+        const ko = mods[next++];
+        const r = await runOne([bin, ...FLAGS_73, "--btf_base", k73.vmlinux, `--btf_encode_detached=${join(work, `${e}-w${slot}.btf`)}`, ko]);
+        if (r.code !== 0) failures.push(`whole: ${relative(k73.modulesDir, ko)} ${e}: exit ${r.code}: ${r.err.trim().split("\n").pop()}`);
+      }
+    };
+    await Promise.all([lane(0), lane(1)]);
+    const total = Number(process.hrtime.bigint() - t0) / 1e9;
+    whole[e] = { vmlinuxS: tv, modulesS: total - tv, totalS: total, service: e === "btfkit" ? serviceMemory() : undefined };
+    console.log(`  ${e}: vmlinux ${fmt(tv, 1)} s + modules ${fmt(total - tv, 1)} s = ${fmt(total, 1)} s`);
+  }
+  report.whole = { modules: mods.length, ...whole };
+  console.log(`  total wall: ${goalText(ratio(whole.btfkit.totalS, whole.pahole.totalS), 0.7)}`);
+}
+
+mkdirSync(OUT, { recursive: true });
+writeFileSync(opts["--json"], JSON.stringify({ ...report, failures }, null, 1));
+if (failures.length) {
+  console.log(`\nFAILED (${failures.length}):\n  ${failures.slice(0, 20).join("\n  ")}`);
+  process.exit(1);
+}
