@@ -1,7 +1,17 @@
-import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { BtfkitError, ErrorCode, type ErrorLocation } from "../common/errors.js";
 import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
-import { BTF_KIND, extraWords, infoKflag, infoKind, infoVlen, kindHasSize, makeInfo } from "./kinds.js";
+import { BTF_KIND, type BtfKind, exhaustiveKind, extraWords, infoKflag, infoKind, infoVlen, isModifierKind, makeInfo } from "./kinds.js";
 import { BtfStrings } from "./strings.js";
+
+/** The file, section and type section position a table was read from. */
+export interface BtfSource {
+  file?: string;
+  section: string;
+  /** Byte offset of the type section in `section`. */
+  typesOffset: number;
+  /** Types read from the bytes; types added after them have no position. */
+  count: number;
+}
 
 /**
  * A BTF type table, stored as a struct of arrays: no JavaScript object per type, because a converted kernel holds
@@ -35,6 +45,8 @@ export class Btf {
   extra: Uint32Array;
   /** Fill level of `extra`: where the next added type's variable part goes. */
   extraLen = 0;
+  /** Where a table read from bytes came from (set by parseBtf), so that errors about its types can say where. */
+  source: BtfSource | undefined;
 
   constructor(opts: { base?: Btf; strings?: BtfStrings; capacity?: number; extraCapacity?: number; byteOrder?: ByteOrder } = {}) {
     this.base = opts.base;
@@ -88,7 +100,7 @@ export class Btf {
   }
 
   /** Kind of `id`; void (id 0) reports BTF_KIND.UNKN. */
-  kind(id: number): number {
+  kind(id: number): BtfKind {
     if (id >= this.startId && id < this.endId) return infoKind(this.info[id - this.startId]!);
     if (id === 0) return BTF_KIND.UNKN;
     return this.owner(id).kind(id);
@@ -172,21 +184,26 @@ export class Btf {
   }
 
   /**
-   * Size in bytes of a value of type `id`, following typedefs and modifiers (as libbpf's btf__resolve_size).
-   * Returns -1 for types without a size (void, FUNC, FUNC_PROTO, FWD) or on a reference loop.
+   * Size in bytes of a value of type `id`, following typedefs, modifiers, VARs and arrays, as libbpf's
+   * btf__resolve_size does (at most 32 steps, its MAX_RESOLVE_DEPTH); pointers take `pointerSize` (the C dump passes
+   * its target's). Returns -1 for types without a size (void, FWD, FUNC, FUNC_PROTO), a bad id, or a reference loop.
    */
-  resolveSize(id: number): number {
+  resolveSize(id: number, pointerSize: number = this.pointerSize): number {
     let nelems = 1;
     for (let depth = 0; depth < 32; depth++) {
       if (id === 0 || !this.hasId(id)) return -1;
       const kind = this.kind(id);
-      if (kindHasSize(kind) && kind !== BTF_KIND.DATASEC) {
-        const size = this.sizeTypeOf(id);
-        return size * nelems;
-      }
       switch (kind) {
+        case BTF_KIND.INT:
+        case BTF_KIND.STRUCT:
+        case BTF_KIND.UNION:
+        case BTF_KIND.ENUM:
+        case BTF_KIND.ENUM64:
+        case BTF_KIND.DATASEC:
+        case BTF_KIND.FLOAT:
+          return this.sizeTypeOf(id) * nelems;
         case BTF_KIND.PTR:
-          return this.pointerSize * nelems;
+          return pointerSize * nelems;
         case BTF_KIND.TYPEDEF:
         case BTF_KIND.VOLATILE:
         case BTF_KIND.CONST:
@@ -200,18 +217,50 @@ export class Btf {
           nelems *= this.extraWord(id, 2);
           id = this.extraWord(id, 0);
           break;
+        case BTF_KIND.UNKN:
+        case BTF_KIND.FWD:
+        case BTF_KIND.FUNC:
+        case BTF_KIND.FUNC_PROTO:
+          return -1;
         default:
+          exhaustiveKind(kind);
           return -1;
       }
     }
     return -1;
   }
 
+  /**
+   * Where type `id` was read from: file, section and the byte offset of its record (of the section, for an id
+   * whose record is not in any bytes read). Empty for a table built in memory.
+   */
+  locate(id: number): ErrorLocation {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let t: Btf | undefined = this;
+    while (t && id < t.startId && t.base) t = t.base;
+    const src = (t ?? this).source;
+    if (!src) return {};
+    const i = id - t!.startId;
+    // A record read from the blob keeps its variable part in the type section itself, 3 words past the header.
+    const offset = i >= 0 && i < src.count && i < t!.count ? src.typesOffset + 4 * (t!.extraStart[i]! - 3) : undefined;
+    return { file: src.file, section: src.section, offset, typeId: offset !== undefined ? id : undefined };
+  }
+
+  /**
+   * `e` with the location it lacks filled in from this table: the record of the type it names, else the table's
+   * file and section. Commands pass every error through this, so that a dump, dedup or diff failure names the file.
+   */
+  locateError(e: unknown): unknown {
+    if (!(e instanceof BtfkitError) || e.file !== undefined) return e;
+    const where = e.typeId !== undefined ? this.locate(e.typeId) : { file: this.source?.file, section: this.source?.section };
+    return where.file === undefined && where.section === undefined ? e : e.withLocation(where);
+  }
+
   /** Follow typedefs, modifiers and type tags to the underlying type id (0 for void). */
   skipModsAndTypedefs(id: number): number {
     for (let depth = 0; depth < 64 && id !== 0; depth++) {
       const k = this.kind(id);
-      if (k === BTF_KIND.TYPEDEF || k === BTF_KIND.VOLATILE || k === BTF_KIND.CONST || k === BTF_KIND.RESTRICT || k === BTF_KIND.TYPE_TAG) {
+      if (k === BTF_KIND.TYPEDEF || isModifierKind(k)) {
         id = this.sizeTypeOf(id);
       } else {
         return id;

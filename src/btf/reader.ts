@@ -1,7 +1,7 @@
-import { BtfkitError, ErrorCode } from "../common/errors.js";
+import { BtfkitError, ErrorCode, type ErrorLocation } from "../common/errors.js";
 import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js";
 import { Btf } from "./btf.js";
-import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen, BTF_KIND_MAX } from "./kinds.js";
+import { BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen, BTF_KIND_MAX, kindHasTypeRef } from "./kinds.js";
 import { BtfStrings } from "./strings.js";
 
 /** The fixed BTF header (struct btf_header). */
@@ -24,6 +24,12 @@ export interface ParseBtfOptions {
   section?: string;
   /** Offset of the blob inside the file, added to error offsets (so they point into the file/section). */
   offsetInSection?: number;
+  /**
+   * Check that every name offset is inside the string section and every referenced type id exists (default true),
+   * as libbpf's btf__parse does: the dumps, dedup and diff can then trust them, and a bad one is reported here with
+   * its file and byte offset. `validateBtfBlob` turns this off to report them as the kernel's rules instead.
+   */
+  checkReferences?: boolean;
 }
 
 /** Detect the byte order of a raw BTF blob from its magic, or undefined if it is not BTF. */
@@ -116,7 +122,9 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
     const info = words[w + 1]!;
     const kind = infoKind(info);
     if (kind === 0 || kind > BTF_KIND_MAX) {
-      throw new BtfkitError(ErrorCode.CORRUPT, `unknown BTF kind ${kind}`, where(typeStart + 4 * w + 4, firstId + count));
+      // UNSUPPORTED: a kind this reader cannot size (0, or one added after BTF_KIND_MAX), so no record after it
+      // can be found either.
+      throw new BtfkitError(ErrorCode.UNSUPPORTED, `unknown BTF kind ${kind}`, where(typeStart + 4 * w + 4, firstId + count));
     }
     const n = extraWords(kind, infoVlen(info));
     if (w + 3 + n > nWords) {
@@ -141,5 +149,74 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
   btf.count = count;
   btf.extra = words;
   btf.extraLen = nWords;
+  btf.source = { file: opts.file, section: opts.section ?? "BTF", typesOffset: base0 + typeStart, count };
+  if (opts.checkReferences !== false) checkReferences(btf, (word, id) => where(typeStart + 4 * word, id));
   return btf;
 }
+
+/**
+ * Every name offset inside the strings (own or base) and every type id below endId, record by record. One pass over
+ * the typed arrays; `at` turns a word index of the type section into an error location.
+ */
+function checkReferences(btf: Btf, at: (word: number, typeId: number) => ErrorLocation): void {
+  const { info, nameOff, sizeType, extraStart, extra, strings } = btf;
+  const endId = btf.endId;
+  const badName = (word: number, id: number, what: string, off: number): BtfkitError =>
+    new BtfkitError(ErrorCode.CORRUPT, `${what}name offset ${off} is past the end of the strings (${strings.endOffset})`, at(word, id));
+  const badId = (word: number, id: number, what: string, ref: number): BtfkitError =>
+    new BtfkitError(ErrorCode.CORRUPT, `${what}type id ${ref} is past the last type (${endId - 1})`, at(word, id));
+  /** "member #2 ", "parameter #0 ", …: which part of the record the bad word is in (only built for a message). */
+  const part = (kind: number, k: number): string => `${PART_NAMES[kind] ?? "entry"} #${k} `;
+  for (let i = 0; i < btf.count; i++) {
+    const id = btf.startId + i;
+    const x = extraStart[i]!;
+    const head = x - 3;
+    const kind = infoKind(info[i]!);
+    const vlen = infoVlen(info[i]!);
+    if (!strings.isValidOffset(nameOff[i]!)) throw badName(head, id, "", nameOff[i]!);
+    if (kindHasTypeRef(kind) && sizeType[i]! >= endId) throw badId(head + 2, id, "", sizeType[i]!);
+    // Names and type ids in the variable part, by kind (the layouts of kinds.ts's nameFields/typeIdFields, written
+    // out so that the pass allocates nothing per type).
+    let nameStep = 0, idFirst = -1, idStep = 0, idCount = 0;
+    switch (kind) {
+      case BTF_KIND.ARRAY:
+        idFirst = 0, idStep = 1, idCount = 2;
+        break;
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION:
+        nameStep = 3, idFirst = 1, idStep = 3, idCount = vlen;
+        break;
+      case BTF_KIND.ENUM:
+        nameStep = 2;
+        break;
+      case BTF_KIND.ENUM64:
+        nameStep = 3;
+        break;
+      case BTF_KIND.FUNC_PROTO:
+        nameStep = 2, idFirst = 1, idStep = 2, idCount = vlen;
+        break;
+      case BTF_KIND.DATASEC:
+        idFirst = 0, idStep = 3, idCount = vlen;
+        break;
+    }
+    if (nameStep !== 0) {
+      for (let k = 0; k < vlen; k++) {
+        const w = x + k * nameStep;
+        if (!strings.isValidOffset(extra[w]!)) throw badName(w, id, part(kind, k), extra[w]!);
+      }
+    }
+    for (let k = 0; k < idCount; k++) {
+      const w = x + idFirst + k * idStep;
+      if (extra[w]! >= endId) throw badId(w, id, kind === BTF_KIND.ARRAY ? (k === 0 ? "element " : "index ") : part(kind, k), extra[w]!);
+    }
+  }
+}
+
+const PART_NAMES: Partial<Record<number, string>> = {
+  [BTF_KIND.STRUCT]: "member",
+  [BTF_KIND.UNION]: "member",
+  [BTF_KIND.ENUM]: "enumerator",
+  [BTF_KIND.ENUM64]: "enumerator",
+  [BTF_KIND.FUNC_PROTO]: "parameter",
+  [BTF_KIND.DATASEC]: "entry",
+};

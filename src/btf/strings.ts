@@ -60,15 +60,18 @@ export class BtfStrings {
     return off - this.startOffset < this.len;
   }
 
-  /** The string at `off`. Throws CORRUPT for an offset outside the table. */
+  /**
+   * The string at `off`. Throws CORRUPT for an offset outside the table (parseBtf has checked every offset of a table
+   * it read; the caller's Btf.locateError adds the file and record).
+   */
   get(off: number): string {
     if (off < this.startOffset) {
       if (this.base) return this.base.get(off);
-      throw new BtfkitError(ErrorCode.CORRUPT, `string offset ${off} is out of range`, { section: "strings" });
+      throw new BtfkitError(ErrorCode.CORRUPT, `string offset ${off} is out of range`);
     }
     const start = off - this.startOffset;
     if (start >= this.len) {
-      throw new BtfkitError(ErrorCode.CORRUPT, `string offset ${off} is past the end of the string section (${this.endOffset})`, { section: "strings" });
+      throw new BtfkitError(ErrorCode.CORRUPT, `string offset ${off} is past the end of the string section (${this.endOffset})`);
     }
     const end = this.endOf(start);
     return decodeAscii(this.buf, start, end);

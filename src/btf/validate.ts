@@ -1054,7 +1054,8 @@ export function validateBtfBlob(bytes: Uint8Array, opts: ValidateBlobOptions = {
   if (header.length > 0) return { btf: undefined, problems: header };
   let btf: Btf;
   try {
-    btf = parseBtf(bytes, { base: opts.base, file: opts.file, section: "BTF" });
+    // Bad name offsets and type ids are rules of their own below, reported per type as the kernel does.
+    btf = parseBtf(bytes, { base: opts.base, file: opts.file, section: "BTF", checkReferences: false });
   } catch (e) {
     if (!(e instanceof BtfkitError)) throw e;
     const p: BtfProblem = { rule: BTF_RULE.PARSE, message: parseMessage(e), detail: e.reason };
@@ -1064,10 +1065,13 @@ export function validateBtfBlob(bytes: Uint8Array, opts: ValidateBlobOptions = {
   return { btf, problems: validateBtf(btf, opts) };
 }
 
-/** The kernel's words for what the parser found. */
+/**
+ * The kernel's words for what the parser found: a record that does not fit (TRUNCATED), or a kind the reader cannot
+ * size (UNSUPPORTED: 0 or past BTF_KIND_MAX), which the kernel calls an invalid kind.
+ */
 function parseMessage(e: BtfkitError): string {
   if (e.code === ErrorCode.TRUNCATED) return "meta_left < meta_needed";
-  if (/unknown BTF kind/.test(e.reason)) return "Invalid kind";
+  if (e.code === ErrorCode.UNSUPPORTED) return "Invalid kind";
   return "Invalid BTF";
 }
 

@@ -48,17 +48,22 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
   handler: async (args) => {
     const btf = loadBtf(args.file, { base: args.base });
     const chunks: (Uint8Array | string)[] = [];
-    if (args.format === "raw") {
-      const sink = new ByteSink((c) => chunks.push(c));
-      dumpBtfRaw(btf, sink);
-      sink.end();
-    } else if (args.format === "c") {
-      writeBtfAsC(btf, (c) => chunks.push(c), {
-        enumSizeAttributes: args["enum-size-attributes"],
-        onWarning: (m) => process.stderr.write(`btfkit: warning: ${m}\n`),
-      });
-    } else {
-      writeBtfAsJson(btf, (c) => chunks.push(c));
+    try {
+      if (args.format === "raw") {
+        const sink = new ByteSink((c) => chunks.push(c));
+        dumpBtfRaw(btf, sink);
+        sink.end();
+      } else if (args.format === "c") {
+        writeBtfAsC(btf, (c) => chunks.push(c), {
+          enumSizeAttributes: args["enum-size-attributes"],
+          onWarning: (m) => process.stderr.write(`btfkit: warning: ${m}\n`),
+        });
+      } else {
+        writeBtfAsJson(btf, (c) => chunks.push(c));
+      }
+    } catch (e) {
+      // The dumps name the type; the table knows the file and where that type's record is.
+      throw btf.locateError(e);
     }
     // Everything is formatted before the first byte is written: an error never leaves half a header on stdout.
     await writeStdoutChunks(chunks);

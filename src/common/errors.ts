@@ -20,6 +20,8 @@ export const ErrorCode = {
   USAGE: "USAGE",
   /** An I/O failure (cannot open, cannot write). */
   IO: "IO",
+  /** An invariant of btfkit itself broke: a bug in btfkit, not a fault of the input (please report it). */
+  INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

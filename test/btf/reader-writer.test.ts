@@ -6,7 +6,8 @@ import { BTF_KIND, makeInfo } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { loadBtf, loadBtfFromElf } from "../../src/io/load-btf.js";
-import { BtfkitError } from "../../src/common/errors.js";
+import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
+import { BtfAsm } from "../util/btf-asm.js";
 import { BTF_FIXTURES, announceSkip, debianKernel, debianModules, sysVmlinux } from "../util/inputs.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
 
@@ -150,6 +151,33 @@ describe("bad input gives one-line errors with offsets, never a crash", () => {
     expect(() => parseBtf(mutate(4, 8))).toThrow(/header length 8/);
     // The first type's info word: kind byte (offset 24 + 4 + 3) set to 31.
     expect(() => parseBtf(mutate(24 + 7, 31))).toThrow(/BTF\+0x1c: type \[1\]: unknown BTF kind 31/);
+  });
+
+  it("checks every name offset and type id, naming the word at fault (unless told not to)", () => {
+    const a = new BtfAsm();
+    const int = a.int("int", 4); // [1] at 0x18
+    a.struct("s", 8, [["a", int, 0], [9999, int, 32]]); // [2] at 0x28: member #1's name word is 0x28 + 12 + 12
+    const badName = writeBtf(a.btf);
+    const err = (f: () => unknown): BtfkitError => {
+      try {
+        f();
+      } catch (e) {
+        return e as BtfkitError;
+      }
+      throw new Error("no error");
+    };
+    const e1 = err(() => parseBtf(badName, { file: "s.btf" }));
+    expect(e1.code).toBe(ErrorCode.CORRUPT);
+    expect(e1.message).toBe(`s.btf: BTF+0x40: type [2]: member #1 name offset 9999 is past the end of the strings (${a.btf.strings.endOffset})`);
+    expect(parseBtf(badName, { checkReferences: false }).count).toBe(2);
+
+    const b = new BtfAsm();
+    b.ptr(7); // [1]: its type word is at 0x18 + 8
+    expect(err(() => parseBtf(writeBtf(b.btf), { file: "p.btf" })).message).toBe("p.btf: BTF+0x20: type [1]: type id 7 is past the last type (1)");
+    const c = new BtfAsm();
+    const i = c.int("int", 4);
+    c.proto(i, [["x", i], ["y", 5]]); // [2] at 0x28: parameter #1's type word at 0x28 + 12 + 8 + 4
+    expect(err(() => parseBtf(writeBtf(c.btf), { file: "f.btf" })).message).toBe("f.btf: BTF+0x40: type [2]: parameter #1 type id 5 is past the last type (2)");
   });
 
   it("random bit flips never raise anything but BtfkitError", () => {
