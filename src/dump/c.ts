@@ -1,6 +1,6 @@
 import type { Btf } from "../btf/btf.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { BTF_KIND, infoKind } from "../btf/kinds.js";
+import { BTF_KIND, infoKind, isCompositeKind, isModifierKind } from "../btf/kinds.js";
 import { TextSink, collectText } from "./text-sink.js";
 
 /**
@@ -62,6 +62,13 @@ const ALIGN_UNKNOWN = 255;
 
 /** Longest chain of pointers/modifiers/arrays in one declaration; beyond it the BTF has a reference loop. */
 const MAX_DECL_CHAIN = 1024;
+
+/**
+ * Widest hole padded with anonymous bitfields: 1 MiB, 131072 lines of `long: 64;`. Alignment holes in real structs
+ * are at most a page or so; a wider one comes from a corrupt offset or size, and padding it bit by bit would print
+ * gigabytes.
+ */
+const MAX_PAD_BITS = 8 << 20;
 
 /** Types for explicit padding, widest first. */
 const PAD_NAMES: readonly string[] = ["long", "int", "short", "char"];
@@ -181,6 +188,12 @@ class CDumper {
 
   /** Per type id (0 = void included): topological-sort state (0: not ordered), emit state and flags. */
   private readonly orderState: Uint8Array;
+  /**
+   * Loop detection in orderType: for a non-struct type on the current path, 1 + the number of structs and unions
+   * being ordered when it was entered (0 when it is not on the path).
+   */
+  private readonly onOrderPath: Uint32Array;
+  private orderComposites = 0;
   private readonly emitState: Uint8Array;
   private readonly fwdEmitted: Uint8Array;
   private readonly nameResolved: Uint8Array;
@@ -205,6 +218,7 @@ class CDumper {
     this.ptrSize = btfPointerSize(btf);
     const n = btf.endId;
     this.orderState = new Uint8Array(n);
+    this.onOrderPath = new Uint32Array(n);
     this.emitState = new Uint8Array(n);
     this.fwdEmitted = new Uint8Array(n);
     this.nameResolved = new Uint8Array(n);
@@ -246,12 +260,6 @@ class CDumper {
   }
   private ref(id: number): number {
     return this.btf.sizeTypeOf(id);
-  }
-  private isComposite(kind: number): boolean {
-    return kind === BTF_KIND.STRUCT || kind === BTF_KIND.UNION;
-  }
-  private isMod(kind: number): boolean {
-    return kind === BTF_KIND.VOLATILE || kind === BTF_KIND.CONST || kind === BTF_KIND.RESTRICT || kind === BTF_KIND.TYPE_TAG;
   }
 
   /**
@@ -309,13 +317,30 @@ class CDumper {
   private orderType(id: number, throughPtr: boolean): number {
     const state = this.orderState[id]!;
     if (state === ORDERED) return 1;
-    const btf = this.btf;
     const kind = this.kind(id);
     if (state === ORDERING) {
       // A loop is fine if it goes through a pointer to a named struct: that one gets a forward declaration.
-      if (this.isComposite(kind) && throughPtr && this.named(id)) return 0;
+      if (isCompositeKind(kind) && throughPtr && this.named(id)) return 0;
       throw new BtfkitError(ErrorCode.BTF_INVALID, "unsatisfiable type cycle: a type contains itself", { typeId: id });
     }
+    if (isCompositeKind(kind)) return this.orderKind(id, kind, throughPtr);
+    // Pointers, arrays, typedefs, modifiers and prototypes have no ORDERING state: they are walked again on every
+    // path. A loop through a struct or union ends there (ORDERING), so meeting one of them again on the path is
+    // fine when a struct or union was entered in between (`typedef struct foo foo_t` inside struct foo), and an
+    // endless loop, which no C declaration can express, when none was.
+    const mark = this.orderComposites + 1;
+    const saved = this.onOrderPath[id]!;
+    if (saved === mark) {
+      throw new BtfkitError(ErrorCode.BTF_INVALID, "loop of pointers, arrays, typedefs, modifiers or prototypes", { typeId: id });
+    }
+    this.onOrderPath[id] = mark;
+    const strong = this.orderKind(id, kind, throughPtr);
+    this.onOrderPath[id] = saved;
+    return strong;
+  }
+
+  private orderKind(id: number, kind: number, throughPtr: boolean): number {
+    const btf = this.btf;
     switch (kind) {
       case BTF_KIND.INT:
       case BTF_KIND.FLOAT:
@@ -334,7 +359,9 @@ class CDumper {
         if (throughPtr && this.named(id)) return 0;
         this.orderState[id] = ORDERING;
         const vlen = btf.vlen(id);
+        this.orderComposites++;
         for (let j = 0; j < vlen; j++) this.orderType(btf.extraWord(id, 3 * j + 1), false);
+        this.orderComposites--;
         if (this.named(id)) this.emitQueue.push(id);
         this.orderState[id] = ORDERED;
         return 1;
@@ -631,41 +658,10 @@ class CDumper {
     }
   }
 
-  /** Size in bytes of a value of type `id` (libbpf's btf__resolve_size with this target's pointer size); -1 if none. */
-  private resolveSize(id: number): number {
-    const btf = this.btf;
-    let nelems = 1;
-    for (let depth = 0; depth < 64; depth++) {
-      if (id === 0) return -1;
-      switch (this.kind(id)) {
-        case BTF_KIND.INT:
-        case BTF_KIND.STRUCT:
-        case BTF_KIND.UNION:
-        case BTF_KIND.ENUM:
-        case BTF_KIND.ENUM64:
-        case BTF_KIND.DATASEC:
-        case BTF_KIND.FLOAT:
-          return this.ref(id) * nelems;
-        case BTF_KIND.PTR:
-          return this.ptrSize * nelems;
-        case BTF_KIND.TYPEDEF:
-        case BTF_KIND.VOLATILE:
-        case BTF_KIND.CONST:
-        case BTF_KIND.RESTRICT:
-        case BTF_KIND.VAR:
-        case BTF_KIND.DECL_TAG:
-        case BTF_KIND.TYPE_TAG:
-          id = this.ref(id);
-          break;
-        case BTF_KIND.ARRAY:
-          nelems *= btf.extraWord(id, 2);
-          id = btf.extraWord(id, 0);
-          break;
-        default:
-          return -1;
-      }
+  private checkPadding(id: number, curOff: number, nextOff: number): void {
+    if (nextOff - curOff > MAX_PAD_BITS) {
+      throw new BtfkitError(ErrorCode.UNSUPPORTED, `a ${Math.floor((nextOff - curOff) / 8)}-byte hole at bit ${curOff} is too wide to pad in C (at most ${MAX_PAD_BITS / 8} bytes)`, { typeId: id });
     }
-    return -1;
   }
 
   // ---- definitions -----------------------------------------------------------------------------------------
@@ -699,6 +695,12 @@ class CDumper {
       const mAlign = packed ? 1 : this.alignOf(mType);
       const inBitfield = prevBitfield && mSize !== 0;
 
+      // The kernel's check for structs and unions ("Member bits_offset exceeds its struct size"); it also bounds
+      // the padding below.
+      if (Math.ceil(mOff / 8) > size) {
+        throw new BtfkitError(ErrorCode.BTF_INVALID, `member #${j} '${mName}' at bit ${mOff} lies past the end of the ${size}-byte ${kw}`, { typeId: id });
+      }
+      this.checkPadding(id, off, mOff);
       this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
       out.write(`\n${pfx(lvl + 1)}`);
       this.emitTypeDecl(mType, mName, lvl + 1);
@@ -707,13 +709,16 @@ class CDumper {
         off = mOff + mSize;
         prevBitfield = true;
       } else {
-        mSize = Math.max(0, this.resolveSize(mType));
+        mSize = Math.max(0, this.btf.resolveSize(mType, this.ptrSize));
         off = mOff + mSize * 8;
         prevBitfield = false;
       }
       out.write(";");
     }
-    if (isStruct) this.emitBitPadding(off, size * 8, align, false, lvl + 1);
+    if (isStruct) {
+      this.checkPadding(id, off, size * 8);
+      this.emitBitPadding(off, size * 8, align, false, lvl + 1);
+    }
 
     // `struct empty {}` stays on one line.
     if (vlen || size) out.write(`\n${pfx(lvl)}}`);
@@ -803,8 +808,7 @@ class CDumper {
       }
       const kind = this.kind(id);
       if (
-        kind === BTF_KIND.PTR || kind === BTF_KIND.VOLATILE || kind === BTF_KIND.CONST || kind === BTF_KIND.RESTRICT ||
-        kind === BTF_KIND.FUNC_PROTO || kind === BTF_KIND.TYPE_TAG
+        kind === BTF_KIND.PTR || isModifierKind(kind) || kind === BTF_KIND.FUNC_PROTO
       ) {
         id = this.ref(id);
       } else if (kind === BTF_KIND.ARRAY) {
@@ -841,7 +845,7 @@ class CDumper {
 
   /** Drop modifiers C has no place for (GCC puts `const` on arrays of const, `volatile` on noreturn functions). */
   private dropMods(frame: DeclFrame): void {
-    while (frame.cnt && this.isMod(this.kind(this.top(frame)))) frame.cnt--;
+    while (frame.cnt && isModifierKind(this.kind(this.top(frame)))) frame.cnt--;
   }
 
   private emitName(name: string, lastWasPtr: boolean): void {
