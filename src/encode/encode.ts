@@ -17,7 +17,7 @@ import { BTF_KIND } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
 import { readSymbols } from "../elf/symbols.js";
-import { DW_TAG, langName } from "../dwarf/constants.js";
+import { DW_LANG, DW_TAG, langName } from "../dwarf/constants.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
 import { DieSpace, makeDieRef } from "../dwarf/offsets.js";
 import { existsSync } from "node:fs";
@@ -37,6 +37,7 @@ import { lowerMisalignedFloats } from "./kernel-fixups.js";
 import { converterOptions } from "./convert-options.js";
 import { BtfMerger } from "./link.js";
 import { emitVariables, ObjectSymbols } from "./variables.js";
+import { mapRustMirrors } from "./rust-mirrors.js";
 import { BtfStrings } from "../btf/strings.js";
 import { encodeUtf8 } from "../common/text.js";
 
@@ -281,6 +282,8 @@ class MergeAccumulator {
   dies = 0;
   sanitizedInts = 0;
   cus = 0;
+  /** Merged Rust units: their index, type count and qualified names (unit ids). */
+  private readonly rustUnits: { idx: number; count: number; qualified: CuBtf["qualifiedNames"] }[] = [];
   readonly warnings: string[] = [];
   private readonly kernelFixups: boolean;
 
@@ -295,6 +298,7 @@ class MergeAccumulator {
 
   add(cu: CuBtf): void {
     const idx = this.merger.add(cu);
+    if (cu.language === DW_LANG.DW_LANG_Rust) this.rustUnits.push({ idx, count: cu.btf.count, qualified: cu.qualifiedNames });
     const { count, start, words } = cu.functions;
     for (let i = 0; i < count; i++) {
       let name = this.merger.strBytes(idx, words[start[i]! + F_KEY]!);
@@ -360,6 +364,19 @@ class MergeAccumulator {
         sizeOf: (cu, type) => out.resolveSize(merger.mapType(cu, type)),
       }).emitted;
     }
+    // Rust types that mirror C types (bindgen's) fold into them; other Rust types with C names get qualified names.
+    let rustStats: { rustMirrored: number; rustRenamed: number } | undefined;
+    if (this.rustUnits.length > 0) {
+      const rust = new Uint8Array(out.count);
+      const qualified = new Map<number, string>();
+      for (const u of this.rustUnits) {
+        for (let k = 1; k <= u.count; k++) rust[merger.mapType(u.idx, k) - out.startId] = 1;
+        if (u.qualified) for (let j = 0; j < u.qualified.ids.length; j++) qualified.set(merger.mapType(u.idx, u.qualified.ids[j]!), u.qualified.names[j]!);
+      }
+      const m = mapRustMirrors(out, rust, qualified);
+      this.warnings.push(...m.warnings);
+      rustStats = { rustMirrored: m.mapped + m.mappedNested, rustRenamed: m.renamed };
+    }
     // FLOAT members the kernel refuses (a packed struct's misaligned double) point at an INT of the same size
     // instead, as the Rust lowering does; before the dedup, so the INTs merge.
     const loweredFloats = this.kernelFixups ? lowerMisalignedFloats(out) : 0;
@@ -370,6 +387,7 @@ class MergeAccumulator {
       stats: {
         file: dwarf.path, cus: this.cus, cusSkipped: skipped, dies: this.dies, typesBeforeDedup: out.count,
         functions: fstats.emitted, functionsInconsistent: fstats.inconsistent, variables, externalRefs: merger.unresolved, sanitizedInts: this.sanitizedInts,
+        ...rustStats,
       },
     };
   }
@@ -440,7 +458,8 @@ function dedupMerged(merged: Merged, opts: EncodeOptions, t0: number): EncodeRes
     stats: {
       file: m.file, cus: m.cus, cusSkipped: m.cusSkipped, dies: m.dies, typesBeforeDedup: m.typesBeforeDedup, typesAfterDedup: btf.count,
       functions: m.functions, functionsInconsistent: m.functionsInconsistent, variables: m.variables, externalRefs: m.externalRefs,
-      sanitizedInts: m.sanitizedInts, ms: performance.now() - t0,
+      sanitizedInts: m.sanitizedInts, ...(m.rustMirrored !== undefined ? { rustMirrored: m.rustMirrored, rustRenamed: m.rustRenamed } : {}),
+      ms: performance.now() - t0,
     },
   };
 }

@@ -14,6 +14,8 @@ export const EncodeStatsSchema = Type.Object(
     variables: Type.Integer({ description: "VARs emitted" }),
     externalRefs: Type.Integer({ description: "references to DIEs of other units that could not be linked (LTO ref_addr), encoded as void" }),
     sanitizedInts: Type.Integer({ description: "base types of a size BTF cannot hold, encoded as __SANITIZED_FAKE_INT__" }),
+    rustMirrored: Type.Optional(Type.Integer({ description: "Rust types with a C type's name and layout (bindgen's mirrors) folded into that C type" })),
+    rustRenamed: Type.Optional(Type.Integer({ description: "Rust types with a C type's name but another layout, given their namespace-qualified names" })),
     bytes: Type.Optional(Type.Integer({ description: "size of the written raw BTF" })),
     ms: Type.Number({ description: "wall time of the conversion (and dedup) in milliseconds" }),
   },

@@ -17,7 +17,7 @@ export const RUST_C_PRELUDE = `typedef unsigned char u8; typedef unsigned short 
 typedef unsigned __int128 u128; typedef unsigned long usize;
 typedef signed char i8; typedef short i16; typedef int i32; typedef long i64; typedef __int128 i128; typedef long isize;
 typedef float f32; typedef double f64; typedef _Bool bool;
-typedef struct {} _28__29_; typedef struct {} _21_;
+typedef struct {} _28__29_; typedef struct {} _21_; typedef unsigned int core__primitive__char;
 `;
 
 /** Ids of the types of `kind` named `name`. */
