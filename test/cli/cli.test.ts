@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeBtf } from "../../src/btf/write.js";
+import { BtfAsm } from "../util/btf-asm.js";
 import { BTF_FIXTURES, REPO_ROOT } from "../util/inputs.js";
 
 /** Run the real executable (built by `npm test` before vitest starts). */
@@ -53,20 +55,77 @@ describe("btfkit CLI", () => {
     expect(r.stdout).toMatch(/btfkit dump <file>/);
   });
 
-  it("does not leave temporary files next to outputs", () => {
+  it("leaves only the output next to it: nothing on success but the file, nothing at all on failure", () => {
     const dir = mkdtempSync(join(tmpdir(), "btfkit-"));
-    expect(readdirSync(dir)).toEqual([]);
-    expect(existsSync(dir)).toBe(true);
+    const ok = btfkit(["dedup", sample, "-o", join(dir, "out.btf"), "-q"]);
+    expect(ok.code).toBe(0);
+    expect(readdirSync(dir)).toEqual(["out.btf"]);
+    // A dedup that fails after its input was read (a struct member of kind VAR) writes nothing.
+    const failed = btfkit(["dedup", writeTemp(structWithVarMember()), "-o", join(dir, "bad.btf")]);
+    expect(failed.code).toBe(1);
+    expect(readdirSync(dir)).toEqual(["out.btf"]);
   });
 });
 
-describe("command index", () => {
-  it("lists each command with the signature and description of its module", async () => {
-    const { commandIndex } = await import("../../src/cli/commands.js");
-    for (const entry of commandIndex) {
-      const mod = await entry.load();
-      expect(mod.command, entry.command).toBe(entry.command);
-      expect(mod.describe, entry.command).toBe(entry.describe);
-    }
+/** Write bytes to a new temporary file; returns its path. */
+function writeTemp(bytes: Uint8Array, name = "in.btf"): string {
+  const p = join(mkdtempSync(join(tmpdir(), "btfkit-")), name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+/** sample.btf with its first type's name offset (the word at 0x18, after the 24-byte header) past the strings. */
+function sampleWithBadName(): Uint8Array {
+  const b = new Uint8Array(readFileSync(sample));
+  new DataView(b.buffer).setUint32(24, 0x7fffff, true);
+  return b;
+}
+
+/** [1] int, [2] VAR v of int, [3] struct s with a member of type [2]: parses, but no dedup or C header allows it. */
+function structWithVarMember(): Uint8Array {
+  const a = new BtfAsm();
+  const int = a.int("int", 4);
+  const v = a.var("v", int);
+  a.struct("s", 4, [["m", v, 0]]);
+  return writeBtf(a.btf);
+}
+
+describe("every error names the file, the section and the offset", () => {
+  const bad = writeTemp(sampleWithBadName(), "bad-name.btf");
+  const line = `btfkit: ${bad}: BTF+0x18: type [1]: name offset 8388607 is past the end of the strings (536)\n`;
+
+  it.each([
+    ["dump (raw)", ["dump", bad]],
+    ["dump -f c", ["dump", bad, "--format", "c"]],
+    ["dump -f json", ["dump", bad, "--format", "json"]],
+    ["diff", ["diff", bad, sample]],
+    ["dedup", ["dedup", bad, "-o", join(tmpdir(), "never-written.btf")]],
+  ])("an out-of-range name offset: %s fails with one line naming the file and the word", (_, args) => {
+    const r = btfkit(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(line);
+  });
+
+  it("validate reports it as the kernel's rule instead", () => {
+    const r = btfkit(["validate", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`${bad}: type [1] INT '(invalid-name-offset)': Invalid name_offset: name offset 8388607 is outside the string section (ends at 536)\n`);
+  });
+
+  it("a failure of the C dump or the dedup names the record of the type at fault", () => {
+    const a = new BtfAsm();
+    a.int("int", 4); // [1] at 0x18, 16 bytes
+    a.struct("s", 4, [["self", 2, 0]]); // [2] at 0x28: contains itself, which C cannot say
+    const p = writeTemp(writeBtf(a.btf));
+    const c = btfkit(["dump", p, "--format", "c"]);
+    expect(c.code).toBe(1);
+    expect(c.stdout).toBe("");
+    expect(c.stderr).toBe(`btfkit: ${p}: BTF+0x28: type [2]: unsatisfiable type cycle: a type contains itself\n`);
+    // [3] is at 0x18 + 16 ([1] INT) + 16 ([2] VAR).
+    const q = writeTemp(structWithVarMember());
+    const d = btfkit(["dedup", q, "-o", join(tmpdir(), "never-written.btf")]);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toBe(`btfkit: ${q}: BTF+0x38: type [3]: STRUCT refers to VAR [2]\n`);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
@@ -6,7 +6,7 @@ import { Value } from "@sinclair/typebox/value";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { dedupCommand } from "../../src/cli/dedup.js";
-import { BtfkitError } from "../../src/common/errors.js";
+import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
 import { dedupBtf, DedupStatsSchema } from "../../src/dedup/dedup.js";
 import { loadBtf } from "../../src/io/load-btf.js";
 import { BTF_FIXTURES } from "../util/inputs.js";
@@ -53,10 +53,28 @@ describe("btfkit dedup", () => {
     expect(mod.startId).toBe(base.endId);
   });
 
-  it("fails with a one-line BtfkitError and leaves no output behind", async () => {
+  it("an input that cannot be read fails before any output is started", async () => {
     const output = join(tmp, "missing.btf");
     await expect(run({ input: join(tmp, "does-not-exist.btf"), output })).rejects.toThrow(BtfkitError);
     expect(existsSync(output)).toBe(false);
-    expect(readdirSync(tmp).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("a write that fails after the temporary file was written removes it and names the output", async () => {
+    // The output is a directory: the temporary file is created and filled next to it, then the rename over the
+    // directory fails (EISDIR), which is the atomic write's failure branch.
+    const dir = mkdtempSync(join(tmpdir(), "btfkit-dedup-cli-fail-"));
+    const output = join(dir, "out.btf");
+    mkdirSync(output);
+    writeFileSync(join(output, "keep"), "x");
+    const err = await run({ input: join(BTF_FIXTURES, "sample.btf"), output, quiet: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BtfkitError);
+    expect((err as BtfkitError).code).toBe(ErrorCode.IO);
+    expect((err as BtfkitError).message).toMatch(new RegExp(`^${output}: cannot write: .*EISDIR`));
+    expect(readdirSync(dir)).toEqual(["out.btf"]);
+    expect(readdirSync(output)).toEqual(["keep"]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
