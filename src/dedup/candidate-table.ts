@@ -44,6 +44,20 @@ export class CandidateTable {
     this.nodes = new Uint32Array(2 * n);
   }
 
+  /** An independent copy: the same entries, in the same order, with the same growth points ahead. */
+  clone(): CandidateTable {
+    const c = new CandidateTable(0);
+    c.slots = this.slots.slice();
+    c.slotMask = this.slotMask;
+    c.usedSlots = this.usedSlots;
+    c.multiSlots = this.multiSlots.slice();
+    c.multiCount = this.multiCount;
+    c.nodes = this.nodes.slice();
+    c.size = this.size;
+    c.libbpfCap = this.libbpfCap;
+    return c;
+  }
+
   /** First node of the candidate list for `key`, or -1. Walk on with `next(node)`, read ids with `value(node)`. */
   first(key: number): number {
     const slots = this.slots, mask = this.slotMask;

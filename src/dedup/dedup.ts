@@ -272,6 +272,30 @@ interface DedupCounters {
   refCollisions: number;
 }
 
+/**
+ * What dedup pass 0 makes of a base: its records as the dedup lays them out (id-indexed, variable parts packed) and
+ * its candidate table. It depends on the base alone (not on the split, not on timing), so a process that dedups one
+ * split after another on the same base (btfkit-pahole's encode service) can start each from a copy.
+ */
+interface PreparedBase {
+  ti: Uint32Array;
+  tn: Uint32Array;
+  ts: Uint32Array;
+  tx: Uint32Array;
+  extra: Uint32Array;
+  table: CandidateTable;
+}
+/** Bases prepared so far, once keepPreparedBases() was called; undefined otherwise (a one-shot run keeps nothing). */
+let preparedBases: WeakMap<Btf, PreparedBase> | undefined;
+
+/**
+ * Keep each base's dedup preparation (its records and hashed candidate table) for later dedups of split BTF on the
+ * same base `Btf` object: the output is unchanged, only the time to hash a kernel's base (~100k types) is saved.
+ */
+export function keepPreparedBases(): void {
+  preparedBases ??= new WeakMap();
+}
+
 class Deduper {
   private readonly input: Btf;
   private readonly force: boolean;
@@ -301,7 +325,13 @@ class Deduper {
   private hypotAdjustCanon = false;
   /** Explicit stack of (candidate, canonical) pairs for the graph walk. */
   private eqStack: Uint32Array;
-  private readonly table: CandidateTable;
+  private table: CandidateTable;
+  /** The base's records and candidate table from an earlier dedup on the same base (see keepPreparedBases). */
+  private prepared: PreparedBase | undefined;
+  /** Whether this dedup may store its base preparation for the next one. */
+  private readonly mayKeepBase: boolean;
+  /** Where the base's variable parts end in `extra` (split input copied from its chain). */
+  private baseExtraEnd = 0;
   readonly counts: DedupCounters = {
     primCompared: 0, primCollisions: 0, enumFwdRedirects: 0, structCompared: 0, structCollisions: 0, precheckRejected: 0,
     equivChecks: 0, equivFailed: 0, baseFwdRefusals: 0, fwdPending: 0, fwdResolved: 0, fwdAmbiguous: 0, fwdNoMatch: 0,
@@ -336,14 +366,28 @@ class Deduper {
       const tn = (this.tn = new Uint32Array(n));
       const ts = (this.ts = new Uint32Array(n));
       const tx = (this.tx = new Uint32Array(n));
-      let extraTotal = 0;
-      for (const b of chain) {
+      // A base prepared by an earlier dedup (a service encoding module after module): its records are copied from
+      // there, and only the split's are read from the table.
+      const prep = chain.length === 2 && !force ? preparedBases?.get(chain[0]!) : undefined;
+      const copied = prep ? chain.slice(1) : chain;
+      let extraTotal = prep ? prep.extra.length : 0;
+      for (const b of copied) {
         const bi = b.info;
         for (let i = 0; i < b.count; i++) extraTotal += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
       }
       const ex = (this.extra = new Uint32Array(extraTotal));
       let e = 0;
-      for (const b of chain) {
+      if (prep) {
+        ti.set(prep.ti);
+        tn.set(prep.tn);
+        ts.set(prep.ts);
+        tx.set(prep.tx);
+        ex.set(prep.extra);
+        e = prep.extra.length;
+        this.prepared = prep;
+      }
+      for (const b of copied) {
+        if (b === btf) this.baseExtraEnd = e;
         const bi = b.info, bn = b.nameOff, bs = b.sizeType, bx = b.extraStart, bex = b.extra;
         for (let i = 0, id = b.startId; i < b.count; i++, id++) {
           const inf = bi[i]!;
@@ -358,6 +402,7 @@ class Deduper {
       }
     }
     if (consume) btf.release();
+    this.mayKeepBase = preparedBases !== undefined && chain.length === 2 && !force && this.prepared === undefined;
     this.checkReferences();
 
     const mh = (this.mh = new Uint32Array(2 * n).fill(UNPROCESSED));
@@ -619,12 +664,26 @@ class Deduper {
 
   prepareBase(): void {
     const mh = this.mh, ti = this.ti;
+    if (this.prepared) {
+      // The same base, hashed into the same candidate order before: a copy of that table.
+      for (let id = 1; id < this.ownStart; id++) mh[2 * id] = id;
+      this.table = this.prepared.table.clone();
+      return;
+    }
     for (let id = 1; id < this.ownStart; id++) {
       mh[2 * id] = id;
       const k = infoKind(ti[id]!);
       if (k === K.VAR || k === K.DATASEC) continue;
       if (k === K.UNKN || k > K.ENUM64) this.fail(`unknown kind ${k} in base`, id);
       this.add(this.hashOf(id), id);
+    }
+    if (this.mayKeepBase) {
+      const base = this.input.base!;
+      const end = this.ownStart;
+      preparedBases!.set(base, {
+        ti: this.ti.slice(0, end), tn: this.tn.slice(0, end), ts: this.ts.slice(0, end), tx: this.tx.slice(0, end),
+        extra: this.extra.slice(0, this.baseExtraEnd), table: this.table.clone(),
+      });
     }
   }
 

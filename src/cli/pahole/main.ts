@@ -11,6 +11,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Btf } from "../../btf/btf.js";
 import { distillBase } from "../../btf/distill.js";
+import { keepPreparedBases } from "../../dedup/dedup.js";
 import { writeBtf } from "../../btf/write.js";
 import { writeFileAtomic } from "../../common/atomic-write.js";
 import { BtfkitError } from "../../common/errors.js";
@@ -115,6 +116,7 @@ let keptBases: Map<string, { identity: string; btf: Btf }> | undefined;
 /** Keep base BTFs loaded between calls of paholeMain in this process (see service-worker.ts). */
 export function keepBasesLoaded(): void {
   keptBases ??= new Map();
+  keepPreparedBases();
 }
 
 /** Load `path` as a base now, so that the first request finds it (errors are left to that request). */
