@@ -152,7 +152,9 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
       return EXIT_FAILURE;
     }
   }
-  const languages = cmd.languages?.list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  let languages = cmd.languages?.list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  // The opt-in to Rust: `--lang_exclude=rust` stays the kernel's choice unless the `rust` feature asks otherwise.
+  if (cmd.rust && languages && cmd.languages!.exclude) languages = languages.filter((l) => l.toLowerCase() !== "rust");
   const opts = {
     features: featuresOf(cmd.conf),
     ...(base ? { base } : {}),

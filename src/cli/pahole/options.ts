@@ -71,7 +71,20 @@ export interface PaholeCommand {
   formatPath?: string;
   /** Lines `--btf_features_strict` prints before exiting 1 (an unknown feature). */
   strictFailure?: string;
+  /**
+   * Encode Rust units although the build excludes them (`--lang_exclude=rust`, which the kernel's Makefile.btf
+   * always passes with CONFIG_RUST): btfkit's own feature `rust` in `--btf_features`, or BTFKIT_RUST=1.
+   */
+  rust?: boolean;
 }
+
+/**
+ * Feature names only btfkit-pahole knows. `--supported_btf_features` does not list them (it prints pahole 1.30's
+ * table, which a kernel build reads), but `--btf_features` and `--btf_features_strict` accept them.
+ */
+export const BTFKIT_ONLY_FEATURES = ["rust"] as const;
+/** The environment variable that turns Rust encoding on as the `rust` feature does (for `make PAHOLE=btfkit-pahole`). */
+export const RUST_ENV = "BTFKIT_RUST";
 
 /** A command line pahole's argp would refuse (exit 64), or one naming what btfkit-pahole does not do. */
 export class PaholeUsageError extends Error {
@@ -216,6 +229,7 @@ export function parseBtfFeatures(cmd: PaholeCommand, value: string, strict: bool
     const f = BTF_FEATURES.find((x) => x.name === name);
     if (f) enable(f);
     else if (name === "default") enableDefaults();
+    else if (name === "rust") cmd.rust = true;
     else if (strict) {
       cmd.strictFailure ??= `Feature '${name}' in '${list}' is not supported.  Supported BTF features are:\n${SUPPORTED_BTF_FEATURES}\n`;
     } else if (cmd.verbose) {
@@ -285,6 +299,7 @@ export function parsePaholeArgs(argv: readonly string[], env: Record<string, str
   }
   // PAHOLE_LANG_EXCLUDE applies when no --lang option was given, and means exclusion (dwarves.c languages__init).
   if (cmd.languages === undefined && env.PAHOLE_LANG_EXCLUDE) cmd.languages = { list: env.PAHOLE_LANG_EXCLUDE, exclude: true };
+  if (env[RUST_ENV] !== undefined && env[RUST_ENV] !== "" && env[RUST_ENV] !== "0") cmd.rust = true;
   return cmd;
 }
 
@@ -314,6 +329,8 @@ refused with exit code 64.
       --btf_features=FEATURE_LIST
                              Comma list; repeatable; 'default' or a leading '+' for the default set:
                              ${SUPPORTED_BTF_FEATURES}
+                             btfkit's own: rust (encode Rust units even with --lang_exclude=rust;
+                             also ${RUST_ENV}=1)
       --btf_features_strict=FEATURE_LIST_STRICT
                              As --btf_features, but an unknown feature is an error
       --supported_btf_features
