@@ -366,7 +366,7 @@ class MergeAccumulator {
     }
     // Rust types that mirror C types (bindgen's) fold into them; other Rust types with C names get qualified names.
     let rustStats: { rustMirrored: number; rustRenamed: number } | undefined;
-    if (this.rustUnits.length > 0) {
+    if (this.rustUnits.length > 0 && !features.rustDuplicates) {
       const rust = new Uint8Array(out.count);
       const qualified = new Map<number, string>();
       for (const u of this.rustUnits) {

@@ -35,6 +35,12 @@ export interface EncodeFeatures {
    */
   rustQualifiedNames: boolean;
   /**
+   * Rust units next to C (or on a base): keep Rust types whose names C types have as they are, second definitions of
+   * C names. Off (the default): bindgen's mirrors fold into the C types and other such Rust types get their
+   * qualified names (rust-mirrors.ts). Not a pahole feature.
+   */
+  rustDuplicates: boolean;
+  /**
    * `bpf_kfunc` (and `bpf_fastcall`) DECL_TAGs on the FUNCs of the kfunc sets in `.BTF_ids` (pahole ≥ 1.27's
    * `decl_tag_kfuncs`, on by default there); needs `declTag`. Kernels 7.0–7.2 find kfuncs only through these tags.
    */
@@ -81,6 +87,7 @@ export const FEATURE_NAMES = {
   global_var: "globalVar",
   flat_arrays: "flatArrays",
   rust_qualified_names: "rustQualifiedNames",
+  rust_duplicates: "rustDuplicates",
   decl_tag_kfuncs: "declTagKfuncs",
 } as const satisfies Record<string, FeatureFlag>;
 
@@ -92,7 +99,7 @@ export function defaultFeatures(): EncodeFeatures {
   return {
     encodeForce: true, var: true, float: true, declTag: true, typeTag: true, enum64: true,
     optimizedFunc: true, consistentFunc: true, globalVar: false, flatArrays: false, rustQualifiedNames: false,
-    declTagKfuncs: true, compat: DEFAULT_COMPAT,
+    rustDuplicates: false, declTagKfuncs: true, compat: DEFAULT_COMPAT,
   };
 }
 
@@ -101,7 +108,7 @@ function noFeatures(): EncodeFeatures {
   return {
     encodeForce: false, var: false, float: false, declTag: false, typeTag: false, enum64: false,
     optimizedFunc: false, consistentFunc: false, globalVar: false, flatArrays: false, rustQualifiedNames: false,
-    declTagKfuncs: false, compat: DEFAULT_COMPAT,
+    rustDuplicates: false, declTagKfuncs: false, compat: DEFAULT_COMPAT,
   };
 }
 

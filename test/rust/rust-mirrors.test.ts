@@ -12,6 +12,7 @@ import { validateBtf } from "../../src/btf/validate.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { diffBtf } from "../../src/diff/diff-btf.js";
 import { encodeFile } from "../../src/encode/encode.js";
+import { parseFeatures } from "../../src/encode/features.js";
 import { kernelVerdict, oracleAvailable } from "../oracle/oracle.js";
 import { announceSkip, FIXTURES } from "../util/inputs.js";
 import { find, findAll, shape } from "./helpers.js";
@@ -99,6 +100,13 @@ describe("mirror.o: Rust mirrors of C types fold into them", () => {
     expect(validateBtf(btf)).toEqual([]);
     if (announceSkip("Rust mirrors: the kernel's verdict", oracle.available ? { value: true } : { missing: oracle.reason })) return;
     expect(kernelVerdict(writeBtf(btf)).reason).toBe("");
+  });
+
+  it("--features +rust_duplicates keeps the Rust copies as they are (two task structs, Rust's char named char)", () => {
+    const dup = encodeFile(MIRROR_O, { features: parseFeatures("default,rust_duplicates") });
+    expect(findAll(dup.btf, BTF_KIND.STRUCT, "task")).toHaveLength(2);
+    expect(findAll(dup.btf, BTF_KIND.INT, "char")).toHaveLength(2);
+    expect(dup.stats.rustMirrored).toBeUndefined();
   });
 
   it("without C units nothing is renamed or folded", () => {
