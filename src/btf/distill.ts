@@ -1,6 +1,6 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { Btf } from "./btf.js";
-import { BTF_KIND, extraWords, infoKind, infoVlen, kindName, makeInfo, nameFields, typeIdFields } from "./kinds.js";
+import { BTF_KIND, extraWords, infoKind, infoVlen, isCompositeKind, kindName, makeInfo, nameFields, typeIdFields } from "./kinds.js";
 
 /** A split BTF re-expressed on a distilled base: the two sections an external module carries (`.BTF`, `.BTF.base`). */
 export interface DistilledBtf {
@@ -52,7 +52,7 @@ export function distillBase(src: Btf, where: { file?: string } = {}): DistilledB
         throw new BtfkitError(ErrorCode.UNSUPPORTED, `split BTF refers to base type [${id}] of kind ${kindName(kind)}, which a distilled base cannot describe`, { ...where, typeId: id });
     }
     idMap[id] = id;
-    if ((kind === BTF_KIND.STRUCT || kind === BTF_KIND.UNION) && src.nameOffOf(id) !== 0) return;
+    if (isCompositeKind(kind) && src.nameOffOf(id) !== 0) return;
     work.push(id);
   };
   const visitIds = (btf: Btf, id: number, fn: (typeId: number) => void): void => {

@@ -1,7 +1,13 @@
 /**
- * BTF kinds and flag constants, spelled as in the kernel's `include/uapi/linux/btf.h`.
- * When a kind is added: extend `BTF_KIND`, `KIND_NAMES`, `extraWords` below, then the reader, writer, dump,
- * validate and dedup switches (each has a `default` that reports an unknown kind).
+ * BTF kinds and flag constants, spelled as in the kernel's `include/uapi/linux/btf.h`, and every kind's properties
+ * declared once (`KIND_INFO`).
+ *
+ * When a kind is added: add it to `BTF_KIND`, then give it its row in `KIND_INFO` (a compile error until it has
+ * one); the names, sizes and predicates below follow from that row. Then follow the compile errors: every switch
+ * that must handle each kind ends in `exhaustiveKind(kind)` (the dump renderings, the diff's canonical forms, the
+ * BTF → C layout code), so a kind without a case does not compile. The remaining places are the per-kind rules that
+ * cannot be a table: the reader's id checks (reader.ts), the kernel's checks (validate.ts) and the dedup's hashing
+ * and comparison (dedup.ts), which each report a kind they do not know as unsupported.
  */
 export const BTF_KIND = {
   UNKN: 0,
@@ -32,15 +38,117 @@ export const BTF_KIND = {
   ENUM64: 19,
 } as const;
 export type BtfKind = (typeof BTF_KIND)[keyof typeof BTF_KIND];
-export const BTF_KIND_MAX = 19;
+export type BtfKindName = keyof typeof BTF_KIND;
 
-export const KIND_NAMES: readonly string[] = [
-  "UNKN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF", "VOLATILE", "CONST", "RESTRICT",
-  "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT", "DECL_TAG", "TYPE_TAG", "ENUM64",
-];
+/** What the third word of a type's header holds. */
+export type HeaderWord = "size" | "type" | "none";
+
+/** The kernel's rule for a type's name (kernel/bpf/btf.c, the kinds' `check_meta`). */
+export type NameRule =
+  /** Must be 0 ("Invalid name" otherwise). */
+  | "anonymous"
+  /** May be 0; when present it must be a valid identifier. */
+  | "optional"
+  /** Must be present: a valid identifier, or for DATASEC a printable section name, or for a tag any non-empty text. */
+  | "required"
+  /** Not checked (INT, FLOAT). */
+  | "unchecked";
+
+/** Where repeated words of a kind's variable part sit: the word `first` of every `step` words, per entry. */
+export interface RepeatedField {
+  readonly first: number;
+  readonly step: number;
+}
+
+export interface KindInfo {
+  /** The Linux release that added the kind. */
+  readonly since: string;
+  readonly headerWord: HeaderWord;
+  /** Words after the 12-byte header: `extraFixed + extraPerVlen * vlen`. */
+  readonly extraFixed: number;
+  readonly extraPerVlen: number;
+  readonly name: NameRule;
+  /** CONST, VOLATILE, RESTRICT and TYPE_TAG: qualify the type they refer to (libbpf's `btf_is_mod`). */
+  readonly modifier: boolean;
+  /** STRUCT and UNION: members with names, types and offsets (libbpf's `btf_is_composite`). */
+  readonly composite: boolean;
+  /** Type ids in the variable part (libbpf's BTF_FIELD_ITER_IDS order), after the header word's id if any. */
+  readonly typeIds: "none" | "array" | RepeatedField;
+  /** Name offsets in the variable part (member, enumerator and parameter names), after the type's own name. */
+  readonly names: "none" | RepeatedField;
+}
+
+/**
+ * Every kind's properties, once. The `Record` over `BtfKindName` makes a kind added to `BTF_KIND` without a row here
+ * a compile error. Sources: the kernel's `include/uapi/linux/btf.h` (layouts), `kernel/bpf/btf.c` (name rules),
+ * libbpf's `btf_field_iter_init` (the order of ids and names).
+ */
+export const KIND_INFO: { readonly [K in BtfKindName]: KindInfo } = {
+  UNKN: { since: "4.18", headerWord: "none", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: false, composite: false, typeIds: "none", names: "none" },
+  INT: { since: "4.18", headerWord: "size", extraFixed: 1, extraPerVlen: 0, name: "unchecked", modifier: false, composite: false, typeIds: "none", names: "none" },
+  PTR: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: false, composite: false, typeIds: "none", names: "none" },
+  ARRAY: { since: "4.18", headerWord: "none", extraFixed: 3, extraPerVlen: 0, name: "anonymous", modifier: false, composite: false, typeIds: "array", names: "none" },
+  STRUCT: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional", modifier: false, composite: true, typeIds: { first: 1, step: 3 }, names: { first: 0, step: 3 } },
+  UNION: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional", modifier: false, composite: true, typeIds: { first: 1, step: 3 }, names: { first: 0, step: 3 } },
+  ENUM: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 2, name: "optional", modifier: false, composite: false, typeIds: "none", names: { first: 0, step: 2 } },
+  FWD: { since: "4.18", headerWord: "none", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
+  TYPEDEF: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
+  VOLATILE: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: true, composite: false, typeIds: "none", names: "none" },
+  CONST: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: true, composite: false, typeIds: "none", names: "none" },
+  RESTRICT: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: true, composite: false, typeIds: "none", names: "none" },
+  FUNC: { since: "5.0", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
+  FUNC_PROTO: { since: "5.0", headerWord: "type", extraFixed: 0, extraPerVlen: 2, name: "anonymous", modifier: false, composite: false, typeIds: { first: 1, step: 2 }, names: { first: 0, step: 2 } },
+  VAR: { since: "5.2", headerWord: "type", extraFixed: 1, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
+  DATASEC: { since: "5.2", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "required", modifier: false, composite: false, typeIds: { first: 0, step: 3 }, names: "none" },
+  FLOAT: { since: "5.13", headerWord: "size", extraFixed: 0, extraPerVlen: 0, name: "unchecked", modifier: false, composite: false, typeIds: "none", names: "none" },
+  DECL_TAG: { since: "5.16", headerWord: "type", extraFixed: 1, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
+  TYPE_TAG: { since: "5.17", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: true, composite: false, typeIds: "none", names: "none" },
+  ENUM64: { since: "6.0", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional", modifier: false, composite: false, typeIds: "none", names: { first: 0, step: 3 } },
+};
+
+/** Kind names by value: `KIND_NAMES[BTF_KIND.STRUCT]` is "STRUCT". */
+export const KIND_NAMES: readonly BtfKindName[] = (() => {
+  const names: BtfKindName[] = [];
+  for (const name of Object.keys(BTF_KIND) as BtfKindName[]) names[BTF_KIND[name]] = name;
+  return names;
+})();
+
+/** The largest kind this build knows (the reader rejects larger ones as unsupported). */
+export const BTF_KIND_MAX: number = KIND_NAMES.length - 1;
 
 export function kindName(kind: number): string {
   return KIND_NAMES[kind] ?? `UNKNOWN_KIND_${kind}`;
+}
+
+/** The properties of `kind`, undefined past BTF_KIND_MAX. */
+export function kindInfo(kind: number): KindInfo | undefined {
+  const name = KIND_NAMES[kind];
+  return name === undefined ? undefined : KIND_INFO[name];
+}
+
+/**
+ * The `default` of a switch over a `BtfKind` that names every kind: there `kind` is `never`, so a kind added to
+ * BTF_KIND without its `case` is a compile error. At run time a value past BTF_KIND_MAX (a table built in memory)
+ * still reaches it: the value comes back as a number for the caller's fallback.
+ */
+export function exhaustiveKind(kind: never): number {
+  return kind;
+}
+
+// Per-kind properties the hot paths read, as typed arrays indexed by kind (infoKind gives at most 31).
+const KIND_SLOTS = 32;
+const EXTRA_FIXED = new Uint8Array(KIND_SLOTS);
+const EXTRA_PER_VLEN = new Uint8Array(KIND_SLOTS);
+/** Bit 0: the header word is a size; bit 1: a type id; bit 2: a modifier; bit 3: a composite. */
+const FLAGS = new Uint8Array(KIND_SLOTS);
+const F_SIZE = 1, F_TYPE = 2, F_MODIFIER = 4, F_COMPOSITE = 8;
+for (const name of Object.keys(KIND_INFO) as BtfKindName[]) {
+  const k = BTF_KIND[name];
+  const info = KIND_INFO[name];
+  EXTRA_FIXED[k] = info.extraFixed;
+  EXTRA_PER_VLEN[k] = info.extraPerVlen;
+  FLAGS[k] = (info.headerWord === "size" ? F_SIZE : info.headerWord === "type" ? F_TYPE : 0) |
+    (info.modifier ? F_MODIFIER : 0) | (info.composite ? F_COMPOSITE : 0);
 }
 
 /** BTF_INT_* encoding bits (bits 24..27 of the INT's extra word). */
@@ -65,9 +173,13 @@ export const BTF_MAX_VLEN = 0xffff;
 export const BTF_MAX_TYPE = 0x000fffff;
 export const BTF_MAX_NAME_OFFSET = 0x00ffffff;
 
-/** The `info` word: bits 0-15 vlen, bits 24-28 kind, bit 31 kind_flag. */
-export function infoKind(info: number): number {
-  return (info >>> 24) & 0x1f;
+/**
+ * The `info` word: bits 0-15 vlen, bits 24-28 kind, bit 31 kind_flag. The kind is typed `BtfKind` so that switches
+ * over it can be checked for completeness (`exhaustiveKind`); a value past BTF_KIND_MAX is still possible in bytes
+ * not yet checked (the reader rejects them) and reaches those switches' `default`.
+ */
+export function infoKind(info: number): BtfKind {
+  return ((info >>> 24) & 0x1f) as BtfKind;
 }
 export function infoVlen(info: number): number {
   return info & 0xffff;
@@ -79,43 +191,35 @@ export function makeInfo(kind: number, vlen: number, kflag: boolean): number {
   return ((kflag ? 0x80000000 : 0) | ((kind & 0x1f) << 24) | (vlen & 0xffff)) >>> 0;
 }
 
-/** Number of 32-bit words that follow the 12-byte type header for this kind and vlen. */
+/** Number of 32-bit words that follow the 12-byte type header for this kind and vlen (0 for an unknown kind). */
 export function extraWords(kind: number, vlen: number): number {
-  switch (kind) {
-    case BTF_KIND.INT:
-    case BTF_KIND.VAR:
-    case BTF_KIND.DECL_TAG:
-      return 1;
-    case BTF_KIND.ARRAY:
-      return 3;
-    case BTF_KIND.STRUCT:
-    case BTF_KIND.UNION:
-    case BTF_KIND.DATASEC:
-    case BTF_KIND.ENUM64:
-      return 3 * vlen;
-    case BTF_KIND.ENUM:
-    case BTF_KIND.FUNC_PROTO:
-      return 2 * vlen;
-    default:
-      return 0;
-  }
+  if (kind >= KIND_SLOTS) return 0;
+  return EXTRA_FIXED[kind]! + EXTRA_PER_VLEN[kind]! * vlen;
 }
 
 /** Kinds whose third header word is a size (the others hold a type id, or nothing). */
 export function kindHasSize(kind: number): boolean {
-  return (
-    kind === BTF_KIND.INT || kind === BTF_KIND.STRUCT || kind === BTF_KIND.UNION || kind === BTF_KIND.ENUM ||
-    kind === BTF_KIND.ENUM64 || kind === BTF_KIND.DATASEC || kind === BTF_KIND.FLOAT
-  );
+  return kind < KIND_SLOTS && (FLAGS[kind]! & F_SIZE) !== 0;
 }
 
 /** Kinds whose third header word is a type id. */
 export function kindHasTypeRef(kind: number): boolean {
-  return (
-    kind === BTF_KIND.PTR || kind === BTF_KIND.TYPEDEF || kind === BTF_KIND.VOLATILE || kind === BTF_KIND.CONST ||
-    kind === BTF_KIND.RESTRICT || kind === BTF_KIND.FUNC || kind === BTF_KIND.FUNC_PROTO || kind === BTF_KIND.VAR ||
-    kind === BTF_KIND.DECL_TAG || kind === BTF_KIND.TYPE_TAG
-  );
+  return kind < KIND_SLOTS && (FLAGS[kind]! & F_TYPE) !== 0;
+}
+
+/** CONST, VOLATILE, RESTRICT, TYPE_TAG (libbpf's `btf_is_mod`; TYPEDEF is not one). */
+export function isModifierKind(kind: number): boolean {
+  return kind < KIND_SLOTS && (FLAGS[kind]! & F_MODIFIER) !== 0;
+}
+
+/** STRUCT and UNION (libbpf's `btf_is_composite`). */
+export function isCompositeKind(kind: number): boolean {
+  return kind < KIND_SLOTS && (FLAGS[kind]! & F_COMPOSITE) !== 0;
+}
+
+/** ENUM and ENUM64. */
+export function isEnumKind(kind: number): boolean {
+  return kind === BTF_KIND.ENUM || kind === BTF_KIND.ENUM64;
 }
 
 /** INT extra word: bits 24-27 encoding, 16-23 bit offset, 0-7 bit count. */
@@ -154,19 +258,13 @@ export interface FieldLayout {
 }
 
 export function typeIdFields(kind: number, vlen: number): FieldLayout {
-  switch (kind) {
-    case BTF_KIND.ARRAY:
-      return { header: false, first: 0, step: 1, count: 2 };
-    case BTF_KIND.STRUCT:
-    case BTF_KIND.UNION:
-      return { header: false, first: 1, step: 3, count: vlen };
-    case BTF_KIND.FUNC_PROTO:
-      return { header: true, first: 1, step: 2, count: vlen };
-    case BTF_KIND.DATASEC:
-      return { header: false, first: 0, step: 3, count: vlen };
-    default:
-      return { header: kindHasTypeRef(kind), first: 0, step: 0, count: 0 };
-  }
+  const info = kindInfo(kind);
+  const header = kindHasTypeRef(kind);
+  const ids = info?.typeIds ?? "none";
+  if (ids === "none") return { header, first: 0, step: 0, count: 0 };
+  // ARRAY: the element type, then the index type.
+  if (ids === "array") return { header, first: 0, step: 1, count: 2 };
+  return { header, first: ids.first, step: ids.step, count: vlen };
 }
 
 /**
@@ -174,15 +272,6 @@ export function typeIdFields(kind: number, vlen: number): FieldLayout {
  * member, enumerator or parameter names in the extra part.
  */
 export function nameFields(kind: number, vlen: number): FieldLayout {
-  switch (kind) {
-    case BTF_KIND.STRUCT:
-    case BTF_KIND.UNION:
-    case BTF_KIND.ENUM64:
-      return { header: true, first: 0, step: 3, count: vlen };
-    case BTF_KIND.ENUM:
-    case BTF_KIND.FUNC_PROTO:
-      return { header: true, first: 0, step: 2, count: vlen };
-    default:
-      return { header: true, first: 0, step: 0, count: 0 };
-  }
+  const names = kindInfo(kind)?.names ?? "none";
+  return names === "none" ? { header: true, first: 0, step: 0, count: 0 } : { header: true, first: names.first, step: names.step, count: vlen };
 }

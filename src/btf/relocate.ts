@@ -1,7 +1,7 @@
 import { BtfkitError, ErrorCode, type ErrorLocation } from "../common/errors.js";
 import { strcmpBytes } from "../common/text.js";
 import { Btf } from "./btf.js";
-import { BTF_KIND, extraWords, infoKflag, infoKind, infoVlen, intEncoding, kindName, nameFields, typeIdFields } from "./kinds.js";
+import { BTF_KIND, extraWords, infoKflag, infoKind, infoVlen, intEncoding, isCompositeKind, isModifierKind, kindName, nameFields, typeIdFields } from "./kinds.js";
 import { BtfStrings } from "./strings.js";
 
 /** A distilled struct/union that a split struct/union embeds (not through a pointer): its size must match too. */
@@ -64,12 +64,12 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
       let next = split.extraWord(id, 3 * m + 1);
       while (next !== 0) {
         const nk = split.kind(next);
-        if (nk === BTF_KIND.CONST || nk === BTF_KIND.RESTRICT || nk === BTF_KIND.VOLATILE || nk === BTF_KIND.TYPEDEF || nk === BTF_KIND.TYPE_TAG) {
+        if (nk === BTF_KIND.TYPEDEF || isModifierKind(nk)) {
           next = split.sizeTypeOf(next);
         } else if (nk === BTF_KIND.ARRAY) {
           next = split.extraWord(next, 0);
         } else {
-          if ((nk === BTF_KIND.STRUCT || nk === BTF_KIND.UNION) && next < nrDist) idMap[next] = EMBEDDED;
+          if (isCompositeKind(nk) && next < nrDist) idMap[next] = EMBEDDED;
           next = 0;
         }
       }
@@ -80,7 +80,7 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
   const compositeNames = new Map<number, number>();
   for (let id = 1; id < nrBase; id++) {
     const k = base.kind(id), n = base.nameOffOf(id);
-    if ((k === BTF_KIND.STRUCT || k === BTF_KIND.UNION) && n !== 0) compositeNames.set(n, (compositeNames.get(n) ?? 0) + 1);
+    if (isCompositeKind(k) && n !== 0) compositeNames.set(n, (compositeNames.get(n) ?? 0) + 1);
   }
 
   const strMap = new Map<number, number>();

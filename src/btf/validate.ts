@@ -34,7 +34,8 @@ import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js
 import { Btf } from "./btf.js";
 import {
   BTF_FUNC_GLOBAL, BTF_HEADER_SIZE, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND, BTF_MAGIC, BTF_MAX_NAME_OFFSET,
-  BTF_MAX_TYPE, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, BTF_VERSION, infoKflag, infoKind, infoVlen, kindName,
+  BTF_MAX_TYPE, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, BTF_VERSION, infoKflag, infoKind, infoVlen, isCompositeKind,
+  isModifierKind, kindHasSize, kindName,
 } from "./kinds.js";
 import { btfByteOrder, parseBtf } from "./reader.js";
 
@@ -158,12 +159,11 @@ export function isValidSectionName(name: Uint8Array): boolean {
 
 const IDENT_RULE = `not a C identifier (letters, digits, '_' and '.', not starting with a digit, at most ${BTF_NAME_MAX_BYTES} bytes)`;
 
+/** The kernel's btf_type_is_modifier: libbpf's modifiers and TYPEDEF. */
 function isModifier(kind: number): boolean {
-  return kind === K.TYPEDEF || kind === K.VOLATILE || kind === K.CONST || kind === K.RESTRICT || kind === K.TYPE_TAG;
+  return kind === K.TYPEDEF || isModifierKind(kind);
 }
-function isStruct(kind: number): boolean {
-  return kind === K.STRUCT || kind === K.UNION;
-}
+const isStruct = isCompositeKind;
 /** Types that only refer to others and are never referred to as a type (btf_type_is_resolve_source_only). */
 function isSourceOnly(kind: number): boolean {
   return kind === K.VAR || kind === K.DECL_TAG || kind === K.DATASEC;
@@ -178,11 +178,7 @@ function needsResolve(kind: number): boolean {
 function isNoSize(kind: number): boolean {
   return kind === K.UNKN || kind === K.FWD || kind === K.FUNC || kind === K.FUNC_PROTO;
 }
-function hasSize(kind: number): boolean {
-  return (
-    kind === K.INT || isStruct(kind) || kind === K.ENUM || kind === K.DATASEC || kind === K.FLOAT || kind === K.ENUM64
-  );
-}
+const hasSize = kindHasSize;
 function bitsRoundupBytes(bits: number): number {
   return Math.floor(bits / 8) + (bits % 8 === 0 ? 0 : 1);
 }

@@ -4,6 +4,8 @@ import {
   BTF_INT_CHAR,
   BTF_INT_SIGNED,
   BTF_KIND,
+  exhaustiveKind,
+  isCompositeKind,
   intBits,
   intEncoding,
   intOffset,
@@ -113,7 +115,8 @@ export class CanonicalForms {
   /** True if `id` is a root: it gets its own row in a diff. */
   isRoot(id: number): boolean {
     const btf = this.btf;
-    switch (btf.kind(id)) {
+    const kind = btf.kind(id);
+    switch (kind) {
       case BTF_KIND.STRUCT:
       case BTF_KIND.UNION:
       case BTF_KIND.ENUM:
@@ -128,7 +131,17 @@ export class CanonicalForms {
       case BTF_KIND.DATASEC:
       case BTF_KIND.DECL_TAG:
         return true;
+      case BTF_KIND.UNKN:
+      case BTF_KIND.PTR:
+      case BTF_KIND.ARRAY:
+      case BTF_KIND.VOLATILE:
+      case BTF_KIND.CONST:
+      case BTF_KIND.RESTRICT:
+      case BTF_KIND.FUNC_PROTO:
+      case BTF_KIND.TYPE_TAG:
+        return false;
       default:
+        exhaustiveKind(kind);
         return false;
     }
   }
@@ -222,8 +235,10 @@ export class CanonicalForms {
         return shapeToString(this.shape(id));
       case BTF_KIND.DECL_TAG:
         return "decl_tag " + btf.name(id);
+      case BTF_KIND.UNKN:
+        return "unkn " + btf.name(id);
       default:
-        return kindName(kind).toLowerCase() + " " + btf.name(id);
+        return kindName(exhaustiveKind(kind)).toLowerCase() + " " + btf.name(id);
     }
   }
 
@@ -340,8 +355,17 @@ export class CanonicalForms {
       }
       case BTF_KIND.DECL_TAG:
         return { head: this.declTagKey(id), attrs: [], itemWord: "", items: [] };
-      default:
+      case BTF_KIND.UNKN:
+      case BTF_KIND.PTR:
+      case BTF_KIND.ARRAY:
+      case BTF_KIND.VOLATILE:
+      case BTF_KIND.CONST:
+      case BTF_KIND.RESTRICT:
+      case BTF_KIND.TYPE_TAG:
         // Reference kinds have no shape of their own; give them one item so callers can still compare them.
+        return { head: kindWord(kind), attrs: [], itemWord: "", items: [{ label: "type", text: this.ref(id), typeId: id }] };
+      default:
+        exhaustiveKind(kind);
         return { head: kindWord(kind), attrs: [], itemWord: "", items: [{ label: "type", text: this.ref(id), typeId: id }] };
     }
   }
@@ -370,7 +394,7 @@ export class CanonicalForms {
     if (component >= 0 && btf.hasId(target)) {
       const tk = btf.kind(target);
       let label = "";
-      if ((tk === BTF_KIND.STRUCT || tk === BTF_KIND.UNION) && component < btf.vlen(target)) {
+      if (isCompositeKind(tk) && component < btf.vlen(target)) {
         label = btf.strings.get(btf.extraWord(target, 3 * component));
       } else if (tk === BTF_KIND.FUNC) {
         const proto = btf.sizeTypeOf(target);

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND, kindName } from "../btf/kinds.js";
+import { BTF_KIND, isCompositeKind, isEnumKind, kindName } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { CanonicalForms, hasName, ROOT_KINDS, type Shape } from "./canonical.js";
 
@@ -307,7 +307,7 @@ function drill(ca: CanonicalForms, ta: number, cb: CanonicalForms, tb: number, p
 
 function isDrillable(btf: Btf, id: number): boolean {
   const k = btf.kind(id);
-  const aggregate = k === BTF_KIND.STRUCT || k === BTF_KIND.UNION || k === BTF_KIND.ENUM || k === BTF_KIND.ENUM64;
+  const aggregate = isCompositeKind(k) || isEnumKind(k);
   return (aggregate && !hasName(btf, id)) || k === BTF_KIND.FUNC_PROTO;
 }
 

@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { BTF_KIND, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, kindName } from "../btf/kinds.js";
+import { BTF_KIND, exhaustiveKind, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, kindName } from "../btf/kinds.js";
 import { TextSink } from "./text-sink.js";
 
 /**
@@ -194,6 +194,7 @@ export function btfTypeToJson(btf: Btf, id: number): BtfJsonType {
     case BTF_KIND.DECL_TAG:
       return { id, kind: "DECL_TAG", name, type_id: st, component_idx: x(0) | 0 };
     default:
+      if (kind !== BTF_KIND.UNKN) exhaustiveKind(kind);
       throw new BtfkitError(ErrorCode.UNSUPPORTED, `kind ${kindName(kind)} cannot be dumped as JSON`, { typeId: id });
   }
 }

@@ -1,5 +1,5 @@
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND, KIND_NAMES, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset } from "../btf/kinds.js";
+import { BTF_KIND, KIND_NAMES, exhaustiveKind, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset } from "../btf/kinds.js";
 import type { BtfStrings } from "../btf/strings.js";
 import { type ByteSink, enc } from "./byte-sink.js";
 
@@ -188,7 +188,10 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
         sink.lit(S_COMPONENT_IDX);
         sink.int(extra[x]! | 0);
         break;
+      case BTF_KIND.UNKN:
+        break;
       default:
+        exhaustiveKind(kind); // a kind past BTF_KIND_MAX: its header line only
         break;
     }
     sink.byte(0x0a);
