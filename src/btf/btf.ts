@@ -147,7 +147,8 @@ export class Btf {
     const n = extraWordsIn ? extraWordsIn.length : 0;
     const expect = extraWords(infoKind(info), infoVlen(info));
     if (n !== expect) {
-      throw new BtfkitError(ErrorCode.CORRUPT, `kind ${infoKind(info)} with vlen ${infoVlen(info)} needs ${expect} extra words, got ${n}`);
+      // The caller built the record wrong: a bug, not bad input.
+      throw new BtfkitError(ErrorCode.INTERNAL, `kind ${infoKind(info)} with vlen ${infoVlen(info)} needs ${expect} extra words, got ${n}`);
     }
     if (this.count === this.info.length) this.growTypes(this.count * 2);
     if (this.extraLen + n > this.extra.length) this.growExtra(Math.max(this.extra.length * 2, this.extraLen + n));

@@ -816,7 +816,7 @@ class Deduper {
           prechecked++;
           if (this.checkShortcuts) {
             this.clearHypot();
-            if (this.isEquiv(id, cand)) this.fail(`internal: pre-check rejected an equivalent candidate ${cand}`, id);
+            if (this.isEquiv(id, cand)) throw new BtfkitError(ErrorCode.INTERNAL, `dedup: pre-check rejected an equivalent candidate ${cand}`, { typeId: id });
           }
           continue;
         }

@@ -38,7 +38,7 @@ export class UnitHeader {
   owner: unknown;
   /** Filled in by the DwarfFile: its abbreviation table at an offset (decoded once, kept while recently used). */
   abbrevLookup: (offset: DebugAbbrevOffset) => AbbrevTable = () => {
-    throw new Error("unit without a DwarfFile");
+    throw new BtfkitError(ErrorCode.INTERNAL, "unit without a DwarfFile");
   };
   /** The unit's abbreviation table. */
   get abbrevs(): AbbrevTable {

@@ -62,7 +62,7 @@ export class BtfMerger {
    * `finish`.
    */
   add(cu: CuBtf): number {
-    if (this.finished) throw new Error("BtfMerger.add after finish");
+    if (this.finished) throw new BtfkitError(ErrorCode.INTERNAL, "BtfMerger.add after finish");
     const idx = this.cuCount++;
     let next = this.out.endId;
     const count = cu.btf.count;
@@ -237,7 +237,7 @@ export class BtfMerger {
   strBytes(cu: number, off: number): Uint8Array {
     if (off < STR_REF) return this.cuStrings[cu]!.bytesAt(off);
     const s = this.debugStr;
-    if (!s) throw new Error("BtfMerger: a unit refers to .debug_str, but the merger was not given it");
+    if (!s) throw new BtfkitError(ErrorCode.INTERNAL, "BtfMerger: a unit refers to .debug_str, but the merger was not given it");
     const start = off - STR_REF;
     const end = s.indexOf(0, start);
     if (end < 0) throw new BtfkitError(ErrorCode.CORRUPT, `the string at offset ${start} has no terminating NUL`, { section: ".debug_str", offset: start });
@@ -246,7 +246,7 @@ export class BtfMerger {
 
   private mapDebugStr(off: number): number {
     const s = this.debugStr;
-    if (!s) throw new Error("BtfMerger: a unit refers to .debug_str, but the merger was not given it");
+    if (!s) throw new BtfkitError(ErrorCode.INTERNAL, "BtfMerger: a unit refers to .debug_str, but the merger was not given it");
     // Holds output offset + 1 (0: not interned yet), so that the pages of offsets never used stay untouched.
     let m = this.debugStrMap;
     if (!m) m = this.debugStrMap = new Int32Array(s.length + 1);

@@ -411,7 +411,7 @@ export class CUnitConverter {
   }
 
   private internal(msg: string): BtfkitError {
-    return new BtfkitError(ErrorCode.CORRUPT, `internal: ${msg}`, { file: this.file.path, section: this.unit.section, offset: this.unitBase });
+    return new BtfkitError(ErrorCode.INTERNAL, `internal: ${msg}`, { file: this.file.path, section: this.unit.section, offset: this.unitBase });
   }
 
   private open(c: DieCursor, d: number): void {
