@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Dedup benchmark: btfkit (from dist/, build first with `npm run build`) and libbpf's btf__dedup (the helper
-// test/dedup/libbpf-dedup.c, compiled here with `cc -lbpf` when libbpf-dev is installed), side by side, in one run,
+// native/libbpf-dedup.c, compiled here with `cc -lbpf` when libbpf-dev is installed), side by side, in one run,
 // on the same input files. Each side runs in its own process so that peak RSS is its own.
 //
 //   node bench/dedup.mjs [--runs N] [--baseline DIST] [FILE ...]
@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 const OUT = join(ROOT, "bench/out");
-const HELPER_SRC = join(ROOT, "test/dedup/libbpf-dedup.c");
+const HELPER_SRC = join(ROOT, "native/libbpf-dedup.c");
 const HELPER = join(ROOT, "test/dedup/.build/libbpf-dedup");
 
 const distModule = (p, dist = DIST) => import(pathToFileURL(join(dist, p)).href);

@@ -46,6 +46,11 @@ export const commandIndex: readonly CommandEntry[] = [
     load: async () => (await import("./diff.js")).diffCommand,
   },
   {
+    command: "bench <target> <inputs..>",
+    describe: "time btfkit's dedup on your inputs (first and warm runs, peak RSS), side by side with libbpf's btf__dedup",
+    load: async () => (await import("./bench.js")).benchCommand,
+  },
+  {
     command: "dwarf-stats <file>",
     describe: "count an ELF file's DWARF units (per language, producer), DIEs per tag and bytes",
     load: async () => (await import("./dwarf-stats.js")).dwarfStatsCommand,

@@ -1,5 +1,5 @@
 /**
- * The libbpf oracle: `libbpf-dedup.c` compiled against the system libbpf (`libbpf-dev`) into
+ * The libbpf oracle: `native/libbpf-dedup.c` (shipped in the package for `btfkit bench dedup`) compiled against the system libbpf (`libbpf-dev`) into
  * `test/dedup/.build/` (gitignored) on first use, and a wrapper to run it. Absent headers or compiler make it
  * an Optional with the reason, so the differential tests skip visibly.
  */
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { Optional } from "../util/inputs.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(HERE, "libbpf-dedup.c");
+const SOURCE = join(HERE, "../../native/libbpf-dedup.c");
 const BUILD_DIR = join(HERE, ".build");
 const BINARY = join(BUILD_DIR, "libbpf-dedup");
 const HEADER = "/usr/include/bpf/btf.h";

@@ -4,9 +4,11 @@
 //
 // IN is raw BTF or an ELF file with .BTF; with BASE, IN is split BTF on BASE and only the split part is written.
 // REPEAT (default 1) re-parses and re-dedups that many times, for timing. Prints one JSON line:
-//   {"ms":[...dedup times...],"cpuMs":[...dedup CPU times...],"typesIn":N,"typesOut":N,"maxRssKb":N}
-// Built by test/dedup/libbpf-helper.ts (and bench/dedup.mjs) with: cc -O2 libbpf-dedup.c -lbpf
+//   {"ms":[...dedup times...],"cpuMs":[...dedup CPU times...],"typesIn":N,"typesOut":N,"maxRssKb":N,"libbpf":"v1.1"}
+// Shipped in the package (native/) for `btfkit bench dedup`, which builds it on first use into the user's cache
+// directory; also built by test/dedup/libbpf-helper.ts and bench/dedup.mjs. Build: cc -O2 libbpf-dedup.c -lbpf
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +82,8 @@ int main(int argc, char **argv) {
 	printf("],\"cpuMs\":[");
 	for (int r = 0; r < repeat; r++) printf("%s%.3f", r ? "," : "", cpu[r]);
 	free(cpu);
-	printf("],\"typesIn\":%u,\"typesOut\":%u,\"maxRssKb\":%ld}\n", types_in, types_out, ru.ru_maxrss);
+	printf("],\"typesIn\":%u,\"typesOut\":%u,\"maxRssKb\":%ld,\"libbpf\":\"%s\"}\n", types_in, types_out, ru.ru_maxrss,
+	       libbpf_version_string());
 	btf__free(base);
 	return 0;
 }
