@@ -3,8 +3,9 @@
  * distill fixture's module on its base) — truncations, bit flips, special words, type references pointed at other
  * types (loops), kinds swapped for kinds of the same record size, sizes, names and header fields — then do what
  * the commands do: parse, raw/C/JSON dump, dedup (and read its output back), diff, validate. Every failure must be
- * a one-line BtfkitError that names the file, a section and an offset; nothing may throw anything else, and no
- * case may hang (workers with a time limit per case, see harness.ts). FUZZ_CASES sets the number of cases (default
+ * a one-line BtfkitError that names the file, a section and an offset; the raw and JSON dumps of a table the reader
+ * accepted must not fail at all, validate never throws, and what validate finds valid must parse. Nothing may throw
+ * anything else, and no case may hang (workers with a time limit per case, see harness.ts). FUZZ_CASES sets the number of cases (default
  * 4000, about 10 s on two idle cores); `npm run fuzz` runs 200,000. A failing case replays on its own with
  * `node test/fuzz/btf-fuzz-worker.mjs <case>` after a test run.
  */
