@@ -3,6 +3,21 @@ import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
 import { BTF_KIND, type BtfKind, exhaustiveKind, extraWords, infoKflag, infoKind, infoVlen, isModifierKind, makeInfo } from "./kinds.js";
 import { BtfStrings } from "./strings.js";
 
+/** A `Uint32Array` the type system does not let you write: what `Btf.arrays` hands out. */
+export type ReadonlyUint32Array = Omit<Uint32Array, "set" | "fill" | "copyWithin" | "reverse" | "sort" | number> & {
+  readonly [index: number]: number;
+};
+
+/** A table's arrays, read-only (see `Btf`): `info[i]`, `nameOff[i]`, `sizeType[i]`, `extra[extraStart[i]…]`. */
+export interface BtfArrays {
+  readonly count: number;
+  readonly info: ReadonlyUint32Array;
+  readonly nameOff: ReadonlyUint32Array;
+  readonly sizeType: ReadonlyUint32Array;
+  readonly extraStart: ReadonlyUint32Array;
+  readonly extra: ReadonlyUint32Array;
+}
+
 /** The file, section and type section position a table was read from. */
 export interface BtfSource {
   file?: string;
@@ -36,14 +51,21 @@ export class Btf {
   /** Size of a pointer in bytes, for resolveSize (BTF itself does not record it). */
   pointerSize = 8;
 
+  // The arrays themselves, writable by btfkit's own stages (reader, converters, link, dedup). `@internal` keeps them
+  // out of the published declarations (stripInternal): library users read them through `arrays`, typed read-only.
+  /** @internal Number of own types. */
   count = 0;
+  /** @internal */
   info: Uint32Array;
+  /** @internal */
   nameOff: Uint32Array;
+  /** @internal */
   sizeType: Uint32Array;
+  /** @internal */
   extraStart: Uint32Array;
-  /** Pool of variable parts; a table read from a blob uses the blob's type section itself (headers included). */
+  /** @internal Pool of variable parts; a table read from a blob uses the blob's type section itself (headers included). */
   extra: Uint32Array;
-  /** Fill level of `extra`: where the next added type's variable part goes. */
+  /** @internal Fill level of `extra`: where the next added type's variable part goes. */
   extraLen = 0;
   /** Where a table read from bytes came from (set by parseBtf), so that errors about its types can say where. */
   source: BtfSource | undefined;
@@ -255,6 +277,31 @@ export class Btf {
     if (!(e instanceof BtfkitError) || e.file !== undefined) return e;
     const where = e.typeId !== undefined ? this.locate(e.typeId) : { file: this.source?.file, section: this.source?.section };
     return where.file === undefined && where.section === undefined ? e : e.withLocation(where);
+  }
+
+  /**
+   * The own types' arrays, read-only (the struct-of-arrays layout described above): own id `startId + i` for
+   * `i < arrays.count`. The live arrays, not a copy: valid until the table grows or is released.
+   */
+  get arrays(): BtfArrays {
+    return this;
+  }
+
+  /** Own type ids of `kind` named `name`, in id order (a split BTF's base is not searched). */
+  findTypes(kind: number, name: string): number[] {
+    const ids: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (infoKind(this.info[i]!) === kind && this.strings.get(this.nameOff[i]!) === name) ids.push(this.startId + i);
+    }
+    return ids;
+  }
+
+  /** The first own type of `kind` named `name` (libbpf's btf__find_by_name_kind_own), or -1 when there is none. */
+  findType(kind: number, name: string): number {
+    for (let i = 0; i < this.count; i++) {
+      if (infoKind(this.info[i]!) === kind && this.strings.get(this.nameOff[i]!) === name) return this.startId + i;
+    }
+    return -1;
   }
 
   /** Follow typedefs, modifiers and type tags to the underlying type id (0 for void). */

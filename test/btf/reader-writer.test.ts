@@ -16,8 +16,9 @@ const moduleBytes = readFileSync(join(BTF_FIXTURES, "module.btf"));
 
 /** Find the id of the first type with this kind and name. */
 function find(btf: Btf, kind: number, name: string): number {
-  for (let id = btf.startId; id < btf.endId; id++) if (btf.kind(id) === kind && btf.name(id) === name) return id;
-  throw new Error(`no ${kind} ${name}`);
+  const id = btf.findType(kind, name);
+  if (id < 0) throw new Error(`no ${kind} ${name}`);
+  return id;
 }
 
 describe("parseBtf on the sample (facts from sample.c)", () => {

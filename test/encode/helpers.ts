@@ -30,16 +30,14 @@ export function compileC(cc: string, source: string | Record<string, string>, ar
   return out;
 }
 
-/** All own type ids of `kind` named `name`. */
+/** All own type ids of `kind` named `name` (Btf.findTypes). */
 export function findTypes(btf: Btf, kind: number, name: string): number[] {
-  const ids: number[] = [];
-  for (let id = btf.startId; id < btf.endId; id++) if (btf.kind(id) === kind && btf.name(id) === name) ids.push(id);
-  return ids;
+  return btf.findTypes(kind, name);
 }
 
 /** The one own type of `kind` named `name` (fails the test if there is not exactly one). */
 export function findType(btf: Btf, kind: number, name: string): number {
-  const ids = findTypes(btf, kind, name);
+  const ids = btf.findTypes(kind, name);
   if (ids.length !== 1) throw new Error(`expected one ${kindName(kind)} '${name}', found ${ids.length}`);
   return ids[0]!;
 }

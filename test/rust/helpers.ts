@@ -20,11 +20,9 @@ typedef float f32; typedef double f64; typedef _Bool bool;
 typedef struct {} _28__29_; typedef struct {} _21_; typedef unsigned int core__primitive__char;
 `;
 
-/** Ids of the types of `kind` named `name`. */
+/** Ids of the types of `kind` named `name` (Btf.findTypes). */
 export function findAll(btf: Btf, kind: number, name: string): number[] {
-  const r: number[] = [];
-  for (let id = btf.startId; id < btf.endId; id++) if (btf.kind(id) === kind && btf.name(id) === name) r.push(id);
-  return r;
+  return btf.findTypes(kind, name);
 }
 
 /** The one type of `kind` named `name` (throws when there is none or several). */
