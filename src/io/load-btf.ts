@@ -66,7 +66,11 @@ export function loadBtfFromElf(path: string, base?: Btf): Btf {
     if (!distilledSec) return parseBtf(elf.sectionBytes(sec), { base, file: path, section: ".BTF" });
     const distilled = parseBtf(elf.sectionBytes(distilledSec), { file: path, section: ".BTF.base" });
     const split = parseBtf(elf.sectionBytes(sec), { base: distilled, file: path, section: ".BTF" });
-    return base ? relocateSplit(split, base, { file: path }) : split;
+    if (!base) return split;
+    const relocated = relocateSplit(split, base, { file: path });
+    // Its records were rebuilt with new ids: errors about them name the file and section, not a byte offset.
+    relocated.source = { file: path, section: ".BTF", typesOffset: 0, count: 0 };
+    return relocated;
   } finally {
     elf.close();
   }
