@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Distilled base BTF (.BTF.base) of modules built outside the kernel tree, on Debian 7.3.4's modules (issue
-// "btfkit-pahole drop-in", docs modern-kernel.md §1.3):
+// "btfkit-pahole drop-in", docs/modern-kernel.md §1.3):
 //
 //   node bench/distill-73.mjs [--sample N] [--limit N] [--match STR] [--json FILE]
 //
