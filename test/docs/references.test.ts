@@ -62,6 +62,18 @@ describe("docs/ references", () => {
     expect(citations.some((c) => c.note === "dedup.md" && c.section === "3")).toBe(true);
   });
 
+  it("cites notes one way: docs/<file>.md §N", () => {
+    const loose: string[] = [];
+    for (const path of sources) {
+      if (path.startsWith(docsDir) || path.endsWith("references.test.ts")) continue;
+      const text = readFileSync(path, "utf8");
+      for (const m of text.matchAll(/(?:docs |shared\/docs\/)[a-z0-9-]+\.md/g)) {
+        loose.push(`${relative(root, path)}:${text.slice(0, m.index).split("\n").length}: ${m[0]}`);
+      }
+    }
+    expect(loose).toEqual([]);
+  });
+
   it("every cited note exists and every cited section is a heading of it", () => {
     const missing: string[] = [];
     const sections = new Map<string, Set<string>>();
