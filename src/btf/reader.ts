@@ -161,6 +161,8 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
 function checkReferences(btf: Btf, at: (word: number, typeId: number) => ErrorLocation): void {
   const { info, nameOff, sizeType, extraStart, extra, strings } = btf;
   const endId = btf.endId;
+  // A table's offsets continue its base's, so every valid offset, own or base, is below this one.
+  const strEnd = strings.endOffset;
   const badName = (word: number, id: number, what: string, off: number): BtfkitError =>
     new BtfkitError(ErrorCode.CORRUPT, `${what}name offset ${off} is past the end of the strings (${strings.endOffset})`, at(word, id));
   const badId = (word: number, id: number, what: string, ref: number): BtfkitError =>
@@ -173,7 +175,7 @@ function checkReferences(btf: Btf, at: (word: number, typeId: number) => ErrorLo
     const head = x - 3;
     const kind = infoKind(info[i]!);
     const vlen = infoVlen(info[i]!);
-    if (!strings.isValidOffset(nameOff[i]!)) throw badName(head, id, "", nameOff[i]!);
+    if (nameOff[i]! >= strEnd) throw badName(head, id, "", nameOff[i]!);
     if (kindHasTypeRef(kind) && sizeType[i]! >= endId) throw badId(head + 2, id, "", sizeType[i]!);
     // Names and type ids in the variable part, by kind (the layouts of kinds.ts's nameFields/typeIdFields, written
     // out so that the pass allocates nothing per type).
@@ -202,7 +204,7 @@ function checkReferences(btf: Btf, at: (word: number, typeId: number) => ErrorLo
     if (nameStep !== 0) {
       for (let k = 0; k < vlen; k++) {
         const w = x + k * nameStep;
-        if (!strings.isValidOffset(extra[w]!)) throw badName(w, id, part(kind, k), extra[w]!);
+        if (extra[w]! >= strEnd) throw badName(w, id, part(kind, k), extra[w]!);
       }
     }
     for (let k = 0; k < idCount; k++) {
