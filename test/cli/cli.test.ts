@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -64,6 +64,13 @@ describe("btfkit CLI", () => {
     const failed = btfkit(["dedup", writeTemp(structWithVarMember()), "-o", join(dir, "bad.btf")]);
     expect(failed.code).toBe(1);
     expect(readdirSync(dir)).toEqual(["out.btf"]);
+    // A write that fails at the last step (the rename over a directory, after the temporary file was written and
+    // flushed): exit 1, one line naming the output, and the temporary file removed.
+    mkdirSync(join(dir, "sub"));
+    const renameFailed = btfkit(["dedup", sample, "-o", join(dir, "sub"), "-q"]);
+    expect(renameFailed.code).toBe(1);
+    expect(renameFailed.stderr).toMatch(new RegExp(`^btfkit: ${join(dir, "sub")}: cannot write: .*\n$`));
+    expect(readdirSync(dir).sort()).toEqual(["out.btf", "sub"]);
   });
 });
 

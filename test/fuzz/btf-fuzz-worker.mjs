@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMainThread, parentPort, workerData as givenData } from "node:worker_threads";
+import { rng } from "./rng.mjs";
 
 const replay = isMainThread ? Number(process.argv[2]) : undefined;
 const workerData = givenData ?? replayData(replay);
@@ -36,18 +37,6 @@ function replayData(k) {
     { ...read("test/fixtures/distill/mod.split.btf"), base: read("test/fixtures/distill/base.btf") },
   ];
   return { buildDir: join(root, ".cache/fuzz-build-btf"), fixtures, first: k, count: 1, progress: new SharedArrayBuffer(4), slot: 0 };
-}
-
-/** mulberry32: a small seeded PRNG, so every case can be replayed from its number. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The layout of a (little-endian) fixture: header fields and, per type record, where it starts and its kind. */

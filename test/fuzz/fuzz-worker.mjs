@@ -2,24 +2,13 @@
 // and reports every failure that is not a one-line BtfkitError naming file and offset. The current case number is
 // kept in shared memory so the parent can tell which case hangs.
 import { parentPort, workerData } from "node:worker_threads";
+import { rng } from "./rng.mjs";
 
 const { buildDir, fixtures, first, count, progress, slot } = workerData;
 const { ElfFile } = await import(`${buildDir}/src/elf/elf-file.js`);
 const { DwarfFile, DW_AT } = await import(`${buildDir}/src/dwarf/index.js`);
 const { readSymbols } = await import(`${buildDir}/src/elf/symbols.js`);
 const cur = new Int32Array(progress);
-
-/** mulberry32: a small seeded PRNG, so every case can be replayed from its number. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = [0, 1, 0x7f, 0x80, 0xff, 0xfe, 0x40];
 
