@@ -1,6 +1,6 @@
 import type { Btf } from "../btf/btf.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { BTF_KIND, infoKind, isCompositeKind, isModifierKind } from "../btf/kinds.js";
+import { BTF_KIND, type BtfKind, exhaustiveKind, infoKind, isCompositeKind, isModifierKind } from "../btf/kinds.js";
 import { TextSink, collectText } from "./text-sink.js";
 
 /**
@@ -240,7 +240,7 @@ class CDumper {
 
   // ---- small accessors -------------------------------------------------------------------------------------
 
-  private kind(id: number): number {
+  private kind(id: number): BtfKind {
     return infoKind(this.btf.infoOf(id));
   }
   private named(id: number): boolean {
@@ -298,7 +298,15 @@ class CDumper {
         for (let j = 0; j < vlen; j++) this.markId(btf.extraWord(id, 2 * j + 1));
         break;
       }
+      case BTF_KIND.UNKN:
+      case BTF_KIND.INT:
+      case BTF_KIND.ENUM:
+      case BTF_KIND.FWD:
+      case BTF_KIND.FLOAT:
+      case BTF_KIND.ENUM64:
+        break; // refer to nothing
       default:
+        exhaustiveKind(kind);
         break;
     }
   }
@@ -339,7 +347,7 @@ class CDumper {
     return strong;
   }
 
-  private orderKind(id: number, kind: number, throughPtr: boolean): number {
+  private orderKind(id: number, kind: BtfKind, throughPtr: boolean): number {
     const btf = this.btf;
     switch (kind) {
       case BTF_KIND.INT:
@@ -402,6 +410,7 @@ class CDumper {
         this.orderState[id] = ORDERED;
         return 0;
       default:
+        if (kind !== BTF_KIND.UNKN) exhaustiveKind(kind);
         throw new BtfkitError(ErrorCode.UNSUPPORTED, `cannot dump kind ${kind} as C`, { typeId: id });
     }
   }
