@@ -4,9 +4,9 @@
  *
  * When a kind is added: add it to `BTF_KIND`, then give it its row in `KIND_INFO` (a compile error until it has
  * one); the names, sizes and predicates below follow from that row. Then follow the compile errors: every switch
- * that must handle each kind ends in `exhaustiveKind(kind)` (the dump renderings, the diff's canonical forms, the
- * BTF → C layout code), so a kind without a case does not compile. The remaining places are the per-kind rules that
- * cannot be a table: the reader's id checks (reader.ts), the kernel's checks (validate.ts) and the dedup's hashing
+ * that must handle each kind ends in `exhaustiveKind(kind)` (the raw and JSON dumps, the C dump's ordering, the
+ * diff's canonical forms, the verifier's per-kind checks in validate.ts, `Btf.resolveSize`), so a kind without a case
+ * does not compile. What the compiler cannot find: the reader's reference checks (reader.ts) and the dedup's hashing
  * and comparison (dedup.ts), which each report a kind they do not know as unsupported.
  */
 export const BTF_KIND = {

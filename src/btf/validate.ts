@@ -34,8 +34,8 @@ import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js
 import { Btf } from "./btf.js";
 import {
   BTF_FUNC_GLOBAL, BTF_HEADER_SIZE, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND, BTF_MAGIC, BTF_MAX_NAME_OFFSET,
-  BTF_MAX_TYPE, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, BTF_VERSION, infoKflag, infoKind, infoVlen, isCompositeKind,
-  isModifierKind, kindHasSize, kindName,
+  BTF_MAX_TYPE, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, BTF_VERSION, exhaustiveKind, infoKflag, infoKind, infoVlen,
+  isCompositeKind, isModifierKind, kindHasSize, kindName,
 } from "./kinds.js";
 import { btfByteOrder, parseBtf } from "./reader.js";
 
@@ -404,6 +404,9 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
       return;
     }
     default:
+      // Every kind has its check above (a kind added to BTF_KIND without one does not compile); UNKN and values past
+      // BTF_KIND_MAX are what the kernel calls an invalid kind.
+      if (kind !== K.UNKN) exhaustiveKind(kind);
       return r.type(id, BTF_RULE.INFO, "Invalid kind", `unknown kind ${kind}`);
   }
 }
