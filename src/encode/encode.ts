@@ -13,7 +13,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { EncodeStatsSchema } from "./stats-schema.js";
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND } from "../btf/kinds.js";
+import { BTF_KIND, isCompositeKind } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
 import { readSymbols } from "../elf/symbols.js";
@@ -431,7 +431,7 @@ export function baseMismatchWarning(split: Btf): string | undefined {
   let again = 0;
   for (let id = split.startId; id < split.endId; id++) {
     const k = split.kind(id);
-    if ((k !== BTF_KIND.STRUCT && k !== BTF_KIND.UNION) || split.nameOffOf(id) === 0) continue;
+    if (!isCompositeKind(k) || split.nameOffOf(id) === 0) continue;
     own++;
     // Strings are deduplicated against the base, so a base name has the base's offset.
     if (baseNames.has(split.nameOffOf(id))) again++;
