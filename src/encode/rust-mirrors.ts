@@ -90,6 +90,12 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
   // the first declaration.
   const def = new Map<number, number>();
   const fwd = new Map<number, number>();
+  /**
+   * Every definition of a name the base defines more than once: a base made by btfkit with Rust in it has Rust
+   * names defined several times (`Error`: core::fmt's and the kernel crate's), and a module's copy of any of them is
+   * that type. (The file's own C units are not deduplicated yet: their first definition stands for all.)
+   */
+  const baseAlternatives = new Map<number, number[]>();
   const noteC = (id: number): void => {
     const k = out.kind(id);
     if (!definesName(k)) return;
@@ -98,6 +104,11 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     if (k === K.FWD) {
       if (!fwd.has(n)) fwd.set(n, id);
     } else if (!def.has(n)) def.set(n, id);
+    else if (id < start) {
+      const alt = baseAlternatives.get(n);
+      if (alt) alt.push(id);
+      else baseAlternatives.set(n, [def.get(n)!, id]);
+    }
   };
   if (out.base) for (let id = 1; id < start; id++) noteC(id);
   for (let id = start; id < end; id++) if (!isRust(id)) noteC(id);
@@ -212,8 +223,8 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
         if (cn !== 0) {
           // bindgen names a struct defined inside another `Outer_Inner`.
           if (out.nameOffOf(rt) !== cn && !out.name(rt).endsWith("_" + out.strings.get(cn))) return false;
-          // One C definition per name stands for all (the dedup makes them one).
-          ct = def.get(cn) ?? ct;
+          // One C definition per name stands for all (the dedup makes them one); the base is deduplicated already.
+          if (ct >= start) ct = def.get(cn) ?? ct;
         }
         if (isRust(rt)) deps[pair(rt, ct)]!.push(from);
         else if (rt !== ct) return false;
@@ -323,18 +334,24 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     const cm = membersOf(c);
     // Rust members by name; bitfield units as bit ranges; anonymous members by bindgen's number.
     const byName = new Map<string, number>();
+    /** Anonymous Rust members in order: another Rust type's anonymous union (a base type compared with its copy). */
+    const anonR: number[] = [];
     const units: number[] = [];
     const pads: number[] = [];
     const used = new Uint8Array(rm.length / 4);
+    /** bindgen's padding and bitfield units need no C counterpart (a base's copy of a Rust type has them by name). */
+    const optional = new Uint8Array(rm.length / 4);
     for (let j = 0; j < rm.length; j += 4) {
       const name = out.strings.get(rm[j]!);
       if (PADDING.test(name)) {
-        used[j / 4] = 1;
+        optional[j / 4] = 1;
         pads.push(rm[j + 2]!, rm[j + 2]! + 8 * Math.max(0, sizeOf(rm[j + 1]!)));
       } else if (BITFIELD_UNIT.test(name)) {
-        used[j / 4] = 1;
+        optional[j / 4] = 1;
         units.push(rm[j + 2]!, rm[j + 2]! + 8 * Math.max(0, sizeOf(rm[j + 1]!)));
-      } else byName.set(name, j);
+      }
+      if (name === "") anonR.push(j);
+      else byName.set(name, j);
     }
     let anon = 0;
     for (let j = 0; j < cm.length; j += 4) {
@@ -348,7 +365,7 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
         continue;
       }
       const what = cname === "" ? `anonymous member ${anon + 1}` : `member ${cname}`;
-      let rj = cname === "" ? byName.get(`__bindgen_anon_${anon + 1}`) : byName.get(cname) ?? byName.get(cname + "_");
+      let rj = cname === "" ? byName.get(`__bindgen_anon_${anon + 1}`) ?? anonR[anon] : byName.get(cname) ?? byName.get(cname + "_");
       if (rj !== undefined && cname === "" && rm[rj + 2] !== off) rj = undefined;
       if (rj === undefined || used[rj / 4]) {
         // A member bindgen could not express (an anonymous member of a named type, -fms-extensions) is padding there.
@@ -363,20 +380,24 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
       used[rj / 4] = 1;
       if (!sameType(rm[rj + 1]!, cm[j + 1]!, p)) return `${what} has another type`;
     }
-    for (let j = 0; j < used.length; j++) if (!used[j]) return `member ${out.strings.get(rm[4 * j]!)} is not in C`;
+    for (let j = 0; j < used.length; j++) if (!used[j] && !optional[j]) return `member ${out.strings.get(rm[4 * j]!)} is not in C`;
     return undefined;
   };
 
-  // Seeds: every named Rust type whose name a C type has.
-  const seedOf = new Map<number, number>();
+  // Seeds: every named Rust type whose name a C type has (with each of the base's definitions of it).
+  const seedOf = new Map<number, number[]>();
   for (let id = start; id < end; id++) {
     if (!isRust(id)) continue;
     const k = out.kind(id);
     const n = out.nameOffOf(id);
     // An array index INT is never changed; the dedup folds identical ones (a module's and its base's) anyway.
     if (n === 0 || !definesName(k) || asIndex[id - start]) continue;
-    const c = def.get(n) ?? fwd.get(n);
-    if (c !== undefined) seedOf.set(id, pair(id, c));
+    const alt = baseAlternatives.get(n);
+    if (alt) seedOf.set(id, alt.map((c) => pair(id, c)));
+    else {
+      const c = def.get(n) ?? fwd.get(n);
+      if (c !== undefined) seedOf.set(id, [pair(id, c)]);
+    }
   }
   while (work.length > 0) {
     const p = work.pop()!;
@@ -402,7 +423,10 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
 
   // Each Rust type maps onto the C type of its own name when that pair holds, else onto the first that holds.
   const target = new Map<number, number>();
-  for (const [r, p] of seedOf) if (!failed[p]) target.set(r, pairC[p]!);
+  for (const [r, ps] of seedOf) {
+    const p = ps.find((q) => !failed[q]);
+    if (p !== undefined) target.set(r, pairC[p]!);
+  }
   for (let p = 0; p < pairR.length; p++) if (!failed[p] && !target.has(pairR[p]!)) target.set(pairR[p]!, pairC[p]!);
 
   const result: RustMirrorResult = { mapped: 0, mappedNested: 0, renamed: 0, warnings: [] };
@@ -436,7 +460,9 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     result.renamed++;
     if (renamedNames.get(short) !== q) {
       renamedNames.set(short, q);
-      result.warnings.push(`Rust type ${short} is not the same as the C type of that name (${explain(seedOf.get(r)!)}): encoded as ${q}`);
+      const p = seedOf.get(r)![0]!;
+      const other = pairC[p]! < start ? "the base's type" : "the C type";
+      result.warnings.push(`Rust type ${short} is not the same as ${other} of that name (${explain(p)}): encoded as ${q}`);
     }
   }
   return result;
