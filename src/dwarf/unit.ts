@@ -1,6 +1,6 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { viewOf } from "../common/byte-order.js";
-import { DW_UT } from "./constants.js";
+import { DW_AT, DW_UT } from "./constants.js";
 import type { AbbrevTable } from "./abbrev.js";
 import type { DebugAbbrevOffset, DebugInfoOffset, DieSpace, UnitOffset } from "./offsets.js";
 
@@ -85,13 +85,13 @@ export class UnitHeader {
   }
 
   get producer(): string | undefined {
-    return this.string(0x25);
+    return this.string(DW_AT.DW_AT_producer);
   }
   get name(): string | undefined {
-    return this.string(0x03);
+    return this.string(DW_AT.DW_AT_name);
   }
   get compDir(): string | undefined {
-    return this.string(0x1b);
+    return this.string(DW_AT.DW_AT_comp_dir);
   }
 }
 
