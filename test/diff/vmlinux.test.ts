@@ -25,8 +25,9 @@ function countNamed(btf: Btf, kind: number): number {
 }
 
 function findNamed(btf: Btf, kind: number, name: string): number {
-  for (let id = 1; id < btf.endId; id++) if (btf.kind(id) === kind && btf.name(id) === name) return id;
-  throw new Error(`${name} not found`);
+  const id = btf.findType(kind, name);
+  if (id < 0) throw new Error(`${name} not found`);
+  return id;
 }
 
 describe.skipIf(!haveVmlinux)("diff on /sys/kernel/btf/vmlinux", () => {
