@@ -3,7 +3,8 @@
  * types (mirror/mirror.h) and their mirrors written the way bindgen writes Rust-for-Linux's bindings
  * (mirror/mirror.rs) — bitfield units, `__bindgen_anon_N`, `type_`, a typedef'd anonymous struct, a newtype enum,
  * an enum as an integer alias, `Option<fn>`, an opaque declaration, an opaque blob, a union as a struct of markers,
- * a nested definition named `Outer_Inner` — one Rust type of a C name with another layout, and a Rust-only type.
+ * a nested definition named `Outer_Inner`, padding where C has an anonymous member of a named type — one Rust
+ * type of a C name with another layout, a 0-byte stand-in the kernel crate embeds by value, and a Rust-only type.
  */
 import { describe, expect, it } from "vitest";
 import type { Btf } from "../../src/btf/btf.js";
@@ -60,7 +61,7 @@ describe("mirror.o: Rust mirrors of C types fold into them", () => {
     for (const [kind, name] of [
       [BTF_KIND.TYPEDEF, "atomic_t"], [BTF_KIND.ENUM, "irqreturn"], [BTF_KIND.ENUM, "pid_type"], [BTF_KIND.STRUCT, "opaque_thing"],
       [BTF_KIND.STRUCT, "spinlock"], [BTF_KIND.UNION, "fpregs"], [BTF_KIND.STRUCT, "task_stats"], [BTF_KIND.STRUCT, "callback_head"],
-      [BTF_KIND.STRUCT, "list_head"],
+      [BTF_KIND.STRUCT, "list_head"], [BTF_KIND.STRUCT, "padded"],
     ] as const) {
       expect(findAll(btf, kind, name), name).toHaveLength(1);
     }
@@ -81,7 +82,11 @@ describe("mirror.o: Rust mirrors of C types fold into them", () => {
     // Rust's 4-byte char is not C's char.
     expect(shape(btf, find(btf, BTF_KIND.INT, "core__primitive__char"))).toBe("int 'core__primitive__char' size=4 bits=32 none");
     expect(findAll(btf, BTF_KIND.INT, "char").map((id) => btf.sizeTypeOf(id))).toEqual([1]);
-    expect(r.stats.rustRenamed).toBe(2);
+    // bindgen's 0-byte stand-in for pm_opp is embedded by value (Opp): it cannot become C's 4-byte pm_opp.
+    expect(r.warnings).toContain("Rust type pm_opp is not the same as the C type of that name (an opaque type of 0 bytes used by value): encoded as mirror__bindings__pm_opp");
+    expect(shape(btf, find(btf, BTF_KIND.STRUCT, "Opp"))).toBe("struct 'Opp' size=0 {__0: struct 'mirror__bindings__pm_opp' @0}");
+    expect(shape(btf, find(btf, BTF_KIND.STRUCT, "pm_opp"))).toBe(shape(c, find(c, BTF_KIND.STRUCT, "pm_opp")));
+    expect(r.stats.rustRenamed).toBe(3);
   });
 
   it("Rust-only names stay short, and point at the C types", () => {
