@@ -191,6 +191,31 @@ export function makeInfo(kind: number, vlen: number, kflag: boolean): number {
   return ((kflag ? 0x80000000 : 0) | ((kind & 0x1f) << 24) | (vlen & 0xffff)) >>> 0;
 }
 
+/**
+ * Where names and type ids sit in each kind's variable part (`KIND_INFO`'s `names` and `typeIds`), as typed arrays
+ * by kind for passes over every record that must not allocate (the reader's reference check): names at words
+ * 0, step, 2·step, … (`KIND_NAME_STEP`, 0: none, one per vlen); type ids from word `KIND_ID_FIRST` (-1: none) every
+ * `KIND_ID_STEP` words, one per vlen, or two for ARRAY (`KIND_ID_FIXED`).
+ */
+export const KIND_NAME_STEP: Readonly<Uint8Array> = new Uint8Array(KIND_SLOTS);
+export const KIND_ID_FIRST: Readonly<Int8Array> = new Int8Array(KIND_SLOTS).fill(-1);
+export const KIND_ID_STEP: Readonly<Uint8Array> = new Uint8Array(KIND_SLOTS);
+/** The number of type ids when it does not follow vlen (ARRAY: element and index), else 0. */
+export const KIND_ID_FIXED: Readonly<Uint8Array> = new Uint8Array(KIND_SLOTS);
+for (const name of Object.keys(KIND_INFO) as BtfKindName[]) {
+  const k = BTF_KIND[name];
+  const { names, typeIds } = KIND_INFO[name];
+  if (names !== "none") (KIND_NAME_STEP as Uint8Array)[k] = names.step;
+  if (typeIds === "array") {
+    (KIND_ID_FIRST as Int8Array)[k] = 0;
+    (KIND_ID_STEP as Uint8Array)[k] = 1;
+    (KIND_ID_FIXED as Uint8Array)[k] = 2;
+  } else if (typeIds !== "none") {
+    (KIND_ID_FIRST as Int8Array)[k] = typeIds.first;
+    (KIND_ID_STEP as Uint8Array)[k] = typeIds.step;
+  }
+}
+
 /** Number of 32-bit words that follow the 12-byte type header for this kind and vlen (0 for an unknown kind). */
 export function extraWords(kind: number, vlen: number): number {
   if (kind >= KIND_SLOTS) return 0;

@@ -1,7 +1,10 @@
 import { BtfkitError, ErrorCode, type ErrorLocation } from "../common/errors.js";
 import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js";
 import { Btf } from "./btf.js";
-import { BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen, BTF_KIND_MAX, kindHasTypeRef } from "./kinds.js";
+import {
+  BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_VERSION, extraWords, infoKind, infoVlen, BTF_KIND_MAX, kindHasTypeRef,
+  KIND_ID_FIRST, KIND_ID_FIXED, KIND_ID_STEP, KIND_NAME_STEP,
+} from "./kinds.js";
 import { BtfStrings } from "./strings.js";
 
 /** The fixed BTF header (struct btf_header). */
@@ -177,30 +180,9 @@ function checkReferences(btf: Btf, at: (word: number, typeId: number) => ErrorLo
     const vlen = infoVlen(info[i]!);
     if (nameOff[i]! >= strEnd) throw badName(head, id, "", nameOff[i]!);
     if (kindHasTypeRef(kind) && sizeType[i]! >= endId) throw badId(head + 2, id, "", sizeType[i]!);
-    // Names and type ids in the variable part, by kind (the layouts of kinds.ts's nameFields/typeIdFields, written
-    // out so that the pass allocates nothing per type).
-    let nameStep = 0, idFirst = -1, idStep = 0, idCount = 0;
-    switch (kind) {
-      case BTF_KIND.ARRAY:
-        idFirst = 0, idStep = 1, idCount = 2;
-        break;
-      case BTF_KIND.STRUCT:
-      case BTF_KIND.UNION:
-        nameStep = 3, idFirst = 1, idStep = 3, idCount = vlen;
-        break;
-      case BTF_KIND.ENUM:
-        nameStep = 2;
-        break;
-      case BTF_KIND.ENUM64:
-        nameStep = 3;
-        break;
-      case BTF_KIND.FUNC_PROTO:
-        nameStep = 2, idFirst = 1, idStep = 2, idCount = vlen;
-        break;
-      case BTF_KIND.DATASEC:
-        idFirst = 0, idStep = 3, idCount = vlen;
-        break;
-    }
+    // Names and type ids in the variable part, by kind (kinds.ts's layout arrays: the pass allocates nothing per type).
+    const nameStep = KIND_NAME_STEP[kind]!, idFirst = KIND_ID_FIRST[kind]!, idStep = KIND_ID_STEP[kind]!;
+    const idCount = idFirst < 0 ? 0 : KIND_ID_FIXED[kind]! !== 0 ? KIND_ID_FIXED[kind]! : vlen;
     if (nameStep !== 0) {
       for (let k = 0; k < vlen; k++) {
         const w = x + k * nameStep;

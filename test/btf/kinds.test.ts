@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  BTF_KIND, BTF_KIND_MAX, KIND_INFO, KIND_NAMES, extraWords, isCompositeKind, isEnumKind, isModifierKind, kindHasSize,
+  BTF_KIND, BTF_KIND_MAX, KIND_ID_FIRST, KIND_ID_FIXED, KIND_ID_STEP, KIND_INFO, KIND_NAME_STEP, KIND_NAMES, extraWords, isCompositeKind, isEnumKind, isModifierKind, kindHasSize,
   kindHasTypeRef, kindInfo, kindName, nameFields, typeIdFields, type BtfKindName,
 } from "../../src/btf/kinds.js";
 
@@ -65,5 +65,16 @@ describe("the BTF kind table", () => {
     expect(nameFields(K.ENUM64, 4)).toEqual({ header: true, first: 0, step: 3, count: 4 });
     expect(nameFields(K.FUNC_PROTO, 2)).toEqual({ header: true, first: 0, step: 2, count: 2 });
     expect(nameFields(K.DATASEC, 2)).toEqual({ header: true, first: 0, step: 0, count: 0 });
+  });
+
+  it("gives the allocation-free layout arrays the same answers", () => {
+    for (let kind = 0; kind <= BTF_KIND_MAX; kind++) {
+      const ids = typeIdFields(kind, 7);
+      const names = nameFields(kind, 7);
+      const idCount = KIND_ID_FIRST[kind]! < 0 ? 0 : KIND_ID_FIXED[kind]! !== 0 ? KIND_ID_FIXED[kind]! : 7;
+      expect([kindName(kind), idCount, ids.count === 0 ? 0 : KIND_ID_FIRST[kind], ids.count === 0 ? 0 : KIND_ID_STEP[kind]])
+        .toEqual([kindName(kind), ids.count, ids.first, ids.step]);
+      expect([kindName(kind), KIND_NAME_STEP[kind]]).toEqual([kindName(kind), names.step]);
+    }
   });
 });
