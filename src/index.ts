@@ -1,6 +1,6 @@
 /**
- * btfkit's library API: every name here is chosen, and test/api/exports.test.ts holds the list (a name added or
- * dropped here is a change of that list, reviewed like any other). Nothing is re-exported wholesale (`export *`):
+ * btfkit's library API: every name here is chosen, and test/api/exports.test.ts holds the list (a name added
+ * or dropped here is a change of that list, reviewed like any other). Nothing is re-exported wholesale (`export *`):
  * the readers' and converters' internals (abbreviation tables, unit headers, the per-unit converters, the linker of
  * units, canonical forms) stay inside, so they can change without breaking a user.
  *
@@ -46,9 +46,13 @@ export { collectDwarfStats, type DwarfStats } from "./dwarf/stats.js";
 export { DwarfStatsSchema, type DwarfStatsReport } from "./dwarf/stats-schema.js";
 
 // ---- DWARF → BTF, as pahole -J --------------------------------------------------------------------------------
-export { encodeFile, encodeDwarf, encodeFileParallel, type EncodeOptions, type EncodeResult, type EncodeStats } from "./encode/encode.js";
+export {
+  encodeFile, encodeDwarf, encodeFileParallel, type EncodeOptions, type EncodeResult, type EncodeStats,
+} from "./encode/encode.js";
 export { EncodeStatsSchema } from "./encode/stats-schema.js";
-export { parseFeatures, defaultFeatures, FEATURE_NAMES, type EncodeFeatures, type PaholeCompat } from "./encode/features.js";
+export {
+  parseFeatures, defaultFeatures, FEATURE_NAMES, type EncodeFeatures, type PaholeCompat,
+} from "./encode/features.js";
 
 // ---- dedup, dump, validate, diff ------------------------------------------------------------------------------
 export { dedupBtf, DedupStatsSchema, type DedupStats, type DedupOptions, type DedupResult } from "./dedup/dedup.js";

@@ -84,26 +84,46 @@ export interface KindInfo {
  * libbpf's `btf_field_iter_init` (the order of ids and names).
  */
 export const KIND_INFO: { readonly [K in BtfKindName]: KindInfo } = {
-  UNKN: { since: "4.18", headerWord: "none", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: false, composite: false, typeIds: "none", names: "none" },
-  INT: { since: "4.18", headerWord: "size", extraFixed: 1, extraPerVlen: 0, name: "unchecked", modifier: false, composite: false, typeIds: "none", names: "none" },
-  PTR: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: false, composite: false, typeIds: "none", names: "none" },
-  ARRAY: { since: "4.18", headerWord: "none", extraFixed: 3, extraPerVlen: 0, name: "anonymous", modifier: false, composite: false, typeIds: "array", names: "none" },
-  STRUCT: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional", modifier: false, composite: true, typeIds: { first: 1, step: 3 }, names: { first: 0, step: 3 } },
-  UNION: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional", modifier: false, composite: true, typeIds: { first: 1, step: 3 }, names: { first: 0, step: 3 } },
-  ENUM: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 2, name: "optional", modifier: false, composite: false, typeIds: "none", names: { first: 0, step: 2 } },
-  FWD: { since: "4.18", headerWord: "none", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
-  TYPEDEF: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
-  VOLATILE: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: true, composite: false, typeIds: "none", names: "none" },
-  CONST: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: true, composite: false, typeIds: "none", names: "none" },
-  RESTRICT: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous", modifier: true, composite: false, typeIds: "none", names: "none" },
-  FUNC: { since: "5.0", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
-  FUNC_PROTO: { since: "5.0", headerWord: "type", extraFixed: 0, extraPerVlen: 2, name: "anonymous", modifier: false, composite: false, typeIds: { first: 1, step: 2 }, names: { first: 0, step: 2 } },
-  VAR: { since: "5.2", headerWord: "type", extraFixed: 1, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
-  DATASEC: { since: "5.2", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "required", modifier: false, composite: false, typeIds: { first: 0, step: 3 }, names: "none" },
-  FLOAT: { since: "5.13", headerWord: "size", extraFixed: 0, extraPerVlen: 0, name: "unchecked", modifier: false, composite: false, typeIds: "none", names: "none" },
-  DECL_TAG: { since: "5.16", headerWord: "type", extraFixed: 1, extraPerVlen: 0, name: "required", modifier: false, composite: false, typeIds: "none", names: "none" },
-  TYPE_TAG: { since: "5.17", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required", modifier: true, composite: false, typeIds: "none", names: "none" },
-  ENUM64: { since: "6.0", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional", modifier: false, composite: false, typeIds: "none", names: { first: 0, step: 3 } },
+  UNKN: { since: "4.18", headerWord: "none", extraFixed: 0, extraPerVlen: 0, name: "anonymous",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  INT: { since: "4.18", headerWord: "size", extraFixed: 1, extraPerVlen: 0, name: "unchecked",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  PTR: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  ARRAY: { since: "4.18", headerWord: "none", extraFixed: 3, extraPerVlen: 0, name: "anonymous",
+    modifier: false, composite: false, typeIds: "array", names: "none" },
+  STRUCT: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional",
+    modifier: false, composite: true, typeIds: { first: 1, step: 3 }, names: { first: 0, step: 3 } },
+  UNION: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional",
+    modifier: false, composite: true, typeIds: { first: 1, step: 3 }, names: { first: 0, step: 3 } },
+  ENUM: { since: "4.18", headerWord: "size", extraFixed: 0, extraPerVlen: 2, name: "optional",
+    modifier: false, composite: false, typeIds: "none", names: { first: 0, step: 2 } },
+  FWD: { since: "4.18", headerWord: "none", extraFixed: 0, extraPerVlen: 0, name: "required",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  TYPEDEF: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  VOLATILE: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous",
+    modifier: true, composite: false, typeIds: "none", names: "none" },
+  CONST: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous",
+    modifier: true, composite: false, typeIds: "none", names: "none" },
+  RESTRICT: { since: "4.18", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "anonymous",
+    modifier: true, composite: false, typeIds: "none", names: "none" },
+  FUNC: { since: "5.0", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  FUNC_PROTO: { since: "5.0", headerWord: "type", extraFixed: 0, extraPerVlen: 2, name: "anonymous",
+    modifier: false, composite: false, typeIds: { first: 1, step: 2 }, names: { first: 0, step: 2 } },
+  VAR: { since: "5.2", headerWord: "type", extraFixed: 1, extraPerVlen: 0, name: "required",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  DATASEC: { since: "5.2", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "required",
+    modifier: false, composite: false, typeIds: { first: 0, step: 3 }, names: "none" },
+  FLOAT: { since: "5.13", headerWord: "size", extraFixed: 0, extraPerVlen: 0, name: "unchecked",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  DECL_TAG: { since: "5.16", headerWord: "type", extraFixed: 1, extraPerVlen: 0, name: "required",
+    modifier: false, composite: false, typeIds: "none", names: "none" },
+  TYPE_TAG: { since: "5.17", headerWord: "type", extraFixed: 0, extraPerVlen: 0, name: "required",
+    modifier: true, composite: false, typeIds: "none", names: "none" },
+  ENUM64: { since: "6.0", headerWord: "size", extraFixed: 0, extraPerVlen: 3, name: "optional",
+    modifier: false, composite: false, typeIds: "none", names: { first: 0, step: 3 } },
 };
 
 /** Kind names by value: `KIND_NAMES[BTF_KIND.STRUCT]` is "STRUCT". */
@@ -298,5 +318,6 @@ export function typeIdFields(kind: number, vlen: number): FieldLayout {
  */
 export function nameFields(kind: number, vlen: number): FieldLayout {
   const names = kindInfo(kind)?.names ?? "none";
-  return names === "none" ? { header: true, first: 0, step: 0, count: 0 } : { header: true, first: names.first, step: names.step, count: vlen };
+  if (names === "none") return { header: true, first: 0, step: 0, count: 0 };
+  return { header: true, first: names.first, step: names.step, count: vlen };
 }

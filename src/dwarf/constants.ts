@@ -533,8 +533,8 @@ export const unitTypeName = (v: number): string => named(UT_NAMES, "DW_UT", v);
 const OP_NAMES = reverse(DW_OP);
 /** `DW_OP_addr`, `DW_OP_reg5`, or `DW_OP_0x42` for an unknown value. */
 export function opName(v: number): string {
-  for (const [first, last, stem] of [[DW_OP.DW_OP_lit0, DW_OP.DW_OP_lit31, "lit"], [DW_OP.DW_OP_reg0, DW_OP.DW_OP_reg31, "reg"], [DW_OP.DW_OP_breg0, DW_OP.DW_OP_breg31, "breg"]] as const) {
-    if (v >= first && v <= last) return `DW_OP_${stem}${v - first}`;
-  }
+  if (v >= DW_OP.DW_OP_lit0 && v <= DW_OP.DW_OP_lit31) return `DW_OP_lit${v - DW_OP.DW_OP_lit0}`;
+  if (v >= DW_OP.DW_OP_reg0 && v <= DW_OP.DW_OP_reg31) return `DW_OP_reg${v - DW_OP.DW_OP_reg0}`;
+  if (v >= DW_OP.DW_OP_breg0 && v <= DW_OP.DW_OP_breg31) return `DW_OP_breg${v - DW_OP.DW_OP_breg0}`;
   return named(OP_NAMES, "DW_OP", v);
 }
