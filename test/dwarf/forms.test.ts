@@ -5,7 +5,7 @@
  * disagree on shifts that attribute and fails here.
  */
 import { describe, expect, it } from "vitest";
-import { DW_AT, DW_FORM, DW_LANG, DW_TAG, formName } from "../../src/dwarf/constants.js";
+import { DW_AT, DW_FORM, DW_LANG, DW_OP, DW_TAG, formName, opName } from "../../src/dwarf/constants.js";
 import { DwarfFile } from "../../src/dwarf/dwarf-file.js";
 import { FORMS, FormClass, FormSize, formClass, formSize } from "../../src/dwarf/forms.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
@@ -58,6 +58,17 @@ function unitWith(form: number, size: number, dwarf64: boolean): DwarfFile {
   const elf = buildElf({ little: true, sections: [{ name: ".debug_info", data: a.done() }, { name: ".debug_abbrev", data: abbrev }] });
   return DwarfFile.fromElf(ElfFile.fromBytes(elf, "forms"), { infoReading: "whole" });
 }
+
+describe("DW_OP names", () => {
+  it("spells every operation, the numbered families included", () => {
+    expect(opName(DW_OP.DW_OP_addrx)).toBe("DW_OP_addrx");
+    expect(opName(0x55)).toBe("DW_OP_reg5");
+    expect(opName(0x30)).toBe("DW_OP_lit0");
+    expect(opName(0x8f)).toBe("DW_OP_breg31");
+    expect(opName(DW_OP.DW_OP_GNU_addr_index)).toBe("DW_OP_GNU_addr_index");
+    expect(opName(0x01)).toBe("DW_OP_0x1");
+  });
+});
 
 describe("the DW_FORM table", () => {
   it("lists each form once, with a class", () => {
