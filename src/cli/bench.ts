@@ -174,7 +174,7 @@ function formatBench(r: BenchDedupReport): string {
     L.push(row("btfkit", e.btfkit));
     if (e.libbpf) {
       L.push(row("libbpf", e.libbpf));
-      L.push(`  btfkit/libbpf: warm CPU median ${e.cpuRatio!.toFixed(2)}, first-run CPU ${(e.btfkit.firstCpuMs! / e.libbpf.warmMedianCpuMs).toFixed(2)}; outputs ${e.byteIdentical ? "byte-identical" : "DIFFER"}`);
+      L.push(`  btfkit/libbpf: warm CPU median ${e.cpuRatio!.toFixed(2)}, btfkit first run vs libbpf warm median (CPU) ${(e.btfkit.firstCpuMs! / e.libbpf.warmMedianCpuMs).toFixed(2)}; outputs ${e.byteIdentical ? "byte-identical" : "DIFFER"}`);
     }
   }
   return L.join("\n") + "\n";

@@ -45,8 +45,12 @@ export interface GraphComparison {
 /** Stop after this many pairs: a comparison of two whole kernels' worth of graph says nothing useful. */
 const MAX_PAIRS = 1_000_000;
 
-/** Compare the graphs rooted at `a` and `b` of `btf`. */
-export function compareGraphs(btf: Btf, a: number, b: number): GraphComparison {
+/**
+ * Compare the graphs rooted at `a` and `b` of `btf`. When one type of the first graph meets two non-identical types
+ * of the second, those two are compared in turn (unless `nested`), to say whether they differ in shape or are two
+ * copies of one shape that the bounded identical-types check cannot prove equal.
+ */
+export function compareGraphs(btf: Btf, a: number, b: number, nested = false): GraphComparison {
   // Path nodes: the text each step adds, and its parent (-1 at the root).
   const stepText: string[] = [];
   const stepParent: number[] = [];
@@ -75,7 +79,14 @@ export function compareGraphs(btf: Btf, a: number, b: number): GraphComparison {
     if (prev === y) continue;
     if (prev !== undefined) {
       if (identical(btf, prev, y, IDENTICAL_DEPTH)) continue;
-      return differ(node, x, y, `${typeLabel(btf, x)} [${x}] is matched with two types that are not identical: [${prev}] and [${y}]`);
+      let why = "";
+      if (!nested) {
+        const inner = compareGraphs(btf, prev, y, true).divergence;
+        why = inner
+          ? ` (they differ at ${inner.path}: ${inner.difference})`
+          : ` (same shape: two copies the identical-types check cannot prove equal within ${IDENTICAL_DEPTH} levels)`;
+      }
+      return differ(node, x, y, `${typeLabel(btf, x)} [${x}] is matched with two types that are not identical: [${prev}] and [${y}]${why}`);
     }
     pairedWith.set(x, y);
     if (++result.pairs > MAX_PAIRS) break;

@@ -176,7 +176,10 @@ export const SplitFoldSchema = Type.Object(
     foldedIntoBase: Type.Integer({ minimum: 0, description: "own input types whose representative is a base type" }),
     foldedByKind: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
     keptWithBaseName: Type.Integer({ minimum: 0, description: "own named output types the base has a type of that name and kind for" }),
-    keptNew: Type.Integer({ minimum: 0, description: "own named output types whose name the base does not have (for that kind)" }),
+    keptNew: Type.Integer({
+      minimum: 0,
+      description: "own named output types whose name the base does not have for that kind (a base FWD alone does not count: it cannot take a definition)",
+    }),
     notFolded: Type.Array(
       Type.Object({
         id: Type.Integer(),
@@ -203,16 +206,18 @@ const FOLDABLE: readonly number[] = [K.STRUCT, K.UNION, K.ENUM, K.ENUM64, K.TYPE
 export function splitFoldReport(out: Btf, foldedByKind: Record<string, number>, explain = 10): SplitFold {
   const base = out.base;
   if (!base) throw new BtfkitError(ErrorCode.USAGE, "the fold report needs split BTF");
-  const baseByName = new Map<string, number>();
+  // First definition of each name in the base, and apart from them its forward declarations: an own definition is
+  // compared with a base definition only (a base FWD cannot take it), an own FWD with either.
+  const baseDefinitions = new Map<string, number>();
+  const baseForwards = new Map<string, number>();
   for (let id = 1; id < base.endId; id++) {
     const k = base.kind(id);
     if (!FOLDABLE.includes(k)) continue;
     const name = base.name(id);
     if (name === "") continue;
+    const map = k === K.FWD ? baseForwards : baseDefinitions;
     const key = `${kindGroup(k === K.FWD ? (base.kflag(id) ? K.UNION : K.STRUCT) : k)} ${name}`;
-    // A definition beats a forward declaration of the same name.
-    const prev = baseByName.get(key);
-    if (prev === undefined || (base.kind(prev) === K.FWD && k !== K.FWD)) baseByName.set(key, id);
+    if (!map.has(key)) map.set(key, id);
   }
   const report: SplitFold = {
     foldedIntoBase: Object.values(foldedByKind).reduce((a, b) => a + b, 0),
@@ -226,7 +231,8 @@ export function splitFoldReport(out: Btf, foldedByKind: Record<string, number>, 
     if (!FOLDABLE.includes(k)) continue;
     const name = out.name(id);
     if (name === "") continue;
-    const baseId = baseByName.get(`${kindGroup(k === K.FWD ? (out.kflag(id) ? K.UNION : K.STRUCT) : k)} ${name}`);
+    const key = `${kindGroup(k === K.FWD ? (out.kflag(id) ? K.UNION : K.STRUCT) : k)} ${name}`;
+    const baseId = baseDefinitions.get(key) ?? (k === K.FWD ? baseForwards.get(key) : undefined);
     if (baseId === undefined) {
       report.keptNew++;
       continue;

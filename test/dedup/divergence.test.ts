@@ -110,13 +110,35 @@ describe("compareGraphs", () => {
     const second = a.struct("pair", 16, [["x", pb2, 0], ["y", pb3, 64]]);
     const d = compareGraphs(a.btf, first, second).divergence!;
     expect(d.path).toBe("struct pair.y");
-    expect(d.difference).toBe(`struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}]`);
+    expect(d.difference).toBe(
+      `struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}] ` +
+        "(they differ at struct b * -> struct b.c -> struct c.v: type int vs long)",
+    );
     expect(d.ids).toEqual([pb1, pb3]);
     // With identical copies (the second struct c like the first) the pairing is accepted and the shapes agree.
     const c4 = a.struct("c", 4, [["v", int, 0]]);
     const b4 = a.struct("b", 8, [["c", a.ptr(c4), 0]]);
     const third = a.struct("pair", 16, [["x", pb2, 0], ["y", a.ptr(b4), 64]]);
     expect(compareGraphs(a.btf, first, third).divergence).toBeUndefined();
+  });
+
+  it("two copies of one self-referential struct: same shape, but not provably identical within 16 levels", () => {
+    const a = new BtfAsm();
+    const node = () => {
+      const s = a.next;
+      a.struct("n", 8, [["next", s + 1, 0]]);
+      return a.ptr(s);
+    };
+    const pn1 = node();
+    const first = a.struct("pair", 16, [["x", pn1, 0], ["y", pn1, 64]]);
+    const pn2 = node(), pn3 = node();
+    const second = a.struct("pair", 16, [["x", pn2, 0], ["y", pn3, 64]]);
+    expect(compareGraphs(a.btf, pn2, pn3).divergence).toBeUndefined();
+    expect(compareGraphs(a.btf, first, second).divergence).toEqual({
+      path: "struct pair.y",
+      difference: `struct n * [${pn1}] is matched with two types that are not identical: [${pn2}] and [${pn3}] (same shape: two copies the identical-types check cannot prove equal within 16 levels)`,
+      ids: [pn1, pn3],
+    });
   });
 });
 

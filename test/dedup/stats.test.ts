@@ -166,19 +166,21 @@ describe("dedup statistics: counters on constructed inputs", () => {
     const bint = b.int("int", 4);
     b.struct("s", 4, [["x", bint, 0]]);
     b.struct("u", 8, [["y", bint, 0]]);
+    b.ptr(b.fwd("priv")); // the base only declares struct priv
     const a = new BtfAsm(b.btf);
     const int = a.int("int", 4); // folds into the base's int
     a.struct("s", 4, [["x", int, 0]]); // folds into the base's s
     const long = a.int("long", 8); // new
     const u = a.struct("u", 8, [["y", long, 0]]); // kept: y is long here, int in the base
     a.ptr(u);
+    a.struct("priv", 4, [["z", int, 0]]); // new: a base FWD cannot take a definition
     const { btf, report } = dedupWithReport(a.btf, { file: "split", base: "base" });
     expect(Value.Check(DedupReportSchema, report)).toBe(true);
     const split = report.split!;
     expect(split.foldedByKind).toEqual({ INT: 1, STRUCT: 1 });
     expect(split.foldedIntoBase).toBe(2);
     expect(split.keptWithBaseName).toBe(1);
-    expect(split.keptNew).toBe(1); // long
+    expect(split.keptNew).toBe(2); // long, struct priv
     expect(split.notFolded).toHaveLength(1);
     const e = split.notFolded[0]!;
     expect(btf.name(e.id)).toBe("u");
