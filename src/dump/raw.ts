@@ -1,4 +1,5 @@
 import type { Btf } from "../btf/btf.js";
+import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { BTF_KIND, KIND_NAMES, exhaustiveKind, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset } from "../btf/kinds.js";
 import type { BtfStrings } from "../btf/strings.js";
 import { type ByteSink, enc } from "./byte-sink.js";
@@ -14,9 +15,10 @@ export function dumpBtfRaw(btf: Btf, sink: ByteSink): void {
   for (let i = 0; i < btf.count; i++) dumpType(btf, sink, i);
 }
 
-function name(sink: ByteSink, strs: BtfStrings, off: number): void {
+/** The name at `off` (a name of type `id`, for the error when it is out of range). */
+function name(sink: ByteSink, strs: BtfStrings, off: number, id: number): void {
   if (off === 0) sink.lit(ANON);
-  else writeString(sink, strs, off);
+  else writeString(sink, strs, off, id);
 }
 
 function dumpType(btf: Btf, sink: ByteSink, i: number): void {
@@ -33,7 +35,7 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
     sink.byte(0x5b); // [
     sink.uint(id);
     sink.lit(KIND_LABELS[kind] ?? KIND_LABELS[0]!);
-    name(sink, strs, nameOff[i]!);
+    name(sink, strs, nameOff[i]!, id);
     sink.byte(0x27); // '
     switch (kind) {
       case BTF_KIND.INT: {
@@ -76,7 +78,7 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
           const m = x + 3 * k;
           const off = extra[m + 2]!;
           sink.lit(S_NL_TAB_Q);
-          name(sink, strs, extra[m]!);
+          name(sink, strs, extra[m]!, id);
           sink.lit(S_Q_TYPE_ID);
           sink.uint(extra[m + 1]!);
           sink.lit(S_BITS_OFFSET);
@@ -103,7 +105,7 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
         for (let k = 0; k < vlen; k++) {
           const v = extra[x + 2 * k + 1]!;
           sink.lit(S_NL_TAB_Q);
-          name(sink, strs, extra[x + 2 * k]!);
+          name(sink, strs, extra[x + 2 * k]!, id);
           sink.lit(S_Q_VAL);
           if (signed) sink.int(v | 0);
           else sink.uint(v);
@@ -121,7 +123,7 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
           const e = x + 3 * k;
           const u = (BigInt(extra[e + 2]!) << 32n) | BigInt(extra[e + 1]!);
           sink.lit(S_NL_TAB_Q);
-          name(sink, strs, extra[e]!);
+          name(sink, strs, extra[e]!, id);
           sink.lit(S_Q_VAL);
           sink.ascii(signed ? BigInt.asIntN(64, u) + "LL" : u + "ULL");
         }
@@ -143,7 +145,7 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
         sink.uint(vlen);
         for (let k = 0; k < vlen; k++) {
           sink.lit(S_NL_TAB_Q);
-          name(sink, strs, extra[x + 2 * k]!);
+          name(sink, strs, extra[x + 2 * k]!, id);
           sink.lit(S_Q_TYPE_ID);
           sink.uint(extra[x + 2 * k + 1]!);
         }
@@ -173,7 +175,7 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
             sink.lit(S_SP_PAREN);
             sink.lit(KIND_NAMES_BARE[btf.kind(t)] ?? KIND_NAMES_BARE[0]!);
             sink.lit(S_SP_Q);
-            name(sink, strs, btf.nameOffOf(t));
+            name(sink, strs, btf.nameOffOf(t), t);
             sink.lit(S_Q_PAREN);
           }
         }
@@ -198,13 +200,15 @@ function dumpType(btf: Btf, sink: ByteSink, i: number): void {
   }
 }
 
-/** Copy the NUL-terminated string at `off` (own table or base) into the sink; "(invalid)" when out of range. */
-function writeString(sink: ByteSink, strs: BtfStrings, off: number): void {
+/**
+ * Copy the NUL-terminated string at `off` (own table or base) into the sink. An offset out of range is an error, not
+ * bpftool's "(invalid)": a table read by parseBtf has none, so one here is a corrupt table built in memory.
+ */
+function writeString(sink: ByteSink, strs: BtfStrings, off: number, id: number): void {
   let t: BtfStrings | undefined = strs;
   while (t && off < t.startOffset) t = t.base;
   if (!t || off >= t.endOffset) {
-    sink.lit(INVALID);
-    return;
+    throw new BtfkitError(ErrorCode.CORRUPT, `name offset ${off} is past the end of the strings (${strs.endOffset})`, { typeId: id });
   }
   const bytes = t.buffer;
   const start = off - t.startOffset;
@@ -216,7 +220,6 @@ function writeString(sink: ByteSink, strs: BtfStrings, off: number): void {
 const KIND_NAMES_BARE = KIND_NAMES.map((k, i) => enc(i === 0 ? "UNKNOWN" : k));
 const KIND_LABELS = KIND_NAMES.map((k, i) => enc("] " + (i === 0 ? "UNKNOWN" : k) + " '"));
 const ANON = enc("(anon)");
-const INVALID = enc("(invalid)");
 const S_SIZE = enc(" size=");
 const S_BITS_OFFSET = enc(" bits_offset=");
 const S_NR_BITS = enc(" nr_bits=");

@@ -7,6 +7,10 @@ import { dumpBtfRaw } from "../../src/dump/raw.js";
 import { collectBytes } from "../../src/dump/byte-sink.js";
 import { BTF_FIXTURES, announceSkip, debianKernel, debianModules, sysVmlinux, tool } from "../util/inputs.js";
 import { Btf } from "../../src/btf/btf.js";
+import { parseBtf } from "../../src/btf/reader.js";
+import { writeBtf } from "../../src/btf/write.js";
+import { BtfkitError } from "../../src/common/errors.js";
+import { BtfAsm } from "../util/btf-asm.js";
 
 const raw = (btf: Btf) => Buffer.from(collectBytes((s) => dumpBtfRaw(btf, s))).toString("utf8");
 
@@ -43,4 +47,25 @@ describe("dump --format raw equals bpftool 7.1's text", () => {
     },
     120_000,
   );
+});
+
+describe("dump --format raw of a corrupt table", () => {
+  it("an out-of-range member name is an error naming the type and, once located, its record, not '(invalid)'", () => {
+    const a = new BtfAsm();
+    const int = a.int("int", 4); // [1] at 0x18
+    a.struct("s", 4, [[9999, int, 0]]); // [2] at 0x28
+    // Read unchecked, as validate reads: parseBtf itself would refuse it.
+    const btf = parseBtf(writeBtf(a.btf), { file: "s.btf", checkReferences: false });
+    let err: unknown;
+    try {
+      raw(btf);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BtfkitError);
+    expect((err as BtfkitError).typeId).toBe(2);
+    expect((btf.locateError(err) as BtfkitError).message).toBe(
+      `s.btf: BTF+0x28: type [2]: name offset 9999 is past the end of the strings (${a.btf.strings.endOffset})`,
+    );
+  });
 });
