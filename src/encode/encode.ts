@@ -93,7 +93,7 @@ export function encodeFile(path: string, opts: EncodeOptions = {}): EncodeResult
   }
   // The DWARF sections (the largest part of the input) are no longer referenced while the dedup runs.
   dwarf = undefined;
-  collectGarbage();
+  if (merged.stats.typesBeforeDedup >= GC_BEFORE_DEDUP_TYPES) collectGarbage();
   return dedupMerged(merged, opts, t0);
 }
 
@@ -218,9 +218,12 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
     dwarf?.close();
   }
   dwarf = undefined;
-  collectGarbage();
+  if (merged.stats.typesBeforeDedup >= GC_BEFORE_DEDUP_TYPES) collectGarbage();
   return dedupMerged(merged, opts, t0);
 }
+
+/** Types before dedup from which `encode` collects garbage before the dedup (a vmlinux has millions, a module thousands). */
+const GC_BEFORE_DEDUP_TYPES = 250_000;
 
 /**
  * Run full garbage collections, so that what the conversion no longer needs (per-unit maps, function candidates,
@@ -229,7 +232,8 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
  * two later, so collections run until the total of live buffers stops falling (a vmlinux encode: 264, 214, 197,
  * 170 MB after the first four; peak RSS ~60 MB lower than after one). `gc` is not exposed by default; enabling the
  * flag at run time and taking `gc` from a new context is the way jest's leak detector does it. Without it nothing
- * happens.
+ * happens. Only worth it for large inputs: on a kernel module the collections cost more time than the memory they
+ * save matters (the base BTF alone is a few full-heap walks).
  */
 function collectGarbage(): void {
   try {
@@ -422,19 +426,26 @@ function prototypesMatch(out: Btf, merger: BtfMerger, funcs: readonly CandidateL
 export function baseMismatchWarning(split: Btf): string | undefined {
   const base = split.base;
   if (!base) return undefined;
-  const baseNames = new Set<number>();
-  for (let id = base.startId; id < base.endId; id++) {
-    const k = base.kind(id);
-    if ((k === BTF_KIND.STRUCT || k === BTF_KIND.UNION) && base.nameOffOf(id) !== 0) baseNames.add(base.nameOffOf(id));
-  }
+  // The split's named structs and unions by name offset (how many of each), then one pass over the base: a module
+  // has a few hundred, its base a hundred thousand types, and this runs once per module.
+  const ownNames = new Map<number, number>();
   let own = 0;
-  let again = 0;
   for (let id = split.startId; id < split.endId; id++) {
     const k = split.kind(id);
     if (!isCompositeKind(k) || split.nameOffOf(id) === 0) continue;
     own++;
+    ownNames.set(split.nameOffOf(id), (ownNames.get(split.nameOffOf(id)) ?? 0) + 1);
+  }
+  if (own < 50) return undefined;
+  let again = 0;
+  for (let id = base.startId; id < base.endId; id++) {
+    if (!isCompositeKind(base.kind(id))) continue;
     // Strings are deduplicated against the base, so a base name has the base's offset.
-    if (baseNames.has(split.nameOffOf(id))) again++;
+    const n = ownNames.get(base.nameOffOf(id));
+    if (n !== undefined) {
+      again += n;
+      ownNames.delete(base.nameOffOf(id));
+    }
   }
   if (again < 50 || again * 2 < own) return undefined;
   return (
