@@ -4,7 +4,8 @@
  * (mirror/mirror.rs) — bitfield units, `__bindgen_anon_N`, `type_`, a typedef'd anonymous struct, a newtype enum,
  * an enum as an integer alias, `Option<fn>`, an opaque declaration, an opaque blob, a union as a struct of markers,
  * a nested definition named `Outer_Inner`, padding where C has an anonymous member of a named type — one Rust
- * type of a C name with another layout, a 0-byte stand-in the kernel crate embeds by value, and a Rust-only type.
+ * type of a C name with another layout, one C only declares, a 0-byte stand-in the kernel crate embeds by value,
+ * and a Rust-only type.
  */
 import { describe, expect, it } from "vitest";
 import type { Btf } from "../../src/btf/btf.js";
@@ -86,7 +87,11 @@ describe("mirror.o: Rust mirrors of C types fold into them", () => {
     expect(r.warnings).toContain("Rust type pm_opp is not the same as the C type of that name (an opaque type of 0 bytes used by value): encoded as mirror__bindings__pm_opp");
     expect(shape(btf, find(btf, BTF_KIND.STRUCT, "Opp"))).toBe("struct 'Opp' size=0 {__0: struct 'mirror__bindings__pm_opp' @0}");
     expect(shape(btf, find(btf, BTF_KIND.STRUCT, "pm_opp"))).toBe(shape(c, find(c, BTF_KIND.STRUCT, "pm_opp")));
-    expect(r.stats.rustRenamed).toBe(3);
+    // A C declaration is never completed by a Rust definition (the dedup would resolve C's FWD to it).
+    expect(r.warnings).toContain("Rust type only_declared is not the same as the C type of that name (C has only a declaration of it): encoded as mirror__bindings__only_declared");
+    expect(shape(btf, find(btf, BTF_KIND.FWD, "only_declared"))).toBe("fwd 'only_declared'");
+    expect(findAll(btf, BTF_KIND.STRUCT, "only_declared")).toEqual([]);
+    expect(r.stats.rustRenamed).toBe(4);
   });
 
   it("Rust-only names stay short, and point at the C types", () => {
