@@ -28,6 +28,11 @@ export interface Divergence {
   difference: string;
   /** The two type ids compared at that point (first graph, second graph). */
   ids: [number, number];
+  /**
+   * When the difference is a type of the first graph matched with two non-identical types of the second: where
+   * those two differ, or `sameShape` when they are copies of one shape that the bounded identical check cannot prove.
+   */
+  copies?: { path: string; difference: string } | { sameShape: true };
 }
 
 export interface GraphComparison {
@@ -68,8 +73,9 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
   const pairedWith = new Map<number, number>();
   const stack: Array<[number, number, number]> = [[a, b, addStep(-1, typeLabel(btf, a))]];
   const result: GraphComparison = { pairs: 0 };
-  const differ = (node: number, x: number, y: number, difference: string): GraphComparison => {
+  const differ = (node: number, x: number, y: number, difference: string, copies?: Divergence["copies"]): GraphComparison => {
     result.divergence = { path: pathOf(node), difference, ids: [x, y] };
+    if (copies) result.divergence.copies = copies;
     return result;
   };
   while (stack.length > 0) {
@@ -79,14 +85,12 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
     if (prev === y) continue;
     if (prev !== undefined) {
       if (identical(btf, prev, y, IDENTICAL_DEPTH)) continue;
-      let why = "";
+      let copies: Divergence["copies"];
       if (!nested) {
         const inner = compareGraphs(btf, prev, y, true).divergence;
-        why = inner
-          ? ` (they differ at ${inner.path}: ${inner.difference})`
-          : ` (same shape: two copies the identical-types check cannot prove equal within ${IDENTICAL_DEPTH} levels)`;
+        copies = inner ? { path: inner.path, difference: inner.difference } : { sameShape: true };
       }
-      return differ(node, x, y, `${typeLabel(btf, x)} [${x}] is matched with two types that are not identical: [${prev}] and [${y}]${why}`);
+      return differ(node, x, y, `${typeLabel(btf, x)} [${x}] is matched with two types that are not identical: [${prev}] and [${y}]`, copies);
     }
     pairedWith.set(x, y);
     if (++result.pairs > MAX_PAIRS) break;
@@ -216,7 +220,18 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
 }
 
 /** Depth bound of the identical-types check (libbpf ≥1.6, as in dedup.ts). */
-const IDENTICAL_DEPTH = 16;
+export const IDENTICAL_DEPTH = 16;
+
+/**
+ * A divergence as one line: `path: difference`, with what the two copies of a pairing conflict have (their own
+ * path shortened by `shorten`, e.g. `shortPath` for long kernel paths).
+ */
+export function formatDivergence(d: Divergence, shorten: (path: string) => string = (p) => p): string {
+  let s = `${shorten(d.path)}: ${d.difference}`;
+  if (d.copies && "sameShape" in d.copies) s += ` (same shape: two copies the identical-types check cannot prove equal within ${IDENTICAL_DEPTH} levels)`;
+  else if (d.copies) s += ` (they differ at ${shorten(d.copies.path)}: ${d.copies.difference})`;
+  return s;
+}
 
 /**
  * Are `a` and `b` identical: same kind and fields, and referenced ids equal or again identical, within `depth`

@@ -9,7 +9,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND, infoKind, infoVlen, kindName } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { compareGraphs, typeLabel, type GraphComparison } from "./divergence.js";
+import { compareGraphs, formatDivergence, typeLabel, type GraphComparison } from "./divergence.js";
 
 const K = BTF_KIND;
 
@@ -39,10 +39,19 @@ function kindGroup(k: number): string {
   }
 }
 
+export const CopiesSchema = Type.Union(
+  [
+    Type.Object({ path: Type.String(), difference: Type.String() }, { description: "where the two copies differ" }),
+    Type.Object({ sameShape: Type.Literal(true) }, { description: "one shape, not provably identical within 16 levels" }),
+  ],
+  { description: "for a type matched with two non-identical types: what those two have" },
+);
+
 const ComparisonSchema = Type.Object({
   path: Type.String({ description: "where the graphs first differ: root, .member steps, -> named types entered" }),
   difference: Type.String({ description: "what differs there" }),
   ids: Type.Tuple([Type.Integer(), Type.Integer()], { description: "the two type ids compared at that point" }),
+  copies: Type.Optional(CopiesSchema),
 });
 
 export const ExplainDupSchema = Type.Object(
@@ -64,7 +73,17 @@ export const ExplainDupSchema = Type.Object(
       Type.Object({
         ids: Type.Array(Type.Integer(), { description: "definitions with this shape" }),
         divergence: Type.Optional(ComparisonSchema),
-        forwardOnly: Type.Optional(Type.Object({ path: Type.String(), side: Type.Union([Type.Literal("first"), Type.Literal("second")]), type: Type.String() })),
+        forwardOnly: Type.Optional(
+          Type.Object(
+            {
+              path: Type.String(),
+              side: Type.Union([Type.Literal("first"), Type.Literal("second")]),
+              type: Type.String(),
+              ids: Type.Tuple([Type.Integer(), Type.Integer()], { description: "the two definitions compared (first, second)" }),
+            },
+            { description: "the same shape only because one side reaches a FWD here" },
+          ),
+        ),
       }),
       { description: "shape groups; each after the first has the first point where it differs from the first" },
     ),
@@ -105,10 +124,21 @@ export function findDefinitions(btf: Btf, query: string): { label: string; ids: 
 export function explainDuplicates(btf: Btf, query: string, where: { file: string; base?: string }): ExplainDupReport {
   const { label, ids } = findDefinitions(btf, query);
   if (ids.length === 0) throw new BtfkitError(ErrorCode.NOT_FOUND, `no definition of ${label}`, { file: where.file });
-  const shapes: Array<{ rep: number; ids: number[]; cmp?: GraphComparison }> = [];
+  // `cmp`: the group's representative against the first definition; `forwardOnly`: the first place where a member of
+  // the group has the same shape as its representative only because one side reaches a FWD (why split BTF keeps it).
+  const shapes: Array<{ rep: number; ids: number[]; cmp?: GraphComparison; forwardOnly?: GraphComparison["forwardOnly"]; fwdPartner?: number }> = [];
   const shapeOf: number[] = [];
   for (const id of ids) {
-    let group = shapes.findIndex((s) => compareGraphs(btf, s.rep, id).divergence === undefined);
+    let group = -1;
+    for (let g = 0; g < shapes.length && group < 0; g++) {
+      const c = compareGraphs(btf, shapes[g]!.rep, id);
+      if (c.divergence) continue;
+      group = g;
+      if (c.forwardOnly && !shapes[g]!.forwardOnly) {
+        shapes[g]!.forwardOnly = c.forwardOnly;
+        shapes[g]!.fwdPartner = id;
+      }
+    }
     if (group < 0) {
       group = shapes.length;
       shapes.push({ rep: id, ids: [], cmp: shapes.length > 0 ? compareGraphs(btf, shapes[0]!.rep, id) : undefined });
@@ -116,8 +146,6 @@ export function explainDuplicates(btf: Btf, query: string, where: { file: string
     shapes[group]!.ids.push(id);
     shapeOf.push(group);
   }
-  // A group of the same shape whose members still reach a FWD where the first has the definition.
-  for (const s of shapes) if (!s.cmp && s.rep !== shapes[0]!.rep) s.cmp = compareGraphs(btf, shapes[0]!.rep, s.rep);
   const firstOwn = btf.startId;
   const report: ExplainDupReport = {
     file: where.file,
@@ -132,7 +160,8 @@ export function explainDuplicates(btf: Btf, query: string, where: { file: string
     shapes: shapes.map((s) => {
       const g: ExplainDupReport["shapes"][number] = { ids: s.ids };
       if (s.cmp?.divergence) g.divergence = s.cmp.divergence;
-      if (s.cmp?.forwardOnly) g.forwardOnly = s.cmp.forwardOnly;
+      if (s.forwardOnly) g.forwardOnly = { ...s.forwardOnly, ids: [s.rep, s.fwdPartner!] };
+      else if (s.cmp?.forwardOnly) g.forwardOnly = { ...s.cmp.forwardOnly, ids: [shapes[0]!.rep, s.rep] };
       return g;
     }),
   };
@@ -154,19 +183,16 @@ export function formatExplainDup(r: ExplainDupReport): string {
   r.shapes.forEach((s, i) => {
     if (i === 0) return;
     const rep = s.ids[0]!;
-    if (s.divergence) lines.push(`[${first}] vs [${rep}]: ${s.divergence.path}: ${s.divergence.difference}`);
+    if (s.divergence) lines.push(`[${first}] vs [${rep}]: ${formatDivergence(s.divergence)}`);
   });
-  if (r.shapes.length === 1 && n > 1) {
-    const fwd = r.shapes.find((s) => s.forwardOnly)?.forwardOnly;
+  for (const s of r.shapes) {
+    if (s.ids.length < 2 || s.divergence) continue;
+    const fwd = s.forwardOnly;
+    const where = fwd ? `; at ${fwd.path} [${fwd.side === "first" ? fwd.ids[0] : fwd.ids[1]}] has only a forward declaration of ${fwd.type}` : "";
     lines.push(
-      `all ${n} have the same shape` +
-        (fwd ? `; at ${fwd.path} the ${fwd.side} has only a forward declaration of ${fwd.type}` : "") +
-        " (in split BTF a base type that reaches a FWD cannot take an own definition; otherwise the dedup merges them)",
+      `${s.ids.map((id) => `[${id}]`).join(", ")}: the same shape${where}` +
+        (fwd ? " (split BTF: a base type that reaches a base FWD cannot take an own definition)" : " (the dedup merges them)"),
     );
-  } else {
-    for (const s of r.shapes) {
-      if (s.forwardOnly && !s.divergence) lines.push(`[${first}] vs [${s.ids[0]}]: same shape; at ${s.forwardOnly.path} the ${s.forwardOnly.side} has only a forward declaration of ${s.forwardOnly.type}`);
-    }
   }
   return lines.join("\n") + "\n";
 }
@@ -187,6 +213,7 @@ export const SplitFoldSchema = Type.Object(
         baseId: Type.Integer(),
         path: Type.Optional(Type.String()),
         difference: Type.Optional(Type.String()),
+        copies: Type.Optional(CopiesSchema),
         forwardOnly: Type.Optional(Type.String({ description: "same shape, but one side reaches only a FWD here" })),
       }),
       { description: "the first of the kept types with a base name, and where each differs from the base's type" },
@@ -244,6 +271,7 @@ export function splitFoldReport(out: Btf, foldedByKind: Record<string, number>, 
     if (cmp.divergence) {
       entry.path = cmp.divergence.path;
       entry.difference = cmp.divergence.difference;
+      if (cmp.divergence.copies) entry.copies = cmp.divergence.copies;
     } else if (cmp.forwardOnly) {
       entry.forwardOnly = `${cmp.forwardOnly.path}: the ${cmp.forwardOnly.side === "first" ? "base" : "split BTF"} has only a forward declaration of ${cmp.forwardOnly.type}`;
     }

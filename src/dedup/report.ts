@@ -6,6 +6,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
 import { kindName, infoKind } from "../btf/kinds.js";
 import { dedupBtf, DedupPassSchema, KindCountsSchema, type DedupPass, type KindCounts } from "./dedup.js";
+import { formatDivergence } from "./divergence.js";
 import { splitFoldReport, SplitFoldSchema } from "./explain.js";
 
 export const DedupReportSchema = Type.Object(
@@ -134,7 +135,7 @@ export function formatDedupReport(r: DedupReport): string {
     L.push(`split: ${num(s.foldedIntoBase)} types folded into the base${folded ? ` (${folded})` : ""}`);
     L.push(`       ${num(s.keptWithBaseName)} named types kept although the base has a type of that name; ${num(s.keptNew)} named types new to the split BTF`);
     for (const e of s.notFolded) {
-      const why = e.path !== undefined ? `${shortPath(e.path)}: ${e.difference}` : e.forwardOnly !== undefined ? `same shape; ${e.forwardOnly}` : "same shape";
+      const why = e.path !== undefined ? formatDivergence({ path: e.path, difference: e.difference!, ids: [e.baseId, e.id], copies: e.copies }, shortPath) : e.forwardOnly !== undefined ? `same shape; ${e.forwardOnly}` : "same shape";
       L.push(`  [${e.id}] ${e.type} vs base [${e.baseId}]: ${why}`);
     }
     if (s.keptWithBaseName > s.notFolded.length) L.push(`  … ${num(s.keptWithBaseName - s.notFolded.length)} more (--explain N)`);

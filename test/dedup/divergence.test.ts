@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { Value } from "@sinclair/typebox/value";
-import { compareGraphs } from "../../src/dedup/divergence.js";
+import { compareGraphs, formatDivergence } from "../../src/dedup/divergence.js";
 import { explainDuplicates, ExplainDupSchema, findDefinitions, formatExplainDup } from "../../src/dedup/explain.js";
 import { BtfkitError } from "../../src/common/errors.js";
+import { dedupWithReport } from "../../src/dedup/report.js";
 import { BtfAsm } from "../util/btf-asm.js";
 
 describe("compareGraphs", () => {
@@ -110,8 +111,10 @@ describe("compareGraphs", () => {
     const second = a.struct("pair", 16, [["x", pb2, 0], ["y", pb3, 64]]);
     const d = compareGraphs(a.btf, first, second).divergence!;
     expect(d.path).toBe("struct pair.y");
-    expect(d.difference).toBe(
-      `struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}] ` +
+    expect(d.difference).toBe(`struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}]`);
+    expect(d.copies).toEqual({ path: "struct b * -> struct b.c -> struct c.v", difference: "type int vs long" });
+    expect(formatDivergence(d)).toBe(
+      `struct pair.y: struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}] ` +
         "(they differ at struct b * -> struct b.c -> struct c.v: type int vs long)",
     );
     expect(d.ids).toEqual([pb1, pb3]);
@@ -136,13 +139,34 @@ describe("compareGraphs", () => {
     expect(compareGraphs(a.btf, pn2, pn3).divergence).toBeUndefined();
     expect(compareGraphs(a.btf, first, second).divergence).toEqual({
       path: "struct pair.y",
-      difference: `struct n * [${pn1}] is matched with two types that are not identical: [${pn2}] and [${pn3}] (same shape: two copies the identical-types check cannot prove equal within 16 levels)`,
+      difference: `struct n * [${pn1}] is matched with two types that are not identical: [${pn2}] and [${pn3}]`,
       ids: [pn1, pn3],
+      copies: { sameShape: true },
     });
   });
 });
 
 describe("explainDuplicates", () => {
+  it("split BTF: a base struct that reaches a base FWD keeps an own copy of the same shape (the dedup refuses it)", () => {
+    // libbpf's split_struct_duped: base `struct e { struct h *helper; }` with h only declared in the base.
+    const b = new BtfAsm();
+    const baseE = b.struct("e", 8, [["helper", b.ptr(b.fwd("h")), 0]]);
+    const a = new BtfAsm(b.btf);
+    const int = a.int("int", 4);
+    const h = a.struct("h", 4, [["x", int, 0]]);
+    const ownE = a.struct("e", 8, [["helper", a.ptr(h), 0]]);
+    const r = explainDuplicates(a.btf, "struct e", { file: "m.btf", base: "b.btf" });
+    expect(Value.Check(ExplainDupSchema, r)).toBe(true);
+    expect(r.shapes).toHaveLength(1);
+    expect(r.shapes[0]!.forwardOnly).toEqual({ path: "struct e.helper", side: "first", type: "struct h", ids: [baseE, ownE] });
+    expect(formatExplainDup(r)).toContain(`[${baseE}], [${ownE}]: the same shape; at struct e.helper [${baseE}] has only a forward declaration of struct h`);
+    const { report } = dedupWithReport(a.btf, { file: "m.btf", base: "b.btf" });
+    expect(report.passes.find((p) => p.name === "structs")!.baseFwdRefusals).toBe(1);
+    expect(report.split!.notFolded).toEqual([
+      { id: ownE, type: "struct e", baseId: baseE, forwardOnly: "struct e.helper: the base has only a forward declaration of struct h" },
+    ]);
+  });
+
   function threeFoos() {
     const a = new BtfAsm();
     const int = a.int("int", 4);
