@@ -94,6 +94,19 @@ describe("mirror.o: Rust mirrors of C types fold into them", () => {
     expect(r.stats.rustRenamed).toBe(4);
   });
 
+  it("a Rust function with a v0 symbol is a FUNC named by it, with the C function's very prototype; statics are VARs", () => {
+    const funcs: number[] = [];
+    for (let id = btf.startId; id < btf.endId; id++) if (btf.kind(id) === BTF_KIND.FUNC && /^_R.*13task_state_v0$/.test(btf.name(id))) funcs.push(id);
+    expect(funcs).toHaveLength(1);
+    // `fn task_state_v0(t: &bindings::task) -> u32` and C's `u32 task_state(struct task *t)`: one FUNC_PROTO.
+    expect(btf.sizeTypeOf(funcs[0]!)).toBe(btf.sizeTypeOf(find(btf, BTF_KIND.FUNC, "task_state")));
+    const vars = encodeFile(MIRROR_O, { features: parseFeatures("default,global_var") }).btf;
+    const statics: string[] = [];
+    for (let id = vars.startId; id < vars.endId; id++) if (vars.kind(id) === BTF_KIND.VAR && vars.name(id).startsWith("_R")) statics.push(vars.name(id));
+    expect(statics).toEqual([expect.stringMatching(/^_R.*14MIRROR_COUNTER$/)]);
+    expect(validateBtf(vars)).toEqual([]);
+  });
+
   it("Rust-only names stay short, and point at the C types", () => {
     const rusty = find(btf, BTF_KIND.STRUCT, "Rusty");
     expect(shape(btf, rusty)).toBe("struct 'Rusty' size=16 {x: typedef 'u32' -> int 'unsigned int' size=4 bits=32 none @0; task: ptr() -> struct 'task' @64}");
