@@ -40,7 +40,7 @@ describe("the encode service", () => {
     const log = join(dir, "service.log");
     copyFileSync(join(FIXTURES, "distill/mod.o"), join(dir, "mod.o"));
     copyFileSync(join(FIXTURES, "distill/base.btf"), join(dir, "base.btf"));
-    const env = { ...process.env, XDG_RUNTIME_DIR: runtime, BTFKIT_SERVICE_LOG: log, BTFKIT_SERVICE_IDLE: "4" };
+    const env: Record<string, string | undefined> = { ...process.env, XDG_RUNTIME_DIR: runtime, BTFKIT_SERVICE_LOG: log, BTFKIT_SERVICE_IDLE: "4" };
     delete env.BTFKIT_SERVICE;
     // Relative paths: the service must run the request in this directory.
     const run = (out: string, extra: Record<string, string> = {}, file = "mod.o") =>
