@@ -15,22 +15,31 @@
  *
  * "Same layout" (R: the Rust type, C: the C type, typedefs and qualifiers of either side looked through):
  *  - scalars: an INT matches an INT of the same size and signedness (so `i32` matches `int`, `u64` matches
- *    `unsigned long long`); an ENUM matches an INT or ENUM of the same size (bindgen writes C enums as integer
- *    aliases); a FLOAT matches a FLOAT (or its INT twin) of the same size;
+ *    `unsigned long long`, and Rust's `u32` is C's `typedef u32`); an ENUM matches an INT or ENUM of the same size
+ *    (bindgen writes C enums as integer aliases), and bindgen's newtype enum (`struct irqreturn(u32)`) matches the C
+ *    enum; a FLOAT matches a FLOAT (or its INT twin) of the same size;
  *  - pointers match pointers whatever they point to (a pointer's layout does not depend on its pointee; the pointee,
  *    when it is a mirror, is mapped on its own), and a C pointer also matches Rust's pointer-sized niche
  *    `Option<fn …>` (bindgen's nullable function pointers);
  *  - arrays: the same number of elements (nested or flattened) of matching elements;
  *  - structs and unions: the same kind and size; every C member of non-zero size is matched by a Rust member at
  *    the same bit offset with a matching type, by name (or the name with a `_` appended: bindgen's escape of Rust
- *    keywords), the k-th anonymous C member by bindgen's `__bindgen_anon_k`; C bitfields by a bindgen bitfield
- *    unit (`_bitfield_N`) that covers their bits; every Rust member of non-zero size other than bindgen's
- *    `__bindgen_padding_N` is matched; a named member type must be a mirror of the C member type of that name
+ *    keywords), the k-th anonymous C member by bindgen's `__bindgen_anon_k` (or, against a base's copy of a Rust
+ *    type, the k-th anonymous Rust member); C bitfields by a bindgen bitfield unit (`_bitfield_N`) that covers
+ *    their bits; a C member bindgen could not express (an anonymous member of a named type) by its
+ *    `__bindgen_padding_N`; every other Rust member of non-zero size is matched; a named member type must be a
+ *    mirror of the C member type of that name, or of bindgen's `Outer_Inner` for a struct defined inside another
  *    (recursively: the pairs that hold form the greatest fixed point, so cycles through pointers are fine), an
  *    anonymous C member type may be matched by any Rust aggregate (bindgen's `X__bindgen_ty_N`), which maps too;
- *  - a bindgen opaque type (a Rust struct of size 0 whose members all have size 0) matches any C struct or union of
- *    its name, and a Rust declaration any C type of its name, unless the Rust type is used by value;
+ *  - bindgen's stand-ins: for a type it has no layout for (`_unused: [u8; 0]`, size 0; `_address: u8`, size 1) any
+ *    C struct, union or declaration of its name, unless Rust uses it by value with another size (the kernel crate
+ *    embeds them in `Opaque<T>`); an opaque blob (`_bindgen_opaque_blob`) a C struct or union of its size; a union
+ *    written as a struct of `__BindgenUnionField` markers and a `bindgen_union_field` a C union of its size;
+ *  - a Rust declaration matches a C type of its name and kind, unless used by value; a Rust definition never
+ *    completes a C declaration (C's FWDs would then resolve to it);
  *  - enums: the same size and the same set of values.
+ * Against a base, a Rust type is compared with each of the base's definitions of its name (a btfkit base with Rust
+ * defines Rust names several times) and folds into the first that matches.
  * Never changed: INTs used as an array index (the kernel wants a plain INT there).
  */
 import type { Btf } from "../btf/btf.js";
@@ -59,7 +68,6 @@ function definesName(kind: number): boolean {
 
 const PADDING = /^__bindgen_padding_\d+$/;
 const BITFIELD_UNIT = /^_bitfield_\d+$/;
-const ANON = /^__bindgen_anon_(\d+)$/;
 
 /**
  * Map Rust mirrors of C types onto them and rename Rust types that would be second definitions of C names (see the
