@@ -100,6 +100,7 @@ async function main() {
   if (baseline) sides.unshift({ label: "baseline", dist: baseline });
   for (const { name, path, runs: inputRuns } of inputs) {
     const n = inputRuns ?? runs;
+    /** @type {{ label: string, dist: string, ms: number[], first: number[], cpu: number[], firstCpu: number[], maxRssKb: number, typesIn?: number, typesOut?: number, identical?: boolean, ratio?: string }[]} */
     const ours = sides.map((s) => ({ ...s, ms: [], first: [], cpu: [], firstCpu: [], maxRssKb: 0 }));
     const theirs = helper ? { ms: [], cpu: [], maxRssKb: 0 } : undefined;
     for (let r = 0; r < rounds; r++) {

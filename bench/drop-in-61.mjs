@@ -78,7 +78,9 @@ function build(paholePath, label) {
 console.log(`Debian ${RELEASE}: out-of-tree module test/fixtures/kmod built with the kernel's own kbuild`);
 const ref = build("pahole", "pahole");
 const ours = build(BTFKIT_PAHOLE, "btfkit");
-for (const [b, who] of [[ref, `pahole ${pahole.stdout.trim()}`], [ours, "btfkit-pahole"]]) {
+/** @type {[ReturnType<typeof build>, string][]} */
+const builds = [[ref, `pahole ${pahole.stdout.trim()}`], [ours, "btfkit-pahole"]];
+for (const [b, who] of builds) {
   check(b.ok, `make with PAHOLE=${who}: exit ${b.ok ? 0 : "≠ 0"} (${b.seconds.toFixed(1)} s)`);
   if (!b.ok) console.log(b.log.split("\n").slice(-15).join("\n"));
   console.log(`       ${b.paholeLine.replace(/\s+/g, " ").slice(0, 220)}`);

@@ -23,15 +23,15 @@ function measure(argv) {
 const sha256 = (path) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 const args = process.argv.slice(2);
-const valueOf = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const optionValue = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const positional = args.filter((a, i) => !a.startsWith("--") && !["--runs", "--jobs"].includes(args[i - 1]));
 const DEFAULT = ["/work/cache", join(REPO, ".cache"), process.env.BTFKIT_CACHE]
   .filter(Boolean)
   .map((r) => join(r, "linux-dbg/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64"))
   .find((p) => existsSync(p));
 const vmlinux = positional[0] ?? DEFAULT;
-const runs = Math.max(1, Number(valueOf("--runs") ?? 1) || 1);
-const jobs = Math.max(1, Number(valueOf("--jobs") ?? 1) || 1);
+const runs = Math.max(1, Number(optionValue("--runs") ?? 1) || 1);
+const jobs = Math.max(1, Number(optionValue("--jobs") ?? 1) || 1);
 if (!vmlinux || !existsSync(vmlinux)) {
   console.log("encode: no vmlinux (pass a path, or extract the Debian kernel debug package into .cache/linux-dbg)");
   process.exit(0);

@@ -504,7 +504,7 @@ let baseForms;
 const rows = [];
 const tm0 = Date.now();
 if (mods.length) baseForms = rootForms(debBase, 1, debBase.endId);
-let firstArgs = {};
+const firstArgs = {};
 for (const [n, ko] of mods.entries()) {
   const rel = relative(kernel.modulesDir, ko);
   const short = rel.replace(/^kernel\//, "").replace(/\.ko$/, "");
@@ -651,7 +651,7 @@ if (mods.length) {
     btfIdsSameMeaning: count((r) => r.btfIdsSameMeaning), modulesWithBtfIds: count((r) => r.btfIdsSameMeaning !== undefined),
     paholeEqualsDebianBtf: count((r) => r.paholeIsDebian), paholeEqualsDebianBtfIds: count((r) => r.paholeIdsIsDebian), btfkitEqualsDebianBtf: count((r) => r.btfkitIsDebian),
     kernel: { btfkit: verd("btfkit"), pahole: verd("pahole") },
-    btfIdsChecks: Object.fromEntries(["pahole", "btfkit"].map((enc) => [enc, ["symbols", "ok", "unresolved", "wrong"].reduce((o, f) => ({ ...o, [f]: sum((r) => r.btfIds[enc]?.[f]) }), {})])),
+    btfIdsChecks: Object.fromEntries(["pahole", "btfkit"].map((enc) => [enc, Object.fromEntries(["symbols", "ok", "unresolved", "wrong"].map((f) => [f, sum((r) => r.btfIds[enc]?.[f])]))])),
     types: { pahole: sum((r) => r.types.pahole), paholeRedup: sum((r) => r.types.paholeRedup), btfkit: sum((r) => r.types.btfkit) },
     times, wallS: (Date.now() - tm0) / 1000,
     coverage: cov, parity: T.raw.total(), parityRedup: T.redup.total(),
@@ -660,7 +660,7 @@ if (mods.length) {
   console.log(`  gen-btf.sh exit 0: pahole ${summary.genBtfOk.pahole}/${rows.length}, btfkit-pahole ${summary.genBtfOk.btfkit}/${rows.length}`);
   console.log(`  equal by meaning: ${summary.equalByMeaning}/${okBoth} as produced; ${summary.equalByMeaningRedup}/${okBoth} with pahole's re-deduplicated`);
   console.log(`  byte-identical .BTF: ${summary.btfByteIdentical}/${okBoth}; .BTF_ids: ${summary.btfIdsByteIdentical}/${summary.modulesWithBtfIds}; .BTF_ids naming the same types: ${summary.btfIdsSameMeaning}/${summary.modulesWithBtfIds}`);
-  const ic = summary.btfIdsChecks;
+  const ic = /** @type {Record<string, { symbols: number, ok: number, unresolved: number, wrong: number }>} */ (summary.btfIdsChecks);
   console.log(`  BTF_IDs (symbols in .BTF_ids) holding the id of their own type: pahole ${ic.pahole.ok}/${ic.pahole.symbols} (unresolved ${ic.pahole.unresolved}, wrong ${ic.pahole.wrong}), btfkit-pahole ${ic.btfkit.ok}/${ic.btfkit.symbols} (unresolved ${ic.btfkit.unresolved}, wrong ${ic.btfkit.wrong})`);
   console.log(`  pahole 1.30's result = Debian's shipped module .BTF: ${summary.paholeEqualsDebianBtf}/${summary.genBtfOk.pahole} (.BTF_ids ${summary.paholeEqualsDebianBtfIds}); btfkit's = Debian's: ${summary.btfkitEqualsDebianBtf}`);
   console.log(`  split types in all: pahole ${summary.types.pahole} (${summary.types.paholeRedup} re-deduplicated), btfkit ${summary.types.btfkit}`);

@@ -20,7 +20,7 @@
 // Goals printed with the measured ratio: module ≤ 1.0× pahole's wall, vmlinux -j2 ≤ 0.6× and RSS ≤ 1.0×, -j2 ≥ 1.7×
 // -j1, whole kernel ≤ 0.7×.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { KERNELS, OUT, REPO, findKernel, fmt, listModules, median } from "./lib.mjs";
@@ -64,6 +64,7 @@ const work = mkdtempSync(join(tmpdir(), "kernel-build-"));
 // A private runtime directory: btfkit-pahole's service starts fresh with the first module, and is ours alone.
 const runtime = join(work, "run");
 mkdirSync(runtime, { mode: 0o700 });
+/** @type {Record<string, string | undefined>} */
 const env = { ...process.env, XDG_RUNTIME_DIR: runtime, BTFKIT_SERVICE_IDLE: "600" };
 delete env.BTFKIT_SERVICE;
 const stopServices = () => {

@@ -37,7 +37,7 @@ export function median(xs) {
 /** Interleave runs of several named commands; returns per-name {median, min, rss}. */
 export function sideBySide(cases, runs) {
   const res = Object.fromEntries(Object.keys(cases).map((k) => [k, { times: [], rss: [] }]));
-  for (const [k, argv] of Object.entries(cases)) timeCommand(argv); // warm the page cache
+  for (const argv of Object.values(cases)) timeCommand(argv); // warm the page cache
   for (let i = 0; i < runs; i++) {
     for (const [k, argv] of Object.entries(cases)) {
       const r = timeCommand(argv);
@@ -163,8 +163,12 @@ export function paholeVersion(bin) {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** The argv of `btfkit encode` with kernel `k`'s flags. */
-export function btfkitEncodeArgv(k, { input, out, base, jobs = 1, features = k.features }) {
+/**
+ * The argv of `btfkit encode` with kernel `k`'s flags.
+ * @param {{ input: string, out: string, base?: string, jobs?: number | string, features?: string }} opts
+ */
+export function btfkitEncodeArgv(k, opts) {
+  const { input, out, base, jobs = 1, features = k.features } = opts;
   return [
     process.execPath, BTFKIT, "encode", input, "-o", out, "--compat", k.compat, "--features", features,
     "--lang-exclude", "rust", "-j", String(jobs), "-q", ...(base ? ["--base", base] : []),
@@ -357,7 +361,7 @@ export function compareDatasecs(a, b) {
     }
     for (const e of unmatchedA) {
       const list = byName.get(e.name);
-      if (list && list.length) r.moved.push({ name: e.name, a: e, b: list.shift() });
+      if (list?.length) r.moved.push({ name: e.name, a: e, b: list.shift() });
       else r.missing.push(e.name);
     }
     for (const list of byName.values()) for (const e of list) r.extra.push(e.name);
@@ -423,7 +427,9 @@ export class DiffTotals {
     this.equal = 0;
     this.n = 0;
   }
-  add(diff, label = "", { typesA, typesB, datasecs } = {}) {
+  /** @param {{ typesA?: object, typesB?: object, datasecs?: object }} [counts] */
+  add(diff, label = "", counts = {}) {
+    const { typesA, typesB, datasecs } = counts;
     this.n++;
     if (diff.equal) this.equal++;
     const pre = label ? `${label}: ` : "";

@@ -31,7 +31,7 @@
  */
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js";
-import { Btf } from "./btf.js";
+import type { Btf } from "./btf.js";
 import {
   BTF_FUNC_GLOBAL, BTF_HEADER_SIZE, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND, BTF_MAGIC, BTF_MAX_NAME_OFFSET,
   BTF_MAX_TYPE, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, BTF_VERSION, exhaustiveKind, infoKflag, infoKind, infoVlen,

@@ -10,7 +10,7 @@ export interface CommandEntry {
   /** yargs signature, e.g. "dump <file>". */
   readonly command: string;
   readonly describe: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument types; the index only loads them
   readonly load: () => Promise<CommandModule<any, any>>;
 }
 

@@ -7,7 +7,7 @@ import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { writeElfWithSections } from "../elf/add-section.js";
 import { ElfFile } from "../elf/elf-file.js";
-import { encodeFile, encodeFileParallel, type EncodeStats } from "../encode/encode.js";
+import { encodeFile, encodeFileParallel, type EncodeResult, type EncodeStats } from "../encode/encode.js";
 import { DEFAULT_COMPAT, FEATURE_NAMES, PAHOLE_COMPATS, parseCompat, parseFeatures } from "../encode/features.js";
 import { loadBtf } from "../io/load-btf.js";
 
@@ -93,7 +93,7 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     const langExclude = [argv.langExclude ?? []].flat().flatMap((s) => s.split(",")).filter((s) => s.trim() !== "");
     const base = argv.base !== undefined ? loadBtf(argv.base) : undefined;
     const progress = progressBar(argv.quiet === true);
-    let result;
+    let result: EncodeResult;
     try {
       const jobs = argv.jobs ?? 1;
       if (!Number.isInteger(jobs) || jobs < 1) throw new BtfkitError(ErrorCode.USAGE, `--jobs must be a positive integer, got ${argv.jobs}`);

@@ -17,7 +17,7 @@ const HEADER = "/usr/include/bpf/btf.h";
 
 export function btfkitCacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith("/") ? xdg : join(homedir(), ".cache"), "btfkit");
+  return join(xdg?.startsWith("/") ? xdg : join(homedir(), ".cache"), "btfkit");
 }
 
 /** The built helper's path, or why it cannot be built (one line). */

@@ -6,7 +6,7 @@ import type { ByteOrder } from "../common/byte-order.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import type { Btf } from "../btf/btf.js";
 import { type BtfProblem, formatProblem, validateBtfBlob } from "../btf/validate.js";
-import { BtfProblemSchema, type ValidateReport } from "../btf/validate-schema.js";
+import type { BtfProblemSchema, ValidateReport } from "../btf/validate-schema.js";
 export { BtfProblemSchema, ValidateReportSchema, type ValidateReport } from "../btf/validate-schema.js";
 import { ElfFile, isElf } from "../elf/elf-file.js";
 import { SYSFS_BTF_DIR, loadBtf } from "../io/load-btf.js";

@@ -43,7 +43,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Btf } from "../btf/btf.js";
-import { BtfStrings } from "../btf/strings.js";
+import type { BtfStrings } from "../btf/strings.js";
 import { BTF_KIND, BTF_KIND_MAX, extraWords, infoKind, infoVlen, kindName } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { CandidateTable } from "./candidate-table.js";

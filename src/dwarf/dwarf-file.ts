@@ -9,7 +9,7 @@ import { type AbbrevTable, parseAbbrevTable } from "./abbrev.js";
 import { DW_AT, DW_UT } from "./constants.js";
 import { DieCursor } from "./die-cursor.js";
 import { type DebugAbbrevOffset, type DieRef, DieSpace, dieRefOffset, dieRefSpace, makeDieRef } from "./offsets.js";
-import { UnitHeader, parseUnitHeader } from "./unit.js";
+import { type UnitHeader, parseUnitHeader } from "./unit.js";
 import { UnitWindow, UnitWindowCache } from "./unit-windows.js";
 
 const EMPTY = new Uint8Array(0);

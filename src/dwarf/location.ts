@@ -11,8 +11,8 @@ import { leb, readUleb, skipLeb } from "../common/leb128.js";
 import { DW_FORM, DW_OP } from "./constants.js";
 
 const enum Operand {
-  NONE, U8, U16, U32, U64, ULEB, SLEB, ADDR, OFFSET, ULEB_ULEB, ULEB_SLEB, ULEB_BLOCK, OFFSET_SLEB, ULEB_U8_BLOCK, U8_ULEB,
-  UNKNOWN,
+  NONE = 0, U8 = 1, U16 = 2, U32 = 3, U64 = 4, ULEB = 5, SLEB = 6, ADDR = 7, OFFSET = 8, ULEB_ULEB = 9, ULEB_SLEB = 10, ULEB_BLOCK = 11, OFFSET_SLEB = 12, ULEB_U8_BLOCK = 13, U8_ULEB = 14,
+  UNKNOWN = 15,
 }
 
 /** What `staticAddress` needs of the unit. */

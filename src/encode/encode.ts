@@ -13,7 +13,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { EncodeStatsSchema } from "./stats-schema.js";
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND, isCompositeKind } from "../btf/kinds.js";
+import { isCompositeKind } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
 import { readSymbols } from "../elf/symbols.js";

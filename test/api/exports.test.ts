@@ -80,6 +80,7 @@ describe("the public API (src/index.ts)", () => {
 });
 
 // Every public type, named once so that the typecheck fails when one goes missing.
+// biome-ignore lint/suspicious/noExportsInTest: exported so that the compiler does not call it unused
 export type PublicTypes = [
   AttrValue, BlobValidation, Btf, BtfArrays, BtfDiff, BtfHeader, BtfJson, BtfJsonType, BtfKind, BtfKindName,
   BtfProblem, BtfRule, BtfStrings, ByteOrder, DebugInfoOffset, DedupOptions, DedupResult, DedupStats, DieCursor, DieRef,

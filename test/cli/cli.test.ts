@@ -8,7 +8,7 @@ import { BtfAsm } from "../util/btf-asm.js";
 import { BTF_FIXTURES, REPO_ROOT } from "../util/inputs.js";
 
 /** Run the real executable (built by `npm test` before vitest starts). */
-export function btfkit(args: string[], input?: string) {
+function btfkit(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], { encoding: "utf8", input, maxBuffer: 1 << 28 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

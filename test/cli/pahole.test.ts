@@ -104,7 +104,7 @@ describe("btfkit-pahole as a process", () => {
     expect(run(["-J", "-C", "foo", KERNEL_LIKE]).status).toBe(64);
     const strict = run(["--btf_features_strict=baz", "-J", KERNEL_LIKE]);
     expect(strict.status).toBe(1);
-    expect(strict.stderr).toMatch(/^Feature 'baz' in 'baz' is not supported.  Supported BTF features are:\n/);
+    expect(strict.stderr).toMatch(/^Feature 'baz' in 'baz' is not supported. {2}Supported BTF features are:\n/);
     const dir = mkdtempSync(join(tmpdir(), "btfkit-pahole-"));
     const spaced = run(["-J", "-j", "16", `--btf_encode_detached=${join(dir, "x.btf")}`, KERNEL_LIKE]);
     expect(spaced.status).toBe(1);

@@ -5,7 +5,7 @@
  * different layouts (so FWD resolution by name can be ambiguous). What a real compiler + pahole produce, minus
  * typedefs and duplicates inside one CU (where libbpf versions differ by design).
  */
-import { Btf } from "../../src/btf/btf.js";
+import type { Btf } from "../../src/btf/btf.js";
 import { BTF_INT_SIGNED } from "../../src/btf/kinds.js";
 import { BtfAsm } from "../util/btf-asm.js";
 

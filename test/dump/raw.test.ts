@@ -6,7 +6,7 @@ import { loadBtf } from "../../src/io/load-btf.js";
 import { dumpBtfRaw } from "../../src/dump/raw.js";
 import { collectBytes } from "../../src/dump/byte-sink.js";
 import { BTF_FIXTURES, announceSkip, debianKernel, debianModules, sysVmlinux, tool } from "../util/inputs.js";
-import { Btf } from "../../src/btf/btf.js";
+import type { Btf } from "../../src/btf/btf.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { BtfkitError } from "../../src/common/errors.js";

@@ -10,9 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import yargs from "yargs";
 import { parseBtf } from "../../src/btf/reader.js";
-import { encodeCommand } from "../../src/cli/encode.js";
 import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
 import { writeElfWithSections } from "../../src/elf/add-section.js";
 import { ElfFile } from "../../src/elf/elf-file.js";

@@ -10,12 +10,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import yargs from "yargs";
 import { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { validateBtf } from "../../src/btf/validate.js";
-import { assertKernelAccepts, elfTarget, encodeCommand } from "../../src/cli/encode.js";
+import { assertKernelAccepts, elfTarget } from "../../src/cli/encode.js";
 import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { parseFeatures } from "../../src/encode/features.js";

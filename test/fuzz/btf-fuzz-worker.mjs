@@ -177,7 +177,7 @@ function pipeline(btf, original, check) {
       fn();
     } catch (e) {
       const located = btf.locateError(e);
-      check(mustWork ? new Error(`${name} failed on a table the reader accepted: ${located && located.message}`) : located, name);
+      check(mustWork ? new Error(`${name} failed on a table the reader accepted: ${located?.message}`) : located, name);
     }
   };
   step("dump raw", () => {
@@ -211,8 +211,8 @@ for (let k = first; k < first + count; k++) {
   if (onBase) ({ bytes: baseBytes, what } = mutate(f.base.bytes, f.baseLayout, f.baseBtf.count, 1, r));
   else ({ bytes, what } = mutate(f.bytes, f.layout, f.btf.count, f.btf.startId, r));
   const fail = (stage, e) => failures.push({
-    k, file: onBase ? f.base.name : f.name, what: `${what}; ${stage}`, message: String(e && e.message),
-    stack: String(e && e.stack).split("\n").slice(0, 5).join(" | "),
+    k, file: onBase ? f.base.name : f.name, what: `${what}; ${stage}`, message: String(e?.message),
+    stack: String(e?.stack).split("\n").slice(0, 5).join(" | "),
   });
   if (replay !== undefined) {
     console.error(`case ${k}: ${onBase ? f.base.name : f.name}: ${what}; bytes in /tmp/btf-fuzz-case.btf (base: -base.btf)`);
@@ -247,7 +247,7 @@ for (let k = first; k < first + count; k++) {
     btf = parseBtf(bytes, { base, file: f.name, section: "BTF" });
   } catch (e) {
     // The reader checks less than the kernel: what the kernel accepts, it must read.
-    check(valid ? new Error(`valid BTF, but: ${e && e.message}`) : e, "parse");
+    check(valid ? new Error(`valid BTF, but: ${e?.message}`) : e, "parse");
     continue;
   }
   pipeline(btf, f.btf, check);

@@ -93,7 +93,7 @@ for (let k = first; k < first + count; k++) {
   } catch (e) {
     const ok = e && e.name === "BtfkitError" && typeof e.code === "string" && !e.message.includes("\n") &&
       (e.message.startsWith(`${f.name}: `) || e.message.startsWith(`${workerData.altPath}: `)) && e.offset !== undefined;
-    if (!ok) failures.push({ k, file: f.name, what, message: String(e && e.message), stack: String(e && e.stack).split("\n").slice(0, 4).join(" | ") });
+    if (!ok) failures.push({ k, file: f.name, what, message: String(e?.message), stack: String(e?.stack).split("\n").slice(0, 4).join(" | ") });
   }
 }
 cur[slot] = -1;
