@@ -50,7 +50,9 @@ async function child(input, output, runs, dist) {
     if (r === 0) rssAfterFirstKb = process.resourceUsage().maxRSS;
   }
   writeFileSync(output, writeBtf(out));
-  process.stdout.write(JSON.stringify({ ms, cpuMs, typesIn: btf.count, typesOut: out.count, maxRssKb: rssAfterFirstKb }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ ms, cpuMs, typesIn: btf.count, typesOut: out.count, maxRssKb: rssAfterFirstKb }) + "\n",
+  );
 }
 
 async function main() {
@@ -75,7 +77,8 @@ async function main() {
     inputs.push({ name: "6.18 vmlinux + itself", path: await appended("/sys/kernel/btf/vmlinux", "vmlinux-x2.btf") });
   }
   const deb = debianVmlinux();
-  if (deb) inputs.push({ name: "Debian 6.1 .BTF + shuffled itself", path: await appended(deb, "debian-6.1-x2.btf", 17) });
+  if (deb)
+    inputs.push({ name: "Debian 6.1 .BTF + shuffled itself", path: await appended(deb, "debian-6.1-x2.btf", 17) });
   // (b) the undeduplicated BTF of the Debian 6.1 vmlinux, as btfkit's encoder produces it before its dedup step
   // (every CU's types, like pahole's input to btf__dedup), cached in bench/out/.
   const debVmlinux = debianVmlinux();
@@ -84,12 +87,17 @@ async function main() {
     if (!existsSync(undedup)) {
       console.error("encoding the Debian 6.1 vmlinux without dedup (once; cached in bench/out/) ...");
       try {
-        execFileSync(process.execPath, [join(DIST, "cli/main.js"), "encode", debVmlinux, "--no-dedup", "-q", "-o", undedup], { stdio: "inherit" });
+        execFileSync(
+          process.execPath,
+          [join(DIST, "cli/main.js"), "encode", debVmlinux, "--no-dedup", "-q", "-o", undedup],
+          { stdio: "inherit" },
+        );
       } catch {
         console.error("  encode failed; skipping this input");
       }
     }
-    if (existsSync(undedup)) inputs.push({ name: "Debian 6.1 vmlinux, undeduplicated (encode --no-dedup)", path: undedup, runs: 2 });
+    if (existsSync(undedup))
+      inputs.push({ name: "Debian 6.1 vmlinux, undeduplicated (encode --no-dedup)", path: undedup, runs: 2 });
   }
   for (const f of files) inputs.push({ name: f, path: f });
 
@@ -106,7 +114,11 @@ async function main() {
     for (let r = 0; r < rounds; r++) {
       for (const side of ours) {
         const o = JSON.parse(
-          execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--child", path, join(OUT, `${side.label}.out.btf`), String(n), side.dist], { encoding: "utf8", maxBuffer: 1 << 24 }),
+          execFileSync(
+            process.execPath,
+            [fileURLToPath(import.meta.url), "--child", path, join(OUT, `${side.label}.out.btf`), String(n), side.dist],
+            { encoding: "utf8", maxBuffer: 1 << 24 },
+          ),
         );
         side.first.push(o.ms[0]);
         side.ms.push(...o.ms.slice(1));
@@ -117,7 +129,9 @@ async function main() {
         side.typesOut = o.typesOut;
       }
       if (theirs) {
-        const t = JSON.parse(execFileSync(helper, [path, join(OUT, "libbpf.out.btf"), "", String(n)], { encoding: "utf8" }));
+        const t = JSON.parse(
+          execFileSync(helper, [path, join(OUT, "libbpf.out.btf"), "", String(n)], { encoding: "utf8" }),
+        );
         theirs.ms.push(...t.ms);
         theirs.cpu.push(...(t.cpuMs ?? t.ms));
         theirs.maxRssKb = Math.max(theirs.maxRssKb, t.maxRssKb);
@@ -125,27 +139,42 @@ async function main() {
       }
     }
     const libOut = theirs ? readFileSync(join(OUT, "libbpf.out.btf")) : undefined;
-    for (const side of ours) side.identical = libOut ? Buffer.compare(readFileSync(join(OUT, `${side.label}.out.btf`)), libOut) === 0 : undefined;
+    for (const side of ours)
+      side.identical = libOut
+        ? Buffer.compare(readFileSync(join(OUT, `${side.label}.out.btf`)), libOut) === 0
+        : undefined;
     rows.push({ name, ours, theirs });
   }
 
-  console.log(`dedup benchmark: ${rounds} alternating rounds of ${runs} runs per tool (ms; btfkit "first" = median first run in a fresh process, min/median over the later runs)`);
-  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (on a busy machine, compare the CPU columns)`);
+  console.log(
+    `dedup benchmark: ${rounds} alternating rounds of ${runs} runs per tool (ms; btfkit "first" = median first run in a fresh process, min/median over the later runs)`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")} (on a busy machine, compare the CPU columns)`,
+  );
   for (const { name, ours, theirs } of rows) {
     console.log(`\n${name}: types ${ours[0].typesIn} -> ${ours[0].typesOut}`);
     const t = theirs ? stats(theirs.ms) : undefined;
     const tc = theirs ? stats(theirs.cpu) : undefined;
     for (const side of ours) {
-      const o = stats(side.ms), oc = stats(side.cpu);
-      const first = stats(side.first).median, firstCpu = stats(side.firstCpu).median;
+      const o = stats(side.ms),
+        oc = stats(side.cpu);
+      const first = stats(side.first).median,
+        firstCpu = stats(side.firstCpu).median;
       const label = side.label.padEnd(8);
-      console.log(`  ${label} wall: first ${fmt(first)}  min ${fmt(o.min)}  median ${fmt(o.median)}   CPU: first ${fmt(firstCpu)}  min ${fmt(oc.min)}  median ${fmt(oc.median)}   peak RSS ${mib(side.maxRssKb)} (load + one dedup)`);
+      console.log(
+        `  ${label} wall: first ${fmt(first)}  min ${fmt(o.min)}  median ${fmt(o.median)}   CPU: first ${fmt(firstCpu)}  min ${fmt(oc.min)}  median ${fmt(oc.median)}   peak RSS ${mib(side.maxRssKb)} (load + one dedup)`,
+      );
       if (theirs) {
         side.ratio = `  ratio ${side.label}/libbpf: CPU median ${(oc.median / tc.median).toFixed(2)}, min ${(oc.min / tc.min).toFixed(2)}, first-run ${(firstCpu / tc.median).toFixed(2)}; wall median ${(o.median / t.median).toFixed(2)}; outputs ${side.identical ? "byte-identical" : "DIFFER"}`;
       }
     }
     if (theirs) {
-      console.log(`  ${"libbpf".padEnd(8)} wall:                min ${fmt(t.min)}  median ${fmt(t.median)}   CPU:                min ${fmt(tc.min)}  median ${fmt(tc.median)}   peak RSS ${mib(theirs.maxRssKb)}  (types out ${theirs.typesOut})`);
+      console.log(
+        `  ${"libbpf".padEnd(8)} wall:                min ${fmt(t.min)}  median ${fmt(t.median)}   CPU:                min ${fmt(tc.min)}  median ${fmt(tc.median)}   peak RSS ${mib(theirs.maxRssKb)}  (types out ${theirs.typesOut})`,
+      );
       for (const side of ours) console.log(side.ratio);
     } else {
       console.log("  libbpf   skipped: /usr/include/bpf/btf.h or cc missing (apt-get install libbpf-dev)");
@@ -201,9 +230,16 @@ async function appended(src, fileName, seed) {
   }
   const where = new Uint32Array(n);
   for (let j = 0; j < n; j++) where[order[j]] = j;
-  const out = new Btf({ strings: new BtfStrings(b.strings.bytes.slice()), capacity: 2 * n, extraCapacity: 2 * b.extraLen });
+  const out = new Btf({
+    strings: new BtfStrings(b.strings.bytes.slice()),
+    capacity: 2 * n,
+    extraCapacity: 2 * b.extraLen,
+  });
   const emit = (i, map) => {
-    const inf = b.info[i], kind = (inf >>> 24) & 0x1f, vlen = inf & 0xffff, s = b.extraStart[i];
+    const inf = b.info[i],
+      kind = (inf >>> 24) & 0x1f,
+      vlen = inf & 0xffff,
+      s = b.extraStart[i];
     const ex = Array.from(b.extra.subarray(s, s + extraWords(kind, vlen)));
     let st = b.sizeType[i];
     if ([2, 8, 9, 10, 11, 12, 13, 14, 17, 18].includes(kind)) st = map(st);

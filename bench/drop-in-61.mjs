@@ -18,7 +18,17 @@
 //
 // Needs: apt-get install linux-headers-6.1.0-56-cloud-amd64 dwarves bpftool, and scripts/fetch-debian-kernel.sh 6.1.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { distModule, kernelVerdict, REPO } from "./lib.mjs";
@@ -65,7 +75,9 @@ function build(paholePath, label) {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   cpSync(FIXTURE, BUILD_DIR, { recursive: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("make", ["-C", HEADERS, `M=${BUILD_DIR}`, `PAHOLE=${paholePath}`, "RESOLVE_BTFIDS=true", "V=1"], { encoding: "utf8" });
+  const r = spawnSync("make", ["-C", HEADERS, `M=${BUILD_DIR}`, `PAHOLE=${paholePath}`, "RESOLVE_BTFIDS=true", "V=1"], {
+    encoding: "utf8",
+  });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const log = r.stdout + r.stderr;
   const paholeLine = log.split("\n").find((l) => l.includes(" -J ") && l.includes("--btf_base vmlinux")) ?? "";
@@ -79,7 +91,10 @@ console.log(`Debian ${RELEASE}: out-of-tree module test/fixtures/kmod built with
 const ref = build("pahole", "pahole");
 const ours = build(BTFKIT_PAHOLE, "btfkit");
 /** @type {[ReturnType<typeof build>, string][]} */
-const builds = [[ref, `pahole ${pahole.stdout.trim()}`], [ours, "btfkit-pahole"]];
+const builds = [
+  [ref, `pahole ${pahole.stdout.trim()}`],
+  [ours, "btfkit-pahole"],
+];
 for (const [b, who] of builds) {
   check(b.ok, `make with PAHOLE=${who}: exit ${b.ok ? 0 : "≠ 0"} (${b.seconds.toFixed(1)} s)`);
   if (!b.ok) console.log(b.log.split("\n").slice(-15).join("\n"));
@@ -90,18 +105,33 @@ if (ref.ok && ours.ok) {
   const b = loadBtfFromElf(ours.ko, base);
   const d = diffBtf(a, b);
   console.log(`  .BTF of the module: pahole ${a.count} types, btfkit-pahole ${b.count} types`);
-  for (const r of d.kinds) console.log(`       ${r.kind.padEnd(9)} pahole ${String(r.inA).padStart(4)}  btfkit ${String(r.inB).padStart(4)}  matched ${String(r.matched).padStart(4)}  only-pahole ${r.onlyInA}  only-btfkit ${r.onlyInB}  changed ${r.changed}`);
+  for (const r of d.kinds)
+    console.log(
+      `       ${r.kind.padEnd(9)} pahole ${String(r.inA).padStart(4)}  btfkit ${String(r.inB).padStart(4)}  matched ${String(r.matched).padStart(4)}  only-pahole ${r.onlyInA}  only-btfkit ${r.onlyInB}  changed ${r.changed}`,
+    );
   check(d.equal, "btfkit-pahole's module .BTF equals pahole's by meaning");
-  for (const [who, split] of [["pahole", a], ["btfkit-pahole", b]]) {
+  for (const [who, split] of [
+    ["pahole", a],
+    ["btfkit-pahole", b],
+  ]) {
     const v = kernelVerdict(writeBtf(mergeSplitBtf(split)));
     if (v.unavailable) console.log(`  SKIP kernel verdict (${who}): ${v.unavailable}`);
-    else check(v.accepted, `the kernel accepts ${who}'s module .BTF merged with Debian's vmlinux .BTF${v.accepted ? "" : `: ${v.reason}`}`);
+    else
+      check(
+        v.accepted,
+        `the kernel accepts ${who}'s module .BTF merged with Debian's vmlinux .BTF${v.accepted ? "" : `: ${v.reason}`}`,
+      );
   }
   // Everything but .BTF is the build's own output, byte for byte (both built in the same directory): objcopy
   // --remove-section .BTF of both gives the same bytes when the encoders touched nothing else.
   const strip = (ko, out) => spawnSync("objcopy", ["--remove-section", ".BTF", ko, out]).status === 0;
-  const sa = join(ref.dir, "stripped.ko"), sb = join(ours.dir, "stripped.ko");
-  if (strip(ref.ko, sa) && strip(ours.ko, sb)) check(Buffer.compare(readFileSync(sa), readFileSync(sb)) === 0, "apart from .BTF, the two modules are byte-identical (objcopy --remove-section .BTF)");
+  const sa = join(ref.dir, "stripped.ko"),
+    sb = join(ours.dir, "stripped.ko");
+  if (strip(ref.ko, sa) && strip(ours.ko, sb))
+    check(
+      Buffer.compare(readFileSync(sa), readFileSync(sb)) === 0,
+      "apart from .BTF, the two modules are byte-identical (objcopy --remove-section .BTF)",
+    );
 }
 
 if (!args.includes("--no-vmlinux")) {
@@ -109,19 +139,36 @@ if (!args.includes("--no-vmlinux")) {
   const dir = mkdtempSync(join(tmpdir(), "btfkit-vmlinux-"));
   const copy = join(dir, "vmlinux");
   copyFileSync(VMLINUX, copy);
-  const flags = spawnSync("sh", [join("/usr/src/linux-headers-6.1.0-56-common/scripts/pahole-flags.sh")], { encoding: "utf8", env: { ...process.env, PAHOLE: BTFKIT_PAHOLE } }).stdout.trim().split(/\s+/).filter(Boolean);
+  const flags = spawnSync("sh", [join("/usr/src/linux-headers-6.1.0-56-common/scripts/pahole-flags.sh")], {
+    encoding: "utf8",
+    env: { ...process.env, PAHOLE: BTFKIT_PAHOLE },
+  })
+    .stdout.trim()
+    .split(/\s+/)
+    .filter(Boolean);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(BTFKIT_PAHOLE, ["-J", ...flags, copy], { encoding: "utf8" });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  check(r.status === 0, `btfkit-pahole -J ${flags.join(" ")} vmlinux: exit ${r.status} (${s.toFixed(1)} s)${r.stderr ? `: ${r.stderr.trim()}` : ""}`);
+  check(
+    r.status === 0,
+    `btfkit-pahole -J ${flags.join(" ")} vmlinux: exit ${r.status} (${s.toFixed(1)} s)${r.stderr ? `: ${r.stderr.trim()}` : ""}`,
+  );
   if (r.status === 0) {
     const bt = spawnSync("bpftool", ["btf", "dump", "file", copy], { encoding: "utf8", maxBuffer: 1 << 30 });
     if (bt.error) console.log(`  SKIP bpftool: ${bt.error.message}`);
-    else check(bt.status === 0 && bt.stdout.includes("STRUCT 'task_struct'"), `bpftool btf dump file reads the embedded .BTF (${bt.stdout.split("\n").length - 1} lines)`);
+    else
+      check(
+        bt.status === 0 && bt.stdout.includes("STRUCT 'task_struct'"),
+        `bpftool btf dump file reads the embedded .BTF (${bt.stdout.split("\n").length - 1} lines)`,
+      );
     const embedded = loadBtfFromElf(copy);
     const v = kernelVerdict(writeBtf(embedded));
     if (v.unavailable) console.log(`  SKIP kernel verdict: ${v.unavailable}`);
-    else check(v.accepted, `the kernel accepts the embedded .BTF (${embedded.count} types)${v.accepted ? "" : `: ${v.reason}`}`);
+    else
+      check(
+        v.accepted,
+        `the kernel accepts the embedded .BTF (${embedded.count} types)${v.accepted ? "" : `: ${v.reason}`}`,
+      );
   }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -34,9 +34,15 @@ for (let i = 0; i < runs; i++) {
 inproc.sort((a, b) => a - b);
 
 console.log(`dump --format raw of ${file}, ${runs} interleaved runs each (${version})`);
-console.log(`  btfkit  (whole process): median ${fmt(r.btfkit.median)} ms, min ${fmt(r.btfkit.min)} ms, peak RSS ${fmt(r.btfkit.rssMB)} MB`);
-console.log(`  bpftool (whole process): median ${fmt(r.bpftool.median)} ms, min ${fmt(r.bpftool.min)} ms, peak RSS ${fmt(r.bpftool.rssMB)} MB`);
+console.log(
+  `  btfkit  (whole process): median ${fmt(r.btfkit.median)} ms, min ${fmt(r.btfkit.min)} ms, peak RSS ${fmt(r.btfkit.rssMB)} MB`,
+);
+console.log(
+  `  bpftool (whole process): median ${fmt(r.bpftool.median)} ms, min ${fmt(r.bpftool.min)} ms, peak RSS ${fmt(r.bpftool.rssMB)} MB`,
+);
 console.log(`  node -e 0 (start-up only): median ${fmt(r["node startup"].median)} ms`);
 console.log(`  btfkit in-process load+dump: median ${fmt(inproc[inproc.length >> 1])} ms (warm JIT)`);
 console.log(`  ratio btfkit/bpftool (whole process, median): ${fmt(r.btfkit.median / r.bpftool.median, 2)}`);
-console.log(`  ratio btfkit/bpftool (in-process vs whole bpftool): ${fmt(inproc[inproc.length >> 1] / r.bpftool.median, 2)}`);
+console.log(
+  `  ratio btfkit/bpftool (in-process vs whole bpftool): ${fmt(inproc[inproc.length >> 1] / r.bpftool.median, 2)}`,
+);

@@ -17,9 +17,18 @@ import { REPO, fmt } from "./lib.mjs";
  * a shared machine, where wall time depends on what else runs; both are printed.
  */
 function measure(argv, stdoutFile = "/dev/null") {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", "-o", `/tmp/btfkit-time.${process.pid}`, "sh", "-c", '"$@" > "$0"', stdoutFile, ...argv], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const r = spawnSync(
+    "/usr/bin/time",
+    ["-f", "%e %U %S %M", "-o", `/tmp/btfkit-time.${process.pid}`, "sh", "-c", '"$@" > "$0"', stdoutFile, ...argv],
+    { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}): ${r.stderr.slice(-300)}`);
-  const [wall, user, sys, rssKB] = readFileSync(`/tmp/btfkit-time.${process.pid}`, "utf8").trim().split("\n").pop().split(" ").map(Number);
+  const [wall, user, sys, rssKB] = readFileSync(`/tmp/btfkit-time.${process.pid}`, "utf8")
+    .trim()
+    .split("\n")
+    .pop()
+    .split(" ")
+    .map(Number);
   return { wall, cpu: user + sys, rssMB: rssKB / 1024 };
 }
 
@@ -33,7 +42,17 @@ if (args[0] === "--child") {
   const s = collectDwarfStats(d, { decodeAttributes: true });
   d.close();
   const total = (performance.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ walkSeconds: s.seconds, totalSeconds: total, units: s.units, dies: s.dies, attributes: s.attributes, infoBytes: s.sectionBytes[".debug_info"] ?? 0, mbps: s.megabytesPerSecond }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      walkSeconds: s.seconds,
+      totalSeconds: total,
+      units: s.units,
+      dies: s.dies,
+      attributes: s.attributes,
+      infoBytes: s.sectionBytes[".debug_info"] ?? 0,
+      mbps: s.megabytesPerSecond,
+    }) + "\n",
+  );
   process.exit(0);
 }
 
@@ -41,7 +60,9 @@ const DEFAULT = ["/work/cache", join(REPO, ".cache"), process.env.BTFKIT_CACHE]
   .filter(Boolean)
   .map((r) => join(r, "linux-dbg/usr/lib/debug/boot/vmlinux-6.1.0-56-cloud-amd64"))
   .find((p) => existsSync(p));
-const positional = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--runs" && args[i - 1] !== "--baseline");
+const positional = args.filter(
+  (a, i) => !a.startsWith("--") && args[i - 1] !== "--runs" && args[i - 1] !== "--baseline",
+);
 const baseline = args.includes("--baseline") ? args[args.indexOf("--baseline") + 1] : undefined;
 const vmlinux = positional[0] ?? DEFAULT;
 const runs = Number(args[args.indexOf("--runs") + 1] || 1) || 1;
@@ -68,10 +89,15 @@ let w;
 for (const side of sides) {
   w = side.walks.sort((a, b) => a.cpu - b.cpu)[side.walks.length >> 1];
   side.w = w;
-  if (side === sides[0]) console.log(`.debug_info: ${fmt(w.infoBytes / 1e6)} MB, ${w.units} units, ${w.dies} DIEs, ${w.attributes} attributes`);
+  if (side === sides[0])
+    console.log(
+      `.debug_info: ${fmt(w.infoBytes / 1e6)} MB, ${w.units} units, ${w.dies} DIEs, ${w.attributes} attributes`,
+    );
   const tag = sides.length > 1 ? `[${side.label}] ` : "";
   console.log(`${tag}walk (every DIE, every attribute decoded): ${fmt(w.walkSeconds, 2)} s wall = ${fmt(w.mbps)} MB/s`);
-  console.log(`${tag}btfkit process: ${fmt(w.wall, 2)} s wall, ${fmt(w.cpu, 2)} s CPU (${fmt(w.infoBytes / 1e6 / w.cpu)} MB/s of CPU), peak RSS ${fmt(w.rssMB)} MB (median of ${side.walks.length} by CPU; min CPU ${fmt(side.walks[0].cpu, 2)} s)`);
+  console.log(
+    `${tag}btfkit process: ${fmt(w.wall, 2)} s wall, ${fmt(w.cpu, 2)} s CPU (${fmt(w.infoBytes / 1e6 / w.cpu)} MB/s of CPU), peak RSS ${fmt(w.rssMB)} MB (median of ${side.walks.length} by CPU; min CPU ${fmt(side.walks[0].cpu, 2)} s)`,
+  );
 }
 
 if (!args.includes("--no-pahole")) {
@@ -86,7 +112,9 @@ if (!args.includes("--no-pahole")) {
     const v = spawnSync("pahole", ["--version"], { encoding: "utf8" }).stdout.trim();
     console.log(`pahole ${v} -J -j1: ${fmt(p.wall, 2)} s wall, ${fmt(p.cpu, 2)} s CPU, peak RSS ${fmt(p.rssMB)} MB`);
     for (const side of sides) {
-      console.log(`ratio ${side.label} walk / pahole encode: ${fmt(side.w.cpu / p.cpu, 3)} CPU, ${fmt(side.w.wall / p.wall, 3)} wall (goal <= 0.25)`);
+      console.log(
+        `ratio ${side.label} walk / pahole encode: ${fmt(side.w.cpu / p.cpu, 3)} CPU, ${fmt(side.w.wall / p.wall, 3)} wall (goal <= 0.25)`,
+      );
     }
   }
 }

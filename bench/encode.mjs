@@ -13,7 +13,10 @@ import { REPO, BTFKIT, fmt } from "./lib.mjs";
 /** Run argv under /usr/bin/time: wall and CPU seconds (user + sys) and peak RSS in MB. */
 function measure(argv) {
   const timeFile = `/tmp/btfkit-encode-time.${process.pid}`;
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", "-o", timeFile, ...argv], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", "-o", timeFile, ...argv], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status}): ${r.stderr.slice(-300)}`);
   const [wall, user, sys, rssKB] = readFileSync(timeFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
   rmSync(timeFile, { force: true });
@@ -46,22 +49,48 @@ const paholeVersion = paholeOk.status === 0 ? paholeOk.stdout.trim() : undefined
 const outBtfkit = `/tmp/btfkit-bench-encode.${process.pid}.btf`;
 const outPahole = `/tmp/btfkit-bench-encode-pahole.${process.pid}.btf`;
 const cases = {
-  btfkit: [process.execPath, BTFKIT, "encode", vmlinux, "-o", outBtfkit, "-q", ...(jobs > 1 ? ["-j", String(jobs)] : [])],
+  btfkit: [
+    process.execPath,
+    BTFKIT,
+    "encode",
+    vmlinux,
+    "-o",
+    outBtfkit,
+    "-q",
+    ...(jobs > 1 ? ["-j", String(jobs)] : []),
+  ],
 };
-if (paholeVersion) cases.pahole = ["pahole", "-J", "-j1", "--btf_gen_floats", "--lang_exclude=rust", `--btf_encode_detached=${outPahole}`, vmlinux];
+if (paholeVersion)
+  cases.pahole = [
+    "pahole",
+    "-J",
+    "-j1",
+    "--btf_gen_floats",
+    "--lang_exclude=rust",
+    `--btf_encode_detached=${outPahole}`,
+    vmlinux,
+  ];
 
 // Alternate the commands so that load from other processes hits both alike.
 const res = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < runs; i++) for (const [k, argv] of Object.entries(cases)) res[k].push(measure(argv));
 const pick = (xs) => [...xs].sort((a, b) => a.cpu - b.cpu)[xs.length >> 1];
 
-console.log(`file: ${vmlinux} (${runs} run${runs > 1 ? "s" : ""} each, alternating; the run with the median CPU time shown)`);
+console.log(
+  `file: ${vmlinux} (${runs} run${runs > 1 ? "s" : ""} each, alternating; the run with the median CPU time shown)`,
+);
 const b = pick(res.btfkit);
-console.log(`btfkit encode${jobs > 1 ? ` -j${jobs}` : ""}: ${fmt(b.wall, 2)} s wall, ${fmt(b.cpu, 2)} s CPU, peak RSS ${fmt(b.rssMB)} MB  (sha256 ${sha256(outBtfkit).slice(0, 16)}…)`);
+console.log(
+  `btfkit encode${jobs > 1 ? ` -j${jobs}` : ""}: ${fmt(b.wall, 2)} s wall, ${fmt(b.cpu, 2)} s CPU, peak RSS ${fmt(b.rssMB)} MB  (sha256 ${sha256(outBtfkit).slice(0, 16)}…)`,
+);
 if (res.pahole) {
   const p = pick(res.pahole);
-  console.log(`pahole ${paholeVersion} -J -j1: ${fmt(p.wall, 2)} s wall, ${fmt(p.cpu, 2)} s CPU, peak RSS ${fmt(p.rssMB)} MB`);
-  console.log(`ratio btfkit / pahole: wall ${fmt(b.wall / p.wall, 2)}, CPU ${fmt(b.cpu / p.cpu, 2)}, peak RSS ${fmt(b.rssMB / p.rssMB, 2)} (first goal: time <= 2, RSS <= 1)`);
+  console.log(
+    `pahole ${paholeVersion} -J -j1: ${fmt(p.wall, 2)} s wall, ${fmt(p.cpu, 2)} s CPU, peak RSS ${fmt(p.rssMB)} MB`,
+  );
+  console.log(
+    `ratio btfkit / pahole: wall ${fmt(b.wall / p.wall, 2)}, CPU ${fmt(b.cpu / p.cpu, 2)}, peak RSS ${fmt(b.rssMB / p.rssMB, 2)} (first goal: time <= 2, RSS <= 1)`,
+  );
 } else {
   console.log("pahole: not installed, no ratios");
 }

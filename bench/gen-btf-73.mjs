@@ -49,14 +49,39 @@
 // when an input is missing (saying how to fetch it) or when gen-btf.sh failed with either encoder.
 import { spawnSync } from "node:child_process";
 import {
-  closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import {
-  DIST, DiffTotals, KERNELS, OUT, REPO, cacheRoots, compareDatasecs, datasecEntries, distModule, findKernel, kernelVerdict,
-  kindCounts, listModules, oracleUnavailable, pct, printParity, verdictText,
+  DIST,
+  DiffTotals,
+  KERNELS,
+  OUT,
+  REPO,
+  cacheRoots,
+  compareDatasecs,
+  datasecEntries,
+  distModule,
+  findKernel,
+  kernelVerdict,
+  kindCounts,
+  listModules,
+  oracleUnavailable,
+  pct,
+  printParity,
+  verdictText,
 } from "./lib.mjs";
 
 const EXPECTED_FLAGS =
@@ -74,11 +99,23 @@ const opt = (name, dflt) => {
   const eq = args.find((a) => a.startsWith(name + "="));
   return eq ? eq.slice(name.length + 1) : dflt;
 };
-const known = new Set(["--sample", "--limit", "--match", "--examples", "--json", "--vmlinux", "--no-vmlinux", "--no-shim", "--keep"]);
+const known = new Set([
+  "--sample",
+  "--limit",
+  "--match",
+  "--examples",
+  "--json",
+  "--vmlinux",
+  "--no-vmlinux",
+  "--no-shim",
+  "--keep",
+]);
 for (let i = 0; i < args.length; i++) {
   const a = args[i].split("=")[0];
   if (!known.has(a)) {
-    console.error(`gen-btf-73: unknown argument ${args[i]}\nusage: node bench/gen-btf-73.mjs [--sample N] [--limit N] [--match STR] [--no-vmlinux] [--no-shim] [--examples N] [--keep] [--json FILE]`);
+    console.error(
+      `gen-btf-73: unknown argument ${args[i]}\nusage: node bench/gen-btf-73.mjs [--sample N] [--limit N] [--match STR] [--no-vmlinux] [--no-shim] [--examples N] [--keep] [--json FILE]`,
+    );
     process.exit(2);
   }
   if (["--sample", "--limit", "--match", "--examples", "--json"].includes(args[i])) i++;
@@ -102,22 +139,46 @@ const need = (what, ok, how) => {
   if (!ok) missing.push(`${what}\n      ${how}`);
   return ok;
 };
-const firstExisting = (rel) => cacheRoots().map((r) => join(r, rel)).find((p) => existsSync(p));
+const firstExisting = (rel) =>
+  cacheRoots()
+    .map((r) => join(r, rel))
+    .find((p) => existsSync(p));
 const k = KERNELS["7.3"];
 const kernel = findKernel(k);
-need(`the ${k.title} debug package (vmlinux and modules with DWARF)`, kernel, "scripts/fetch-debian-kernel.sh 7.3 (into .cache/linux-7.3-cloud-dbg)");
+need(
+  `the ${k.title} debug package (vmlinux and modules with DWARF)`,
+  kernel,
+  "scripts/fetch-debian-kernel.sh 7.3 (into .cache/linux-7.3-cloud-dbg)",
+);
 const scripts = firstExisting(`trixie/usr/lib/${KBUILD}/scripts`);
 for (const f of ["gen-btf.sh", "Makefile.btf", "Kbuild.include"]) {
-  need(`Debian 7.3.4's scripts/${f} (${KBUILD})`, scripts && existsSync(join(scripts, f)), "scripts/fetch-debian-kernel.sh 7.3 (its trixie tools step extracts linux-kbuild-7.3.4+deb13 into .cache/trixie)");
+  need(
+    `Debian 7.3.4's scripts/${f} (${KBUILD})`,
+    scripts && existsSync(join(scripts, f)),
+    "scripts/fetch-debian-kernel.sh 7.3 (its trixie tools step extracts linux-kbuild-7.3.4+deb13 into .cache/trixie)",
+  );
 }
 const paholeBin = firstExisting("trixie/pahole");
 const resolveBtfids = firstExisting("trixie/resolve_btfids");
 const btfkitPahole = join(REPO, "bin/btfkit-pahole");
-need("trixie's pahole 1.30 (.cache/trixie/pahole)", paholeBin, "scripts/fetch-debian-kernel.sh 7.3 (or scripts/trixie.sh tools .cache/trixie)");
-need("Debian 7.3.4's resolve_btfids (.cache/trixie/resolve_btfids)", resolveBtfids, "scripts/fetch-debian-kernel.sh 7.3 (or scripts/trixie.sh tools .cache/trixie)");
-need("btfkit built (dist/cli/pahole/main.js, dist/btf/merge-split.js)", existsSync(join(DIST, "cli/pahole/main.js")) && existsSync(join(DIST, "btf/merge-split.js")), "npm run build");
+need(
+  "trixie's pahole 1.30 (.cache/trixie/pahole)",
+  paholeBin,
+  "scripts/fetch-debian-kernel.sh 7.3 (or scripts/trixie.sh tools .cache/trixie)",
+);
+need(
+  "Debian 7.3.4's resolve_btfids (.cache/trixie/resolve_btfids)",
+  resolveBtfids,
+  "scripts/fetch-debian-kernel.sh 7.3 (or scripts/trixie.sh tools .cache/trixie)",
+);
+need(
+  "btfkit built (dist/cli/pahole/main.js, dist/btf/merge-split.js)",
+  existsSync(join(DIST, "cli/pahole/main.js")) && existsSync(join(DIST, "btf/merge-split.js")),
+  "npm run build",
+);
 const onPath = (name) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim() || undefined;
-for (const tool of ["objcopy", "gcc", "make", "sh"]) need(`${tool} on PATH`, onPath(tool), "apt-get install binutils gcc make");
+for (const tool of ["objcopy", "gcc", "make", "sh"])
+  need(`${tool} on PATH`, onPath(tool), "apt-get install binutils gcc make");
 const autoConfHeaders = firstExisting(`linux-7.3-cloud-headers/usr/src/${HEADERS}/include/config/auto.conf`);
 if (missing.length) {
   console.error(`gen-btf-73: missing inputs:\n  - ${missing.join("\n  - ")}`);
@@ -125,11 +186,15 @@ if (missing.length) {
 }
 const version = (bin) => {
   const r = spawnSync(bin, ["--version"], { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : `(--version failed: exit ${r.status} ${(r.stderr || r.error?.message || "").trim().split("\n")[0]})`;
+  return r.status === 0
+    ? r.stdout.trim()
+    : `(--version failed: exit ${r.status} ${(r.stderr || r.error?.message || "").trim().split("\n")[0]})`;
 };
 const versions = { pahole: version(paholeBin), btfkit: version(btfkitPahole) };
 if (versions.pahole !== "v1.30") {
-  console.error(`gen-btf-73: ${paholeBin} --version says ${versions.pahole}, not v1.30: scripts/fetch-debian-kernel.sh 7.3`);
+  console.error(
+    `gen-btf-73: ${paholeBin} --version says ${versions.pahole}, not v1.30: scripts/fetch-debian-kernel.sh 7.3`,
+  );
   process.exit(1);
 }
 const hasTime = existsSync("/usr/bin/time");
@@ -146,7 +211,10 @@ const { ElfFile, ET } = await distModule("elf/elf-file.js");
 const { readSymbols } = await distModule("elf/symbols.js");
 
 const git = (...a) => spawnSync("git", ["-C", REPO, ...a], { encoding: "utf8" }).stdout ?? "";
-const provenance = { head: git("rev-parse", "--short", "HEAD").trim(), dirtySrc: git("status", "--porcelain", "src").split("\n").filter(Boolean) };
+const provenance = {
+  head: git("rev-parse", "--short", "HEAD").trim(),
+  dirtySrc: git("status", "--porcelain", "src").split("\n").filter(Boolean),
+};
 
 // ---- the work tree: objtree with include/config/auto.conf and vmlinux ----
 const work = mkdtempSync(join(tmpdir(), "gen-btf-73-"));
@@ -159,7 +227,10 @@ if (autoConfHeaders) {
   autoConfFrom = autoConfHeaders;
 } else {
   // What gen-btf.sh (is_enabled CONFIG_CPU_BIG_ENDIAN) and Makefile.btf read, as Debian 7.3.4's .config has it.
-  writeFileSync(autoConf, "CONFIG_DEBUG_INFO_BTF=y\nCONFIG_DEBUG_INFO_BTF_MODULES=y\nCONFIG_PAHOLE_VERSION=130\nCONFIG_PAHOLE_HAS_LANG_EXCLUDE=y\nCONFIG_RUST=y\n");
+  writeFileSync(
+    autoConf,
+    "CONFIG_DEBUG_INFO_BTF=y\nCONFIG_DEBUG_INFO_BTF_MODULES=y\nCONFIG_PAHOLE_VERSION=130\nCONFIG_PAHOLE_HAS_LANG_EXCLUDE=y\nCONFIG_RUST=y\n",
+  );
   autoConfFrom = `written here (the ${HEADERS} package is not in .cache; scripts/trixie.sh fetch .cache/linux-7.3-cloud-headers ${HEADERS} gets Debian's)`;
 }
 const cleanup = () => {
@@ -170,18 +241,37 @@ for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130)
 
 // PAHOLE_FLAGS / RESOLVE_BTFIDS_FLAGS from Debian's Makefile.btf, computed by make -j2.
 const mk = join(work, "flags.mk");
-writeFileSync(mk, [
-  `include ${autoConf}`, `include ${join(scripts, "Kbuild.include")}`, `include ${join(scripts, "Makefile.btf")}`,
-  ".PHONY: flags", "flags:", "\t@printf '%s\\n' '$(PAHOLE_FLAGS)' '$(RESOLVE_BTFIDS_FLAGS)'", "",
-].join("\n"));
+writeFileSync(
+  mk,
+  [
+    `include ${autoConf}`,
+    `include ${join(scripts, "Kbuild.include")}`,
+    `include ${join(scripts, "Makefile.btf")}`,
+    ".PHONY: flags",
+    "flags:",
+    "\t@printf '%s\\n' '$(PAHOLE_FLAGS)' '$(RESOLVE_BTFIDS_FLAGS)'",
+    "",
+  ].join("\n"),
+);
 const makeVersion = /GNU Make (\d+)\.(\d+)/.exec(spawnSync("make", ["--version"], { encoding: "utf8" }).stdout ?? "");
-const make44 = makeVersion && (Number(makeVersion[1]) > 4 || (Number(makeVersion[1]) === 4 && Number(makeVersion[2]) >= 4));
-const makeArgv = ["-s", "-j2", "-f", mk, "flags", `KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP}`, ...(make44 ? [] : ["MAKEFLAGS=-j2"])];
+const make44 =
+  makeVersion && (Number(makeVersion[1]) > 4 || (Number(makeVersion[1]) === 4 && Number(makeVersion[2]) >= 4));
+const makeArgv = [
+  "-s",
+  "-j2",
+  "-f",
+  mk,
+  "flags",
+  `KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP}`,
+  ...(make44 ? [] : ["MAKEFLAGS=-j2"]),
+];
 const mkEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? "/root", LANG: "C" };
 const mr = spawnSync("make", makeArgv, { encoding: "utf8", cwd: work, env: mkEnv });
 const [PAHOLE_FLAGS, RESOLVE_BTFIDS_FLAGS] = (mr.stdout ?? "").split("\n");
 if (mr.status !== 0 || PAHOLE_FLAGS !== EXPECTED_FLAGS || RESOLVE_BTFIDS_FLAGS !== "") {
-  console.error(`gen-btf-73: Makefile.btf gave PAHOLE_FLAGS='${PAHOLE_FLAGS}' RESOLVE_BTFIDS_FLAGS='${RESOLVE_BTFIDS_FLAGS}' (make exit ${mr.status}: ${(mr.stderr ?? "").trim()})\n  expected PAHOLE_FLAGS='${EXPECTED_FLAGS}' and empty RESOLVE_BTFIDS_FLAGS`);
+  console.error(
+    `gen-btf-73: Makefile.btf gave PAHOLE_FLAGS='${PAHOLE_FLAGS}' RESOLVE_BTFIDS_FLAGS='${RESOLVE_BTFIDS_FLAGS}' (make exit ${mr.status}: ${(mr.stderr ?? "").trim()})\n  expected PAHOLE_FLAGS='${EXPECTED_FLAGS}' and empty RESOLVE_BTFIDS_FLAGS`,
+  );
   process.exit(1);
 }
 
@@ -198,7 +288,11 @@ const shims = {};
 for (const [name, bin] of Object.entries(ENCODERS)) {
   const log = join(work, `${name}.time`);
   const shim = join(work, `${name}-pahole`);
-  writeFileSync(shim, `#!/bin/sh\nprintf '%s\\n' "$*" > '${log}.argv'\nexec ${hasTime ? `/usr/bin/time -o '${log}' -f '@@TIME %e %U %S %M' ` : ""}'${bin}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nprintf '%s\\n' "$*" > '${log}.argv'\nexec ${hasTime ? `/usr/bin/time -o '${log}' -f '@@TIME %e %U %S %M' ` : ""}'${bin}' "$@"\n`,
+    { mode: 0o755 },
+  );
   shims[name] = { shim, log };
 }
 const genBtf = join(scripts, "gen-btf.sh");
@@ -236,7 +330,10 @@ function runGenBtf(enc, elf, base) {
   }
   const encArgs = useShim && existsSync(log + ".argv") ? readFileSync(log + ".argv", "utf8").trim() : undefined;
   const stderr = (r.stderr ?? "") + (r.error ? String(r.error.message) : "");
-  const warnings = stderr.split("\n").filter((l) => /WARN/.test(l)).map((l) => l.trim());
+  const warnings = stderr
+    .split("\n")
+    .filter((l) => /WARN/.test(l))
+    .map((l) => l.trim());
   return { status: r.error ? -1 : r.status, wallS, encoder, encArgs, stderr, warnings, stdout: r.stdout ?? "" };
 }
 
@@ -279,11 +376,13 @@ function btfIdSymbols(elfPath) {
     }
     all.sort((a, b) => a.offset - b.offset);
     // As resolve_btfids: a set's count is its symbol's size (in ids, or id+flags pairs for set8) less the header.
-    const sets = all.filter((s) => s.kind === "set" || s.kind === "set8").map((s) => {
-      const step = s.kind === "set8" ? 8 : 4;
-      const cnt = Math.max(0, s.size / step - 1);
-      return { ...s, cnt, step, start: s.offset + step, end: s.offset + step + cnt * step, members: [] };
-    });
+    const sets = all
+      .filter((s) => s.kind === "set" || s.kind === "set8")
+      .map((s) => {
+        const step = s.kind === "set8" ? 8 : 4;
+        const cnt = Math.max(0, s.size / step - 1);
+        return { ...s, cnt, step, start: s.offset + step, end: s.offset + step + cnt * step, members: [] };
+      });
     const singles = [];
     for (const s of all) {
       if (s.kind === "set" || s.kind === "set8") continue;
@@ -337,7 +436,9 @@ function unpatchBtfIds(path, finalBtf) {
       continue;
     }
     const pairs = [];
-    if (set.kind === "set8") for (let i = 0; i < set.cnt; i++) pairs.push({ id: dv.getUint32(set.start + 8 * i, true), flags: dv.getUint32(set.start + 8 * i + 4, true) });
+    if (set.kind === "set8")
+      for (let i = 0; i < set.cnt; i++)
+        pairs.push({ id: dv.getUint32(set.start + 8 * i, true), flags: dv.getUint32(set.start + 8 * i + 4, true) });
     dv.setUint32(set.offset, 0, true); // cnt (a set8 keeps its flags word)
     data.fill(0, set.start, set.end);
     for (const m of set.members) {
@@ -377,7 +478,12 @@ function checkBtfIds(info, blob, btf) {
   }
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const u32 = (o) => (o + 4 <= blob.length ? dv.getUint32(o, true) : 0);
-  const describe = (id) => (id === 0 ? "0 (unresolved)" : btf.hasId(id) ? `${kindName(btf.kind(id)).toLowerCase()} ${btf.name(id)}` : `<bad id ${id}>`);
+  const describe = (id) =>
+    id === 0
+      ? "0 (unresolved)"
+      : btf.hasId(id)
+        ? `${kindName(btf.kind(id)).toLowerCase()} ${btf.name(id)}`
+        : `<bad id ${id}>`;
   const { sets, singles } = info;
   const judge = (sym, id) => {
     r.symbols++;
@@ -419,7 +525,8 @@ function checkBtfIds(info, blob, btf) {
           if (r.examples.length < 10) r.examples.push(`unresolved ${m.kind} ${m.name} (in ${set.kind} ${set.name})`);
         } else {
           r.wrong++;
-          if (r.examples.length < 10) r.examples.push(`${m.kind} ${m.name} not among the ids of ${set.kind} ${set.name}`);
+          if (r.examples.length < 10)
+            r.examples.push(`${m.kind} ${m.name} not among the ids of ${set.kind} ${set.name}`);
         }
       }
     }
@@ -428,8 +535,13 @@ function checkBtfIds(info, blob, btf) {
   return r;
 }
 
-const sameBytes = (a, b) => !!a && !!b && a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
-const verdictOf = (btf) => (oracleWhy ? { unavailable: oracleWhy } : kernelVerdict(writeBtf(btf.base ? mergeSplitBtf(btf) : btf)));
+const sameBytes = (a, b) =>
+  !!a &&
+  !!b &&
+  a.length === b.length &&
+  Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+const verdictOf = (btf) =>
+  oracleWhy ? { unavailable: oracleWhy } : kernelVerdict(writeBtf(btf.base ? mergeSplitBtf(btf) : btf));
 const oracleWhy = oracleUnavailable();
 
 /** Canonical forms of every root of `btf` from `from` to `to` as a Set of "key\0form". */
@@ -457,7 +569,8 @@ const diffOpts = { examples: nExamples };
 const addDiff = (t, a, b, label) => {
   const d = diffBtf(a, b, diffOpts);
   t.add(d, label, {
-    typesA: kindCounts(a, kindName), typesB: kindCounts(b, kindName),
+    typesA: kindCounts(a, kindName),
+    typesB: kindCounts(b, kindName),
     datasecs: compareDatasecs(datasecEntries(a, BTF_KIND.DATASEC), datasecEntries(b, BTF_KIND.DATASEC)),
   });
   return d;
@@ -475,29 +588,56 @@ const vShort = (v) => (!v ? "-" : v.unavailable ? "n/a" : v.accepted ? "ok" : "R
 const blobDir = join(OUT, "gen-btf-73");
 mkdirSync(join(blobDir, "modules"), { recursive: true });
 
-console.log(`gen-btf-73: Debian 7.3.4's scripts/gen-btf.sh with PAHOLE=btfkit-pahole (${versions.btfkit}) and PAHOLE=pahole 1.30 (${versions.pahole})`);
+console.log(
+  `gen-btf-73: Debian 7.3.4's scripts/gen-btf.sh with PAHOLE=btfkit-pahole (${versions.btfkit}) and PAHOLE=pahole 1.30 (${versions.pahole})`,
+);
 console.log(`  gen-btf.sh       ${genBtf}`);
-console.log(`  PAHOLE_FLAGS     ${PAHOLE_FLAGS}   (Makefile.btf, make -j2${make44 ? "" : " with MAKEFLAGS=-j2: make < 4.4"}, KBUILD_BUILD_TIMESTAMP set)`);
+console.log(
+  `  PAHOLE_FLAGS     ${PAHOLE_FLAGS}   (Makefile.btf, make -j2${make44 ? "" : " with MAKEFLAGS=-j2: make < 4.4"}, KBUILD_BUILD_TIMESTAMP set)`,
+);
 console.log(`  RESOLVE_BTFIDS   ${resolveBtfids} (flags: '${RESOLVE_BTFIDS_FLAGS}')`);
-console.log(`  OBJCOPY=objcopy CC=gcc, objtree=. with include/config/auto.conf ${autoConfFrom === autoConfHeaders ? `from ${HEADERS}` : autoConfFrom}`);
-console.log(`  pahole 1.30      ${paholeBin}\n  btfkit-pahole    ${btfkitPahole}${useShim ? `   (each through a timing shim: ${hasTime ? "/usr/bin/time" : "no /usr/bin/time: encoder not timed"})` : ""}`);
-console.log(`  vmlinux          copy of ${kernel.vmlinux} (${(vmSize / 1e6).toFixed(0)} MB, ${copyS.toFixed(1)} s) in ${objtree}`);
-console.log(`  btfkit           ${provenance.head}${provenance.dirtySrc.length ? ` + uncommitted src changes in the work tree: ${provenance.dirtySrc.map((l) => l.slice(3)).join(", ")}` : ""}`);
+console.log(
+  `  OBJCOPY=objcopy CC=gcc, objtree=. with include/config/auto.conf ${autoConfFrom === autoConfHeaders ? `from ${HEADERS}` : autoConfFrom}`,
+);
+console.log(
+  `  pahole 1.30      ${paholeBin}\n  btfkit-pahole    ${btfkitPahole}${useShim ? `   (each through a timing shim: ${hasTime ? "/usr/bin/time" : "no /usr/bin/time: encoder not timed"})` : ""}`,
+);
+console.log(
+  `  vmlinux          copy of ${kernel.vmlinux} (${(vmSize / 1e6).toFixed(0)} MB, ${copyS.toFixed(1)} s) in ${objtree}`,
+);
+console.log(
+  `  btfkit           ${provenance.head}${provenance.dirtySrc.length ? ` + uncommitted src changes in the work tree: ${provenance.dirtySrc.map((l) => l.slice(3)).join(", ")}` : ""}`,
+);
 if (oracleWhy) console.log(`SKIP: kernel verdicts: ${oracleWhy}`);
 
 const debBase = loadBtf(vmlinux);
 const baseVerdict = verdictOf(debBase);
 console.log(`  base: Debian's vmlinux .BTF, ${debBase.count} types; kernel verdict: ${verdictText(baseVerdict)}`);
 const json = {
-  kernel: k.release, provenance, versions, genBtf, PAHOLE_FLAGS, RESOLVE_BTFIDS_FLAGS, autoConf: autoConfFrom,
-  shim: useShim, baseTypes: debBase.count, baseVerdict, modules: undefined, vmlinux: undefined,
+  kernel: k.release,
+  provenance,
+  versions,
+  genBtf,
+  PAHOLE_FLAGS,
+  RESOLVE_BTFIDS_FLAGS,
+  autoConf: autoConfFrom,
+  shim: useShim,
+  baseTypes: debBase.count,
+  baseVerdict,
+  modules: undefined,
+  vmlinux: undefined,
 };
 let failures = 0;
 
 // ---- modules ----
 const all = listModules(kernel.modulesDir);
-const mods = all.filter((p) => !match || relative(kernel.modulesDir, p).includes(match)).filter((_, i) => i % sample === 0).slice(0, limit);
-console.log(`\nmodules: ${mods.length} of ${all.length} (${match ? `paths containing '${match}', ` : ""}every ${sample === 1 ? "" : `${sample}-th `}module of the sorted list${limit < Infinity ? `, first ${limit}` : ""})`);
+const mods = all
+  .filter((p) => !match || relative(kernel.modulesDir, p).includes(match))
+  .filter((_, i) => i % sample === 0)
+  .slice(0, limit);
+console.log(
+  `\nmodules: ${mods.length} of ${all.length} (${match ? `paths containing '${match}', ` : ""}every ${sample === 1 ? "" : `${sample}-th `}module of the sorted list${limit < Infinity ? `, first ${limit}` : ""})`,
+);
 const T = { raw: new DiffTotals(nExamples), redup: new DiffTotals(nExamples) };
 const cov = { pInB: { roots: 0, found: 0, notFound: [] }, bInP: { roots: 0, found: 0, notFound: [] } };
 let baseForms;
@@ -509,7 +649,9 @@ for (const [n, ko] of mods.entries()) {
   const rel = relative(kernel.modulesDir, ko);
   const short = rel.replace(/^kernel\//, "").replace(/\.ko$/, "");
   const stripped = join(work, "stripped.ko");
-  const oc = spawnSync("objcopy", ["--remove-section", ".BTF", "--remove-section", ".BTF.base", ko, stripped], { encoding: "utf8" });
+  const oc = spawnSync("objcopy", ["--remove-section", ".BTF", "--remove-section", ".BTF.base", ko, stripped], {
+    encoding: "utf8",
+  });
   if (oc.status !== 0) {
     console.error(`gen-btf-73: objcopy --remove-section .BTF ${ko} failed: ${oc.stderr}`);
     process.exit(1);
@@ -537,7 +679,18 @@ for (const [n, ko] of mods.entries()) {
     rmSync(target, { force: true });
     res[enc] = r;
   }
-  const row = { module: rel, exit: {}, types: {}, wall: {}, encoderWall: {}, encoderCpu: {}, verdict: {}, warnings: {}, btfIds: {}, unpatched };
+  const row = {
+    module: rel,
+    exit: {},
+    types: {},
+    wall: {},
+    encoderWall: {},
+    encoderCpu: {},
+    verdict: {},
+    warnings: {},
+    btfIds: {},
+    unpatched,
+  };
   const btfs = {};
   for (const enc of ["pahole", "btfkit"]) {
     const r = res[enc];
@@ -559,12 +712,14 @@ for (const [n, ko] of mods.entries()) {
     }
   }
   row.btfIdentical = sameBytes(res.pahole.btfBytes, res.btfkit.btfBytes);
-  row.btfIdsIdentical = res.pahole.idsBytes || res.btfkit.idsBytes ? sameBytes(res.pahole.idsBytes, res.btfkit.idsBytes) : undefined;
+  row.btfIdsIdentical =
+    res.pahole.idsBytes || res.btfkit.idsBytes ? sameBytes(res.pahole.idsBytes, res.btfkit.idsBytes) : undefined;
   row.paholeIsDebian = res.pahole.btfBytes ? sameBytes(res.pahole.btfBytes, deb[".BTF"]?.bytes) : undefined;
   row.paholeIdsIsDebian = res.pahole.idsBytes ? sameBytes(res.pahole.idsBytes, deb[".BTF_ids"]?.bytes) : undefined;
   row.btfkitIsDebian = res.btfkit.btfBytes ? sameBytes(res.btfkit.btfBytes, deb[".BTF"]?.bytes) : undefined;
   if (row.btfIds.pahole && row.btfIds.btfkit) {
-    const a = row.btfIds.pahole.resolved, b = row.btfIds.btfkit.resolved;
+    const a = row.btfIds.pahole.resolved,
+      b = row.btfIds.btfkit.resolved;
     row.btfIdsSameMeaning = a.length === b.length && a.every((x, i) => x === b[i]);
     if (!row.btfIdsSameMeaning) row.btfIdsFirstDifference = a.map((x, i) => [x, b[i]]).find(([x, y]) => x !== y);
   }
@@ -578,32 +733,49 @@ for (const [n, ko] of mods.entries()) {
     row.diffRedup = { equal: d2.equal, ...rootTotals(d2) };
     const pOwn = rootForms(btfs.pahole, btfs.pahole.startId, btfs.pahole.endId);
     const bOwn = rootForms(btfs.btfkit, btfs.btfkit.startId, btfs.btfkit.endId);
-    const c1 = coverage(btfs.pahole, bOwn, baseForms, nExamples), c2 = coverage(btfs.btfkit, pOwn, baseForms, nExamples);
-    row.coverage = { paholeInBtfkit: { roots: c1.roots, found: c1.found, notFound: c1.notFound }, btfkitInPahole: { roots: c2.roots, found: c2.found, notFound: c2.notFound } };
-    for (const [tot, c] of [[cov.pInB, c1], [cov.bInP, c2]]) {
+    const c1 = coverage(btfs.pahole, bOwn, baseForms, nExamples),
+      c2 = coverage(btfs.btfkit, pOwn, baseForms, nExamples);
+    row.coverage = {
+      paholeInBtfkit: { roots: c1.roots, found: c1.found, notFound: c1.notFound },
+      btfkitInPahole: { roots: c2.roots, found: c2.found, notFound: c2.notFound },
+    };
+    for (const [tot, c] of [
+      [cov.pInB, c1],
+      [cov.bInP, c2],
+    ]) {
       tot.roots += c.roots;
       tot.found += c.found;
       for (const x of c.notFound) if (tot.notFound.length < nExamples) tot.notFound.push(`${short}: ${x}`);
     }
   }
   rows.push(row);
-  if ((n + 1) % 10 === 0 || n + 1 === mods.length) process.stderr.write(`  ${n + 1}/${mods.length} modules, ${((Date.now() - tm0) / 1000).toFixed(0)} s\n`);
+  if ((n + 1) % 10 === 0 || n + 1 === mods.length)
+    process.stderr.write(`  ${n + 1}/${mods.length} modules, ${((Date.now() - tm0) / 1000).toFixed(0)} s\n`);
 }
 
 if (mods.length) {
   console.log(`\ncommand lines gen-btf.sh made (first module):`);
-  for (const enc of ["pahole", "btfkit"]) if (firstArgs[enc]) console.log(`  ${LABEL[enc].padEnd(14)} PAHOLE -J ${firstArgs[enc].replace(/^-J /, "")}`);
+  for (const enc of ["pahole", "btfkit"])
+    if (firstArgs[enc]) console.log(`  ${LABEL[enc].padEnd(14)} PAHOLE -J ${firstArgs[enc].replace(/^-J /, "")}`);
   const w = Math.max(24, ...rows.map((r) => r.module.replace(/^kernel\//, "").replace(/\.ko$/, "").length)) + 1;
-  console.log(`\nper module (p = pahole 1.30, b = btfkit-pahole; both through gen-btf.sh on Debian's vmlinux; roots by meaning, pahole = A)`);
+  console.log(
+    `\nper module (p = pahole 1.30, b = btfkit-pahole; both through gen-btf.sh on Debian's vmlinux; roots by meaning, pahole = A)`,
+  );
   console.log(
     `  ${"module".padEnd(w)} ${"exit p/b".padStart(8)} ${"types p/b".padStart(12)} ${"roots p/b".padStart(11)} ${"match".padStart(6)} ${"onlyP".padStart(5)} ${"onlyB".padStart(5)} ${"chg".padStart(3)}` +
       ` ${"redup".padStart(6)} ${"cov p>b".padStart(8)} ${"cov b>p".padStart(8)} ${"bytes".padStart(5)} ${"ids".padStart(4)} ${"kern b/p".padStart(8)} ${"enc s p/b".padStart(10)} ${"gen s p/b".padStart(10)} warn`,
   );
   for (const r of rows) {
-    const d = r.diff, c = r.coverage;
+    const d = r.diff,
+      c = r.coverage;
     const covTxt = (x) => (x ? `${x.found}/${x.roots}` : "-");
     console.log(
-      `  ${r.module.replace(/^kernel\//, "").replace(/\.ko$/, "").padEnd(w)} ${`${r.exit.pahole}/${r.exit.btfkit}`.padStart(8)} ${`${r.types.pahole ?? "-"}/${r.types.btfkit ?? "-"}`.padStart(12)}` +
+      `  ${r.module
+        .replace(/^kernel\//, "")
+        .replace(/\.ko$/, "")
+        .padEnd(
+          w,
+        )} ${`${r.exit.pahole}/${r.exit.btfkit}`.padStart(8)} ${`${r.types.pahole ?? "-"}/${r.types.btfkit ?? "-"}`.padStart(12)}` +
         ` ${d ? `${d.inA}/${d.inB}`.padStart(11) : "-".padStart(11)} ${String(d?.matched ?? "-").padStart(6)} ${String(d?.onlyInA ?? "-").padStart(5)} ${String(d?.onlyInB ?? "-").padStart(5)} ${String(d?.changed ?? "-").padStart(3)}` +
         ` ${(r.diffRedup ? (r.diffRedup.equal ? "equal" : `${r.diffRedup.onlyInA}/${r.diffRedup.onlyInB}/${r.diffRedup.changed}`) : "-").padStart(6)}` +
         ` ${covTxt(c?.paholeInBtfkit).padStart(8)} ${covTxt(c?.btfkitInPahole).padStart(8)} ${yn(r.btfIdentical).padStart(5)} ${(r.btfIdsSameMeaning === undefined ? "-" : r.btfIdsSameMeaning ? "same" : "DIFF").padStart(4)}` +
@@ -611,70 +783,164 @@ if (mods.length) {
         ` ${r.warnings.pahole.length}/${r.warnings.btfkit.length}`,
     );
   }
-  console.log("  (redup: pahole's split re-deduplicated against the base by btfkit's dedup vs btfkit's: 'equal' or onlyP/onlyB/changed;");
-  console.log("   cov p>b: pahole's roots whose canonical form is in btfkit's split or the base, and b>p the other way; bytes: .BTF byte-identical;");
-  console.log("   ids: every BTF_ID of .BTF_ids names the same type with both; kern: BPF_BTF_LOAD of split+base; warn: resolve_btfids WARN lines p/b)");
+  console.log(
+    "  (redup: pahole's split re-deduplicated against the base by btfkit's dedup vs btfkit's: 'equal' or onlyP/onlyB/changed;",
+  );
+  console.log(
+    "   cov p>b: pahole's roots whose canonical form is in btfkit's split or the base, and b>p the other way; bytes: .BTF byte-identical;",
+  );
+  console.log(
+    "   ids: every BTF_ID of .BTF_ids names the same type with both; kern: BPF_BTF_LOAD of split+base; warn: resolve_btfids WARN lines p/b)",
+  );
   for (const r of rows) {
-    for (const enc of ["pahole", "btfkit"]) if (r[`${enc}Failure`]) console.log(`  FAILED ${LABEL[enc]} on ${r.module}:\n      ${r[`${enc}Failure`].replace(/\n/g, "\n      ")}`);
-    if (r.btfIdsFirstDifference) console.log(`  .BTF_ids differ in meaning on ${r.module}: pahole ${r.btfIdsFirstDifference[0]} | btfkit ${r.btfIdsFirstDifference[1]}`);
+    for (const enc of ["pahole", "btfkit"])
+      if (r[`${enc}Failure`])
+        console.log(`  FAILED ${LABEL[enc]} on ${r.module}:\n      ${r[`${enc}Failure`].replace(/\n/g, "\n      ")}`);
+    if (r.btfIdsFirstDifference)
+      console.log(
+        `  .BTF_ids differ in meaning on ${r.module}: pahole ${r.btfIdsFirstDifference[0]} | btfkit ${r.btfIdsFirstDifference[1]}`,
+      );
     for (const enc of ["pahole", "btfkit"]) {
       const x = r.btfIds[enc];
-      if (x && (x.unresolved || x.wrong || x.noBlob)) console.log(`  .BTF_ids of ${LABEL[enc]} on ${r.module}: ${x.unresolved} unresolved, ${x.wrong} wrong of ${x.symbols}: ${x.examples.join("; ")}`);
+      if (x && (x.unresolved || x.wrong || x.noBlob))
+        console.log(
+          `  .BTF_ids of ${LABEL[enc]} on ${r.module}: ${x.unresolved} unresolved, ${x.wrong} wrong of ${x.symbols}: ${x.examples.join("; ")}`,
+        );
       const v = r.verdict[enc];
       if (v && v.accepted === false) console.log(`  REJECTED by the kernel (${LABEL[enc]}) ${r.module}: ${v.reason}`);
     }
-    if (r.unpatched?.unmatched.length) console.log(`  ${r.module}: restoring .BTF_ids, ${r.unpatched.unmatched.length} set8 members not matched: ${r.unpatched.unmatched.slice(0, 5).join(", ")}`);
-    if (r.extraWarnings.length) console.log(`  resolve_btfids warned only with btfkit-pahole on ${r.module}: ${r.extraWarnings.slice(0, 5).join(" | ")}`);
+    if (r.unpatched?.unmatched.length)
+      console.log(
+        `  ${r.module}: restoring .BTF_ids, ${r.unpatched.unmatched.length} set8 members not matched: ${r.unpatched.unmatched.slice(0, 5).join(", ")}`,
+      );
+    if (r.extraWarnings.length)
+      console.log(
+        `  resolve_btfids warned only with btfkit-pahole on ${r.module}: ${r.extraWarnings.slice(0, 5).join(" | ")}`,
+      );
   }
 
-  printParity(`btfkit-pahole vs pahole 1.30 through gen-btf.sh (after resolve_btfids), split on the same base (Debian's vmlinux .BTF), ${T.raw.n} modules`, T.raw, { a: "pahole", b: "btfkit", listOthers: 5 });
-  printParity(`the same with pahole's split re-deduplicated against the base by btfkit's dedup (pahole 1.30's libbpf leaves base re-definitions that resolve_btfids' btf__dedup keeps), ${T.redup.n} modules`, T.redup, { a: "pahole", b: "btfkit", listOthers: 5 });
+  printParity(
+    `btfkit-pahole vs pahole 1.30 through gen-btf.sh (after resolve_btfids), split on the same base (Debian's vmlinux .BTF), ${T.raw.n} modules`,
+    T.raw,
+    { a: "pahole", b: "btfkit", listOthers: 5 },
+  );
+  printParity(
+    `the same with pahole's split re-deduplicated against the base by btfkit's dedup (pahole 1.30's libbpf leaves base re-definitions that resolve_btfids' btf__dedup keeps), ${T.redup.n} modules`,
+    T.redup,
+    { a: "pahole", b: "btfkit", listOthers: 5 },
+  );
   console.log(`\ncoverage (a root's canonical form found in the other side's split BTF or in the common base):`);
-  console.log(`  pahole's roots found with btfkit's:  ${cov.pInB.found}/${cov.pInB.roots} (${pct(cov.pInB.found, cov.pInB.roots)}%)`);
+  console.log(
+    `  pahole's roots found with btfkit's:  ${cov.pInB.found}/${cov.pInB.roots} (${pct(cov.pInB.found, cov.pInB.roots)}%)`,
+  );
   for (const x of cov.pInB.notFound) console.log(`      not found: ${x}`);
-  console.log(`  btfkit's roots found with pahole's:  ${cov.bInP.found}/${cov.bInP.roots} (${pct(cov.bInP.found, cov.bInP.roots)}%)`);
+  console.log(
+    `  btfkit's roots found with pahole's:  ${cov.bInP.found}/${cov.bInP.roots} (${pct(cov.bInP.found, cov.bInP.roots)}%)`,
+  );
   for (const x of cov.bInP.notFound) console.log(`      not found: ${x}`);
 
   const sum = (f) => rows.reduce((x, r) => x + (f(r) ?? 0), 0);
   const count = (f) => rows.filter(f).length;
   const okBoth = count((r) => r.exit.pahole === 0 && r.exit.btfkit === 0);
-  const verd = (enc) => ({ accepted: count((r) => r.verdict[enc]?.accepted === true), rejected: count((r) => r.verdict[enc]?.accepted === false), asked: count((r) => r.verdict[enc] && !r.verdict[enc].unavailable) });
+  const verd = (enc) => ({
+    accepted: count((r) => r.verdict[enc]?.accepted === true),
+    rejected: count((r) => r.verdict[enc]?.accepted === false),
+    asked: count((r) => r.verdict[enc] && !r.verdict[enc].unavailable),
+  });
   const times = {
-    pahole: { genBtfWallS: sum((r) => r.wall.pahole), encoderWallS: sum((r) => r.encoderWall.pahole), encoderCpuS: sum((r) => r.encoderCpu.pahole) },
-    btfkit: { genBtfWallS: sum((r) => r.wall.btfkit), encoderWallS: sum((r) => r.encoderWall.btfkit), encoderCpuS: sum((r) => r.encoderCpu.btfkit) },
+    pahole: {
+      genBtfWallS: sum((r) => r.wall.pahole),
+      encoderWallS: sum((r) => r.encoderWall.pahole),
+      encoderCpuS: sum((r) => r.encoderCpu.pahole),
+    },
+    btfkit: {
+      genBtfWallS: sum((r) => r.wall.btfkit),
+      encoderWallS: sum((r) => r.encoderWall.btfkit),
+      encoderCpuS: sum((r) => r.encoderCpu.btfkit),
+    },
   };
   const summary = {
     modules: rows.length,
     genBtfOk: { pahole: count((r) => r.exit.pahole === 0), btfkit: count((r) => r.exit.btfkit === 0), both: okBoth },
-    equalByMeaning: count((r) => r.diff?.equal), equalByMeaningRedup: count((r) => r.diffRedup?.equal),
-    btfByteIdentical: count((r) => r.btfIdentical), btfIdsByteIdentical: count((r) => r.btfIdsIdentical),
-    btfIdsSameMeaning: count((r) => r.btfIdsSameMeaning), modulesWithBtfIds: count((r) => r.btfIdsSameMeaning !== undefined),
-    paholeEqualsDebianBtf: count((r) => r.paholeIsDebian), paholeEqualsDebianBtfIds: count((r) => r.paholeIdsIsDebian), btfkitEqualsDebianBtf: count((r) => r.btfkitIsDebian),
+    equalByMeaning: count((r) => r.diff?.equal),
+    equalByMeaningRedup: count((r) => r.diffRedup?.equal),
+    btfByteIdentical: count((r) => r.btfIdentical),
+    btfIdsByteIdentical: count((r) => r.btfIdsIdentical),
+    btfIdsSameMeaning: count((r) => r.btfIdsSameMeaning),
+    modulesWithBtfIds: count((r) => r.btfIdsSameMeaning !== undefined),
+    paholeEqualsDebianBtf: count((r) => r.paholeIsDebian),
+    paholeEqualsDebianBtfIds: count((r) => r.paholeIdsIsDebian),
+    btfkitEqualsDebianBtf: count((r) => r.btfkitIsDebian),
     kernel: { btfkit: verd("btfkit"), pahole: verd("pahole") },
-    btfIdsChecks: Object.fromEntries(["pahole", "btfkit"].map((enc) => [enc, Object.fromEntries(["symbols", "ok", "unresolved", "wrong"].map((f) => [f, sum((r) => r.btfIds[enc]?.[f])]))])),
-    types: { pahole: sum((r) => r.types.pahole), paholeRedup: sum((r) => r.types.paholeRedup), btfkit: sum((r) => r.types.btfkit) },
-    times, wallS: (Date.now() - tm0) / 1000,
-    coverage: cov, parity: T.raw.total(), parityRedup: T.redup.total(),
+    btfIdsChecks: Object.fromEntries(
+      ["pahole", "btfkit"].map((enc) => [
+        enc,
+        Object.fromEntries(["symbols", "ok", "unresolved", "wrong"].map((f) => [f, sum((r) => r.btfIds[enc]?.[f])])),
+      ]),
+    ),
+    types: {
+      pahole: sum((r) => r.types.pahole),
+      paholeRedup: sum((r) => r.types.paholeRedup),
+      btfkit: sum((r) => r.types.btfkit),
+    },
+    times,
+    wallS: (Date.now() - tm0) / 1000,
+    coverage: cov,
+    parity: T.raw.total(),
+    parityRedup: T.redup.total(),
   };
   console.log(`\nmodule summary (${rows.length} modules):`);
-  console.log(`  gen-btf.sh exit 0: pahole ${summary.genBtfOk.pahole}/${rows.length}, btfkit-pahole ${summary.genBtfOk.btfkit}/${rows.length}`);
-  console.log(`  equal by meaning: ${summary.equalByMeaning}/${okBoth} as produced; ${summary.equalByMeaningRedup}/${okBoth} with pahole's re-deduplicated`);
-  console.log(`  byte-identical .BTF: ${summary.btfByteIdentical}/${okBoth}; .BTF_ids: ${summary.btfIdsByteIdentical}/${summary.modulesWithBtfIds}; .BTF_ids naming the same types: ${summary.btfIdsSameMeaning}/${summary.modulesWithBtfIds}`);
-  const ic = /** @type {Record<string, { symbols: number, ok: number, unresolved: number, wrong: number }>} */ (summary.btfIdsChecks);
-  console.log(`  BTF_IDs (symbols in .BTF_ids) holding the id of their own type: pahole ${ic.pahole.ok}/${ic.pahole.symbols} (unresolved ${ic.pahole.unresolved}, wrong ${ic.pahole.wrong}), btfkit-pahole ${ic.btfkit.ok}/${ic.btfkit.symbols} (unresolved ${ic.btfkit.unresolved}, wrong ${ic.btfkit.wrong})`);
-  console.log(`  pahole 1.30's result = Debian's shipped module .BTF: ${summary.paholeEqualsDebianBtf}/${summary.genBtfOk.pahole} (.BTF_ids ${summary.paholeEqualsDebianBtfIds}); btfkit's = Debian's: ${summary.btfkitEqualsDebianBtf}`);
-  console.log(`  split types in all: pahole ${summary.types.pahole} (${summary.types.paholeRedup} re-deduplicated), btfkit ${summary.types.btfkit}`);
-  console.log(`  kernel (split merged with its base): btfkit-pahole ${summary.kernel.btfkit.accepted}/${summary.kernel.btfkit.asked} accepted, pahole ${summary.kernel.pahole.accepted}/${summary.kernel.pahole.asked}`);
+  console.log(
+    `  gen-btf.sh exit 0: pahole ${summary.genBtfOk.pahole}/${rows.length}, btfkit-pahole ${summary.genBtfOk.btfkit}/${rows.length}`,
+  );
+  console.log(
+    `  equal by meaning: ${summary.equalByMeaning}/${okBoth} as produced; ${summary.equalByMeaningRedup}/${okBoth} with pahole's re-deduplicated`,
+  );
+  console.log(
+    `  byte-identical .BTF: ${summary.btfByteIdentical}/${okBoth}; .BTF_ids: ${summary.btfIdsByteIdentical}/${summary.modulesWithBtfIds}; .BTF_ids naming the same types: ${summary.btfIdsSameMeaning}/${summary.modulesWithBtfIds}`,
+  );
+  const ic = /** @type {Record<string, { symbols: number, ok: number, unresolved: number, wrong: number }>} */ (
+    summary.btfIdsChecks
+  );
+  console.log(
+    `  BTF_IDs (symbols in .BTF_ids) holding the id of their own type: pahole ${ic.pahole.ok}/${ic.pahole.symbols} (unresolved ${ic.pahole.unresolved}, wrong ${ic.pahole.wrong}), btfkit-pahole ${ic.btfkit.ok}/${ic.btfkit.symbols} (unresolved ${ic.btfkit.unresolved}, wrong ${ic.btfkit.wrong})`,
+  );
+  console.log(
+    `  pahole 1.30's result = Debian's shipped module .BTF: ${summary.paholeEqualsDebianBtf}/${summary.genBtfOk.pahole} (.BTF_ids ${summary.paholeEqualsDebianBtfIds}); btfkit's = Debian's: ${summary.btfkitEqualsDebianBtf}`,
+  );
+  console.log(
+    `  split types in all: pahole ${summary.types.pahole} (${summary.types.paholeRedup} re-deduplicated), btfkit ${summary.types.btfkit}`,
+  );
+  console.log(
+    `  kernel (split merged with its base): btfkit-pahole ${summary.kernel.btfkit.accepted}/${summary.kernel.btfkit.asked} accepted, pahole ${summary.kernel.pahole.accepted}/${summary.kernel.pahole.asked}`,
+  );
   console.log(`\nmodule timings (wall, sums over ${rows.length} modules; one gen-btf.sh per module and encoder)`);
-  console.log(`  ${"".padEnd(16)} ${"encoder s".padStart(10)} ${"encoder cpu s".padStart(14)} ${"gen-btf.sh s".padStart(13)} ${"per module s".padStart(13)}`);
+  console.log(
+    `  ${"".padEnd(16)} ${"encoder s".padStart(10)} ${"encoder cpu s".padStart(14)} ${"gen-btf.sh s".padStart(13)} ${"per module s".padStart(13)}`,
+  );
   for (const enc of ["pahole", "btfkit"]) {
     const t = times[enc];
-    console.log(`  ${LABEL[enc].padEnd(16)} ${f1(useShim ? t.encoderWallS : undefined).padStart(10)} ${f1(useShim ? t.encoderCpuS : undefined).padStart(14)} ${f1(t.genBtfWallS).padStart(13)} ${f2(t.genBtfWallS / rows.length).padStart(13)}`);
+    console.log(
+      `  ${LABEL[enc].padEnd(16)} ${f1(useShim ? t.encoderWallS : undefined).padStart(10)} ${f1(useShim ? t.encoderCpuS : undefined).padStart(14)} ${f1(t.genBtfWallS).padStart(13)} ${f2(t.genBtfWallS / rows.length).padStart(13)}`,
+    );
   }
   const ratioTxt = (a, b) => (a && b ? (a / b).toFixed(2) + "x" : "-");
-  console.log(`  ${"btfkit / pahole".padEnd(16)} ${ratioTxt(times.btfkit.encoderWallS, times.pahole.encoderWallS).padStart(10)} ${ratioTxt(times.btfkit.encoderCpuS, times.pahole.encoderCpuS).padStart(14)} ${ratioTxt(times.btfkit.genBtfWallS, times.pahole.genBtfWallS).padStart(13)}`);
-  console.log(`  whole module sample: ${summary.wallS.toFixed(0)} s (both encoders, copies, comparisons and kernel verdicts)`);
-  json.modules = { sample, limit: limit === Infinity ? null : limit, summary, perKindRaw: Object.fromEntries(T.raw.kinds), perKindRedup: Object.fromEntries(T.redup.kinds), typesPahole: T.raw.typesA, typesBtfkit: T.raw.typesB, rows };
+  console.log(
+    `  ${"btfkit / pahole".padEnd(16)} ${ratioTxt(times.btfkit.encoderWallS, times.pahole.encoderWallS).padStart(10)} ${ratioTxt(times.btfkit.encoderCpuS, times.pahole.encoderCpuS).padStart(14)} ${ratioTxt(times.btfkit.genBtfWallS, times.pahole.genBtfWallS).padStart(13)}`,
+  );
+  console.log(
+    `  whole module sample: ${summary.wallS.toFixed(0)} s (both encoders, copies, comparisons and kernel verdicts)`,
+  );
+  json.modules = {
+    sample,
+    limit: limit === Infinity ? null : limit,
+    summary,
+    perKindRaw: Object.fromEntries(T.raw.kinds),
+    perKindRedup: Object.fromEntries(T.redup.kinds),
+    typesPahole: T.raw.typesA,
+    typesBtfkit: T.raw.typesB,
+    rows,
+  };
 }
 
 // ---- vmlinux ----
@@ -684,16 +950,27 @@ if (doVmlinux) {
   copyFileSync(vmlinux, tmpElf);
   const unpatched = unpatchBtfIds(tmpElf, debBase);
   console.log(`\nvmlinux: sh gen-btf.sh ${elf} (vmlinux mode: ${elf}.btf.o and ${elf}.BTF_ids), once per encoder`);
-  console.log(`  ${elf}: a copy of the dbg vmlinux with .BTF_ids put back as the linker left it (${unpatched.singles} single ids, ${unpatched.sets} sets with ${unpatched.members} members; set8 flags restored${unpatched.unmatched.length ? `, ${unpatched.unmatched.length} members NOT matched: ${unpatched.unmatched.slice(0, 5).join(", ")}` : ""})`);
+  console.log(
+    `  ${elf}: a copy of the dbg vmlinux with .BTF_ids put back as the linker left it (${unpatched.singles} single ids, ${unpatched.sets} sets with ${unpatched.members} members; set8 flags restored${unpatched.unmatched.length ? `, ${unpatched.unmatched.length} members NOT matched: ${unpatched.unmatched.slice(0, 5).join(", ")}` : ""})`,
+  );
   const idInfo = btfIdSymbols(tmpElf);
   const debV = elfSections(kernel.vmlinux, [".BTF", ".BTF_ids"]);
   const V = {};
   for (const enc of ["pahole", "btfkit"]) {
     const r = runGenBtf(enc, elf);
-    const v = { exit: r.status, wallS: r.wallS, encoder: r.encoder, command: r.encArgs && `PAHOLE -J ${r.encArgs.replace(/^-J /, "")}`, warnings: r.warnings };
-    console.log(`  ${LABEL[enc].padEnd(14)} exit ${r.status}; gen-btf.sh wall ${f1(r.wallS)} s${r.encoder ? `, encoder wall ${f1(r.encoder.wallS)} s, cpu ${f1(r.encoder.cpuS)} s, peak RSS ${r.encoder.rssMB.toFixed(0)} MB` : ""}; resolve_btfids warnings ${r.warnings.length}`);
+    const v = {
+      exit: r.status,
+      wallS: r.wallS,
+      encoder: r.encoder,
+      command: r.encArgs && `PAHOLE -J ${r.encArgs.replace(/^-J /, "")}`,
+      warnings: r.warnings,
+    };
+    console.log(
+      `  ${LABEL[enc].padEnd(14)} exit ${r.status}; gen-btf.sh wall ${f1(r.wallS)} s${r.encoder ? `, encoder wall ${f1(r.encoder.wallS)} s, cpu ${f1(r.encoder.cpuS)} s, peak RSS ${r.encoder.rssMB.toFixed(0)} MB` : ""}; resolve_btfids warnings ${r.warnings.length}`,
+    );
     if (r.encArgs) console.log(`      ${v.command}`);
-    const btfO = join(objtree, `${elf}.btf.o`), idsF = join(objtree, `${elf}.BTF_ids`);
+    const btfO = join(objtree, `${elf}.btf.o`),
+      idsF = join(objtree, `${elf}.BTF_ids`);
     if (r.status !== 0) {
       failures++;
       v.failure = r.stderr.trim().split("\n").slice(-6).join("\n");
@@ -735,18 +1012,29 @@ if (doVmlinux) {
   if (vb.pahole && vb.btfkit) {
     const t = new DiffTotals(nExamples);
     const d = addDiff(t, vb.pahole, vb.btfkit, "");
-    printParity(`vmlinux: btfkit-pahole vs pahole 1.30 through gen-btf.sh (${elf}.btf.o .BTF, after resolve_btfids)`, t, { a: "pahole", b: "btfkit", listOthers: 10 });
+    printParity(
+      `vmlinux: btfkit-pahole vs pahole 1.30 through gen-btf.sh (${elf}.btf.o .BTF, after resolve_btfids)`,
+      t,
+      { a: "pahole", b: "btfkit", listOthers: 10 },
+    );
     out.equalByMeaning = d.equal;
     out.parity = t.total();
     out.perKind = Object.fromEntries(t.kinds);
     out.btfByteIdentical = sameBytes(V.pahole.btfBytes, V.btfkit.btfBytes);
     out.btfIdsByteIdentical = sameBytes(V.pahole.idsBytes, V.btfkit.idsBytes);
-    const a = V.pahole.btfIds?.resolved ?? [], b = V.btfkit.btfIds?.resolved ?? [];
+    const a = V.pahole.btfIds?.resolved ?? [],
+      b = V.btfkit.btfIds?.resolved ?? [];
     out.btfIdsSameMeaning = a.length === b.length && a.every((x, i) => x === b[i]);
-    if (!out.btfIdsSameMeaning) out.btfIdsDifferences = a.map((x, i) => [x, b[i]]).filter(([x, y]) => x !== y).slice(0, nExamples);
+    if (!out.btfIdsSameMeaning)
+      out.btfIdsDifferences = a
+        .map((x, i) => [x, b[i]])
+        .filter(([x, y]) => x !== y)
+        .slice(0, nExamples);
   }
   console.log(`\nvmlinux summary:`);
-  console.log(`  ${"".padEnd(16)} ${"exit".padStart(4)} ${"types".padStart(8)} ${"encoder s".padStart(10)} ${"cpu s".padStart(7)} ${"RSS MB".padStart(7)} ${"gen-btf s".padStart(10)}  ${"= Debian .BTF".padStart(13)} ${"= Debian .BTF_ids".padStart(17)}  BTF_IDs ok/unres/wrong   kernel`);
+  console.log(
+    `  ${"".padEnd(16)} ${"exit".padStart(4)} ${"types".padStart(8)} ${"encoder s".padStart(10)} ${"cpu s".padStart(7)} ${"RSS MB".padStart(7)} ${"gen-btf s".padStart(10)}  ${"= Debian .BTF".padStart(13)} ${"= Debian .BTF_ids".padStart(17)}  BTF_IDs ok/unres/wrong   kernel`,
+  );
   for (const enc of ["pahole", "btfkit"]) {
     const v = V[enc];
     const ids = v.btfIds ? `${v.btfIds.ok}/${v.btfIds.unresolved}/${v.btfIds.wrong} of ${v.btfIds.symbols}` : "-";
@@ -754,18 +1042,30 @@ if (doVmlinux) {
       `  ${LABEL[enc].padEnd(16)} ${String(v.exit).padStart(4)} ${String(v.types ?? "-").padStart(8)} ${f1(v.encoder?.wallS).padStart(10)} ${f1(v.encoder?.cpuS).padStart(7)} ${(v.encoder ? v.encoder.rssMB.toFixed(0) : "-").padStart(7)} ${f1(v.wallS).padStart(10)}` +
         `  ${yn(v.equalsDebianBtf).padStart(13)} ${yn(v.equalsDebianBtfIds).padStart(17)}  ${ids.padEnd(23)} ${verdictText(v.verdict)}`,
     );
-    if (v.btfIds && (v.btfIds.unresolved || v.btfIds.wrong || v.btfIds.noBlob)) console.log(`      .BTF_ids: ${v.btfIds.examples.join("; ")}`);
-    if (v.btfO && (v.btfO.eType !== 1 || !(v.btfO.btfSectionFlags & 2))) console.log(`      ${elf}.btf.o: e_type ${v.btfO.eType}, .BTF flags ${v.btfO.btfSectionFlags} (expected ET_REL and SHF_ALLOC)`);
+    if (v.btfIds && (v.btfIds.unresolved || v.btfIds.wrong || v.btfIds.noBlob))
+      console.log(`      .BTF_ids: ${v.btfIds.examples.join("; ")}`);
+    if (v.btfO && (v.btfO.eType !== 1 || !(v.btfO.btfSectionFlags & 2)))
+      console.log(
+        `      ${elf}.btf.o: e_type ${v.btfO.eType}, .BTF flags ${v.btfO.btfSectionFlags} (expected ET_REL and SHF_ALLOC)`,
+      );
   }
   if (vb.pahole && vb.btfkit) {
-    console.log(`  equal by meaning: ${yn(out.equalByMeaning)}; .BTF byte-identical: ${yn(out.btfByteIdentical)}; .BTF_ids byte-identical: ${yn(out.btfIdsByteIdentical)}; .BTF_ids naming the same types: ${yn(out.btfIdsSameMeaning)}`);
+    console.log(
+      `  equal by meaning: ${yn(out.equalByMeaning)}; .BTF byte-identical: ${yn(out.btfByteIdentical)}; .BTF_ids byte-identical: ${yn(out.btfIdsByteIdentical)}; .BTF_ids naming the same types: ${yn(out.btfIdsSameMeaning)}`,
+    );
     for (const [x, y] of out.btfIdsDifferences ?? []) console.log(`      .BTF_ids: pahole ${x} | btfkit ${y}`);
     const extra = V.btfkit.warnings.filter((w) => !V.pahole.warnings.includes(w));
-    if (extra.length) console.log(`  resolve_btfids warned only with btfkit-pahole (${extra.length}): ${extra.slice(0, 10).join(" | ")}`);
+    if (extra.length)
+      console.log(
+        `  resolve_btfids warned only with btfkit-pahole (${extra.length}): ${extra.slice(0, 10).join(" | ")}`,
+      );
     const gone = V.pahole.warnings.filter((w) => !V.btfkit.warnings.includes(w));
-    if (gone.length) console.log(`  resolve_btfids warned only with pahole (${gone.length}): ${gone.slice(0, 10).join(" | ")}`);
+    if (gone.length)
+      console.log(`  resolve_btfids warned only with pahole (${gone.length}): ${gone.slice(0, 10).join(" | ")}`);
     const r = (a, b) => (a && b ? (a / b).toFixed(2) + "x" : "-");
-    console.log(`  btfkit / pahole: encoder wall ${r(V.btfkit.encoder?.wallS, V.pahole.encoder?.wallS)}, cpu ${r(V.btfkit.encoder?.cpuS, V.pahole.encoder?.cpuS)}, RSS ${r(V.btfkit.encoder?.rssMB, V.pahole.encoder?.rssMB)}; gen-btf.sh wall ${r(V.btfkit.wallS, V.pahole.wallS)}`);
+    console.log(
+      `  btfkit / pahole: encoder wall ${r(V.btfkit.encoder?.wallS, V.pahole.encoder?.wallS)}, cpu ${r(V.btfkit.encoder?.cpuS, V.pahole.encoder?.cpuS)}, RSS ${r(V.btfkit.encoder?.rssMB, V.pahole.encoder?.rssMB)}; gen-btf.sh wall ${r(V.btfkit.wallS, V.pahole.wallS)}`,
+    );
   }
   for (const enc of ["pahole", "btfkit"]) {
     delete V[enc].btfBytes;
@@ -775,9 +1075,12 @@ if (doVmlinux) {
   json.vmlinux = out;
 }
 
-for (const r of json.modules?.rows ?? []) for (const enc of ["pahole", "btfkit"]) if (r.btfIds[enc]) delete r.btfIds[enc].resolved;
+for (const r of json.modules?.rows ?? [])
+  for (const enc of ["pahole", "btfkit"]) if (r.btfIds[enc]) delete r.btfIds[enc].resolved;
 mkdirSync(dirname(jsonOut), { recursive: true });
 json.failures = failures;
 writeFileSync(jsonOut, JSON.stringify(json, null, 1));
-console.log(`\nwrote ${jsonOut}${failures ? `; ${failures} gen-btf.sh run(s) FAILED` : ""}${keep ? `; work tree kept in ${work}` : ""}`);
+console.log(
+  `\nwrote ${jsonOut}${failures ? `; ${failures} gen-btf.sh run(s) FAILED` : ""}${keep ? `; work tree kept in ${work}` : ""}`,
+);
 if (failures) process.exitCode = 1;

@@ -25,12 +25,15 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { KERNELS, OUT, REPO, findKernel, fmt, listModules, median } from "./lib.mjs";
 
-const USAGE = "usage: node bench/kernel-build.mjs [--kernel 6.1|7.3|both] [--modules N] [--runs N] [--no-vmlinux] [--whole [--all]] [--json FILE]";
+const USAGE =
+  "usage: node bench/kernel-build.mjs [--kernel 6.1|7.3|both] [--modules N] [--runs N] [--no-vmlinux] [--whole [--all]] [--json FILE]";
 const args = process.argv.slice(2);
 const opts = { "--kernel": "both", "--modules": "50", "--runs": "5", "--json": join(OUT, "kernel-build.json") };
 const flags = new Set();
 for (let i = 0; i < args.length; i++) {
-  const [name, eq] = args[i].includes("=") ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)] : [args[i], undefined];
+  const [name, eq] = args[i].includes("=")
+    ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
+    : [args[i], undefined];
   if (["--no-vmlinux", "--whole", "--all"].includes(name)) flags.add(name);
   else if (name in opts) opts[name] = eq ?? args[++i];
   else {
@@ -47,17 +50,30 @@ if (!(nModules >= 1) || !(runs >= 1) || kernels.some((k) => !KERNELS[k])) {
 }
 
 const BTFKIT = join(REPO, "bin/btfkit-pahole");
-const FLAGS_73 = ["-J", "-j2", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func", "--btf_features=+reproducible_build", "--lang_exclude=rust"];
+const FLAGS_73 = [
+  "-J",
+  "-j2",
+  "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func",
+  "--btf_features=+reproducible_build",
+  "--lang_exclude=rust",
+];
 /** Each kernel's module command: [encoder argv prefix for pahole, for btfkit], in place or detached. */
 const SETUPS = {
   // 6.1's pahole-flags.sh: --btf_gen_floats -j --lang_exclude=rust, plus for ≥ 1.25 (btfkit-pahole says 1.30)
   // --skip_encoding_btf_inconsistent_proto --btf_gen_optimized.
-  "6.1": {
+  6.1: {
     inPlace: true,
     pahole: ["-J", "--btf_gen_floats", "-j", "--lang_exclude=rust"],
-    btfkit: ["-J", "--btf_gen_floats", "-j", "--lang_exclude=rust", "--skip_encoding_btf_inconsistent_proto", "--btf_gen_optimized"],
+    btfkit: [
+      "-J",
+      "--btf_gen_floats",
+      "-j",
+      "--lang_exclude=rust",
+      "--skip_encoding_btf_inconsistent_proto",
+      "--btf_gen_optimized",
+    ],
   },
-  "7.3": { inPlace: false, pahole: FLAGS_73, btfkit: FLAGS_73 },
+  7.3: { inPlace: false, pahole: FLAGS_73, btfkit: FLAGS_73 },
 };
 
 const work = mkdtempSync(join(tmpdir(), "kernel-build-"));
@@ -85,14 +101,18 @@ for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130)
 /** The service processes started from our runtime directory (server and workers). */
 function servicePids() {
   const out = spawnSync("pgrep", ["-f", "service-(server|worker).js"], { encoding: "utf8" }).stdout ?? "";
-  return out.split("\n").filter(Boolean).map(Number).filter((pid) => {
-    try {
-      const e = readFileSync(`/proc/${pid}/environ`, "latin1");
-      return e.includes(`XDG_RUNTIME_DIR=${runtime}`);
-    } catch {
-      return false;
-    }
-  });
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const e = readFileSync(`/proc/${pid}/environ`, "latin1");
+        return e.includes(`XDG_RUNTIME_DIR=${runtime}`);
+      } catch {
+        return false;
+      }
+    });
 }
 /** Peak RSS (VmHWM) of the service processes, MB: each and the sum. */
 function serviceMemory() {
@@ -110,14 +130,27 @@ function serviceMemory() {
 /** Run argv under /usr/bin/time: wall (s, measured here), cpu (s), peak RSS (MB), status, stderr. */
 function timedRun(argv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S %M", ...argv], { encoding: "utf8", env, maxBuffer: 1 << 26 });
+  const r = spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S %M", ...argv], {
+    encoding: "utf8",
+    env,
+    maxBuffer: 1 << 26,
+  });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /@@TIME (\S+) (\S+) (\d+)\s*$/.exec(r.stderr ?? "");
-  return { status: r.status, wallS, cpuS: m ? Number(m[1]) + Number(m[2]) : undefined, rssMB: m ? Number(m[3]) / 1024 : undefined, stderr: m ? r.stderr.slice(0, m.index) : r.stderr };
+  return {
+    status: r.status,
+    wallS,
+    cpuS: m ? Number(m[1]) + Number(m[2]) : undefined,
+    rssMB: m ? Number(m[3]) / 1024 : undefined,
+    stderr: m ? r.stderr.slice(0, m.index) : r.stderr,
+  };
 }
 const encoders = (k) => ({ pahole: KERNELS[k].findPahole(), btfkit: BTFKIT });
 const ratio = (a, b) => (a === undefined || b === undefined || !b ? undefined : a / b);
-const goalText = (r, target, lower = true) => (r === undefined ? "-" : `${r.toFixed(2)}× (goal ${lower ? "≤" : "≥"} ${target}×: ${(lower ? r <= target : r >= target) ? "met" : "NOT met"})`);
+const goalText = (r, target, lower = true) =>
+  r === undefined
+    ? "-"
+    : `${r.toFixed(2)}× (goal ${lower ? "≤" : "≥"} ${target}×: ${(lower ? r <= target : r >= target) ? "met" : "NOT met"})`;
 
 const report = { kernels: {}, vmlinux: undefined, whole: undefined, cpus: availableParallelism() };
 const failures = [];
@@ -137,13 +170,17 @@ for (const k of kernels) {
   const kernel = findKernel(KERNELS[k]);
   const enc = encoders(k);
   if (!kernel || !enc.pahole) {
-    console.log(`\n${k}: SKIPPED (${!kernel ? `scripts/fetch-debian-kernel.sh ${k}` : `no pahole ${KERNELS[k].paholeVersion}`})`);
+    console.log(
+      `\n${k}: SKIPPED (${!kernel ? `scripts/fetch-debian-kernel.sh ${k}` : `no pahole ${KERNELS[k].paholeVersion}`})`,
+    );
     continue;
   }
   const all = listModules(kernel.modulesDir);
   const step = Math.max(1, Math.floor(all.length / nModules));
   const sample = all.filter((_, i) => i % step === 0).slice(0, nModules);
-  console.log(`\n${KERNELS[k].title}: one module per process, ${sample.length} of ${all.length} modules, ${runs} runs each`);
+  console.log(
+    `\n${KERNELS[k].title}: one module per process, ${sample.length} of ${all.length} modules, ${runs} runs each`,
+  );
   const times = { pahole: sample.map(() => []), btfkit: sample.map(() => []) };
   const cpu = { pahole: [], btfkit: [] };
   const rss = { pahole: [], btfkit: [] };
@@ -153,7 +190,10 @@ for (const k of kernels) {
       const order = (i + r) % 2 ? ["btfkit", "pahole"] : ["pahole", "btfkit"];
       for (const e of order) {
         const res = timedRun(moduleArgv(k, e, enc[e], kernel.vmlinux, ko, "m"));
-        if (res.status !== 0) failures.push(`${k} ${relative(kernel.modulesDir, ko)} ${e}: exit ${res.status}: ${res.stderr.trim().split("\n").pop()}`);
+        if (res.status !== 0)
+          failures.push(
+            `${k} ${relative(kernel.modulesDir, ko)} ${e}: exit ${res.status}: ${res.stderr.trim().split("\n").pop()}`,
+          );
         times[e][i].push(res.wallS);
         cpu[e].push(res.cpuS);
         rss[e].push(res.rssMB);
@@ -177,10 +217,18 @@ for (const k of kernels) {
   };
   report.kernels[k] = row;
   const r1 = ratio(row.sumMedianWallS.btfkit, row.sumMedianWallS.pahole);
-  console.log(`  wall per module (median):  btfkit ${fmt(row.medianWallS.btfkit, 3)} s, pahole ${fmt(row.medianWallS.pahole, 3)} s; median of per-module ratios ${row.medianRatio.toFixed(2)}×`);
-  console.log(`  wall, sum over the sample: btfkit ${fmt(row.sumMedianWallS.btfkit, 2)} s, pahole ${fmt(row.sumMedianWallS.pahole, 2)} s: ${goalText(r1, 1.0)}`);
-  console.log(`  CPU per process (median):  btfkit-pahole ${fmt(row.medianCpuS.btfkit, 3)} s (the client; the service's CPU is not in it), pahole ${fmt(row.medianCpuS.pahole, 3)} s`);
-  console.log(`  peak RSS per process:      btfkit-pahole ${fmt(row.maxRssMB.btfkit, 0)} MB, pahole ${fmt(row.maxRssMB.pahole, 0)} MB; the service: ${row.service.processes} processes, ${fmt(row.service.sumMB, 0)} MB together (largest ${fmt(row.service.maxMB, 0)} MB)`);
+  console.log(
+    `  wall per module (median):  btfkit ${fmt(row.medianWallS.btfkit, 3)} s, pahole ${fmt(row.medianWallS.pahole, 3)} s; median of per-module ratios ${row.medianRatio.toFixed(2)}×`,
+  );
+  console.log(
+    `  wall, sum over the sample: btfkit ${fmt(row.sumMedianWallS.btfkit, 2)} s, pahole ${fmt(row.sumMedianWallS.pahole, 2)} s: ${goalText(r1, 1.0)}`,
+  );
+  console.log(
+    `  CPU per process (median):  btfkit-pahole ${fmt(row.medianCpuS.btfkit, 3)} s (the client; the service's CPU is not in it), pahole ${fmt(row.medianCpuS.pahole, 3)} s`,
+  );
+  console.log(
+    `  peak RSS per process:      btfkit-pahole ${fmt(row.maxRssMB.btfkit, 0)} MB, pahole ${fmt(row.maxRssMB.pahole, 0)} MB; the service: ${row.service.processes} processes, ${fmt(row.service.sumMB, 0)} MB together (largest ${fmt(row.service.maxMB, 0)} MB)`,
+  );
   console.log(`  first btfkit-pahole call (no service yet: in-process, starts it): ${fmt(firstBtfkit, 3)} s`);
   stopServices();
 }
@@ -198,7 +246,14 @@ if (!flags.has("--no-vmlinux") && k73 && pahole130) {
     for (const j of ["-j2", "-j1"]) {
       const order = r % 2 ? ["btfkit", "pahole"] : ["pahole", "btfkit"];
       for (const e of order) {
-        const argv = [e === "btfkit" ? BTFKIT : pahole130, "-J", j, ...FLAGS_73.slice(2), `--btf_encode_detached=${join(work, "vmlinux.btf")}`, k73.vmlinux];
+        const argv = [
+          e === "btfkit" ? BTFKIT : pahole130,
+          "-J",
+          j,
+          ...FLAGS_73.slice(2),
+          `--btf_encode_detached=${join(work, "vmlinux.btf")}`,
+          k73.vmlinux,
+        ];
         const x = timedRun(argv);
         if (x.status !== 0) failures.push(`vmlinux ${e} ${j}: exit ${x.status}: ${x.stderr.trim().split("\n").pop()}`);
         res[`${e}${j}`].push(x);
@@ -207,13 +262,20 @@ if (!flags.has("--no-vmlinux") && k73 && pahole130) {
   }
   const med = (key, f) => median(res[key].map((x) => x[f]));
   const v = {};
-  for (const key of Object.keys(res)) v[key] = { wallS: med(key, "wallS"), cpuS: med(key, "cpuS"), rssMB: med(key, "rssMB") };
+  for (const key of Object.keys(res))
+    v[key] = { wallS: med(key, "wallS"), cpuS: med(key, "cpuS"), rssMB: med(key, "rssMB") };
   report.vmlinux = v;
   for (const j of ["-j1", "-j2"]) {
-    console.log(`  ${j}: btfkit wall ${fmt(v[`btfkit${j}`].wallS, 2)} s, CPU ${fmt(v[`btfkit${j}`].cpuS, 2)} s, RSS ${fmt(v[`btfkit${j}`].rssMB, 0)} MB; pahole 1.30 wall ${fmt(v[`pahole${j}`].wallS, 2)} s, CPU ${fmt(v[`pahole${j}`].cpuS, 2)} s, RSS ${fmt(v[`pahole${j}`].rssMB, 0)} MB`);
+    console.log(
+      `  ${j}: btfkit wall ${fmt(v[`btfkit${j}`].wallS, 2)} s, CPU ${fmt(v[`btfkit${j}`].cpuS, 2)} s, RSS ${fmt(v[`btfkit${j}`].rssMB, 0)} MB; pahole 1.30 wall ${fmt(v[`pahole${j}`].wallS, 2)} s, CPU ${fmt(v[`pahole${j}`].cpuS, 2)} s, RSS ${fmt(v[`pahole${j}`].rssMB, 0)} MB`,
+    );
   }
-  console.log(`  -j2 wall: ${goalText(ratio(v["btfkit-j2"].wallS, v["pahole-j2"].wallS), 0.6)}; RSS: ${goalText(ratio(v["btfkit-j2"].rssMB, v["pahole-j2"].rssMB), 1.0)}`);
-  console.log(`  speed-up -j1 → -j2: btfkit ${goalText(ratio(v["btfkit-j1"].wallS, v["btfkit-j2"].wallS), 1.7, false)}; pahole ${fmt(ratio(v["pahole-j1"].wallS, v["pahole-j2"].wallS), 2)}×`);
+  console.log(
+    `  -j2 wall: ${goalText(ratio(v["btfkit-j2"].wallS, v["pahole-j2"].wallS), 0.6)}; RSS: ${goalText(ratio(v["btfkit-j2"].rssMB, v["pahole-j2"].rssMB), 1.0)}`,
+  );
+  console.log(
+    `  speed-up -j1 → -j2: btfkit ${goalText(ratio(v["btfkit-j1"].wallS, v["btfkit-j2"].wallS), 1.7, false)}; pahole ${fmt(ratio(v["pahole-j1"].wallS, v["pahole-j2"].wallS), 2)}×`,
+  );
 }
 
 // ---- 3. the whole 7.3 kernel as make -j2 runs it ----
@@ -222,31 +284,54 @@ if (flags.has("--whole") && k73 && pahole130) {
   const step = Math.max(1, Math.floor(all.length / nModules));
   const mods = flags.has("--all") ? all : all.filter((_, i) => i % step === 0).slice(0, nModules);
   console.log(`\n${KERNELS["7.3"].title}: vmlinux -j2, then ${mods.length} modules two at a time`);
-  const runOne = (argv) => new Promise((resolve) => {
-    const c = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    c.stderr.on("data", (d) => (err += d));
-    c.on("close", (code) => resolve({ code, err }));
-  });
+  const runOne = (argv) =>
+    new Promise((resolve) => {
+      const c = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      c.stderr.on("data", (d) => (err += d));
+      c.on("close", (code) => resolve({ code, err }));
+    });
   const whole = {};
   for (const e of ["pahole", "btfkit"]) {
     stopServices();
     const bin = e === "btfkit" ? BTFKIT : pahole130;
     const t0 = process.hrtime.bigint();
-    const v = await runOne([bin, "-J", "-j2", ...FLAGS_73.slice(2), `--btf_encode_detached=${join(work, `${e}-vmlinux.btf`)}`, k73.vmlinux]);
+    const v = await runOne([
+      bin,
+      "-J",
+      "-j2",
+      ...FLAGS_73.slice(2),
+      `--btf_encode_detached=${join(work, `${e}-vmlinux.btf`)}`,
+      k73.vmlinux,
+    ]);
     if (v.code !== 0) failures.push(`whole: vmlinux ${e}: exit ${v.code}`);
     const tv = Number(process.hrtime.bigint() - t0) / 1e9;
     let next = 0;
     const lane = async (slot) => {
       while (next < mods.length) {
         const ko = mods[next++];
-        const r = await runOne([bin, ...FLAGS_73, "--btf_base", k73.vmlinux, `--btf_encode_detached=${join(work, `${e}-w${slot}.btf`)}`, ko]);
-        if (r.code !== 0) failures.push(`whole: ${relative(k73.modulesDir, ko)} ${e}: exit ${r.code}: ${r.err.trim().split("\n").pop()}`);
+        const r = await runOne([
+          bin,
+          ...FLAGS_73,
+          "--btf_base",
+          k73.vmlinux,
+          `--btf_encode_detached=${join(work, `${e}-w${slot}.btf`)}`,
+          ko,
+        ]);
+        if (r.code !== 0)
+          failures.push(
+            `whole: ${relative(k73.modulesDir, ko)} ${e}: exit ${r.code}: ${r.err.trim().split("\n").pop()}`,
+          );
       }
     };
     await Promise.all([lane(0), lane(1)]);
     const total = Number(process.hrtime.bigint() - t0) / 1e9;
-    whole[e] = { vmlinuxS: tv, modulesS: total - tv, totalS: total, service: e === "btfkit" ? serviceMemory() : undefined };
+    whole[e] = {
+      vmlinuxS: tv,
+      modulesS: total - tv,
+      totalS: total,
+      service: e === "btfkit" ? serviceMemory() : undefined,
+    };
     console.log(`  ${e}: vmlinux ${fmt(tv, 1)} s + modules ${fmt(total - tv, 1)} s = ${fmt(total, 1)} s`);
   }
   report.whole = { modules: mods.length, ...whole };

@@ -46,7 +46,10 @@ export function sideBySide(cases, runs) {
     }
   }
   return Object.fromEntries(
-    Object.entries(res).map(([k, v]) => [k, { median: median(v.times), min: Math.min(...v.times), rssMB: v.rss.length ? Math.max(...v.rss) : undefined }]),
+    Object.entries(res).map(([k, v]) => [
+      k,
+      { median: median(v.times), min: Math.min(...v.times), rssMB: v.rss.length ? Math.max(...v.rss) : undefined },
+    ]),
   );
 }
 
@@ -76,7 +79,7 @@ export function cacheRoots() {
  *   is pahole 1.30's own output, made in the same run.
  */
 export const KERNELS = {
-  "6.1": {
+  6.1: {
     id: "6.1",
     release: "6.1.0-56-cloud-amd64",
     title: "Debian 6.1.0-56-cloud-amd64 (built with pahole 1.24)",
@@ -87,14 +90,18 @@ export const KERNELS = {
     nestedFeatures: "default,-consistent_func,-flat_arrays",
     /** pahole 1.24 as Debian ran it; `jobs` "" = one thread, else a bare -j (nproc × 1.1 threads). */
     paholeArgs: ({ out, base, jobs }) => [
-      "-J", "--btf_gen_floats", ...(jobs ? ["-j"] : []), "--lang_exclude=rust",
-      ...(base ? ["--btf_base", base] : []), `--btf_encode_detached=${out}`,
+      "-J",
+      "--btf_gen_floats",
+      ...(jobs ? ["-j"] : []),
+      "--lang_exclude=rust",
+      ...(base ? ["--btf_base", base] : []),
+      `--btf_encode_detached=${out}`,
     ],
     findPahole: () => process.env.PAHOLE_124 ?? onPath("pahole"),
     /** The BTF Debian shipped is what its pahole made: modules of both encoders split on it. */
     debianIsPahole: true,
   },
-  "7.3": {
+  7.3: {
     id: "7.3",
     release: "7.3.4+deb13-cloud-amd64",
     title: "Debian 7.3.4+deb13-cloud-amd64 (built with pahole 1.30, then resolve_btfids)",
@@ -104,12 +111,19 @@ export const KERNELS = {
     features: "+reproducible_build",
     nestedFeatures: "+reproducible_build,-flat_arrays",
     paholeArgs: ({ out, base, jobs }) => [
-      "-J", `-j${jobs || 2}`,
+      "-J",
+      `-j${jobs || 2}`,
       "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func",
-      "--btf_features=+reproducible_build", "--lang_exclude=rust",
-      ...(base ? ["--btf_base", base] : []), `--btf_encode_detached=${out}`,
+      "--btf_features=+reproducible_build",
+      "--lang_exclude=rust",
+      ...(base ? ["--btf_base", base] : []),
+      `--btf_encode_detached=${out}`,
     ],
-    findPahole: () => process.env.PAHOLE_130 ?? cacheRoots().map((r) => join(r, "trixie/pahole")).find((p) => existsSync(p)),
+    findPahole: () =>
+      process.env.PAHOLE_130 ??
+      cacheRoots()
+        .map((r) => join(r, "trixie/pahole"))
+        .find((p) => existsSync(p)),
     debianIsPahole: false,
   },
 };
@@ -170,8 +184,22 @@ export function paholeVersion(bin) {
 export function btfkitEncodeArgv(k, opts) {
   const { input, out, base, jobs = 1, features = k.features } = opts;
   return [
-    process.execPath, BTFKIT, "encode", input, "-o", out, "--compat", k.compat, "--features", features,
-    "--lang-exclude", "rust", "-j", String(jobs), "-q", ...(base ? ["--base", base] : []),
+    process.execPath,
+    BTFKIT,
+    "encode",
+    input,
+    "-o",
+    out,
+    "--compat",
+    k.compat,
+    "--features",
+    features,
+    "--lang-exclude",
+    "rust",
+    "-j",
+    String(jobs),
+    "-q",
+    ...(base ? ["--base", base] : []),
   ];
 }
 
@@ -188,7 +216,9 @@ export function timed(argv, opts = {}) {
   const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
   const wall = (Date.now() - t0) / 1000;
   let stderr = r.stderr ?? "";
-  let cpuS, rssMB, wallS = wall;
+  let cpuS,
+    rssMB,
+    wallS = wall;
   const m = /@@TIME (\S+) (\S+) (\S+) (\d+)\s*$/.exec(stderr);
   if (m) {
     cpuS = Number(m[1]) + Number(m[2]);
@@ -197,7 +227,11 @@ export function timed(argv, opts = {}) {
     stderr = stderr.slice(0, m.index);
   }
   // /usr/bin/time reports a signal as "Command terminated by signal N" and exits with status 0 or 1.
-  const status = r.error ? -1 : /Command (terminated by signal|exited with non-zero status)/.test(stderr) && r.status === 0 ? 1 : r.status;
+  const status = r.error
+    ? -1
+    : /Command (terminated by signal|exited with non-zero status)/.test(stderr) && r.status === 0
+      ? 1
+      : r.status;
   return { status, stdout: r.stdout ?? "", stderr: r.error ? String(r.error.message) : stderr, cpuS, wallS, rssMB };
 }
 
@@ -211,7 +245,9 @@ export function runEncoder(argv, out) {
   const r = timed(argv);
   const ok = r.status === 0;
   const empty = ok && !existsSync(out);
-  const failure = ok ? undefined : `FAILED (exit ${r.status}): ${shellLine(argv)}\n    ${r.stderr.trim().split("\n").slice(-4).join("\n    ")}`;
+  const failure = ok
+    ? undefined
+    : `FAILED (exit ${r.status}): ${shellLine(argv)}\n    ${r.stderr.trim().split("\n").slice(-4).join("\n    ")}`;
   return { ...r, ok, empty, failure, argv };
 }
 
@@ -226,12 +262,17 @@ export function printTiming(title, rows, num, dens = []) {
   console.log(`  ${"".padEnd(w)} ${"wall s".padStart(8)} ${"cpu s".padStart(8)} ${"peak RSS MB".padStart(12)}`);
   for (const [name, r] of Object.entries(rows)) {
     if (!r) continue;
-    console.log(`  ${name.padEnd(w)} ${fmt(r.wallS).padStart(8)} ${fmt(r.cpuS).padStart(8)} ${fmt(r.rssMB, 0).padStart(12)}`);
+    console.log(
+      `  ${name.padEnd(w)} ${fmt(r.wallS).padStart(8)} ${fmt(r.cpuS).padStart(8)} ${fmt(r.rssMB, 0).padStart(12)}`,
+    );
   }
   for (const den of dens) {
-    const a = rows[num], b = rows[den];
+    const a = rows[num],
+      b = rows[den];
     if (!a || !b) continue;
-    console.log(`  ${`ratio ${num} / ${den}`.padEnd(w)} ${ratio(a.wallS, b.wallS).padStart(8)} ${ratio(a.cpuS, b.cpuS).padStart(8)} ${ratio(a.rssMB, b.rssMB).padStart(12)}`);
+    console.log(
+      `  ${`ratio ${num} / ${den}`.padEnd(w)} ${ratio(a.wallS, b.wallS).padStart(8)} ${ratio(a.cpuS, b.cpuS).padStart(8)} ${ratio(a.rssMB, b.rssMB).padStart(12)}`,
+    );
   }
 }
 
@@ -247,7 +288,8 @@ export function oracleUnavailable() {
   if (!existsSync(ORACLE_BIN) || statSync(ORACLE_BIN).mtimeMs < statSync(ORACLE_SRC).mtimeMs) {
     const tmp = `${ORACLE_BIN}.${process.pid}.tmp`;
     const cc = spawnSync(process.env.CC ?? "cc", ["-O1", "-o", tmp, ORACLE_SRC], { encoding: "utf8" });
-    if (cc.status !== 0) return (oracleState = `cannot compile btf-load.c: ${(cc.stderr || cc.error?.message || "").trim().split("\n")[0]}`);
+    if (cc.status !== 0)
+      return (oracleState = `cannot compile btf-load.c: ${(cc.stderr || cc.error?.message || "").trim().split("\n")[0]}`);
     spawnSync("mv", [tmp, ORACLE_BIN]);
   }
   oracleState = "";
@@ -266,7 +308,15 @@ export function kernelVerdict(bytes) {
     if (r.status === 0) return { accepted: true, reason: "" };
     if (r.status === 1) {
       const lines = out.split("\n");
-      return { accepted: false, reason: `${lines[0]}: ${lines.slice(1).filter((l) => l.trim() !== "").pop() ?? ""}` };
+      return {
+        accepted: false,
+        reason: `${lines[0]}: ${
+          lines
+            .slice(1)
+            .filter((l) => l.trim() !== "")
+            .pop() ?? ""
+        }`,
+      };
     }
     return { unavailable: `btf-load exit ${r.status}: ${out.trim().split("\n")[0]}` };
   } finally {
@@ -274,7 +324,8 @@ export function kernelVerdict(bytes) {
   }
 }
 
-export const verdictText = (v) => (!v ? "not asked" : v.unavailable ? "unavailable: " + v.unavailable : v.accepted ? "accepted" : "REJECTED " + v.reason);
+export const verdictText = (v) =>
+  !v ? "not asked" : v.unavailable ? "unavailable: " + v.unavailable : v.accepted ? "accepted" : "REJECTED " + v.reason;
 
 // ---- comparison ----
 
@@ -303,11 +354,41 @@ export function flattenNestedArrays(btf, ARRAY) {
 
 /** Display order of the kinds in type-count tables. */
 export const ALL_KINDS = [
-  "INT", "FLOAT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "ENUM64", "FWD", "TYPEDEF", "VOLATILE", "CONST", "RESTRICT",
-  "TYPE_TAG", "FUNC_PROTO", "FUNC", "VAR", "DATASEC", "DECL_TAG",
+  "INT",
+  "FLOAT",
+  "PTR",
+  "ARRAY",
+  "STRUCT",
+  "UNION",
+  "ENUM",
+  "ENUM64",
+  "FWD",
+  "TYPEDEF",
+  "VOLATILE",
+  "CONST",
+  "RESTRICT",
+  "TYPE_TAG",
+  "FUNC_PROTO",
+  "FUNC",
+  "VAR",
+  "DATASEC",
+  "DECL_TAG",
 ];
 /** The kinds diffBtf compares (roots), in its order. */
-export const ROOT_KIND_NAMES = ["STRUCT", "UNION", "ENUM", "ENUM64", "FWD", "TYPEDEF", "INT", "FLOAT", "FUNC", "VAR", "DATASEC", "DECL_TAG"];
+export const ROOT_KIND_NAMES = [
+  "STRUCT",
+  "UNION",
+  "ENUM",
+  "ENUM64",
+  "FWD",
+  "TYPEDEF",
+  "INT",
+  "FLOAT",
+  "FUNC",
+  "VAR",
+  "DATASEC",
+  "DECL_TAG",
+];
 /** Kinds whose missing/extra names are always listed. */
 export const LIST_KINDS = ["FUNC", "VAR", "DATASEC", "DECL_TAG"];
 
@@ -332,7 +413,11 @@ export function datasecEntries(btf, DATASEC) {
     const list = secs.get(name) ?? [];
     for (let k = 0; k < btf.vlen(id); k++) {
       const t = btf.extraWord(id, 3 * k);
-      list.push({ name: btf.hasId(t) ? btf.name(t) : `<bad id ${t}>`, offset: btf.extraWord(id, 3 * k + 1), size: btf.extraWord(id, 3 * k + 2) });
+      list.push({
+        name: btf.hasId(t) ? btf.name(t) : `<bad id ${t}>`,
+        offset: btf.extraWord(id, 3 * k + 1),
+        size: btf.extraWord(id, 3 * k + 2),
+      });
     }
     secs.set(name, list);
   }
@@ -346,7 +431,8 @@ export function datasecEntries(btf, DATASEC) {
 export function compareDatasecs(a, b) {
   const out = new Map();
   for (const sec of new Set([...a.keys(), ...b.keys()])) {
-    const ea = a.get(sec) ?? [], eb = b.get(sec) ?? [];
+    const ea = a.get(sec) ?? [],
+      eb = b.get(sec) ?? [];
     const r = { inA: ea.length, inB: eb.length, same: 0, moved: [], missing: [], extra: [] };
     const byName = new Map();
     for (const e of eb) (byName.get(e.name) ?? byName.set(e.name, []).get(e.name)).push(e);
@@ -379,7 +465,9 @@ export function compareDatasecs(a, b) {
 export function btfProfile(btf, BTF_KIND) {
   const funcs = { n: 0, dotted: 0, impl: 0, linkage: {} };
   const vars = { n: 0, linkage: {} };
-  const tags = {}, typeTags = {}, secs = [];
+  const tags = {},
+    typeTags = {},
+    secs = [];
   let tagsOnParams = 0;
   for (let id = btf.startId; id < btf.endId; id++) {
     const k = btf.kind(id);
@@ -405,7 +493,10 @@ export function btfProfile(btf, BTF_KIND) {
       secs.push(`${btf.name(id)} (${btf.vlen(id)} vars, size ${btf.sizeTypeOf(id)})`);
     }
   }
-  const obj = (o) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  const obj = (o) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none";
   return [
     `FUNC ${funcs.n} (linkage: ${obj(funcs.linkage)}; names with '.': ${funcs.dotted}; named *_impl: ${funcs.impl})`,
     `VAR ${vars.n} (linkage: ${obj(vars.linkage)}); DATASEC: ${secs.join(", ") || "none"}`,
@@ -435,24 +526,45 @@ export class DiffTotals {
     const pre = label ? `${label}: ` : "";
     for (const row of diff.kinds) {
       let t = this.kinds.get(row.kind);
-      if (!t) this.kinds.set(row.kind, (t = { inA: 0, inB: 0, matched: 0, onlyInA: 0, onlyInB: 0, changed: 0, missing: [], extra: [], changedEx: [] }));
+      if (!t)
+        this.kinds.set(
+          row.kind,
+          (t = {
+            inA: 0,
+            inB: 0,
+            matched: 0,
+            onlyInA: 0,
+            onlyInB: 0,
+            changed: 0,
+            missing: [],
+            extra: [],
+            changedEx: [],
+          }),
+        );
       for (const f of ["inA", "inB", "matched", "onlyInA", "onlyInB", "changed"]) t[f] += row[f];
       for (const e of row.examples.onlyInA) if (t.missing.length < this.keep) t.missing.push(pre + e.key);
       for (const e of row.examples.onlyInB) if (t.extra.length < this.keep) t.extra.push(pre + e.key);
-      for (const e of row.examples.changed) if (t.changedEx.length < this.keep) t.changedEx.push(`${pre}${e.key}: ${e.difference}`);
+      for (const e of row.examples.changed)
+        if (t.changedEx.length < this.keep) t.changedEx.push(`${pre}${e.key}: ${e.difference}`);
     }
     for (const [k, v] of Object.entries(typesA ?? {})) this.typesA[k] = (this.typesA[k] ?? 0) + v;
     for (const [k, v] of Object.entries(typesB ?? {})) this.typesB[k] = (this.typesB[k] ?? 0) + v;
     for (const [sec, r] of datasecs ?? []) {
       let t = this.datasecs.get(sec);
-      if (!t) this.datasecs.set(sec, (t = { inA: 0, inB: 0, same: 0, moved: [], missing: [], extra: [], nMoved: 0, nMissing: 0, nExtra: 0 }));
+      if (!t)
+        this.datasecs.set(
+          sec,
+          (t = { inA: 0, inB: 0, same: 0, moved: [], missing: [], extra: [], nMoved: 0, nMissing: 0, nExtra: 0 }),
+        );
       t.inA += r.inA;
       t.inB += r.inB;
       t.same += r.same;
       t.nMoved += r.moved.length;
       t.nMissing += r.missing.length;
       t.nExtra += r.extra.length;
-      for (const m of r.moved) if (t.moved.length < this.keep) t.moved.push(`${pre}${m.name} @${m.a.offset}+${m.a.size} vs @${m.b.offset}+${m.b.size}`);
+      for (const m of r.moved)
+        if (t.moved.length < this.keep)
+          t.moved.push(`${pre}${m.name} @${m.a.offset}+${m.a.size} vs @${m.b.offset}+${m.b.size}`);
       for (const m of r.missing) if (t.missing.length < this.keep) t.missing.push(pre + m);
       for (const m of r.extra) if (t.extra.length < this.keep) t.extra.push(pre + m);
     }
@@ -480,13 +592,15 @@ export function printParity(title, t, { a = "pahole", b = "btfkit", listOthers =
   const w = Math.max(8, a.length, b.length) + 1;
   const typeCols = Object.keys(t.typesA).length + Object.keys(t.typesB).length > 0;
   console.log(
-    `  ${"kind".padEnd(10)}` + (typeCols ? `${(a + " types").padStart(w + 6)} ${(b + " types").padStart(w + 6)} ` : " ") +
+    `  ${"kind".padEnd(10)}` +
+      (typeCols ? `${(a + " types").padStart(w + 6)} ${(b + " types").padStart(w + 6)} ` : " ") +
       `${a.padStart(w)} ${b.padStart(w)} ${"matched".padStart(8)} ${"%".padStart(8)} ${"changed".padStart(7)} ${"missing".padStart(7)} ${"extra".padStart(7)}`,
   );
   const kinds = typeCols ? ALL_KINDS : ROOT_KIND_NAMES;
   for (const k of kinds) {
     const r = t.kinds.get(k);
-    const ta = t.typesA[k] ?? 0, tb = t.typesB[k] ?? 0;
+    const ta = t.typesA[k] ?? 0,
+      tb = t.typesB[k] ?? 0;
     if (!r && ta === 0 && tb === 0) continue;
     const types = typeCols ? `${String(ta).padStart(w + 6)} ${String(tb).padStart(w + 6)} ` : " ";
     const roots = r
@@ -497,7 +611,10 @@ export function printParity(title, t, { a = "pahole", b = "btfkit", listOthers =
   const tot = t.total();
   const sumTypes = (o) => Object.values(o).reduce((x, y) => x + y, 0);
   console.log(
-    `  ${"TOTAL".padEnd(10)}` + (typeCols ? `${String(sumTypes(t.typesA)).padStart(w + 6)} ${String(sumTypes(t.typesB)).padStart(w + 6)} ` : " ") +
+    `  ${"TOTAL".padEnd(10)}` +
+      (typeCols
+        ? `${String(sumTypes(t.typesA)).padStart(w + 6)} ${String(sumTypes(t.typesB)).padStart(w + 6)} `
+        : " ") +
       `${String(tot.inA).padStart(w)} ${String(tot.inB).padStart(w)} ${String(tot.matched).padStart(8)} ${pct(tot.matched, tot.inA).padStart(8)} ${String(tot.changed).padStart(7)} ${String(tot.onlyInA).padStart(7)} ${String(tot.onlyInB).padStart(7)}  (roots over ${PCT_KINDS.join(",")})`,
   );
   const order = [...LIST_KINDS, ...ROOT_KIND_NAMES.filter((k) => !LIST_KINDS.includes(k))];
@@ -515,10 +632,13 @@ export function printParity(title, t, { a = "pahole", b = "btfkit", listOthers =
     show("changed: same name, different shape", r.changed, r.changedEx);
   }
   for (const [sec, r] of t.datasecs) {
-    console.log(`  DATASEC ${sec} entries: ${a} ${r.inA}, ${b} ${r.inB}, same offset and size ${r.same}, moved ${r.nMoved}, missing ${r.nMissing}, extra ${r.nExtra}`);
+    console.log(
+      `  DATASEC ${sec} entries: ${a} ${r.inA}, ${b} ${r.inB}, same offset and size ${r.same}, moved ${r.nMoved}, missing ${r.nMissing}, extra ${r.nExtra}`,
+    );
     if (r.missing.length) console.log(`      missing (${r.missing.length} of ${r.nMissing}): ${r.missing.join(", ")}`);
     if (r.extra.length) console.log(`      extra (${r.extra.length} of ${r.nExtra}): ${r.extra.join(", ")}`);
-    if (r.moved.length) console.log(`      moved (${r.moved.length} of ${r.nMoved}; @offset+size ${a} vs ${b}): ${r.moved.join("; ")}`);
+    if (r.moved.length)
+      console.log(`      moved (${r.moved.length} of ${r.nMoved}; @offset+size ${a} vs ${b}): ${r.moved.join("; ")}`);
   }
   return tot;
 }
@@ -571,7 +691,12 @@ export function makeCoverage(CanonicalForms, kindName) {
 export function printCoverage(title, t) {
   console.log(`\n${title}`);
   console.log(`  ${"kind".padEnd(9)} ${"roots".padStart(8)} ${"found".padStart(8)} ${"%".padStart(8)}`);
-  for (const [kind, k] of [...t.perKind].sort()) console.log(`  ${kind.padEnd(9)} ${String(k.roots).padStart(8)} ${String(k.found).padStart(8)} ${(100 * k.found / Math.max(1, k.roots)).toFixed(3).padStart(8)}`);
-  console.log(`  ${"TOTAL".padEnd(9)} ${String(t.roots).padStart(8)} ${String(t.found).padStart(8)} ${(100 * t.found / Math.max(1, t.roots)).toFixed(3).padStart(8)}`);
+  for (const [kind, k] of [...t.perKind].sort())
+    console.log(
+      `  ${kind.padEnd(9)} ${String(k.roots).padStart(8)} ${String(k.found).padStart(8)} ${((100 * k.found) / Math.max(1, k.roots)).toFixed(3).padStart(8)}`,
+    );
+  console.log(
+    `  ${"TOTAL".padEnd(9)} ${String(t.roots).padStart(8)} ${String(t.found).padStart(8)} ${((100 * t.found) / Math.max(1, t.roots)).toFixed(3).padStart(8)}`,
+  );
   for (const m of t.missing.slice(0, 20)) console.log(`  not found: ${m}`);
 }

@@ -30,9 +30,29 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import {
-  DIST, DiffTotals, OUT, PCT_KINDS, SIDE_KINDS, btfkitEncodeArgv, compareDatasecs, datasecEntries, distModule, findKernel,
-  flattenNestedArrays, kernelFromArgs, kernelVerdict, kindCounts, listModules, oracleUnavailable, paholeVersion, pct,
-  printParity, printTiming, runEncoder, timeText, verdictText,
+  DIST,
+  DiffTotals,
+  OUT,
+  PCT_KINDS,
+  SIDE_KINDS,
+  btfkitEncodeArgv,
+  compareDatasecs,
+  datasecEntries,
+  distModule,
+  findKernel,
+  flattenNestedArrays,
+  kernelFromArgs,
+  kernelVerdict,
+  kindCounts,
+  listModules,
+  oracleUnavailable,
+  paholeVersion,
+  pct,
+  printParity,
+  printTiming,
+  runEncoder,
+  timeText,
+  verdictText,
   makeCoverage,
   printCoverage,
 } from "./lib.mjs";
@@ -45,7 +65,9 @@ const opt = (name) => {
 const k = kernelFromArgs(args);
 const found = findKernel(k);
 if (!found) {
-  console.log(`SKIP: modules-sweep --kernel ${k.id}: the ${k.title} debug package is not extracted (scripts/fetch-debian-kernel.sh ${k.id})`);
+  console.log(
+    `SKIP: modules-sweep --kernel ${k.id}: the ${k.title} debug package is not extracted (scripts/fetch-debian-kernel.sh ${k.id})`,
+  );
   process.exit(0);
 }
 if (!existsSync(join(DIST, "btf/merge-split.js"))) {
@@ -81,11 +103,16 @@ const { CanonicalForms } = await distModule("diff/canonical.js");
 const out = join(OUT, k.id);
 mkdirSync(out, { recursive: true });
 const all = listModules(found.modulesDir);
-const mods = all.filter((_, i) => i % sample === 0).filter((_, i) => i % shardN === shardI).slice(0, limit);
+const mods = all
+  .filter((_, i) => i % sample === 0)
+  .filter((_, i) => i % shardN === shardI)
+  .slice(0, limit);
 const kernelWhy = useKernel ? oracleUnavailable() : "--no-kernel";
 const flags = `--compat ${k.compat} --features ${k.features}`;
 console.log(`kernel ${k.id}: ${k.title}`);
-console.log(`${mods.length} of ${all.length} modules (${sample > 1 ? `every ${sample}th, ` : ""}shard ${shardI}/${shardN}${limit < Infinity ? `, limit ${limit}` : ""}) in ${found.modulesDir}`);
+console.log(
+  `${mods.length} of ${all.length} modules (${sample > 1 ? `every ${sample}th, ` : ""}shard ${shardI}/${shardN}${limit < Infinity ? `, limit ${limit}` : ""}) in ${found.modulesDir}`,
+);
 if (kernelWhy) console.log(`SKIP: kernel verdicts: ${kernelWhy}`);
 
 // ---- pahole and the bases ----
@@ -94,7 +121,10 @@ if (usePahole) {
   pBin = k.findPahole();
   const v = paholeVersion(pBin);
   if (!v) {
-    const how = k.id === "7.3" ? "scripts/fetch-debian-kernel.sh 7.3 makes .cache/trixie/pahole, or set PAHOLE_130" : "apt-get install dwarves, or set PAHOLE_124";
+    const how =
+      k.id === "7.3"
+        ? "scripts/fetch-debian-kernel.sh 7.3 makes .cache/trixie/pahole, or set PAHOLE_130"
+        : "apt-get install dwarves, or set PAHOLE_124";
     console.log(`SKIP: pahole ${k.paholeVersion} not found or not runnable${pBin ? ` (${pBin})` : ""}: ${how}`);
     pBin = undefined;
   } else if (v !== k.paholeVersion) console.log(`NOTE: ${pBin} is ${v}; Debian's ${k.id} build ran ${k.paholeVersion}`);
@@ -122,13 +152,24 @@ const encodeBase = (label, argv, file) => {
 if (k.debianIsPahole) {
   // Debian's vmlinux .BTF is what its pahole made (6.1): both encoders split on it, as Debian's modules are.
   bases.pahole = bases.btfkit = bases.debian;
-  console.log(`base for both encoders: Debian's vmlinux .BTF (${debianBase.count} types; pahole ${k.paholeVersion}'s own output)`);
+  console.log(
+    `base for both encoders: Debian's vmlinux .BTF (${debianBase.count} types; pahole ${k.paholeVersion}'s own output)`,
+  );
 } else {
   const pFile = join(out, "sweep-vmlinux.pahole.btf");
-  if (pBin) bases.pahole = encodeBase(`pahole base (vmlinux)`, [pBin, ...k.paholeArgs({ out: pFile }), found.vmlinux], pFile);
+  if (pBin)
+    bases.pahole = encodeBase(`pahole base (vmlinux)`, [pBin, ...k.paholeArgs({ out: pFile }), found.vmlinux], pFile);
   const bFile = join(out, "sweep-vmlinux.btfkit.btf");
-  bases.btfkit = encodeBase(`btfkit base (vmlinux)`, btfkitEncodeArgv(k, { input: found.vmlinux, out: bFile, jobs: 2 }), bFile);
-  for (const [name, b] of Object.entries(bases)) if (b) console.log(`  ${name} base: ${b.btf.count} types${name === "debian" ? " (Debian's shipped vmlinux .BTF, after resolve_btfids)" : ` (${b.file})`}`);
+  bases.btfkit = encodeBase(
+    `btfkit base (vmlinux)`,
+    btfkitEncodeArgv(k, { input: found.vmlinux, out: bFile, jobs: 2 }),
+    bFile,
+  );
+  for (const [name, b] of Object.entries(bases))
+    if (b)
+      console.log(
+        `  ${name} base: ${b.btf.count} types${name === "debian" ? " (Debian's shipped vmlinux .BTF, after resolve_btfids)" : ` (${b.file})`}`,
+      );
 }
 const baseVerdicts = {};
 if (!kernelWhy) {
@@ -147,7 +188,9 @@ try {
   features = parseFeatures(k.features, { compat: k.compat });
   nestedFeatures = parseFeatures(k.nestedFeatures, { compat: k.compat });
 } catch (e) {
-  console.log(`in-process encodes unavailable: parseFeatures(${JSON.stringify(k.features)}, { compat: ${k.compat} }) failed: ${e.message}`);
+  console.log(
+    `in-process encodes unavailable: parseFeatures(${JSON.stringify(k.features)}, { compat: ${k.compat} }) failed: ${e.message}`,
+  );
 }
 const pFile = join(out, `sweep-module${shardN > 1 ? `.shard${shardI}` : ""}.pahole.btf`);
 const bFile = join(out, `sweep-module${shardN > 1 ? `.shard${shardI}` : ""}.btfkit.btf`);
@@ -185,7 +228,8 @@ const split = { pahole: 0, paholeRedup: 0, btfkit: 0 };
 const diffOpts = { examples: nExamples };
 const addDiff = (t, a, b, label) =>
   t.add(diffBtf(a, b, diffOpts), label, {
-    typesA: kindCounts(a, kindName), typesB: kindCounts(b, kindName),
+    typesA: kindCounts(a, kindName),
+    typesB: kindCounts(b, kindName),
     datasecs: compareDatasecs(datasecEntries(a, BTF_KIND.DATASEC), datasecEntries(b, BTF_KIND.DATASEC)),
   });
 const rejectedExamples = {};
@@ -195,7 +239,11 @@ for (const [n, ko] of mods.entries()) {
   // pahole, as the kernel build runs it
   let ps, psRedup;
   if (pBin && bases.pahole) {
-    const argv = [pBin, ...k.paholeArgs({ out: pFile, base: bases.pahole.file, jobs: k.id === "6.1" ? "-j" : undefined }), ko];
+    const argv = [
+      pBin,
+      ...k.paholeArgs({ out: pFile, base: bases.pahole.file, jobs: k.id === "6.1" ? "-j" : undefined }),
+      ko,
+    ];
     const r = runEncoder(argv, pFile);
     if (!r.ok) failed.push(`${rel}: pahole ${r.failure}`);
     else {
@@ -249,10 +297,12 @@ for (const [n, ko] of mods.entries()) {
       if (!bases[which]) continue;
       try {
         const base = bases[which].btf;
-        const c0 = process.cpuUsage(), w0 = process.hrtime.bigint();
+        const c0 = process.cpuUsage(),
+          w0 = process.hrtime.bigint();
         const ours = encodeFile(ko, { base, features, langExclude: ["rust"] }).btf;
         const c = process.cpuUsage(c0);
-        if (which === "pahole") inProcess.push({ wallS: Number(process.hrtime.bigint() - w0) / 1e9, cpuS: (c.user + c.system) / 1e6 });
+        if (which === "pahole")
+          inProcess.push({ wallS: Number(process.hrtime.bigint() - w0) / 1e9, cpuS: (c.user + c.system) / 1e6 });
         if (which === "pahole") {
           if (psRedup) addDiff(T.sameBase, psRedup, ours, rel);
           const v = verdict(`btfkit modules on pahole's base`, ours, "pahole");
@@ -271,7 +321,8 @@ for (const [n, ko] of mods.entries()) {
       }
     }
   }
-  if ((n + 1) % 10 === 0 || n + 1 === mods.length) process.stderr.write(`  ${n + 1}/${mods.length} modules, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  if ((n + 1) % 10 === 0 || n + 1 === mods.length)
+    process.stderr.write(`  ${n + 1}/${mods.length} modules, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
 
 // ---- report ----
@@ -282,40 +333,63 @@ const sum = (rs) => ({
 });
 const pLabel = `pahole ${k.paholeVersion} (${times.pahole.length} modules)`;
 const bLabel = `btfkit -j${jobs} (${times.btfkit.length} modules)`;
-if (Object.keys(baseTimes).length) printTiming("encoding the bases (vmlinux; this run)", baseTimes, "btfkit base (vmlinux)", ["pahole base (vmlinux)"]);
+if (Object.keys(baseTimes).length)
+  printTiming("encoding the bases (vmlinux; this run)", baseTimes, "btfkit base (vmlinux)", ["pahole base (vmlinux)"]);
 printTiming(
   "encoding the modules (sums over the modules, one process each; peak RSS = the largest)",
-  { [pLabel]: times.pahole.length ? sum(times.pahole) : undefined, [bLabel]: times.btfkit.length ? sum(times.btfkit) : undefined },
+  {
+    [pLabel]: times.pahole.length ? sum(times.pahole) : undefined,
+    [bLabel]: times.btfkit.length ? sum(times.btfkit) : undefined,
+  },
   bLabel,
   [pLabel],
 );
 const mean = (rs, f) => (rs.length ? (rs.reduce((x, r) => x + (r[f] ?? 0), 0) / rs.length).toFixed(2) : "-");
-console.log(`  per module (mean): pahole wall ${mean(times.pahole, "wallS")} s, cpu ${mean(times.pahole, "cpuS")} s; btfkit wall ${mean(times.btfkit, "wallS")} s, cpu ${mean(times.btfkit, "cpuS")} s`);
+console.log(
+  `  per module (mean): pahole wall ${mean(times.pahole, "wallS")} s, cpu ${mean(times.pahole, "cpuS")} s; btfkit wall ${mean(times.btfkit, "wallS")} s, cpu ${mean(times.btfkit, "cpuS")} s`,
+);
 if (inProcess.length) {
   const s = sum(inProcess);
-  console.log(`  btfkit in-process for comparison (${inProcess.length} modules on pahole's base, no process start, base loaded once; includes GC): wall ${s.wallS.toFixed(1)} s, cpu ${s.cpuS.toFixed(1)} s (this process)`);
+  console.log(
+    `  btfkit in-process for comparison (${inProcess.length} modules on pahole's base, no process start, base loaded once; includes GC): wall ${s.wallS.toFixed(1)} s, cpu ${s.cpuS.toFixed(1)} s (this process)`,
+  );
 }
-console.log(`  split types in all: pahole ${split.pahole} (${split.paholeRedup} once re-deduplicated against its base), btfkit ${split.btfkit}; modules with nothing to encode (Rust only): pahole ${empty.pahole}, btfkit ${empty.btfkit}`);
+console.log(
+  `  split types in all: pahole ${split.pahole} (${split.paholeRedup} once re-deduplicated against its base), btfkit ${split.btfkit}; modules with nothing to encode (Rust only): pahole ${empty.pahole}, btfkit ${empty.btfkit}`,
+);
 
 const ownTitle = k.debianIsPahole
   ? `btfkit (${flags}) vs pahole ${k.paholeVersion} run here, modules split on the same base (Debian's vmlinux .BTF), ${T.own.n} modules`
   : `btfkit (${flags}, split on btfkit's vmlinux) vs pahole ${k.paholeVersion} (split on pahole's vmlinux), as sets, ${T.own.n} modules`;
 const tOwn = T.own.n ? printParity(ownTitle, T.own, { listOthers: 3 }) : undefined;
-const redupNote = "pahole's split re-deduplicated against its base by btfkit's dedup (libbpf's current rules, as resolve_btfids' btf__dedup in 7.x)";
+const redupNote =
+  "pahole's split re-deduplicated against its base by btfkit's dedup (libbpf's current rules, as resolve_btfids' btf__dedup in 7.x)";
 const tOwnR = T.ownRedup.n ? printParity(`the same, ${redupNote}`, T.ownRedup, { listOthers: 5 }) : undefined;
-const tSame = T.sameBase.n ? printParity(`btfkit in-process on pahole ${k.paholeVersion}'s base vs pahole ${k.paholeVersion} on the same base, ${redupNote}, ${T.sameBase.n} modules`, T.sameBase, { listOthers: 5 }) : undefined;
+const tSame = T.sameBase.n
+  ? printParity(
+      `btfkit in-process on pahole ${k.paholeVersion}'s base vs pahole ${k.paholeVersion} on the same base, ${redupNote}, ${T.sameBase.n} modules`,
+      T.sameBase,
+      { listOthers: 5 },
+    )
+  : undefined;
 
 // 6.1: the table as before (Debian's module .BTF, same base), and --nested.
 const legacyTable = (title, t) => {
   console.log(`\n${title}`);
-  console.log(`  ${"kind".padEnd(9)} ${"Debian".padStart(7)} ${"btfkit".padStart(7)} ${"matched".padStart(8)} ${"%".padStart(8)} ${"changed".padStart(7)} ${"onlyDeb".padStart(7)} ${"onlyOurs".padStart(8)}`);
+  console.log(
+    `  ${"kind".padEnd(9)} ${"Debian".padStart(7)} ${"btfkit".padStart(7)} ${"matched".padStart(8)} ${"%".padStart(8)} ${"changed".padStart(7)} ${"onlyDeb".padStart(7)} ${"onlyOurs".padStart(8)}`,
+  );
   for (const kind of [...PCT_KINDS, ...SIDE_KINDS]) {
     const r = t.kinds.get(kind);
     if (!r) continue;
-    console.log(`  ${kind.padEnd(9)} ${String(r.inA).padStart(7)} ${String(r.inB).padStart(7)} ${String(r.matched).padStart(8)} ${pct(r.matched, r.inA).padStart(8)} ${String(r.changed).padStart(7)} ${String(r.onlyInA).padStart(7)} ${String(r.onlyInB).padStart(8)}${SIDE_KINDS.includes(kind) ? "  (not in %)" : ""}`);
+    console.log(
+      `  ${kind.padEnd(9)} ${String(r.inA).padStart(7)} ${String(r.inB).padStart(7)} ${String(r.matched).padStart(8)} ${pct(r.matched, r.inA).padStart(8)} ${String(r.changed).padStart(7)} ${String(r.onlyInA).padStart(7)} ${String(r.onlyInB).padStart(8)}${SIDE_KINDS.includes(kind) ? "  (not in %)" : ""}`,
+    );
   }
   const tot = t.total();
-  console.log(`  TOTAL     ${String(tot.inA).padStart(7)} ${String(tot.inB).padStart(7)} ${String(tot.matched).padStart(8)} ${pct(tot.matched, tot.inA).padStart(8)} ${String(tot.changed).padStart(7)} ${String(tot.onlyInA).padStart(7)} ${String(tot.onlyInB).padStart(8)}`);
+  console.log(
+    `  TOTAL     ${String(tot.inA).padStart(7)} ${String(tot.inB).padStart(7)} ${String(tot.matched).padStart(8)} ${pct(tot.matched, tot.inA).padStart(8)} ${String(tot.changed).padStart(7)} ${String(tot.onlyInA).padStart(7)} ${String(tot.onlyInB).padStart(8)}`,
+  );
   return tot;
 };
 let tDeb, tFold;
@@ -326,7 +400,9 @@ if (k.debianIsPahole) {
       legacyTable("nested arrays (raw)", T.nestedRaw);
       tFold = legacyTable("nested arrays folded (nested = flat of the same total)", T.folded);
     }
-    console.log(`\nmodules identical by meaning: ${T.debian.equal}/${T.debian.n} (vs Debian's)${T.own.n ? `, ${T.own.equal}/${T.own.n} (vs pahole run here)` : ""}`);
+    console.log(
+      `\nmodules identical by meaning: ${T.debian.equal}/${T.debian.n} (vs Debian's)${T.own.n ? `, ${T.own.equal}/${T.own.n} (vs pahole run here)` : ""}`,
+    );
     const ex = [];
     for (const [kind, r] of T.debian.kinds) {
       for (const e of r.changedEx) ex.push(`${kind}: changed ${e}`);
@@ -341,42 +417,100 @@ if (k.debianIsPahole) {
 } else if (T.debian.n) {
   tDeb = printParity(
     `btfkit in-process on Debian's shipped base vs Debian's module .BTF (secondary: resolve_btfids re-deduplicated and sorted them, added *_impl FUNCs and kfunc tags), ${T.debian.n} modules`,
-    T.debian, { a: "Debian", b: "btfkit", listOthers: 3 },
+    T.debian,
+    { a: "Debian", b: "btfkit", listOthers: 3 },
   );
-  console.log(`\nmodules identical by meaning: ${T.own.equal}/${T.own.n} (own bases), ${T.ownRedup.equal}/${T.ownRedup.n} (own bases, pahole's re-deduplicated), ${T.sameBase.equal}/${T.sameBase.n} (pahole's base, re-deduplicated), ${T.debian.equal}/${T.debian.n} (vs Debian's)`);
+  console.log(
+    `\nmodules identical by meaning: ${T.own.equal}/${T.own.n} (own bases), ${T.ownRedup.equal}/${T.ownRedup.n} (own bases, pahole's re-deduplicated), ${T.sameBase.equal}/${T.sameBase.n} (pahole's base, re-deduplicated), ${T.debian.equal}/${T.debian.n} (vs Debian's)`,
+  );
 }
 
-if (coverage.totals.n) printCoverage(`pahole ${k.paholeVersion}'s split types found in btfkit's base + split (as sets; own bases), ${coverage.totals.n} modules`, coverage.totals);
+if (coverage.totals.n)
+  printCoverage(
+    `pahole ${k.paholeVersion}'s split types found in btfkit's base + split (as sets; own bases), ${coverage.totals.n} modules`,
+    coverage.totals,
+  );
 
 console.log(`\nkernel verdicts (each split BTF merged with its base)`);
 if (kernelWhy) console.log(`  not asked: ${kernelWhy}`);
 for (const [label, v] of Object.entries(verdicts)) {
   const bv = baseVerdict(v.base);
   const note = bv && bv.accepted === false ? `  (the base alone is rejected: ${bv.reason})` : "";
-  console.log(`  ${label.padEnd(40)} ${v.accepted}/${v.total} accepted, ${v.rejected.length} rejected${v.unavailable.length ? `, ${v.unavailable.length} not asked (${v.unavailable[0]})` : ""}${note}`);
+  console.log(
+    `  ${label.padEnd(40)} ${v.accepted}/${v.total} accepted, ${v.rejected.length} rejected${v.unavailable.length ? `, ${v.unavailable.length} not asked (${v.unavailable[0]})` : ""}${note}`,
+  );
 }
-for (const [who, list] of Object.entries(rejectedExamples)) for (const r of list.slice(0, 10)) console.log(`  REJECTED (${who}) ${r}`);
+for (const [who, list] of Object.entries(rejectedExamples))
+  for (const r of list.slice(0, 10)) console.log(`  REJECTED (${who}) ${r}`);
 for (const f of [...failedBases, ...failed].slice(0, 30)) console.log(`  FAILED ${f}`);
 
 const v = (label) => (verdicts[label] ? `${verdicts[label].accepted}/${verdicts[label].total}` : "n/a");
-const pS = times.pahole.length ? sum(times.pahole) : undefined, bS = times.btfkit.length ? sum(times.btfkit) : undefined;
+const pS = times.pahole.length ? sum(times.pahole) : undefined,
+  bS = times.btfkit.length ? sum(times.btfkit) : undefined;
 const r2 = (a, b) => (a !== undefined && b ? (a / b).toFixed(2) + "x" : "-");
 console.log(`\nsummary (kernel ${k.id}, ${mods.length} modules):`);
-if (coverage.totals.n) console.log(`  pahole ${k.paholeVersion}'s split types found in btfkit's base + split: ${pct(coverage.totals.found, coverage.totals.roots)}% (${coverage.totals.found}/${coverage.totals.roots})`);
-if (tOwn) console.log(`  btfkit vs pahole ${k.paholeVersion}${k.debianIsPahole ? "" : " (own bases)"}: ${pct(tOwn.matched, tOwn.inA)}% (${tOwn.matched}/${tOwn.inA}; missing ${tOwn.onlyInA}, extra ${tOwn.onlyInB}, changed ${tOwn.changed})`);
-if (tOwnR) console.log(`  btfkit vs pahole ${k.paholeVersion} re-deduplicated${k.debianIsPahole ? "" : " (own bases)"}: ${pct(tOwnR.matched, tOwnR.inA)}% (${tOwnR.matched}/${tOwnR.inA}; missing ${tOwnR.onlyInA}, extra ${tOwnR.onlyInB}, changed ${tOwnR.changed})`);
-if (tSame) console.log(`  btfkit vs pahole ${k.paholeVersion} re-deduplicated, pahole's base: ${pct(tSame.matched, tSame.inA)}% (${tSame.matched}/${tSame.inA}; missing ${tSame.onlyInA}, extra ${tSame.onlyInB}, changed ${tSame.changed})`);
-if (tDeb) console.log(`  btfkit vs Debian's module .BTF: ${pct(tDeb.matched, tDeb.inA)}% (${tDeb.matched}/${tDeb.inA})${tFold ? `, nested folded ${pct(tFold.matched, tFold.inA)}%` : ""}`);
-console.log(`  kernel: ${Object.keys(verdicts).map((l) => `${l} ${v(l)}`).join("; ") || "n/a"}`);
-if (pS && bS) console.log(`  btfkit/pahole on modules: wall ${r2(bS.wallS, pS.wallS)}, cpu ${r2(bS.cpuS, pS.cpuS)}, peak RSS ${r2(bS.rssMB, pS.rssMB)}`);
+if (coverage.totals.n)
+  console.log(
+    `  pahole ${k.paholeVersion}'s split types found in btfkit's base + split: ${pct(coverage.totals.found, coverage.totals.roots)}% (${coverage.totals.found}/${coverage.totals.roots})`,
+  );
+if (tOwn)
+  console.log(
+    `  btfkit vs pahole ${k.paholeVersion}${k.debianIsPahole ? "" : " (own bases)"}: ${pct(tOwn.matched, tOwn.inA)}% (${tOwn.matched}/${tOwn.inA}; missing ${tOwn.onlyInA}, extra ${tOwn.onlyInB}, changed ${tOwn.changed})`,
+  );
+if (tOwnR)
+  console.log(
+    `  btfkit vs pahole ${k.paholeVersion} re-deduplicated${k.debianIsPahole ? "" : " (own bases)"}: ${pct(tOwnR.matched, tOwnR.inA)}% (${tOwnR.matched}/${tOwnR.inA}; missing ${tOwnR.onlyInA}, extra ${tOwnR.onlyInB}, changed ${tOwnR.changed})`,
+  );
+if (tSame)
+  console.log(
+    `  btfkit vs pahole ${k.paholeVersion} re-deduplicated, pahole's base: ${pct(tSame.matched, tSame.inA)}% (${tSame.matched}/${tSame.inA}; missing ${tSame.onlyInA}, extra ${tSame.onlyInB}, changed ${tSame.changed})`,
+  );
+if (tDeb)
+  console.log(
+    `  btfkit vs Debian's module .BTF: ${pct(tDeb.matched, tDeb.inA)}% (${tDeb.matched}/${tDeb.inA})${tFold ? `, nested folded ${pct(tFold.matched, tFold.inA)}%` : ""}`,
+  );
+console.log(
+  `  kernel: ${
+    Object.keys(verdicts)
+      .map((l) => `${l} ${v(l)}`)
+      .join("; ") || "n/a"
+  }`,
+);
+if (pS && bS)
+  console.log(
+    `  btfkit/pahole on modules: wall ${r2(bS.wallS, pS.wallS)}, cpu ${r2(bS.cpuS, pS.cpuS)}, peak RSS ${r2(bS.rssMB, pS.rssMB)}`,
+  );
 console.log(`  failed ${failed.length + failedBases.length}; ${((Date.now() - t0) / 1000).toFixed(0)} s for the sweep`);
 if (failed.length + failedBases.length) process.exitCode = 1;
 
 const jsonOut = opt("--json");
 if (jsonOut) {
-  const plain = (t) => ({ modules: t.n, equal: t.equal, perKind: Object.fromEntries(t.kinds), typesA: t.typesA, typesB: t.typesB, datasecs: Object.fromEntries(t.datasecs) });
-  writeFileSync(jsonOut, JSON.stringify({
-    kernel: k.id, modules: mods.length, own: plain(T.own), ownRedup: plain(T.ownRedup), sameBase: plain(T.sameBase), debian: plain(T.debian),
-    nestedFolded: plain(T.folded), coverage: { ...coverage.totals, perKind: Object.fromEntries(coverage.totals.perKind) }, times: { pahole: pS, btfkit: bS, bases: baseTimes }, verdicts, failed: [...failedBases, ...failed],
-  }, (key, val) => (key === "stdout" || key === "stderr" || key === "argv" ? undefined : val), 1));
+  const plain = (t) => ({
+    modules: t.n,
+    equal: t.equal,
+    perKind: Object.fromEntries(t.kinds),
+    typesA: t.typesA,
+    typesB: t.typesB,
+    datasecs: Object.fromEntries(t.datasecs),
+  });
+  writeFileSync(
+    jsonOut,
+    JSON.stringify(
+      {
+        kernel: k.id,
+        modules: mods.length,
+        own: plain(T.own),
+        ownRedup: plain(T.ownRedup),
+        sameBase: plain(T.sameBase),
+        debian: plain(T.debian),
+        nestedFolded: plain(T.folded),
+        coverage: { ...coverage.totals, perKind: Object.fromEntries(coverage.totals.perKind) },
+        times: { pahole: pS, btfkit: bS, bases: baseTimes },
+        verdicts,
+        failed: [...failedBases, ...failed],
+      },
+      (key, val) => (key === "stdout" || key === "stderr" || key === "argv" ? undefined : val),
+      1,
+    ),
+  );
 }

@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const dir = dirname(fileURLToPath(import.meta.url));
-const names = readdirSync(dir).filter((f) => f.endsWith(".mjs") && !["run.mjs", "lib.mjs"].includes(f)).map((f) => f.slice(0, -4));
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith(".mjs") && !["run.mjs", "lib.mjs"].includes(f))
+  .map((f) => f.slice(0, -4));
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !names.includes(name)) {
   console.log(`usage: npm run bench -- <name> [args]\nbenchmarks: ${names.join(", ")}`);

@@ -52,14 +52,36 @@ const outPath = (name) => join(OUT, `rust-kernel-${name}.btf`);
 
 /** btfkit encode INPUT -o OUT --compat 1.30 --json [extra]: {stats, warnings, seconds} (throws on failure). */
 function encode(input, out, extra = []) {
-  const argv = [process.execPath, BTFKIT, "encode", input, "-o", out, "--compat", "1.30", "--json", "-j", jobs, ...extra];
+  const argv = [
+    process.execPath,
+    BTFKIT,
+    "encode",
+    input,
+    "-o",
+    out,
+    "--compat",
+    "1.30",
+    "--json",
+    "-j",
+    jobs,
+    ...extra,
+  ];
   const r = timed(argv);
-  if (r.status !== 0) throw new Error(`btfkit encode failed (${r.status}): ${argv.join(" ")}\n${r.stderr.slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`btfkit encode failed (${r.status}): ${argv.join(" ")}\n${r.stderr.slice(-2000)}`);
   const warnings = r.stderr.split("\n").filter((l) => l.startsWith("btfkit: warning: "));
   return { stats: JSON.parse(r.stdout), warnings, wallS: r.wallS, rssMB: r.rssMB };
 }
 
-const DEFINING = new Set([BTF_KIND.STRUCT, BTF_KIND.UNION, BTF_KIND.ENUM, BTF_KIND.ENUM64, BTF_KIND.TYPEDEF, BTF_KIND.INT, BTF_KIND.FLOAT]);
+const DEFINING = new Set([
+  BTF_KIND.STRUCT,
+  BTF_KIND.UNION,
+  BTF_KIND.ENUM,
+  BTF_KIND.ENUM64,
+  BTF_KIND.TYPEDEF,
+  BTF_KIND.INT,
+  BTF_KIND.FLOAT,
+]);
 /** Definitions per name: `perKind` keyed "KIND name" (ENUM64 counted as ENUM), `anyKind` keyed by the name alone. */
 function definitions(btf) {
   const perKind = new Map();
@@ -79,9 +101,14 @@ function definitions(btf) {
 function duplicatedNames(ref, btf) {
   const r = { perKind: [], anyKind: [] };
   for (const how of ["perKind", "anyKind"]) {
-    for (const [key, n] of ref[how]) if (n === 1 && (btf[how].get(key) ?? 0) > 1) r[how].push(`${key} ×${btf[how].get(key)}`);
+    for (const [key, n] of ref[how])
+      if (n === 1 && (btf[how].get(key) ?? 0) > 1) r[how].push(`${key} ×${btf[how].get(key)}`);
   }
-  return { perKind: r.perKind.length, anyKind: r.anyKind.length, examples: [...r.perKind.slice(0, 5), ...r.anyKind.slice(0, 5)] };
+  return {
+    perKind: r.perKind.length,
+    anyKind: r.anyKind.length,
+    examples: [...r.perKind.slice(0, 5), ...r.anyKind.slice(0, 5)],
+  };
 }
 const verdictOf = (btf) => kernelVerdict(writeBtf(btf.base ? mergeSplitBtf(btf) : btf));
 
@@ -95,8 +122,10 @@ for (const name of flavours) {
   }
   const found = findVmlinux(f);
   if (!found) {
-    console.log(`SKIP: ${name}: no ${f.dir}/…/vmlinux in ${cacheRoots().join(", ")} (scripts/fetch-debian-kernel.sh 7.3 for cloud; ` +
-      `scripts/trixie.sh extract .cache/${f.dir} linux-image-${f.release}-dbg '*/lib/modules/*/vmlinux' ${RUST_MODULES.map((m) => `'*/${m}'`).join(" ")} for generic)`);
+    console.log(
+      `SKIP: ${name}: no ${f.dir}/…/vmlinux in ${cacheRoots().join(", ")} (scripts/fetch-debian-kernel.sh 7.3 for cloud; ` +
+        `scripts/trixie.sh extract .cache/${f.dir} linux-image-${f.release}-dbg '*/lib/modules/*/vmlinux' ${RUST_MODULES.map((m) => `'*/${m}'`).join(" ")} for generic)`,
+    );
     continue;
   }
   console.log(`\n== Debian ${f.release}: ${found.vmlinux}`);
@@ -105,63 +134,129 @@ for (const name of flavours) {
   const runs = {
     rust: encode(found.vmlinux, outPath(`${name}-rust`)),
     c: encode(found.vmlinux, outPath(`${name}-c`), ["--lang-exclude", "rust"]),
-    ...(withDuplicates ? { duplicates: encode(found.vmlinux, outPath(`${name}-dup`), ["--features", "+rust_duplicates"]) } : {}),
+    ...(withDuplicates
+      ? { duplicates: encode(found.vmlinux, outPath(`${name}-dup`), ["--features", "+rust_duplicates"]) }
+      : {}),
   };
   const k = { vmlinux: found.vmlinux, encodes: {} };
   const btfs = {};
-  console.log(`  ${"encoding".padEnd(38)} ${"types".padStart(7)} ${"bytes".padStart(9)} ${"wall s".padStart(7)}  ${"C names >1 def (per kind / any kind)".padEnd(37)} kernel`);
+  console.log(
+    `  ${"encoding".padEnd(38)} ${"types".padStart(7)} ${"bytes".padStart(9)} ${"wall s".padStart(7)}  ${"C names >1 def (per kind / any kind)".padEnd(37)} kernel`,
+  );
   for (const [which, r] of Object.entries(runs)) {
     const btf = (btfs[which] = loadBtf(outPath(`${name}-${which === "duplicates" ? "dup" : which}`)));
     const dup = duplicatedNames(debianDefs, definitions(btf));
     const v = verdictOf(btf);
-    const label = { rust: "with Rust (btfkit default)", c: "--lang-exclude rust", duplicates: "with Rust, +rust_duplicates" }[which];
-    console.log(`  ${label.padEnd(38)} ${String(btf.count).padStart(7)} ${String(r.stats.bytes).padStart(9)} ${fmt(r.wallS).padStart(7)}  ${`${dup.perKind} / ${dup.anyKind}`.padEnd(37)} ${verdictText(v)}`);
-    k.encodes[which] = { types: btf.count, bytes: r.stats.bytes, wallS: r.wallS, rssMB: r.rssMB, stats: r.stats, warnings: r.warnings, duplicatedCNames: dup, kernel: v };
+    const label = {
+      rust: "with Rust (btfkit default)",
+      c: "--lang-exclude rust",
+      duplicates: "with Rust, +rust_duplicates",
+    }[which];
+    console.log(
+      `  ${label.padEnd(38)} ${String(btf.count).padStart(7)} ${String(r.stats.bytes).padStart(9)} ${fmt(r.wallS).padStart(7)}  ${`${dup.perKind} / ${dup.anyKind}`.padEnd(37)} ${verdictText(v)}`,
+    );
+    k.encodes[which] = {
+      types: btf.count,
+      bytes: r.stats.bytes,
+      wallS: r.wallS,
+      rssMB: r.rssMB,
+      stats: r.stats,
+      warnings: r.warnings,
+      duplicatedCNames: dup,
+      kernel: v,
+    };
   }
   const rustTypes = btfs.rust.count - btfs.c.count;
   const d = diffBtf(btfs.c, btfs.rust, { examples: 3 });
   k.rustTypes = rustTypes;
-  k.diffCOnlyVsRust = { matched: d.total.matched, changed: d.total.changed, onlyInC: d.total.onlyInA, onlyInRust: d.total.onlyInB };
-  console.log(`  Rust types: ${rustTypes} (${btfs.rust.count} with Rust − ${btfs.c.count} without); Rust types folded into C types: ${runs.rust.stats.rustMirrored}, renamed: ${runs.rust.stats.rustRenamed}`);
+  k.diffCOnlyVsRust = {
+    matched: d.total.matched,
+    changed: d.total.changed,
+    onlyInC: d.total.onlyInA,
+    onlyInRust: d.total.onlyInB,
+  };
+  console.log(
+    `  Rust types: ${rustTypes} (${btfs.rust.count} with Rust − ${btfs.c.count} without); Rust types folded into C types: ${runs.rust.stats.rustMirrored}, renamed: ${runs.rust.stats.rustRenamed}`,
+  );
   for (const w of runs.rust.warnings) console.log(`    ${w.slice(0, 220)}`);
   if (runs.duplicates) {
     const dupDefs = k.encodes.duplicates.duplicatedCNames;
-    console.log(`  without folding (+rust_duplicates): ${dupDefs.perKind} per kind / ${dupDefs.anyKind} any kind, e.g. ${dupDefs.examples.slice(0, 4).join(", ")}`);
+    console.log(
+      `  without folding (+rust_duplicates): ${dupDefs.perKind} per kind / ${dupDefs.anyKind} any kind, e.g. ${dupDefs.examples.slice(0, 4).join(", ")}`,
+    );
   }
-  console.log(`  btfkit diff --lang-exclude rust → with Rust: ${d.total.matched} matched, ${d.total.changed} changed, ${d.total.onlyInA} C types missing, ${d.total.onlyInB} added (Rust)`);
+  console.log(
+    `  btfkit diff --lang-exclude rust → with Rust: ${d.total.matched} matched, ${d.total.changed} changed, ${d.total.onlyInA} C types missing, ${d.total.onlyInB} added (Rust)`,
+  );
 
   // The Rust modules on each base.
   k.modules = {};
   const mods = RUST_MODULES.map((m) => join(found.modulesDir, m)).filter((p) => existsSync(p));
   if (mods.length === 0) console.log(`  (no Rust modules of this flavour in the cache)`);
-  else console.log(`\n  ${"module".padEnd(20)} ${"base".padEnd(26)} ${"split types".padStart(11)} ${"bytes".padStart(8)} ${"warn".padStart(5)}  kernel (merged with its base)`);
+  else
+    console.log(
+      `\n  ${"module".padEnd(20)} ${"base".padEnd(26)} ${"split types".padStart(11)} ${"bytes".padStart(8)} ${"warn".padStart(5)}  kernel (merged with its base)`,
+    );
   for (const m of mods) {
     const mod = m.split("/").pop().replace(/\.ko$/, "");
     const rows = {
       "btfkit Rust-inclusive": encode(m, outPath(`${name}-${mod}-rust`), ["--base", outPath(`${name}-rust`)]),
       "C-only, module with Rust": encode(m, outPath(`${name}-${mod}-cbase`), ["--base", outPath(`${name}-c`)]),
-      "C-only, --lang-exclude rust": encode(m, outPath(`${name}-${mod}-c`), ["--base", outPath(`${name}-c`), "--lang-exclude", "rust"]),
+      "C-only, --lang-exclude rust": encode(m, outPath(`${name}-${mod}-c`), [
+        "--base",
+        outPath(`${name}-c`),
+        "--lang-exclude",
+        "rust",
+      ]),
     };
-    const files = { "btfkit Rust-inclusive": ["rust", "rust"], "C-only, module with Rust": ["cbase", "c"], "C-only, --lang-exclude rust": ["c", "c"] };
+    const files = {
+      "btfkit Rust-inclusive": ["rust", "rust"],
+      "C-only, module with Rust": ["cbase", "c"],
+      "C-only, --lang-exclude rust": ["c", "c"],
+    };
     const splits = {};
     k.modules[mod] = {};
     for (const [label, r] of Object.entries(rows)) {
       const [file, base] = files[label];
-      const split = (splits[label] = loadBtf(outPath(`${name}-${mod}-${file}`), { base: base === "rust" ? btfs.rust : btfs.c }));
+      const split = (splits[label] = loadBtf(outPath(`${name}-${mod}-${file}`), {
+        base: base === "rust" ? btfs.rust : btfs.c,
+      }));
       const v = verdictOf(split);
-      console.log(`  ${mod.padEnd(20)} ${label.padEnd(26)} ${String(split.count).padStart(11)} ${String(r.stats.bytes).padStart(8)} ${String(r.warnings.length).padStart(5)}  ${verdictText(v)}`);
-      k.modules[mod][label] = { splitTypes: split.count, bytes: r.stats.bytes, warnings: r.warnings, stats: r.stats, kernel: v };
+      console.log(
+        `  ${mod.padEnd(20)} ${label.padEnd(26)} ${String(split.count).padStart(11)} ${String(r.stats.bytes).padStart(8)} ${String(r.warnings.length).padStart(5)}  ${verdictText(v)}`,
+      );
+      k.modules[mod][label] = {
+        splitTypes: split.count,
+        bytes: r.stats.bytes,
+        warnings: r.warnings,
+        stats: r.stats,
+        kernel: v,
+      };
     }
     // Module and base together: a module's C type may now live in the base (a vmlinux's Rust bindings mirror C types
     // of modules: drm's), and a module's declaration may resolve to such a base definition.
-    const md = diffBtf(splits["C-only, --lang-exclude rust"], splits["btfkit Rust-inclusive"], { examples: 5, includeBase: true });
-    const missing = md.kinds.flatMap((row) => [...row.examples.onlyInA, ...row.examples.changed].map((e) => (e.key + (e.difference ? ` (${e.difference})` : "")).slice(0, 120)));
-    k.modules[mod].diffCOnlyVsRust = { matched: md.total.matched, changed: md.total.changed, onlyInC: md.total.onlyInA, onlyInRust: md.total.onlyInB, missingExamples: missing };
-    console.log(`  ${"".padEnd(20)} C types of vmlinux + module (btfkit diff, bases included): ${md.total.matched} matched, ${md.total.changed} changed, ${md.total.onlyInA} missing${missing.length ? ": " + missing.join("; ") : ""}`);
+    const md = diffBtf(splits["C-only, --lang-exclude rust"], splits["btfkit Rust-inclusive"], {
+      examples: 5,
+      includeBase: true,
+    });
+    const missing = md.kinds.flatMap((row) =>
+      [...row.examples.onlyInA, ...row.examples.changed].map((e) =>
+        (e.key + (e.difference ? ` (${e.difference})` : "")).slice(0, 120),
+      ),
+    );
+    k.modules[mod].diffCOnlyVsRust = {
+      matched: md.total.matched,
+      changed: md.total.changed,
+      onlyInC: md.total.onlyInA,
+      onlyInRust: md.total.onlyInB,
+      missingExamples: missing,
+    };
+    console.log(
+      `  ${"".padEnd(20)} C types of vmlinux + module (btfkit diff, bases included): ${md.total.matched} matched, ${md.total.changed} changed, ${md.total.onlyInA} missing${missing.length ? ": " + missing.join("; ") : ""}`,
+    );
   }
   report.kernels[name] = k;
 }
 const json = join(OUT, "rust-kernel.json");
 writeFileSync(json, JSON.stringify(report, null, 1));
 console.log(`\n${json}`);
-

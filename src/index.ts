@@ -14,13 +14,44 @@ export type { ByteOrder } from "./common/byte-order.js";
 
 // ---- the BTF model: kinds, the type table, reading and writing --------------------------------------------------
 export {
-  BTF_KIND, BTF_KIND_MAX, KIND_INFO, KIND_NAMES, kindName, kindInfo, exhaustiveKind,
-  infoKind, infoVlen, infoKflag, makeInfo, extraWords, kindHasSize, kindHasTypeRef,
-  isModifierKind, isCompositeKind, isEnumKind,
-  intEncoding, intOffset, intBits, makeIntWord, memberBitOffset, memberBitfieldSize,
-  BTF_INT_SIGNED, BTF_INT_CHAR, BTF_INT_BOOL,
-  BTF_FUNC_STATIC, BTF_FUNC_GLOBAL, BTF_FUNC_EXTERN, BTF_VAR_STATIC, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_GLOBAL_EXTERN,
-  type BtfKind, type BtfKindName, type KindInfo, type HeaderWord, type NameRule, type RepeatedField,
+  BTF_KIND,
+  BTF_KIND_MAX,
+  KIND_INFO,
+  KIND_NAMES,
+  kindName,
+  kindInfo,
+  exhaustiveKind,
+  infoKind,
+  infoVlen,
+  infoKflag,
+  makeInfo,
+  extraWords,
+  kindHasSize,
+  kindHasTypeRef,
+  isModifierKind,
+  isCompositeKind,
+  isEnumKind,
+  intEncoding,
+  intOffset,
+  intBits,
+  makeIntWord,
+  memberBitOffset,
+  memberBitfieldSize,
+  BTF_INT_SIGNED,
+  BTF_INT_CHAR,
+  BTF_INT_BOOL,
+  BTF_FUNC_STATIC,
+  BTF_FUNC_GLOBAL,
+  BTF_FUNC_EXTERN,
+  BTF_VAR_STATIC,
+  BTF_VAR_GLOBAL_ALLOCATED,
+  BTF_VAR_GLOBAL_EXTERN,
+  type BtfKind,
+  type BtfKindName,
+  type KindInfo,
+  type HeaderWord,
+  type NameRule,
+  type RepeatedField,
 } from "./btf/kinds.js";
 export { Btf, type BtfArrays, type ReadonlyUint32Array } from "./btf/btf.js";
 export type { BtfStrings } from "./btf/strings.js";
@@ -34,8 +65,20 @@ export { relocateSplit } from "./btf/relocate.js";
 // ---- reading ELF and DWARF ------------------------------------------------------------------------------------
 export { ElfFile, type ElfSection, type ElfHeader } from "./elf/elf-file.js";
 export {
-  DW_TAG, DW_AT, DW_FORM, DW_LANG, DW_ATE, DW_UT, DW_OP,
-  tagName, attrName, formName, langName, ateName, unitTypeName, opName,
+  DW_TAG,
+  DW_AT,
+  DW_FORM,
+  DW_LANG,
+  DW_ATE,
+  DW_UT,
+  DW_OP,
+  tagName,
+  attrName,
+  formName,
+  langName,
+  ateName,
+  unitTypeName,
+  opName,
 } from "./dwarf/constants.js";
 export { FormClass, formClass } from "./dwarf/forms.js";
 export { DieSpace, dieRefOffset, dieRefSpace, type DieRef, type DebugInfoOffset } from "./dwarf/offsets.js";
@@ -47,11 +90,20 @@ export { DwarfStatsSchema, type DwarfStatsReport } from "./dwarf/stats-schema.js
 
 // ---- DWARF → BTF, as pahole -J --------------------------------------------------------------------------------
 export {
-  encodeFile, encodeDwarf, encodeFileParallel, type EncodeOptions, type EncodeResult, type EncodeStats,
+  encodeFile,
+  encodeDwarf,
+  encodeFileParallel,
+  type EncodeOptions,
+  type EncodeResult,
+  type EncodeStats,
 } from "./encode/encode.js";
 export { EncodeStatsSchema } from "./encode/stats-schema.js";
 export {
-  parseFeatures, defaultFeatures, FEATURE_NAMES, type EncodeFeatures, type PaholeCompat,
+  parseFeatures,
+  defaultFeatures,
+  FEATURE_NAMES,
+  type EncodeFeatures,
+  type PaholeCompat,
 } from "./encode/features.js";
 
 // ---- dedup, dump, validate, diff ------------------------------------------------------------------------------
@@ -60,15 +112,34 @@ export { dumpBtfRaw } from "./dump/raw.js";
 export { ByteSink } from "./dump/byte-sink.js";
 export { dumpBtfAsC, writeBtfAsC, type DumpCOptions } from "./dump/c.js";
 export {
-  dumpBtfAsJson, writeBtfAsJson, btfTypeToJson, BtfJsonSchema, BtfJsonTypeSchema, type BtfJson, type BtfJsonType,
+  dumpBtfAsJson,
+  writeBtfAsJson,
+  btfTypeToJson,
+  BtfJsonSchema,
+  BtfJsonTypeSchema,
+  type BtfJson,
+  type BtfJsonType,
 } from "./dump/json.js";
 export {
-  validateBtf, validateBtfBlob, formatProblem, BTF_RULE,
-  type BtfRule, type BtfProblem, type ValidateOptions, type ValidateBlobOptions, type BlobValidation,
+  validateBtf,
+  validateBtfBlob,
+  formatProblem,
+  BTF_RULE,
+  type BtfRule,
+  type BtfProblem,
+  type ValidateOptions,
+  type ValidateBlobOptions,
+  type BlobValidation,
 } from "./btf/validate.js";
 export { ValidateReportSchema, BtfProblemSchema, type ValidateReport } from "./btf/validate-schema.js";
 export {
-  diffBtf, BtfDiffSchema,
-  type BtfDiff, type DiffBtfOptions, type DiffCounts, type DiffExample, type DiffKindRow, type DiffSide,
+  diffBtf,
+  BtfDiffSchema,
+  type BtfDiff,
+  type DiffBtfOptions,
+  type DiffCounts,
+  type DiffExample,
+  type DiffKindRow,
+  type DiffSide,
 } from "./diff/diff-btf.js";
 export { formatDiffText } from "./diff/format-text.js";

@@ -1,6 +1,16 @@
 import { BtfkitError, ErrorCode, type ErrorLocation } from "../common/errors.js";
 import { type ByteOrder, HOST_BYTE_ORDER } from "../common/byte-order.js";
-import { BTF_KIND, type BtfKind, exhaustiveKind, extraWords, infoKflag, infoKind, infoVlen, isModifierKind, makeInfo } from "./kinds.js";
+import {
+  BTF_KIND,
+  type BtfKind,
+  exhaustiveKind,
+  extraWords,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  isModifierKind,
+  makeInfo,
+} from "./kinds.js";
 import { BtfStrings } from "./strings.js";
 
 /** A `Uint32Array` the type system does not let you write: what `Btf.arrays` hands out. */
@@ -70,7 +80,9 @@ export class Btf {
   /** Where a table read from bytes came from (set by parseBtf), so that errors about its types can say where. */
   source: BtfSource | undefined;
 
-  constructor(opts: { base?: Btf; strings?: BtfStrings; capacity?: number; extraCapacity?: number; byteOrder?: ByteOrder } = {}) {
+  constructor(
+    opts: { base?: Btf; strings?: BtfStrings; capacity?: number; extraCapacity?: number; byteOrder?: ByteOrder } = {},
+  ) {
     this.base = opts.base;
     this.startId = opts.base ? opts.base.endId : 1;
     this.strings = opts.strings ?? new BtfStrings(undefined, opts.base?.strings);
@@ -170,7 +182,10 @@ export class Btf {
     const expect = extraWords(infoKind(info), infoVlen(info));
     if (n !== expect) {
       // The caller built the record wrong: a bug, not bad input.
-      throw new BtfkitError(ErrorCode.INTERNAL, `kind ${infoKind(info)} with vlen ${infoVlen(info)} needs ${expect} extra words, got ${n}`);
+      throw new BtfkitError(
+        ErrorCode.INTERNAL,
+        `kind ${infoKind(info)} with vlen ${infoVlen(info)} needs ${expect} extra words, got ${n}`,
+      );
     }
     if (this.count === this.info.length) this.growTypes(this.count * 2);
     if (this.extraLen + n > this.extra.length) this.growExtra(Math.max(this.extra.length * 2, this.extraLen + n));
@@ -185,7 +200,14 @@ export class Btf {
   }
 
   /** Append a type with a name given as a string. */
-  addNamed(name: string, kind: number, vlen: number, kflag: boolean, sizeType: number, extra?: ArrayLike<number>): number {
+  addNamed(
+    name: string,
+    kind: number,
+    vlen: number,
+    kflag: boolean,
+    sizeType: number,
+    extra?: ArrayLike<number>,
+  ): number {
     return this.add(name === "" ? 0 : this.strings.intern(name), makeInfo(kind, vlen, kflag), sizeType, extra);
   }
 
@@ -275,7 +297,8 @@ export class Btf {
    */
   locateError(e: unknown): unknown {
     if (!(e instanceof BtfkitError) || e.file !== undefined) return e;
-    const where = e.typeId !== undefined ? this.locate(e.typeId) : { file: this.source?.file, section: this.source?.section };
+    const where =
+      e.typeId !== undefined ? this.locate(e.typeId) : { file: this.source?.file, section: this.source?.section };
     return where.file === undefined && where.section === undefined ? e : e.withLocation(where);
   }
 

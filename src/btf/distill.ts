@@ -1,6 +1,16 @@
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { Btf } from "./btf.js";
-import { BTF_KIND, extraWords, infoKind, infoVlen, isCompositeKind, kindName, makeInfo, nameFields, typeIdFields } from "./kinds.js";
+import {
+  BTF_KIND,
+  extraWords,
+  infoKind,
+  infoVlen,
+  isCompositeKind,
+  kindName,
+  makeInfo,
+  nameFields,
+  typeIdFields,
+} from "./kinds.js";
 
 /** A split BTF re-expressed on a distilled base: the two sections an external module carries (`.BTF`, `.BTF.base`). */
 export interface DistilledBtf {
@@ -43,13 +53,28 @@ export function distillBase(src: Btf, where: { file?: string } = {}): DistilledB
     if (id === 0 || id >= splitStart || idMap[id] !== 0) return;
     const kind = src.kind(id);
     switch (kind) {
-      case BTF_KIND.INT: case BTF_KIND.FLOAT: case BTF_KIND.FWD: case BTF_KIND.ARRAY: case BTF_KIND.STRUCT:
-      case BTF_KIND.UNION: case BTF_KIND.TYPEDEF: case BTF_KIND.ENUM: case BTF_KIND.ENUM64: case BTF_KIND.PTR:
-      case BTF_KIND.CONST: case BTF_KIND.RESTRICT: case BTF_KIND.VOLATILE: case BTF_KIND.FUNC_PROTO:
+      case BTF_KIND.INT:
+      case BTF_KIND.FLOAT:
+      case BTF_KIND.FWD:
+      case BTF_KIND.ARRAY:
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION:
+      case BTF_KIND.TYPEDEF:
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
+      case BTF_KIND.PTR:
+      case BTF_KIND.CONST:
+      case BTF_KIND.RESTRICT:
+      case BTF_KIND.VOLATILE:
+      case BTF_KIND.FUNC_PROTO:
       case BTF_KIND.TYPE_TAG:
         break;
       default:
-        throw new BtfkitError(ErrorCode.UNSUPPORTED, `split BTF refers to base type [${id}] of kind ${kindName(kind)}, which a distilled base cannot describe`, { ...where, typeId: id });
+        throw new BtfkitError(
+          ErrorCode.UNSUPPORTED,
+          `split BTF refers to base type [${id}] of kind ${kindName(kind)}, which a distilled base cannot describe`,
+          { ...where, typeId: id },
+        );
     }
     idMap[id] = id;
     if (isCompositeKind(kind) && src.nameOffOf(id) !== 0) return;
@@ -73,7 +98,8 @@ export function distillBase(src: Btf, where: { file?: string } = {}): DistilledB
   let split = base;
   const copy = (dst: Btf, id: number): number => {
     const info = src.infoOf(id);
-    const kind = infoKind(info), vlen = infoVlen(info);
+    const kind = infoKind(info),
+      vlen = infoVlen(info);
     const ex = new Uint32Array(extraWords(kind, vlen));
     for (let k = 0; k < ex.length; k++) ex[k] = src.extraWord(id, k);
     const f = nameFields(kind, vlen);
@@ -89,15 +115,25 @@ export function distillBase(src: Btf, where: { file?: string } = {}): DistilledB
       const named = src.nameOffOf(id) !== 0;
       let placed: number | undefined;
       switch (kind) {
-        case BTF_KIND.INT: case BTF_KIND.FLOAT: case BTF_KIND.FWD:
+        case BTF_KIND.INT:
+        case BTF_KIND.FLOAT:
+        case BTF_KIND.FWD:
           if (toBase) placed = copy(base, id);
           break;
-        case BTF_KIND.STRUCT: case BTF_KIND.UNION:
-          if (toBase && named) placed = base.add(internName(base, src.nameOffOf(id)), makeInfo(kind, 0, false), src.sizeTypeOf(id));
+        case BTF_KIND.STRUCT:
+        case BTF_KIND.UNION:
+          if (toBase && named)
+            placed = base.add(internName(base, src.nameOffOf(id)), makeInfo(kind, 0, false), src.sizeTypeOf(id));
           else if (!toBase && !named) placed = copy(split, id);
           break;
-        case BTF_KIND.ENUM: case BTF_KIND.ENUM64:
-          if (toBase && named) placed = base.add(internName(base, src.nameOffOf(id)), makeInfo(BTF_KIND.ENUM, 0, false), src.sizeTypeOf(id));
+        case BTF_KIND.ENUM:
+        case BTF_KIND.ENUM64:
+          if (toBase && named)
+            placed = base.add(
+              internName(base, src.nameOffOf(id)),
+              makeInfo(BTF_KIND.ENUM, 0, false),
+              src.sizeTypeOf(id),
+            );
           else if (!toBase && !named) placed = copy(split, id);
           break;
         default:
@@ -120,7 +156,8 @@ export function distillBase(src: Btf, where: { file?: string } = {}): DistilledB
     const f = typeIdFields(infoKind(info), infoVlen(info));
     if (f.header) split.sizeType[i] = remap(split.sizeType[i]!);
     const x = split.extraStart[i]!;
-    for (let k = 0; k < f.count; k++) split.extra[x + f.first + k * f.step] = remap(split.extra[x + f.first + k * f.step]!);
+    for (let k = 0; k < f.count; k++)
+      split.extra[x + f.first + k * f.step] = remap(split.extra[x + f.first + k * f.step]!);
   }
   return { base, split };
 }

@@ -25,7 +25,12 @@ export function mergeSplitBtf(split: Btf): Btf {
     bytes.set(t.strings.bytes, off);
     off += t.strings.byteLength;
   }
-  const out = new Btf({ strings: new BtfStrings(bytes), capacity: types, extraCapacity: extra, byteOrder: split.byteOrder });
+  const out = new Btf({
+    strings: new BtfStrings(bytes),
+    capacity: types,
+    extraCapacity: extra,
+    byteOrder: split.byteOrder,
+  });
   out.pointerSize = split.pointerSize;
   for (const t of chain) {
     for (let i = 0; i < t.count; i++) {

@@ -1,7 +1,19 @@
 import { BtfkitError, ErrorCode, type ErrorLocation } from "../common/errors.js";
 import { strcmpBytes } from "../common/text.js";
 import { Btf } from "./btf.js";
-import { BTF_KIND, extraWords, infoKflag, infoKind, infoVlen, intEncoding, isCompositeKind, isModifierKind, kindName, nameFields, typeIdFields } from "./kinds.js";
+import {
+  BTF_KIND,
+  extraWords,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intEncoding,
+  isCompositeKind,
+  isModifierKind,
+  kindName,
+  nameFields,
+  typeIdFields,
+} from "./kinds.js";
 import { BtfStrings } from "./strings.js";
 
 /** A distilled struct/union that a split struct/union embeds (not through a pointer): its size must match too. */
@@ -18,16 +30,24 @@ const EMBEDDED = 0xffffffff;
  */
 export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}): Btf {
   const dist = split.base;
-  if (!dist || dist.base) throw new BtfkitError(ErrorCode.USAGE, "relocation needs split BTF on a distilled (non-split) base", where);
+  if (!dist || dist.base)
+    throw new BtfkitError(ErrorCode.USAGE, "relocation needs split BTF on a distilled (non-split) base", where);
   if (base.base) throw new BtfkitError(ErrorCode.UNSUPPORTED, "relocating onto a split base", where);
-  const at = (typeId: number, reason: string) => new BtfkitError(ErrorCode.CORRUPT, reason, { ...where, section: where.section ?? ".BTF.base", typeId });
+  const at = (typeId: number, reason: string) =>
+    new BtfkitError(ErrorCode.CORRUPT, reason, { ...where, section: where.section ?? ".BTF.base", typeId });
   const nrDist = dist.endId;
   const nrBase = base.endId;
 
   // The distilled base holds named INT, FLOAT, ENUM, STRUCT, UNION and FWD only.
   for (let id = 1; id < nrDist; id++) {
     const k = dist.kind(id);
-    const ok = k === BTF_KIND.INT || k === BTF_KIND.FLOAT || k === BTF_KIND.ENUM || k === BTF_KIND.STRUCT || k === BTF_KIND.UNION || k === BTF_KIND.FWD;
+    const ok =
+      k === BTF_KIND.INT ||
+      k === BTF_KIND.FLOAT ||
+      k === BTF_KIND.ENUM ||
+      k === BTF_KIND.STRUCT ||
+      k === BTF_KIND.UNION ||
+      k === BTF_KIND.FWD;
     if (!ok) throw at(id, `a distilled base cannot hold a ${kindName(k)}`);
     if (dist.nameOffOf(id) === 0) throw at(id, `a distilled base cannot hold an anonymous ${kindName(k)}`);
   }
@@ -45,7 +65,9 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
   const cmp = (keyName: Uint8Array, keyNeedsSize: boolean, keySize: number, distId: number): number =>
     strcmpBytes(keyName, names[distId]!) || (keyNeedsSize ? sizeOf(dist, distId) - keySize : 0);
   const leftmost = (keyName: Uint8Array, keyNeedsSize: boolean, keySize: number): number => {
-    let lo = 0, hi = order.length - 1, found = -1;
+    let lo = 0,
+      hi = order.length - 1,
+      found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const d = cmp(keyName, keyNeedsSize, keySize, order[mid]!);
@@ -79,7 +101,8 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
   // How many named structs/unions of each name the base has: where there are several, size decides.
   const compositeNames = new Map<number, number>();
   for (let id = 1; id < nrBase; id++) {
-    const k = base.kind(id), n = base.nameOffOf(id);
+    const k = base.kind(id),
+      n = base.nameOffOf(id);
     if (isCompositeKind(k) && n !== 0) compositeNames.set(n, (compositeNames.get(n) ?? 0) + 1);
   }
 
@@ -91,13 +114,17 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
     let needsSize = false;
     let size = 0;
     switch (baseKind) {
-      case BTF_KIND.INT: case BTF_KIND.FLOAT: case BTF_KIND.ENUM: case BTF_KIND.ENUM64:
+      case BTF_KIND.INT:
+      case BTF_KIND.FLOAT:
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
         needsSize = true;
         size = base.sizeTypeOf(id);
         break;
       case BTF_KIND.FWD:
         break;
-      case BTF_KIND.STRUCT: case BTF_KIND.UNION:
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION:
         needsSize = (compositeNames.get(nameOff) ?? 0) > 1;
         size = base.sizeTypeOf(id);
         break;
@@ -115,12 +142,18 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
       let compatible: boolean;
       switch (distKind) {
         case BTF_KIND.FWD:
-          compatible = baseKind === BTF_KIND.FWD ? dist.kflag(distId) === baseKflag
-            : baseKind === BTF_KIND.STRUCT ? !baseKflag
-            : baseKind === BTF_KIND.UNION ? baseKflag : false;
+          compatible =
+            baseKind === BTF_KIND.FWD
+              ? dist.kflag(distId) === baseKflag
+              : baseKind === BTF_KIND.STRUCT
+                ? !baseKflag
+                : baseKind === BTF_KIND.UNION
+                  ? baseKflag
+                  : false;
           break;
         case BTF_KIND.INT:
-          compatible = baseKind === BTF_KIND.INT && intEncoding(base.extraWord(id, 0)) === intEncoding(dist.extraWord(distId, 0));
+          compatible =
+            baseKind === BTF_KIND.INT && intEncoding(base.extraWord(id, 0)) === intEncoding(dist.extraWord(distId, 0));
           break;
         case BTF_KIND.FLOAT:
           compatible = baseKind === BTF_KIND.FLOAT;
@@ -128,7 +161,8 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
         case BTF_KIND.ENUM:
           compatible = baseKind === BTF_KIND.ENUM || baseKind === BTF_KIND.ENUM64;
           break;
-        case BTF_KIND.STRUCT: case BTF_KIND.UNION:
+        case BTF_KIND.STRUCT:
+        case BTF_KIND.UNION:
           // As libbpf: the kinds need not agree (a distilled struct may map to a base union of its name).
           compatible = idMap[distId] !== EMBEDDED || base.sizeTypeOf(id) === dist.sizeTypeOf(distId);
           break;
@@ -137,33 +171,48 @@ export function relocateSplit(split: Btf, base: Btf, where: ErrorLocation = {}):
       }
       if (!compatible) continue;
       if (idMap[distId] !== 0 && idMap[distId] !== EMBEDDED) {
-        throw at(distId, `distilled base type '${dist.name(distId)}' (size ${base.sizeTypeOf(id)}) has several candidates of that size in the base ([${idMap[distId]}] and [${id}])`);
+        throw at(
+          distId,
+          `distilled base type '${dist.name(distId)}' (size ${base.sizeTypeOf(id)}) has several candidates of that size in the base ([${idMap[distId]}] and [${id}])`,
+        );
       }
       idMap[distId] = id;
       strMap.set(dist.nameOffOf(distId), nameOff);
     }
   }
   for (let id = 1; id < nrDist; id++) {
-    if (idMap[id] === 0 || idMap[id] === EMBEDDED) throw at(id, `distilled base type '${dist.name(id)}' matches no type of the base`);
+    if (idMap[id] === 0 || idMap[id] === EMBEDDED)
+      throw at(id, `distilled base type '${dist.name(id)}' matches no type of the base`);
   }
 
   // The split's types with ids and strings moved onto the base. Its own string bytes stay; they now follow the
   // base's strings instead of the distilled base's.
   const distStrLen = dist.strings.endOffset;
   const strShift = base.strings.endOffset - distStrLen;
-  const out = new Btf({ base, strings: new BtfStrings(split.strings.bytes.slice(), base.strings), capacity: split.count, extraCapacity: split.extraLen });
+  const out = new Btf({
+    base,
+    strings: new BtfStrings(split.strings.bytes.slice(), base.strings),
+    capacity: split.count,
+    extraCapacity: split.extraLen,
+  });
   out.pointerSize = split.pointerSize;
   const str = (id: number, off: number): number => {
     if (off === 0) return 0;
     if (off >= distStrLen) return off + strShift;
     const mapped = strMap.get(off);
-    if (mapped === undefined) throw new BtfkitError(ErrorCode.CORRUPT, `string at offset ${off} of the distilled base is not mapped to the base`, { ...where, section: where.section ?? ".BTF", typeId: id });
+    if (mapped === undefined)
+      throw new BtfkitError(
+        ErrorCode.CORRUPT,
+        `string at offset ${off} of the distilled base is not mapped to the base`,
+        { ...where, section: where.section ?? ".BTF", typeId: id },
+      );
     return mapped;
   };
   for (let i = 0; i < split.count; i++) {
     const id = split.startId + i;
     const info = split.info[i]!;
-    const kind = infoKind(info), vlen = infoVlen(info);
+    const kind = infoKind(info),
+      vlen = infoVlen(info);
     const x = split.extraStart[i]!;
     const ex = split.extra.slice(x, x + extraWords(kind, vlen));
     const ids = typeIdFields(kind, vlen);

@@ -71,7 +71,10 @@ export class BtfStrings {
     }
     const start = off - this.startOffset;
     if (start >= this.len) {
-      throw new BtfkitError(ErrorCode.CORRUPT, `string offset ${off} is past the end of the string section (${this.endOffset})`);
+      throw new BtfkitError(
+        ErrorCode.CORRUPT,
+        `string offset ${off} is past the end of the string section (${this.endOffset})`,
+      );
     }
     const end = this.endOf(start);
     return decodeAscii(this.buf, start, end);
@@ -99,7 +102,7 @@ export class BtfStrings {
   /** Offset of `s`: an existing equal string (here or in the base) or a newly appended one. */
   intern(s: string | Uint8Array): number {
     const bytes = typeof s === "string" ? encodeUtf8(s) : s;
-    if (bytes.length === 0) return this.base ? this.base.findBytes(bytes) ?? this.internOwn(bytes) : 0;
+    if (bytes.length === 0) return this.base ? (this.base.findBytes(bytes) ?? this.internOwn(bytes)) : 0;
     if (this.base) {
       const b = this.base.findBytes(bytes);
       if (b !== undefined) return b;

@@ -33,9 +33,26 @@ import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { type ByteOrder, HOST_BYTE_ORDER, viewOf } from "../common/byte-order.js";
 import type { Btf } from "./btf.js";
 import {
-  BTF_FUNC_GLOBAL, BTF_HEADER_SIZE, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_KIND, BTF_MAGIC, BTF_MAX_NAME_OFFSET,
-  BTF_MAX_TYPE, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, BTF_VERSION, exhaustiveKind, infoKflag, infoKind, infoVlen,
-  isCompositeKind, isModifierKind, kindHasSize, kindName,
+  BTF_FUNC_GLOBAL,
+  BTF_HEADER_SIZE,
+  BTF_INT_BOOL,
+  BTF_INT_CHAR,
+  BTF_INT_SIGNED,
+  BTF_KIND,
+  BTF_MAGIC,
+  BTF_MAX_NAME_OFFSET,
+  BTF_MAX_TYPE,
+  BTF_VAR_GLOBAL_ALLOCATED,
+  BTF_VAR_STATIC,
+  BTF_VERSION,
+  exhaustiveKind,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  isCompositeKind,
+  isModifierKind,
+  kindHasSize,
+  kindName,
 } from "./kinds.js";
 import { btfByteOrder, parseBtf } from "./reader.js";
 
@@ -125,7 +142,9 @@ const K = BTF_KIND;
  * Character classes of the kernel's <linux/ctype.h>, which classifies Latin-1 (so 'é' is a letter there, and the
  * bytes 0xa0-0xff are printable). Names are bytes, checked byte by byte as the kernel does.
  */
-const C_ALPHA = 1, C_DIGIT = 2, C_PRINT = 4;
+const C_ALPHA = 1,
+  C_DIGIT = 2,
+  C_PRINT = 4;
 const CTYPE = (() => {
   const t = new Uint8Array(256);
   for (let c = 0x20; c <= 0x7e; c++) t[c]! |= C_PRINT;
@@ -136,7 +155,8 @@ const CTYPE = (() => {
   for (let c = 0x30; c <= 0x39; c++) t[c]! |= C_DIGIT;
   return t;
 })();
-const UNDERSCORE = 0x5f, DOT = 0x2e;
+const UNDERSCORE = 0x5f,
+  DOT = 0x2e;
 
 /** The kernel's btf_name_valid_identifier: a C identifier that may also contain (and start with) '.'. */
 export function isValidIdentifier(name: Uint8Array): boolean {
@@ -170,8 +190,14 @@ function isSourceOnly(kind: number): boolean {
 }
 function needsResolve(kind: number): boolean {
   return (
-    isModifier(kind) || kind === K.PTR || isStruct(kind) || kind === K.ARRAY || kind === K.VAR || kind === K.FUNC ||
-    kind === K.DECL_TAG || kind === K.DATASEC
+    isModifier(kind) ||
+    kind === K.PTR ||
+    isStruct(kind) ||
+    kind === K.ARRAY ||
+    kind === K.VAR ||
+    kind === K.FUNC ||
+    kind === K.DECL_TAG ||
+    kind === K.DATASEC
   );
 }
 /** void (kind UNKN here), FWD, FUNC and FUNC_PROTO have no size. */
@@ -192,7 +218,14 @@ class Reporter {
   constructor(private readonly btf: Btf) {}
 
   type(id: number, rule: BtfRule, message: string, detail: string, component?: number): void {
-    const p: BtfProblem = { typeId: id, kind: kindName(this.btf.kind(id)), name: safeName(this.btf, this.btf.nameOffOf(id)), rule, message, detail };
+    const p: BtfProblem = {
+      typeId: id,
+      kind: kindName(this.btf.kind(id)),
+      name: safeName(this.btf, this.btf.nameOffOf(id)),
+      rule,
+      message,
+      detail,
+    };
     if (component !== undefined) p.component = component;
     this.problems.push(p);
   }
@@ -247,22 +280,46 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
   const name = (): Uint8Array => btf.strings.bytesAt(nameOff);
 
   if ((info & ~BTF_INFO_MASK) >>> 0 !== 0) {
-    return r.type(id, BTF_RULE.INFO, "Invalid btf_info", `info word 0x${info.toString(16)} has bits set outside kind, kind_flag and vlen`);
+    return r.type(
+      id,
+      BTF_RULE.INFO,
+      "Invalid btf_info",
+      `info word 0x${info.toString(16)} has bits set outside kind, kind_flag and vlen`,
+    );
   }
   if (!nameOffsetValid(btf, nameOff)) {
-    return r.type(id, BTF_RULE.NAME_OFFSET, "Invalid name_offset", `name offset ${nameOff} is outside the string section (ends at ${btf.strings.endOffset})`);
+    return r.type(
+      id,
+      BTF_RULE.NAME_OFFSET,
+      "Invalid name_offset",
+      `name offset ${nameOff} is outside the string section (ends at ${btf.strings.endOffset})`,
+    );
   }
   const noVlen = (): boolean => {
-    if (vlen !== 0) r.type(id, BTF_RULE.VLEN, "vlen != 0", `a ${kindName(kind)} has no members, vlen must be 0, not ${vlen}`);
+    if (vlen !== 0)
+      r.type(id, BTF_RULE.VLEN, "vlen != 0", `a ${kindName(kind)} has no members, vlen must be 0, not ${vlen}`);
     return vlen === 0;
   };
   const noKflag = (): boolean => {
-    if (kflag) r.type(id, BTF_RULE.KIND_FLAG, "Invalid btf_info kind_flag", `kind_flag must be 0 for ${kindName(kind)}`);
+    if (kflag)
+      r.type(id, BTF_RULE.KIND_FLAG, "Invalid btf_info kind_flag", `kind_flag must be 0 for ${kindName(kind)}`);
     return !kflag;
   };
-  const validTypeId = (t: number, allowVoid: boolean, what: string, message = "Invalid type_id", component?: number): boolean => {
+  const validTypeId = (
+    t: number,
+    allowVoid: boolean,
+    what: string,
+    message = "Invalid type_id",
+    component?: number,
+  ): boolean => {
     if ((t === 0 && !allowVoid) || t > BTF_MAX_TYPE) {
-      r.type(id, kind === K.ARRAY ? BTF_RULE.ARRAY : BTF_RULE.TYPE_ID, message, t === 0 ? `${what} cannot be void (type id 0)` : `${what} type id ${t} exceeds the maximum ${BTF_MAX_TYPE}`, component);
+      r.type(
+        id,
+        kind === K.ARRAY ? BTF_RULE.ARRAY : BTF_RULE.TYPE_ID,
+        message,
+        t === 0 ? `${what} cannot be void (type id 0)` : `${what} type id ${t} exceeds the maximum ${BTF_MAX_TYPE}`,
+        component,
+      );
       return false;
     }
     return true;
@@ -272,13 +329,36 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
     case K.INT: {
       if (!noVlen() || !noKflag()) return;
       const data = extra[x]!;
-      if ((data & ~BTF_INT_MASK) >>> 0 !== 0) return r.type(id, BTF_RULE.INT, "Invalid int_data", `INT encoding word 0x${data.toString(16)} has bits set above bit 27`);
+      if ((data & ~BTF_INT_MASK) >>> 0 !== 0)
+        return r.type(
+          id,
+          BTF_RULE.INT,
+          "Invalid int_data",
+          `INT encoding word 0x${data.toString(16)} has bits set above bit 27`,
+        );
       const bits = (data & 0xff) + ((data >>> 16) & 0xff);
-      if (bits > 128) return r.type(id, BTF_RULE.INT, "nr_bits exceeds 128", `bit offset ${(data >>> 16) & 0xff} + bits ${data & 0xff} = ${bits}`);
-      if (bitsRoundupBytes(bits) > st) return r.type(id, BTF_RULE.INT, "nr_bits exceeds type_size", `${bits} bits (offset included) do not fit in ${st} bytes`);
+      if (bits > 128)
+        return r.type(
+          id,
+          BTF_RULE.INT,
+          "nr_bits exceeds 128",
+          `bit offset ${(data >>> 16) & 0xff} + bits ${data & 0xff} = ${bits}`,
+        );
+      if (bitsRoundupBytes(bits) > st)
+        return r.type(
+          id,
+          BTF_RULE.INT,
+          "nr_bits exceeds type_size",
+          `${bits} bits (offset included) do not fit in ${st} bytes`,
+        );
       const enc = (data >>> 24) & 0x0f;
       if (enc !== 0 && enc !== BTF_INT_SIGNED && enc !== BTF_INT_CHAR && enc !== BTF_INT_BOOL) {
-        return r.type(id, BTF_RULE.INT, "Unsupported encoding", `encoding 0x${enc.toString(16)} is not one of none, SIGNED, CHAR, BOOL`);
+        return r.type(
+          id,
+          BTF_RULE.INT,
+          "Unsupported encoding",
+          `encoding 0x${enc.toString(16)} is not one of none, SIGNED, CHAR, BOOL`,
+        );
       }
       return;
     }
@@ -293,16 +373,34 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
       if (kind !== K.TYPE_TAG && !noKflag()) return;
       if (!validTypeId(st, true, "referenced")) return;
       if (kind === K.TYPEDEF) {
-        if (nameOff === 0 || !isValidIdentifier(name())) return r.type(id, BTF_RULE.NAME, "Invalid name", nameOff === 0 ? "a TYPEDEF must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
+        if (nameOff === 0 || !isValidIdentifier(name()))
+          return r.type(
+            id,
+            BTF_RULE.NAME,
+            "Invalid name",
+            nameOff === 0 ? "a TYPEDEF must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`,
+          );
       } else if (kind === K.TYPE_TAG) {
-        if (name().length === 0) return r.type(id, BTF_RULE.NAME, "Invalid name", "a TYPE_TAG must have a non-empty value");
+        if (name().length === 0)
+          return r.type(id, BTF_RULE.NAME, "Invalid name", "a TYPE_TAG must have a non-empty value");
       } else if (nameOff !== 0) {
-        return r.type(id, BTF_RULE.NAME, "Invalid name", `a ${kindName(kind)} must be anonymous, it is named ${describeName(btf, nameOff)}`);
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          `a ${kindName(kind)} must be anonymous, it is named ${describeName(btf, nameOff)}`,
+        );
       }
       return;
     }
     case K.ARRAY: {
-      if (nameOff !== 0) return r.type(id, BTF_RULE.NAME, "Invalid name", `an ARRAY must be anonymous, it is named ${describeName(btf, nameOff)}`);
+      if (nameOff !== 0)
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          `an ARRAY must be anonymous, it is named ${describeName(btf, nameOff)}`,
+        );
       if (!noVlen() || !noKflag()) return;
       if (st !== 0) return r.type(id, BTF_RULE.SIZE, "size != 0", `the size word of an ARRAY must be 0, not ${st}`);
       if (!validTypeId(extra[x]!, false, "the element", "Invalid elem")) return;
@@ -311,34 +409,99 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
     }
     case K.STRUCT:
     case K.UNION: {
-      if (nameOff !== 0 && !isValidIdentifier(name())) return r.type(id, BTF_RULE.NAME, "Invalid name", `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
+      if (nameOff !== 0 && !isValidIdentifier(name()))
+        return r.type(id, BTF_RULE.NAME, "Invalid name", `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
       let lastOffset = 0;
       for (let m = 0; m < vlen; m++) {
         const mName = extra[x + 3 * m]!;
         const mType = extra[x + 3 * m + 1]!;
         const mOff = extra[x + 3 * m + 2]!;
-        if (!nameOffsetValid(btf, mName)) return r.type(id, BTF_RULE.NAME_OFFSET, "Invalid member name_offset", `member #${m} name offset ${mName} is outside the string section`, m);
-        if (mName !== 0 && !isValidIdentifier(btf.strings.bytesAt(mName))) return r.type(id, BTF_RULE.NAME, "Invalid name", `member #${m} name ${describeName(btf, mName)} is ${IDENT_RULE}`, m);
-        if (mType === 0 || mType > BTF_MAX_TYPE) return r.type(id, BTF_RULE.TYPE_ID, "Invalid type_id", mType === 0 ? `member #${m} has type void` : `member #${m} type id ${mType} exceeds ${BTF_MAX_TYPE}`, m);
+        if (!nameOffsetValid(btf, mName))
+          return r.type(
+            id,
+            BTF_RULE.NAME_OFFSET,
+            "Invalid member name_offset",
+            `member #${m} name offset ${mName} is outside the string section`,
+            m,
+          );
+        if (mName !== 0 && !isValidIdentifier(btf.strings.bytesAt(mName)))
+          return r.type(
+            id,
+            BTF_RULE.NAME,
+            "Invalid name",
+            `member #${m} name ${describeName(btf, mName)} is ${IDENT_RULE}`,
+            m,
+          );
+        if (mType === 0 || mType > BTF_MAX_TYPE)
+          return r.type(
+            id,
+            BTF_RULE.TYPE_ID,
+            "Invalid type_id",
+            mType === 0 ? `member #${m} has type void` : `member #${m} type id ${mType} exceeds ${BTF_MAX_TYPE}`,
+            m,
+          );
         const bitOff = kflag ? mOff & 0xffffff : mOff;
-        if (kind === K.UNION && bitOff !== 0) return r.type(id, BTF_RULE.MEMBER, "Invalid member bits_offset", `union member #${m} is at bit ${bitOff}, union members must be at 0`, m);
+        if (kind === K.UNION && bitOff !== 0)
+          return r.type(
+            id,
+            BTF_RULE.MEMBER,
+            "Invalid member bits_offset",
+            `union member #${m} is at bit ${bitOff}, union members must be at 0`,
+            m,
+          );
         // ">" not ">=": a flexible array member may share the offset of the member before it.
-        if (lastOffset > bitOff) return r.type(id, BTF_RULE.MEMBER, "Invalid member bits_offset", `member #${m} at bit ${bitOff} comes before the previous member's bit ${lastOffset}`, m);
-        if (bitsRoundupBytes(bitOff) > st) return r.type(id, BTF_RULE.MEMBER, "Member bits_offset exceeds its struct size", `member #${m} at bit ${bitOff} is past the ${st}-byte size`, m);
+        if (lastOffset > bitOff)
+          return r.type(
+            id,
+            BTF_RULE.MEMBER,
+            "Invalid member bits_offset",
+            `member #${m} at bit ${bitOff} comes before the previous member's bit ${lastOffset}`,
+            m,
+          );
+        if (bitsRoundupBytes(bitOff) > st)
+          return r.type(
+            id,
+            BTF_RULE.MEMBER,
+            "Member bits_offset exceeds its struct size",
+            `member #${m} at bit ${bitOff} is past the ${st}-byte size`,
+            m,
+          );
         lastOffset = bitOff;
       }
       return;
     }
     case K.ENUM:
     case K.ENUM64: {
-      if (st > 8 || !isPowerOf2(st)) return r.type(id, BTF_RULE.ENUM_SIZE, "Unexpected size", `an ${kindName(kind)} must have size 1, 2, 4 or 8, not ${st}`);
-      if (nameOff !== 0 && !isValidIdentifier(name())) return r.type(id, BTF_RULE.NAME, "Invalid name", `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
+      if (st > 8 || !isPowerOf2(st))
+        return r.type(
+          id,
+          BTF_RULE.ENUM_SIZE,
+          "Unexpected size",
+          `an ${kindName(kind)} must have size 1, 2, 4 or 8, not ${st}`,
+        );
+      if (nameOff !== 0 && !isValidIdentifier(name()))
+        return r.type(id, BTF_RULE.NAME, "Invalid name", `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
       const stride = kind === K.ENUM ? 2 : 3;
       for (let e = 0; e < vlen; e++) {
         const eName = extra[x + stride * e]!;
-        if (!nameOffsetValid(btf, eName)) return r.type(id, BTF_RULE.NAME_OFFSET, "Invalid name_offset", `enumerator #${e} name offset ${eName} is outside the string section`, e);
+        if (!nameOffsetValid(btf, eName))
+          return r.type(
+            id,
+            BTF_RULE.NAME_OFFSET,
+            "Invalid name_offset",
+            `enumerator #${e} name offset ${eName} is outside the string section`,
+            e,
+          );
         if (eName === 0 || !isValidIdentifier(btf.strings.bytesAt(eName))) {
-          return r.type(id, BTF_RULE.NAME, "Invalid name", eName === 0 ? `enumerator #${e} has no name` : `enumerator #${e} name ${describeName(btf, eName)} is ${IDENT_RULE}`, e);
+          return r.type(
+            id,
+            BTF_RULE.NAME,
+            "Invalid name",
+            eName === 0
+              ? `enumerator #${e} has no name`
+              : `enumerator #${e} name ${describeName(btf, eName)} is ${IDENT_RULE}`,
+            e,
+          );
         }
       }
       return;
@@ -346,27 +509,62 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
     case K.FWD: {
       if (!noVlen()) return;
       if (st !== 0) return r.type(id, BTF_RULE.TYPE_ID, "type != 0", `the type word of a FWD must be 0, not ${st}`);
-      if (nameOff === 0 || !isValidIdentifier(name())) return r.type(id, BTF_RULE.NAME, "Invalid name", nameOff === 0 ? "a FWD must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
+      if (nameOff === 0 || !isValidIdentifier(name()))
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          nameOff === 0 ? "a FWD must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`,
+        );
       return;
     }
     case K.FUNC_PROTO: {
-      if (nameOff !== 0) return r.type(id, BTF_RULE.NAME, "Invalid name", `a FUNC_PROTO must be anonymous, it is named ${describeName(btf, nameOff)}`);
+      if (nameOff !== 0)
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          `a FUNC_PROTO must be anonymous, it is named ${describeName(btf, nameOff)}`,
+        );
       noKflag();
       return;
     }
     case K.FUNC: {
-      if (nameOff === 0 || !isValidIdentifier(name())) return r.type(id, BTF_RULE.NAME, "Invalid name", nameOff === 0 ? "a FUNC must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
-      if (vlen > BTF_FUNC_GLOBAL) return r.type(id, BTF_RULE.LINKAGE, "Invalid func linkage", `linkage (vlen) ${vlen}: only static (0) and global (1) load into the kernel`);
+      if (nameOff === 0 || !isValidIdentifier(name()))
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          nameOff === 0 ? "a FUNC must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`,
+        );
+      if (vlen > BTF_FUNC_GLOBAL)
+        return r.type(
+          id,
+          BTF_RULE.LINKAGE,
+          "Invalid func linkage",
+          `linkage (vlen) ${vlen}: only static (0) and global (1) load into the kernel`,
+        );
       noKflag();
       return;
     }
     case K.VAR: {
       if (!noVlen() || !noKflag()) return;
-      if (nameOff === 0 || !isValidIdentifier(name())) return r.type(id, BTF_RULE.NAME, "Invalid name", nameOff === 0 ? "a VAR must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`);
+      if (nameOff === 0 || !isValidIdentifier(name()))
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          nameOff === 0 ? "a VAR must have a name" : `${describeName(btf, nameOff)} is ${IDENT_RULE}`,
+        );
       if (!validTypeId(st, false, "the variable's")) return;
       const linkage = extra[x]!;
       if (linkage !== BTF_VAR_STATIC && linkage !== BTF_VAR_GLOBAL_ALLOCATED) {
-        return r.type(id, BTF_RULE.LINKAGE, "Linkage not supported", `linkage ${linkage}: only static (0) and global allocated (1) load into the kernel`);
+        return r.type(
+          id,
+          BTF_RULE.LINKAGE,
+          "Linkage not supported",
+          `linkage ${linkage}: only static (0) and global allocated (1) load into the kernel`,
+        );
       }
       return;
     }
@@ -374,29 +572,76 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
       if (st === 0) return r.type(id, BTF_RULE.SIZE, "size == 0", "a DATASEC must have a non-zero size");
       if (!noKflag()) return;
       if (nameOff === 0 || !isValidSectionName(name())) {
-        return r.type(id, BTF_RULE.NAME, "Invalid name", nameOff === 0 ? "a DATASEC must have a name" : `${describeName(btf, nameOff)} is not a section name (printable characters, at most ${BTF_NAME_MAX_BYTES} bytes)`);
+        return r.type(
+          id,
+          BTF_RULE.NAME,
+          "Invalid name",
+          nameOff === 0
+            ? "a DATASEC must have a name"
+            : `${describeName(btf, nameOff)} is not a section name (printable characters, at most ${BTF_NAME_MAX_BYTES} bytes)`,
+        );
       }
       let lastEnd = 0;
       let sum = 0;
       for (let e = 0; e < vlen; e++) {
-        const vt = extra[x + 3 * e]!, off = extra[x + 3 * e + 1]!, size = extra[x + 3 * e + 2]!;
-        if (vt === 0 || vt > BTF_MAX_TYPE) return r.type(id, BTF_RULE.TYPE_ID, "Invalid type_id", vt === 0 ? `entry #${e} has type void` : `entry #${e} type id ${vt} exceeds ${BTF_MAX_TYPE}`, e);
-        if (off < lastEnd || off >= st) return r.type(id, BTF_RULE.DATASEC, "Invalid offset", off >= st ? `entry #${e} offset ${off} is not below the section size ${st}` : `entry #${e} offset ${off} overlaps the previous entry (ends at ${lastEnd})`, e);
-        if (size === 0 || size > st) return r.type(id, BTF_RULE.DATASEC, "Invalid size", `entry #${e} size ${size} must be between 1 and the section size ${st}`, e);
+        const vt = extra[x + 3 * e]!,
+          off = extra[x + 3 * e + 1]!,
+          size = extra[x + 3 * e + 2]!;
+        if (vt === 0 || vt > BTF_MAX_TYPE)
+          return r.type(
+            id,
+            BTF_RULE.TYPE_ID,
+            "Invalid type_id",
+            vt === 0 ? `entry #${e} has type void` : `entry #${e} type id ${vt} exceeds ${BTF_MAX_TYPE}`,
+            e,
+          );
+        if (off < lastEnd || off >= st)
+          return r.type(
+            id,
+            BTF_RULE.DATASEC,
+            "Invalid offset",
+            off >= st
+              ? `entry #${e} offset ${off} is not below the section size ${st}`
+              : `entry #${e} offset ${off} overlaps the previous entry (ends at ${lastEnd})`,
+            e,
+          );
+        if (size === 0 || size > st)
+          return r.type(
+            id,
+            BTF_RULE.DATASEC,
+            "Invalid size",
+            `entry #${e} size ${size} must be between 1 and the section size ${st}`,
+            e,
+          );
         lastEnd = off + size;
-        if (lastEnd > st) return r.type(id, BTF_RULE.DATASEC, "Invalid offset+size", `entry #${e} ends at ${lastEnd}, past the section size ${st}`, e);
+        if (lastEnd > st)
+          return r.type(
+            id,
+            BTF_RULE.DATASEC,
+            "Invalid offset+size",
+            `entry #${e} ends at ${lastEnd}, past the section size ${st}`,
+            e,
+          );
         sum += size;
       }
-      if (st < sum) return r.type(id, BTF_RULE.SIZE, "Invalid btf_info size", `the entries' sizes add up to ${sum}, more than the section size ${st}`);
+      if (st < sum)
+        return r.type(
+          id,
+          BTF_RULE.SIZE,
+          "Invalid btf_info size",
+          `the entries' sizes add up to ${sum}, more than the section size ${st}`,
+        );
       return;
     }
     case K.FLOAT: {
       if (!noVlen() || !noKflag()) return;
-      if (st !== 2 && st !== 4 && st !== 8 && st !== 12 && st !== 16) return r.type(id, BTF_RULE.SIZE, "Invalid type_size", `a FLOAT must have size 2, 4, 8, 12 or 16, not ${st}`);
+      if (st !== 2 && st !== 4 && st !== 8 && st !== 12 && st !== 16)
+        return r.type(id, BTF_RULE.SIZE, "Invalid type_size", `a FLOAT must have size 2, 4, 8, 12 or 16, not ${st}`);
       return;
     }
     case K.DECL_TAG: {
-      if (name().length === 0) return r.type(id, BTF_RULE.DECL_TAG, "Invalid value", "a DECL_TAG must have a non-empty value");
+      if (name().length === 0)
+        return r.type(id, BTF_RULE.DECL_TAG, "Invalid value", "a DECL_TAG must have a non-empty value");
       // kind_flag is allowed (attribute tags; accepted by the 6.18 kernel).
       if (!noVlen()) return;
       const idx = extra[x]! | 0;
@@ -414,11 +659,19 @@ function checkMeta(btf: Btf, id: number, r: Reporter): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Pass 3: resolve, the kernel's depth-first walk (btf_resolve and the per-kind resolve callbacks).
 
-const NOT_VISITED = 0, VISITED = 1, RESOLVED = 2, FAILED = 3;
+const NOT_VISITED = 0,
+  VISITED = 1,
+  RESOLVED = 2,
+  FAILED = 3;
 /** What counts as a sink (a type the walk does not enter) depends on where the walk started. */
-const MODE_TBD = 0, MODE_PTR = 1, MODE_STRUCT_OR_ARRAY = 2;
+const MODE_TBD = 0,
+  MODE_PTR = 1,
+  MODE_STRUCT_OR_ARRAY = 2;
 /** Outcomes of one resolve step besides "progress" (0). */
-const E_DEPTH = -1, E_LOOP = -2, E_SKIP = -3, E_REPORTED = -4;
+const E_DEPTH = -1,
+  E_LOOP = -2,
+  E_SKIP = -3,
+  E_REPORTED = -4;
 
 /** Per-table resolve results, kept so a split BTF can look up its base's. */
 const baseResolutions = new WeakMap<Btf, { ids: Uint32Array; sizes: Uint32Array }>();
@@ -576,11 +829,26 @@ class Resolver {
     let err = this.push(id);
     while (err === 0 && this.top > 0) err = this.step(this.top - 1);
     if (err === E_DEPTH) {
-      this.report.type(id, BTF_RULE.DEPTH, `Exceeded max resolving depth:${MAX_RESOLVE_DEPTH}`, `more than ${MAX_RESOLVE_DEPTH} types must be followed to resolve this type`);
+      this.report.type(
+        id,
+        BTF_RULE.DEPTH,
+        `Exceeded max resolving depth:${MAX_RESOLVE_DEPTH}`,
+        `more than ${MAX_RESOLVE_DEPTH} types must be followed to resolve this type`,
+      );
     } else if (err === E_LOOP) {
-      this.report.type(id, BTF_RULE.LOOP, "Loop detected", `following references from this type leads back to type [${this.loopId}] while it is being resolved`);
+      this.report.type(
+        id,
+        BTF_RULE.LOOP,
+        "Loop detected",
+        `following references from this type leads back to type [${this.loopId}] while it is being resolved`,
+      );
     } else if (err === 0 && !this.resolveValid(id)) {
-      this.report.type(id, BTF_RULE.RESOLVE, "Invalid resolve state", "the type did not resolve to what its kind requires");
+      this.report.type(
+        id,
+        BTF_RULE.RESOLVE,
+        "Invalid resolve state",
+        "the type did not resolve to what its kind requires",
+      );
       err = E_REPORTED;
     }
     if (err !== 0) {
@@ -632,7 +900,14 @@ class Resolver {
   private refResolve(id: number, isPtr: boolean): number {
     let next = this.btf.sizeTypeOf(id);
     if (!this.exists(next) || isSourceOnly(this.kind(next))) {
-      return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", this.exists(next) ? `refers to a ${kindName(this.kind(next))} [${next}], which is not a type` : `refers to type [${next}], which does not exist`);
+      return this.fail(
+        id,
+        BTF_RULE.TYPE_ID,
+        "Invalid type_id",
+        this.exists(next)
+          ? `refers to a ${kindName(this.kind(next))} [${next}], which is not a type`
+          : `refers to type [${next}], which does not exist`,
+      );
     }
     if (!this.isSink(next) && !this.isResolved(next)) return this.enter(next);
     if (isPtr && isModifier(this.kind(next))) {
@@ -648,7 +923,12 @@ class Resolver {
         nk = this.exists(next) ? this.kind(next) : -1;
       }
       if (nk !== K.UNKN && nk !== K.FWD && nk !== K.FUNC_PROTO) {
-        return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", `refers to ${nk < 0 ? "a missing type" : `a ${kindName(nk)} [${next}]`}, which has no size and is not void, a FWD or a FUNC_PROTO`);
+        return this.fail(
+          id,
+          BTF_RULE.TYPE_ID,
+          "Invalid type_id",
+          `refers to ${nk < 0 ? "a missing type" : `a ${kindName(nk)} [${next}]`}, which has no size and is not void, a FWD or a FUNC_PROTO`,
+        );
       }
     } else {
       next = this.outId;
@@ -659,7 +939,14 @@ class Resolver {
   private varResolve(id: number): number {
     let next = this.btf.sizeTypeOf(id);
     if (!this.exists(next) || isSourceOnly(this.kind(next))) {
-      return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", this.exists(next) ? `the variable's type is a ${kindName(this.kind(next))} [${next}]` : `the variable's type [${next}] does not exist`);
+      return this.fail(
+        id,
+        BTF_RULE.TYPE_ID,
+        "Invalid type_id",
+        this.exists(next)
+          ? `the variable's type is a ${kindName(this.kind(next))} [${next}]`
+          : `the variable's type [${next}] does not exist`,
+      );
     }
     if (!this.isSink(next) && !this.isResolved(next)) return this.enter(next);
     if (isModifier(this.kind(next))) {
@@ -667,7 +954,8 @@ class Resolver {
       if (this.exists(r) && this.kind(r) === K.PTR && !this.isSink(r) && !this.isResolved(r)) return this.enter(r);
     }
     // A variable must have a concrete type: not void, a FWD or a function.
-    if (!this.typeIdSize(next)) return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", `the variable's type [${next}] has no size`);
+    if (!this.typeIdSize(next))
+      return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", `the variable's type [${next}] has no size`);
     next = this.outId;
     return this.popResolved(next, 0);
   }
@@ -677,20 +965,42 @@ class Resolver {
     const index = this.btf.extraWord(id, 1);
     const nelems = this.btf.extraWord(id, 2);
     if (!this.exists(index) || isNoSize(this.kind(index)) || isSourceOnly(this.kind(index))) {
-      return this.fail(id, BTF_RULE.ARRAY, "Invalid index", `the index type [${index}] ${this.exists(index) ? `is a ${kindName(this.kind(index))}` : "does not exist"}`);
+      return this.fail(
+        id,
+        BTF_RULE.ARRAY,
+        "Invalid index",
+        `the index type [${index}] ${this.exists(index) ? `is a ${kindName(this.kind(index))}` : "does not exist"}`,
+      );
     }
     if (!this.isSink(index) && !this.isResolved(index)) return this.enter(index);
     if (!this.typeIdSize(index) || this.kind(this.outId) !== K.INT || !this.intIsRegular(this.outId)) {
-      return this.fail(id, BTF_RULE.ARRAY, "Invalid index", `the index type [${index}] is not a regular INT (1, 2, 4, 8 or 16 bytes, no bit offset)`);
+      return this.fail(
+        id,
+        BTF_RULE.ARRAY,
+        "Invalid index",
+        `the index type [${index}] is not a regular INT (1, 2, 4, 8 or 16 bytes, no bit offset)`,
+      );
     }
     if (!this.exists(elem) || isNoSize(this.kind(elem)) || isSourceOnly(this.kind(elem))) {
-      return this.fail(id, BTF_RULE.ARRAY, "Invalid elem", `the element type [${elem}] ${this.exists(elem) ? `is a ${kindName(this.kind(elem))}, which has no size` : "does not exist"}`);
+      return this.fail(
+        id,
+        BTF_RULE.ARRAY,
+        "Invalid elem",
+        `the element type [${elem}] ${this.exists(elem) ? `is a ${kindName(this.kind(elem))}, which has no size` : "does not exist"}`,
+      );
     }
     if (!this.isSink(elem) && !this.isResolved(elem)) return this.enter(elem);
-    if (!this.typeIdSize(elem)) return this.fail(id, BTF_RULE.ARRAY, "Invalid elem", `the element type [${elem}] has no size`);
-    const elemId = this.outId, elemSize = this.outSize;
+    if (!this.typeIdSize(elem))
+      return this.fail(id, BTF_RULE.ARRAY, "Invalid elem", `the element type [${elem}] has no size`);
+    const elemId = this.outId,
+      elemSize = this.outSize;
     if (this.kind(elemId) === K.INT && !this.intIsRegular(elemId)) {
-      return this.fail(id, BTF_RULE.ARRAY, "Invalid array of int", `the element INT [${elemId}] is a bitfield-like INT (bit offset, or bits not a whole 1, 2, 4, 8 or 16 bytes)`);
+      return this.fail(
+        id,
+        BTF_RULE.ARRAY,
+        "Invalid array of int",
+        `the element INT [${elemId}] is a bitfield-like INT (bit offset, or bits not a whole 1, 2, 4, 8 or 16 bytes)`,
+      );
     }
     if (nelems !== 0 && elemSize > Math.floor(0xffffffff / nelems)) {
       return this.fail(id, BTF_RULE.ARRAY, "Array size overflows U32_MAX", `${nelems} elements of ${elemSize} bytes`);
@@ -702,7 +1012,11 @@ class Resolver {
     const data = this.btf.extraWord(id, 0);
     const bits = data & 0xff;
     const bytes = bitsRoundupBytes(bits);
-    return bits % 8 === 0 && ((data >>> 16) & 0xff) === 0 && (bytes === 1 || bytes === 2 || bytes === 4 || bytes === 8 || bytes === 16);
+    return (
+      bits % 8 === 0 &&
+      ((data >>> 16) & 0xff) === 0 &&
+      (bytes === 1 || bytes === 2 || bytes === 4 || bytes === 8 || bytes === 16)
+    );
   }
 
   private structResolve(id: number, si: number): number {
@@ -712,14 +1026,27 @@ class Resolver {
     if (next > 0) {
       // The member we went to resolve must now be resolved; check it against the struct.
       const mType = this.btf.extraWord(id, 3 * (next - 1) + 1);
-      if (!this.isResolved(mType)) return this.fail(id, BTF_RULE.MEMBER, "Invalid member", `member #${next - 1} type [${mType}] did not resolve`, next - 1);
+      if (!this.isResolved(mType))
+        return this.fail(
+          id,
+          BTF_RULE.MEMBER,
+          "Invalid member",
+          `member #${next - 1} type [${mType}] did not resolve`,
+          next - 1,
+        );
       const err = this.checkMember(id, next - 1, mType, kflag);
       if (err) return err;
     }
     for (let m = next; m < vlen; m++) {
       const mType = this.btf.extraWord(id, 3 * m + 1);
       if (!this.exists(mType) || isNoSize(this.kind(mType)) || isSourceOnly(this.kind(mType))) {
-        return this.fail(id, BTF_RULE.MEMBER, "Invalid member", `member #${m} type [${mType}] ${this.exists(mType) ? `is a ${kindName(this.kind(mType))}, which has no size` : "does not exist"}`, m);
+        return this.fail(
+          id,
+          BTF_RULE.MEMBER,
+          "Invalid member",
+          `member #${m} type [${mType}] ${this.exists(mType) ? `is a ${kindName(this.kind(mType))}, which has no size` : "does not exist"}`,
+          m,
+        );
       }
       if (!this.isSink(mType) && !this.isResolved(mType)) {
         this.stackNext[si] = m + 1;
@@ -736,13 +1063,27 @@ class Resolver {
     const word = this.btf.extraWord(sid, 3 * m + 2);
     const k = this.kind(mType);
     if (isModifier(k)) {
-      if (!this.typeIdSize(mType)) return this.fail(sid, BTF_RULE.MEMBER, "Invalid member", `member #${m} type [${mType}] does not resolve to a type with a size`, m);
+      if (!this.typeIdSize(mType))
+        return this.fail(
+          sid,
+          BTF_RULE.MEMBER,
+          "Invalid member",
+          `member #${m} type [${mType}] does not resolve to a type with a size`,
+          m,
+        );
       return this.checkMember(sid, m, this.outId, kflag);
     }
     if (k === K.INT) return kflag ? this.intKflagMember(sid, m, mType, word) : this.intMember(sid, m, mType, word);
-    if (k === K.ENUM || k === K.ENUM64) return kflag ? this.enumKflagMember(sid, m, word) : this.sizedMember(sid, m, word, this.btf.sizeTypeOf(mType));
+    if (k === K.ENUM || k === K.ENUM64)
+      return kflag ? this.enumKflagMember(sid, m, word) : this.sizedMember(sid, m, word, this.btf.sizeTypeOf(mType));
     if (kflag && word >>> 24 !== 0) {
-      return this.fail(sid, BTF_RULE.MEMBER, "Invalid member bitfield_size", `member #${m} of type ${kindName(k)} [${mType}] cannot be a bitfield`, m);
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Invalid member bitfield_size",
+        `member #${m} of type ${kindName(k)} [${mType}] cannot be a bitfield`,
+        m,
+      );
     }
     switch (k) {
       case K.PTR:
@@ -755,17 +1096,30 @@ class Resolver {
       case K.FLOAT:
         return this.floatMember(sid, m, word, this.btf.sizeTypeOf(mType));
       default:
-        return this.fail(sid, BTF_RULE.MEMBER, "Unsupported check_member", `member #${m} is a ${kindName(k)} [${mType}]`, m);
+        return this.fail(
+          sid,
+          BTF_RULE.MEMBER,
+          "Unsupported check_member",
+          `member #${m} is a ${kindName(k)} [${mType}]`,
+          m,
+        );
     }
   }
 
   /** Byte-aligned members of PTR, ARRAY, STRUCT/UNION and (without kind_flag) ENUM type. */
   private sizedMember(sid: number, m: number, bitOff: number, size: number): number {
-    if (bitOff % 8 !== 0) return this.fail(sid, BTF_RULE.MEMBER, "Member is not byte aligned", `member #${m} at bit ${bitOff}`, m);
+    if (bitOff % 8 !== 0)
+      return this.fail(sid, BTF_RULE.MEMBER, "Member is not byte aligned", `member #${m} at bit ${bitOff}`, m);
     const structSize = this.btf.sizeTypeOf(sid);
     // u32 arithmetic as in the kernel (the meta pass already keeps the offset inside the struct).
-    if (((structSize - Math.floor(bitOff / 8)) >>> 0) < size) {
-      return this.fail(sid, BTF_RULE.MEMBER, "Member exceeds struct_size", `member #${m} at byte ${Math.floor(bitOff / 8)} with size ${size} ends past the ${structSize}-byte size`, m);
+    if ((structSize - Math.floor(bitOff / 8)) >>> 0 < size) {
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Member exceeds struct_size",
+        `member #${m} at byte ${Math.floor(bitOff / 8)} with size ${size} ends past the ${structSize}-byte size`,
+        m,
+      );
     }
     return 0;
   }
@@ -773,42 +1127,83 @@ class Resolver {
   private floatMember(sid: number, m: number, bitOff: number, size: number): number {
     // Only the smallest alignment any architecture needs: min(pointer size, float size).
     const alignBits = Math.min(this.pointerSize, size) * 8;
-    if (alignBits !== 0 && bitOff % alignBits !== 0) return this.fail(sid, BTF_RULE.MEMBER, "Member is not properly aligned", `FLOAT member #${m} at bit ${bitOff} is not aligned to ${alignBits / 8} bytes`, m);
+    if (alignBits !== 0 && bitOff % alignBits !== 0)
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Member is not properly aligned",
+        `FLOAT member #${m} at bit ${bitOff} is not aligned to ${alignBits / 8} bytes`,
+        m,
+      );
     const structSize = this.btf.sizeTypeOf(sid);
-    if (Math.floor(bitOff / 8) + size > structSize) return this.fail(sid, BTF_RULE.MEMBER, "Member exceeds struct_size", `FLOAT member #${m} ends past the ${structSize}-byte size`, m);
+    if (Math.floor(bitOff / 8) + size > structSize)
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Member exceeds struct_size",
+        `FLOAT member #${m} ends past the ${structSize}-byte size`,
+        m,
+      );
     return 0;
   }
 
   private intMember(sid: number, m: number, intId: number, bitOff: number): number {
     const data = this.btf.extraWord(intId, 0);
     const intOff = (data >>> 16) & 0xff;
-    if (0xffffffff - bitOff < intOff) return this.fail(sid, BTF_RULE.MEMBER, "bits_offset exceeds U32_MAX", `member #${m}`, m);
+    if (0xffffffff - bitOff < intOff)
+      return this.fail(sid, BTF_RULE.MEMBER, "bits_offset exceeds U32_MAX", `member #${m}`, m);
     const off = bitOff + intOff;
     return this.bitsFit(sid, m, off, (data & 0xff) + (off % 8));
   }
 
   private bitsFit(sid: number, m: number, off: number, copyBits: number): number {
-    if (copyBits > 128) return this.fail(sid, BTF_RULE.MEMBER, "nr_copy_bits exceeds 128", `member #${m} spans ${copyBits} bits`, m);
+    if (copyBits > 128)
+      return this.fail(sid, BTF_RULE.MEMBER, "nr_copy_bits exceeds 128", `member #${m} spans ${copyBits} bits`, m);
     const structSize = this.btf.sizeTypeOf(sid);
     const bytesOff = Math.floor(off / 8);
     if (structSize < bytesOff || structSize - bytesOff < bitsRoundupBytes(copyBits)) {
-      return this.fail(sid, BTF_RULE.MEMBER, "Member exceeds struct_size", `member #${m} at bit ${off} with ${copyBits - (off % 8)} bits ends past the ${structSize}-byte size`, m);
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Member exceeds struct_size",
+        `member #${m} at bit ${off} with ${copyBits - (off % 8)} bits ends past the ${structSize}-byte size`,
+        m,
+      );
     }
     return 0;
   }
 
   private intKflagMember(sid: number, m: number, intId: number, word: number): number {
     if (!this.intIsRegular(intId)) {
-      return this.fail(sid, BTF_RULE.MEMBER, "Invalid member base type", `member #${m} of a kind_flag struct has INT [${intId}], which is not a regular INT`, m);
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Invalid member base type",
+        `member #${m} of a kind_flag struct has INT [${intId}], which is not a regular INT`,
+        m,
+      );
     }
     let bits = word >>> 24;
     const off = word & 0xffffff;
     const intBits = this.btf.extraWord(intId, 0) & 0xff;
     if (bits === 0) {
-      if (off % 8 !== 0) return this.fail(sid, BTF_RULE.MEMBER, "Invalid member offset", `member #${m} is not a bitfield but sits at bit ${off}`, m);
+      if (off % 8 !== 0)
+        return this.fail(
+          sid,
+          BTF_RULE.MEMBER,
+          "Invalid member offset",
+          `member #${m} is not a bitfield but sits at bit ${off}`,
+          m,
+        );
       bits = intBits;
     } else if (bits > intBits) {
-      return this.fail(sid, BTF_RULE.MEMBER, "Invalid member bitfield_size", `member #${m} bitfield of ${bits} bits is wider than its ${intBits}-bit INT`, m);
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Invalid member bitfield_size",
+        `member #${m} bitfield of ${bits} bits is wider than its ${intBits}-bit INT`,
+        m,
+      );
     }
     return this.bitsFit(sid, m, off, bits + (off % 8));
   }
@@ -818,13 +1213,27 @@ class Resolver {
     let bits = word >>> 24;
     const off = word & 0xffffff;
     if (bits === 0) {
-      if (off % 8 !== 0) return this.fail(sid, BTF_RULE.MEMBER, "Member is not byte aligned", `member #${m} at bit ${off}`, m);
+      if (off % 8 !== 0)
+        return this.fail(sid, BTF_RULE.MEMBER, "Member is not byte aligned", `member #${m} at bit ${off}`, m);
       bits = 32;
     } else if (bits > 32) {
-      return this.fail(sid, BTF_RULE.MEMBER, "Invalid member bitfield_size", `enum member #${m} bitfield of ${bits} bits is wider than 32`, m);
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Invalid member bitfield_size",
+        `enum member #${m} bitfield of ${bits} bits is wider than 32`,
+        m,
+      );
     }
     const structSize = this.btf.sizeTypeOf(sid);
-    if (structSize < bitsRoundupBytes(off + bits)) return this.fail(sid, BTF_RULE.MEMBER, "Member exceeds struct_size", `member #${m} ends past the ${structSize}-byte size`, m);
+    if (structSize < bitsRoundupBytes(off + bits))
+      return this.fail(
+        sid,
+        BTF_RULE.MEMBER,
+        "Member exceeds struct_size",
+        `member #${m} ends past the ${structSize}-byte size`,
+        m,
+      );
     return 0;
   }
 
@@ -834,14 +1243,28 @@ class Resolver {
       const vt = this.btf.extraWord(id, 3 * e);
       const size = this.btf.extraWord(id, 3 * e + 2);
       if (!this.exists(vt) || this.kind(vt) !== K.VAR) {
-        return this.fail(id, BTF_RULE.DATASEC, "Not a VAR kind member", `entry #${e} type [${vt}] ${this.exists(vt) ? `is a ${kindName(this.kind(vt))}` : "does not exist"}`, e);
+        return this.fail(
+          id,
+          BTF_RULE.DATASEC,
+          "Not a VAR kind member",
+          `entry #${e} type [${vt}] ${this.exists(vt) ? `is a ${kindName(this.kind(vt))}` : "does not exist"}`,
+          e,
+        );
       }
       if (!this.isSink(vt) && !this.isResolved(vt)) {
         this.stackNext[si] = e + 1;
         return this.enter(vt);
       }
-      if (!this.typeIdSize(this.btf.sizeTypeOf(vt))) return this.fail(id, BTF_RULE.DATASEC, "Invalid type", `entry #${e}: the VAR [${vt}] has no sized type`, e);
-      if (size < this.outSize) return this.fail(id, BTF_RULE.DATASEC, "Invalid size", `entry #${e} size ${size} is smaller than its variable's type (${this.outSize} bytes)`, e);
+      if (!this.typeIdSize(this.btf.sizeTypeOf(vt)))
+        return this.fail(id, BTF_RULE.DATASEC, "Invalid type", `entry #${e}: the VAR [${vt}] has no sized type`, e);
+      if (size < this.outSize)
+        return this.fail(
+          id,
+          BTF_RULE.DATASEC,
+          "Invalid size",
+          `entry #${e} size ${size} is smaller than its variable's type (${this.outSize} bytes)`,
+          e,
+        );
     }
     return this.popResolved(0, 0);
   }
@@ -849,12 +1272,23 @@ class Resolver {
   private funcResolve(id: number): number {
     const proto = this.btf.sizeTypeOf(id);
     if (!this.exists(proto) || this.kind(proto) !== K.FUNC_PROTO) {
-      return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", `a FUNC must refer to a FUNC_PROTO; [${proto}] ${this.exists(proto) ? `is a ${kindName(this.kind(proto))}` : "does not exist"}`);
+      return this.fail(
+        id,
+        BTF_RULE.TYPE_ID,
+        "Invalid type_id",
+        `a FUNC must refer to a FUNC_PROTO; [${proto}] ${this.exists(proto) ? `is a ${kindName(this.kind(proto))}` : "does not exist"}`,
+      );
     }
     const n = this.btf.vlen(proto);
     for (let a = 0; a < n; a++) {
       if (this.btf.extraWord(proto, 2 * a) === 0 && this.btf.extraWord(proto, 2 * a + 1) !== 0) {
-        return this.fail(id, BTF_RULE.FUNC_PROTO, `Invalid arg#${a + 1}`, `parameter #${a + 1} of the FUNC's prototype [${proto}] has no name`, a);
+        return this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          `Invalid arg#${a + 1}`,
+          `parameter #${a + 1} of the FUNC's prototype [${proto}] has no name`,
+          a,
+        );
       }
     }
     return this.popResolved(proto, 0);
@@ -864,19 +1298,36 @@ class Resolver {
     const target = this.btf.sizeTypeOf(id);
     const tk = this.exists(target) ? this.kind(target) : -1;
     if (tk !== K.FUNC && !isStruct(tk) && tk !== K.VAR && tk !== K.TYPEDEF) {
-      return this.fail(id, BTF_RULE.TYPE_ID, "Invalid type_id", `a DECL_TAG must tag a STRUCT, UNION, FUNC, VAR or TYPEDEF; [${target}] ${tk < 0 ? "does not exist" : `is a ${kindName(tk)}`}`);
+      return this.fail(
+        id,
+        BTF_RULE.TYPE_ID,
+        "Invalid type_id",
+        `a DECL_TAG must tag a STRUCT, UNION, FUNC, VAR or TYPEDEF; [${target}] ${tk < 0 ? "does not exist" : `is a ${kindName(tk)}`}`,
+      );
     }
     if (!this.isSink(target) && !this.isResolved(target)) return this.enter(target);
     const idx = this.btf.extraWord(id, 0) | 0;
     if (idx !== -1) {
-      if (tk === K.VAR || tk === K.TYPEDEF) return this.fail(id, BTF_RULE.DECL_TAG, "Invalid component_idx", `component_idx ${idx}: a ${kindName(tk)} has no components, use -1`);
+      if (tk === K.VAR || tk === K.TYPEDEF)
+        return this.fail(
+          id,
+          BTF_RULE.DECL_TAG,
+          "Invalid component_idx",
+          `component_idx ${idx}: a ${kindName(tk)} has no components, use -1`,
+        );
       let vlen = 0;
       if (isStruct(tk)) vlen = this.btf.vlen(target);
       else {
         const proto = this.btf.sizeTypeOf(target);
         if (this.exists(proto)) vlen = this.btf.vlen(proto);
       }
-      if (idx >>> 0 >= vlen) return this.fail(id, BTF_RULE.DECL_TAG, "Invalid component_idx", `component_idx ${idx} but [${target}] has ${vlen} ${isStruct(tk) ? "members" : "parameters"}`);
+      if (idx >>> 0 >= vlen)
+        return this.fail(
+          id,
+          BTF_RULE.DECL_TAG,
+          "Invalid component_idx",
+          `component_idx ${idx} but [${target}] has ${vlen} ${isStruct(tk) ? "members" : "parameters"}`,
+        );
     }
     return this.popResolved(target, 0);
   }
@@ -895,7 +1346,10 @@ class Resolver {
     }
     if (k === K.ARRAY) {
       if (!this.typeIdSize(this.btf.extraWord(id, 0))) return false;
-      return !isModifier(this.kind(this.outId)) && (Math.imul(this.btf.extraWord(id, 2), this.outSize) >>> 0) === this.resolvedSize(id);
+      return (
+        !isModifier(this.kind(this.outId)) &&
+        Math.imul(this.btf.extraWord(id, 2), this.outSize) >>> 0 === this.resolvedSize(id)
+      );
     }
     return false;
   }
@@ -906,34 +1360,72 @@ class Resolver {
     if (ret !== 0) {
       // A VAR, DATASEC or DECL_TAG is refused too (the kernel we test against does; they are not value types).
       if (!this.exists(ret) || isSourceOnly(this.kind(ret))) {
-        return void this.fail(id, BTF_RULE.FUNC_PROTO, "Invalid return type", `return type [${ret}] ${this.exists(ret) ? `is a ${kindName(this.kind(ret))}` : "does not exist"}`);
+        return void this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          "Invalid return type",
+          `return type [${ret}] ${this.exists(ret) ? `is a ${kindName(this.kind(ret))}` : "does not exist"}`,
+        );
       }
       if (needsResolve(this.kind(ret)) && !this.isResolved(ret)) {
         if (this.state[ret - this.slotBase] === FAILED || !this.resolve(ret)) return;
       }
-      if (!this.typeIdSize(ret)) return void this.fail(id, BTF_RULE.FUNC_PROTO, "Invalid return type", `return type [${ret}] is a ${kindName(this.kind(ret))}, which has no size`);
+      if (!this.typeIdSize(ret))
+        return void this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          "Invalid return type",
+          `return type [${ret}] is a ${kindName(this.kind(ret))}, which has no size`,
+        );
     }
     let n = this.btf.vlen(id);
     if (n === 0) return;
     if (this.btf.extraWord(id, 2 * (n - 1) + 1) === 0) {
       // A last parameter of type void is "...": it must not have a name.
-      if (this.btf.extraWord(id, 2 * (n - 1)) !== 0) return void this.fail(id, BTF_RULE.FUNC_PROTO, `Invalid arg#${n}`, `the variadic marker (last parameter, type void) must not have a name`, n - 1);
+      if (this.btf.extraWord(id, 2 * (n - 1)) !== 0)
+        return void this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          `Invalid arg#${n}`,
+          `the variadic marker (last parameter, type void) must not have a name`,
+          n - 1,
+        );
       n--;
     }
     for (let a = 0; a < n; a++) {
       const at = this.btf.extraWord(id, 2 * a + 1);
       const an = this.btf.extraWord(id, 2 * a);
       if (!this.exists(at) || isSourceOnly(this.kind(at))) {
-        return void this.fail(id, BTF_RULE.FUNC_PROTO, `Invalid arg#${a + 1}`, `parameter #${a + 1} type [${at}] ${this.exists(at) ? `is a ${kindName(this.kind(at))}` : "does not exist"}`, a);
+        return void this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          `Invalid arg#${a + 1}`,
+          `parameter #${a + 1} type [${at}] ${this.exists(at) ? `is a ${kindName(this.kind(at))}` : "does not exist"}`,
+          a,
+        );
       }
       if (an !== 0 && (!nameOffsetValid(this.btf, an) || !isValidIdentifier(this.btf.strings.bytesAt(an)))) {
-        return void this.fail(id, BTF_RULE.FUNC_PROTO, `Invalid arg#${a + 1}`, `parameter #${a + 1} name ${nameOffsetValid(this.btf, an) ? `${describeName(this.btf, an)} is ${IDENT_RULE}` : `offset ${an} is outside the string section`}`, a);
+        return void this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          `Invalid arg#${a + 1}`,
+          `parameter #${a + 1} name ${nameOffsetValid(this.btf, an) ? `${describeName(this.btf, an)} is ${IDENT_RULE}` : `offset ${an} is outside the string section`}`,
+          a,
+        );
       }
       if (needsResolve(this.kind(at)) && !this.isResolved(at)) {
         if (this.state[at - this.slotBase] === FAILED || !this.resolve(at)) return;
       }
       if (!this.typeIdSize(at)) {
-        return void this.fail(id, BTF_RULE.FUNC_PROTO, `Invalid arg#${a + 1}`, at === 0 ? `parameter #${a + 1} has type void and is not the last one` : `parameter #${a + 1} type [${at}] is a ${kindName(this.kind(at))}, which has no size`, a);
+        return void this.fail(
+          id,
+          BTF_RULE.FUNC_PROTO,
+          `Invalid arg#${a + 1}`,
+          at === 0
+            ? `parameter #${a + 1} has type void and is not the last one`
+            : `parameter #${a + 1} type [${at}] is a ${kindName(this.kind(at))}, which has no size`,
+          a,
+        );
       }
     }
   }
@@ -954,12 +1446,22 @@ function checkTypeTags(btf: Btf, r: Reporter, failed: (id: number) => boolean, e
       // A chain through a broken type (a loop, a bad reference) has been reported already.
       if (failed(cur)) break;
       if (chain-- === 0) {
-        r.type(id, BTF_RULE.LOOP, "Max chain length or cycle detected", "more than 32 modifiers in a row, or a cycle of modifiers");
+        r.type(
+          id,
+          BTF_RULE.LOOP,
+          "Max chain length or cycle detected",
+          "more than 32 modifiers in a row, or a cycle of modifiers",
+        );
         break;
       }
       if (k === K.TYPE_TAG) {
         if (!inTags) {
-          r.type(id, BTF_RULE.TYPE_TAG_ORDER, "Type tags don't precede modifiers", `TYPE_TAG [${cur}] comes after a CONST, VOLATILE, RESTRICT or TYPEDEF in the chain from this type`);
+          r.type(
+            id,
+            BTF_RULE.TYPE_TAG_ORDER,
+            "Type tags don't precede modifiers",
+            `TYPE_TAG [${cur}] comes after a CONST, VOLATILE, RESTRICT or TYPEDEF in the chain from this type`,
+          );
           break;
         }
       } else {
@@ -986,31 +1488,64 @@ function headerProblem(message: string, detail: string, rule: BtfRule = BTF_RULE
  * Check the header and section layout of a raw BTF blob as the kernel does. Returns the problems (empty: the
  * blob's layout is acceptable and it can be parsed).
  */
-export function checkBtfHeader(bytes: Uint8Array, opts: { split?: boolean; byteOrder?: ByteOrder | "any" } = {}): BtfProblem[] {
+export function checkBtfHeader(
+  bytes: Uint8Array,
+  opts: { split?: boolean; byteOrder?: ByteOrder | "any" } = {},
+): BtfProblem[] {
   const split = opts.split ?? false;
   const size = bytes.length;
-  if (size > BTF_MAX_SIZE) return [headerProblem("BTF too large", `${size} bytes; the kernel loads at most ${BTF_MAX_SIZE} (16 MiB)`, BTF_RULE.TOO_LARGE)];
+  if (size > BTF_MAX_SIZE)
+    return [
+      headerProblem(
+        "BTF too large",
+        `${size} bytes; the kernel loads at most ${BTF_MAX_SIZE} (16 MiB)`,
+        BTF_RULE.TOO_LARGE,
+      ),
+    ];
   if (size < 8) return [headerProblem("hdr_len not found", `${size} bytes is too short for a BTF header`)];
   const order = btfByteOrder(bytes);
-  if (!order) return [headerProblem("Invalid magic", `magic 0x${((bytes[0]! << 8) | bytes[1]!).toString(16)} is not 0x${BTF_MAGIC.toString(16)}`)];
+  if (!order)
+    return [
+      headerProblem(
+        "Invalid magic",
+        `magic 0x${((bytes[0]! << 8) | bytes[1]!).toString(16)} is not 0x${BTF_MAGIC.toString(16)}`,
+      ),
+    ];
   const want = opts.byteOrder ?? HOST_BYTE_ORDER;
   if (want !== "any" && order !== want) {
-    return [headerProblem("Invalid magic", `the BTF is ${order}-endian; a ${want}-endian kernel reads only its own byte order`)];
+    return [
+      headerProblem(
+        "Invalid magic",
+        `the BTF is ${order}-endian; a ${want}-endian kernel reads only its own byte order`,
+      ),
+    ];
   }
   const v = viewOf(bytes);
   const le = order === "little";
   const hdrLen = v.getUint32(4, le);
-  if (size < hdrLen) return [headerProblem("btf_header not found", `header length ${hdrLen} exceeds the ${size}-byte blob`)];
+  if (size < hdrLen)
+    return [headerProblem("btf_header not found", `header length ${hdrLen} exceeds the ${size}-byte blob`)];
   for (let i = BTF_HEADER_SIZE; i < hdrLen; i++) {
-    if (bytes[i] !== 0) return [headerProblem("Unsupported btf_header", `byte ${i} of the ${hdrLen}-byte header is not zero (a header field this kernel does not know)`)];
+    if (bytes[i] !== 0)
+      return [
+        headerProblem(
+          "Unsupported btf_header",
+          `byte ${i} of the ${hdrLen}-byte header is not zero (a header field this kernel does not know)`,
+        ),
+      ];
   }
   // A shorter header leaves the missing fields zero, as in the kernel.
   const field = (off: number): number => (off + 4 <= hdrLen ? v.getUint32(off, le) : 0);
-  const version = bytes[2]!, flags = bytes[3]!;
-  if (version !== BTF_VERSION) return [headerProblem("Unsupported version", `version ${version}, expected ${BTF_VERSION}`)];
+  const version = bytes[2]!,
+    flags = bytes[3]!;
+  if (version !== BTF_VERSION)
+    return [headerProblem("Unsupported version", `version ${version}, expected ${BTF_VERSION}`)];
   if (flags !== 0) return [headerProblem("Unsupported flags", `flags 0x${flags.toString(16)}, expected 0`)];
   if (!split && size === hdrLen) return [headerProblem("No data", "the blob has a header and nothing else")];
-  const typeOff = field(8), typeLen = field(12), strOff = field(16), strLen = field(20);
+  const typeOff = field(8),
+    typeLen = field(12),
+    strOff = field(16),
+    strLen = field(20);
 
   // btf_check_sec_info: the two sections, in offset order, must tile the data after the header exactly.
   const secs = [
@@ -1020,26 +1555,78 @@ export function checkBtfHeader(bytes: Uint8Array, opts: { split?: boolean; byteO
   const expected = size - hdrLen;
   let total = 0;
   for (const s of secs) {
-    if (expected < s.off) return [headerProblem("Invalid section offset", `${s.name} section offset ${s.off} is past the end of the data (${expected} bytes)`)];
-    if (total < s.off) return [headerProblem("Unsupported section found", `${s.off - total} bytes before the ${s.name} section belong to no section`)];
-    if (total > s.off) return [headerProblem("Section overlap found", `the ${s.name} section (offset ${s.off}) overlaps the section before it (which ends at ${total})`)];
-    if (expected - total < s.len) return [headerProblem("Total section length too long", `the ${s.name} section (offset ${s.off}, length ${s.len}) extends past the end of the data (${expected} bytes)`)];
+    if (expected < s.off)
+      return [
+        headerProblem(
+          "Invalid section offset",
+          `${s.name} section offset ${s.off} is past the end of the data (${expected} bytes)`,
+        ),
+      ];
+    if (total < s.off)
+      return [
+        headerProblem(
+          "Unsupported section found",
+          `${s.off - total} bytes before the ${s.name} section belong to no section`,
+        ),
+      ];
+    if (total > s.off)
+      return [
+        headerProblem(
+          "Section overlap found",
+          `the ${s.name} section (offset ${s.off}) overlaps the section before it (which ends at ${total})`,
+        ),
+      ];
+    if (expected - total < s.len)
+      return [
+        headerProblem(
+          "Total section length too long",
+          `the ${s.name} section (offset ${s.off}, length ${s.len}) extends past the end of the data (${expected} bytes)`,
+        ),
+      ];
     total += s.len;
   }
-  if (expected !== total) return [headerProblem("Unsupported section found", `${expected - total} bytes after the sections belong to no section`)];
+  if (expected !== total)
+    return [
+      headerProblem("Unsupported section found", `${expected - total} bytes after the sections belong to no section`),
+    ];
 
   // btf_parse_str_sec
-  if (strOff + strLen !== expected) return [headerProblem("String section is not at the end", `the string section ends at ${strOff + strLen}, the data at ${expected}`, BTF_RULE.STRINGS)];
+  if (strOff + strLen !== expected)
+    return [
+      headerProblem(
+        "String section is not at the end",
+        `the string section ends at ${strOff + strLen}, the data at ${expected}`,
+        BTF_RULE.STRINGS,
+      ),
+    ];
   if (!(split && strLen === 0)) {
     const strStart = hdrLen + strOff;
     if (strLen === 0 || strLen - 1 > BTF_MAX_NAME_OFFSET || bytes[strStart + strLen - 1] !== 0) {
-      return [headerProblem("Invalid string section", strLen === 0 ? "the string section is empty" : strLen - 1 > BTF_MAX_NAME_OFFSET ? `the string section (${strLen} bytes) is larger than the largest name offset allows` : "the string section does not end with a NUL byte", BTF_RULE.STRINGS)];
+      return [
+        headerProblem(
+          "Invalid string section",
+          strLen === 0
+            ? "the string section is empty"
+            : strLen - 1 > BTF_MAX_NAME_OFFSET
+              ? `the string section (${strLen} bytes) is larger than the largest name offset allows`
+              : "the string section does not end with a NUL byte",
+          BTF_RULE.STRINGS,
+        ),
+      ];
     }
-    if (!split && bytes[strStart] !== 0) return [headerProblem("Invalid string section", "the string section must start with the empty string (a NUL byte)", BTF_RULE.STRINGS)];
+    if (!split && bytes[strStart] !== 0)
+      return [
+        headerProblem(
+          "Invalid string section",
+          "the string section must start with the empty string (a NUL byte)",
+          BTF_RULE.STRINGS,
+        ),
+      ];
   }
 
   // btf_parse_type_sec
-  if (typeOff % 4 !== 0) return [headerProblem("Unaligned type_off", `type section offset ${typeOff} is not a multiple of 4`)];
+  if (typeOff % 4 !== 0)
+    return [headerProblem("Unaligned type_off", `type section offset ${typeOff} is not a multiple of 4`)];
   if (!split && typeLen === 0) return [headerProblem("No type found", "the type section is empty")];
   return [];
 }

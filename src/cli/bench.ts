@@ -73,8 +73,18 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: "time btfkit's dedup on your inputs (first and warm runs, peak RSS), side by side with libbpf's btf__dedup",
   builder: (y) =>
     y
-      .positional("target", { type: "string", choices: ["dedup"], demandOption: true, describe: "what to time (dedup)" })
-      .positional("inputs", { type: "string", array: true, demandOption: true, describe: "raw BTF or ELF files with .BTF" })
+      .positional("target", {
+        type: "string",
+        choices: ["dedup"],
+        demandOption: true,
+        describe: "what to time (dedup)",
+      })
+      .positional("inputs", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "raw BTF or ELF files with .BTF",
+      })
       .option("runs", { type: "number", default: 5, describe: "dedups per process (the first is the cold one)" })
       .option("rounds", { type: "number", default: 3, describe: "processes per tool, alternating btfkit and libbpf" })
       .option("base", { alias: "B", type: "string", describe: "base BTF for split inputs (modules on vmlinux)" })
@@ -87,10 +97,14 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .example("$0 bench dedup /sys/kernel/btf/vmlinux", "btfkit and (if installed) libbpf on the running kernel's BTF")
       .example("$0 bench dedup mod.ko --base vmlinux --against libbpf --runs 10", "a module, libbpf required"),
   handler: (argv) => {
-    if (argv.target !== "dedup") throw new BtfkitError(ErrorCode.USAGE, `nothing to bench named '${argv.target}' (try: dedup)`);
-    const runs = argv.runs, rounds = argv.rounds;
-    if (!Number.isInteger(runs) || runs < 2) throw new BtfkitError(ErrorCode.USAGE, "--runs must be a whole number >= 2 (one cold run, then warm ones)");
-    if (!Number.isInteger(rounds) || rounds < 1) throw new BtfkitError(ErrorCode.USAGE, "--rounds must be a whole number >= 1");
+    if (argv.target !== "dedup")
+      throw new BtfkitError(ErrorCode.USAGE, `nothing to bench named '${argv.target}' (try: dedup)`);
+    const runs = argv.runs,
+      rounds = argv.rounds;
+    if (!Number.isInteger(runs) || runs < 2)
+      throw new BtfkitError(ErrorCode.USAGE, "--runs must be a whole number >= 2 (one cold run, then warm ones)");
+    if (!Number.isInteger(rounds) || rounds < 1)
+      throw new BtfkitError(ErrorCode.USAGE, "--rounds must be a whole number >= 1");
     const helper = buildLibbpfHelper();
     if ("missing" in helper && argv.against === "libbpf") {
       throw new BtfkitError(ErrorCode.NOT_FOUND, `bench dedup --against libbpf: ${helper.missing}`);
@@ -103,10 +117,12 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         if (!argv.json) process.stderr.write(`bench dedup: ${file} (${rounds} rounds of ${runs} runs) …\n`);
         const ours: ChildRun[] = [];
         const theirs: ChildRun[] = [];
-        const ourOut = join(tmp, `${i}.btfkit.btf`), theirOut = join(tmp, `${i}.libbpf.btf`);
+        const ourOut = join(tmp, `${i}.btfkit.btf`),
+          theirOut = join(tmp, `${i}.libbpf.btf`);
         for (let r = 0; r < rounds; r++) {
           ours.push(runJson(process.execPath, [CHILD, file, ourOut, String(runs), argv.base ?? ""], "btfkit"));
-          if ("path" in helper) theirs.push(runJson(helper.path, [file, theirOut, argv.base ?? "", String(runs)], "libbpf helper"));
+          if ("path" in helper)
+            theirs.push(runJson(helper.path, [file, theirOut, argv.base ?? "", String(runs)], "libbpf helper"));
         }
         const entry: BenchDedupReport["inputs"][number] = { file, typesIn: ours[0]!.typesIn, btfkit: figures(ours) };
         if (argv.base !== undefined) entry.base = argv.base;
@@ -129,11 +145,16 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
 
 function runJson(cmd: string, args: string[], who: string): ChildRun {
   try {
-    return JSON.parse(execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "pipe"] })) as ChildRun;
+    return JSON.parse(
+      execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24, stdio: ["ignore", "pipe", "pipe"] }),
+    ) as ChildRun;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     const why = (err.stderr ?? "").trim().split("\n").pop() || err.message.split("\n")[0];
-    throw new BtfkitError(ErrorCode.IO, `bench dedup: the ${who} failed on ${args[0] === CHILD ? args[1] : args[0]}: ${why}`);
+    throw new BtfkitError(
+      ErrorCode.IO,
+      `bench dedup: the ${who} failed on ${args[0] === CHILD ? args[1] : args[0]}: ${why}`,
+    );
   }
 }
 
@@ -162,8 +183,14 @@ function formatBench(r: BenchDedupReport): string {
   const L: string[] = [];
   const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(1)).padStart(9);
   const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`.padStart(9);
-  L.push(`dedup: ${r.rounds} rounds × ${r.runs} runs per tool, interleaved; ms; "first" = the first run in a fresh process (median over rounds), "warm" = the later runs`);
-  L.push(r.libbpf ? `libbpf: ${r.libbpf} (btf__dedup through native/libbpf-dedup.c)` : `libbpf: not compared: ${r.libbpfMissing}`);
+  L.push(
+    `dedup: ${r.rounds} rounds × ${r.runs} runs per tool, interleaved; ms; "first" = the first run in a fresh process (median over rounds), "warm" = the later runs`,
+  );
+  L.push(
+    r.libbpf
+      ? `libbpf: ${r.libbpf} (btf__dedup through native/libbpf-dedup.c)`
+      : `libbpf: not compared: ${r.libbpfMissing}`,
+  );
   L.push(`load average at the end: ${r.loadAverage.join(" ")} (on a busy machine, compare CPU times)`);
   for (const e of r.inputs) {
     L.push("");
@@ -174,7 +201,9 @@ function formatBench(r: BenchDedupReport): string {
     L.push(row("btfkit", e.btfkit));
     if (e.libbpf) {
       L.push(row("libbpf", e.libbpf));
-      L.push(`  btfkit/libbpf: warm CPU median ${e.cpuRatio!.toFixed(2)}, btfkit first run vs libbpf warm median (CPU) ${(e.btfkit.firstCpuMs! / e.libbpf.warmMedianCpuMs).toFixed(2)}; outputs ${e.byteIdentical ? "byte-identical" : "DIFFER"}`);
+      L.push(
+        `  btfkit/libbpf: warm CPU median ${e.cpuRatio!.toFixed(2)}, btfkit first run vs libbpf warm median (CPU) ${(e.btfkit.firstCpuMs! / e.libbpf.warmMedianCpuMs).toFixed(2)}; outputs ${e.byteIdentical ? "byte-identical" : "DIFFER"}`,
+      );
     }
   }
   return L.join("\n") + "\n";

@@ -27,7 +27,8 @@ export const commandIndex: readonly CommandEntry[] = [
   },
   {
     command: "explain-dup <file> <name>",
-    describe: "for a name defined more than once (several struct foo), show where the definitions' type graphs first differ",
+    describe:
+      "for a name defined more than once (several struct foo), show where the definitions' type graphs first differ",
     load: async () => (await import("./explain-dup.js")).explainDupCommand,
   },
   {
@@ -47,7 +48,8 @@ export const commandIndex: readonly CommandEntry[] = [
   },
   {
     command: "bench <target> <inputs..>",
-    describe: "time btfkit's dedup on your inputs (first and warm runs, peak RSS), side by side with libbpf's btf__dedup",
+    describe:
+      "time btfkit's dedup on your inputs (first and warm runs, peak RSS), side by side with libbpf's btf__dedup",
     load: async () => (await import("./bench.js")).benchCommand,
   },
   {

@@ -35,8 +35,15 @@ export const dedupCommand: CommandModule<object, DedupArgs> = {
           "collisions, graph equivalence checks, FWDs resolved or ambiguous; with --base, what folded into the base " +
           "and where the named types that did not differ from the base's",
       })
-      .option("explain", { type: "number", default: 10, describe: "with --stats --base: how many kept types to explain" })
-      .option("json", { type: "boolean", describe: "print the statistics as JSON (DedupStatsSchema; with --stats DedupReportSchema)" })
+      .option("explain", {
+        type: "number",
+        default: 10,
+        describe: "with --stats --base: how many kept types to explain",
+      })
+      .option("json", {
+        type: "boolean",
+        describe: "print the statistics as JSON (DedupStatsSchema; with --stats DedupReportSchema)",
+      })
       .option("quiet", { alias: "q", type: "boolean", describe: "print nothing on success" })
       .example("$0 dedup vmlinux.btf -o vmlinux.dedup.btf", "deduplicate a kernel's BTF")
       .example("$0 dedup mod.ko --base vmlinux -o mod.btf", "deduplicate a module's split BTF against vmlinux")
@@ -49,8 +56,14 @@ export const dedupCommand: CommandModule<object, DedupArgs> = {
     const input = loadBtf(argv.input, { base: argv.base });
     if (argv.stats) {
       const explain = argv.explain ?? 10;
-      if (!Number.isInteger(explain) || explain < 0) throw new BtfkitError(ErrorCode.USAGE, "--explain must be a whole number >= 0");
-      const { btf, report } = dedupWithReport(input, { file: argv.input, base: argv.base, explain, consumeInput: true });
+      if (!Number.isInteger(explain) || explain < 0)
+        throw new BtfkitError(ErrorCode.USAGE, "--explain must be a whole number >= 0");
+      const { btf, report } = dedupWithReport(input, {
+        file: argv.input,
+        base: argv.base,
+        explain,
+        consumeInput: true,
+      });
       if (argv.output !== undefined) writeFileAtomic(argv.output, writeBtf(btf));
       process.stdout.write(argv.json ? JSON.stringify(report, null, 2) + "\n" : formatDedupReport(report));
       return;

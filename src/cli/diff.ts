@@ -58,7 +58,9 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     const result = diffBtf(a, b, { examples, includeBase: args["include-base"] });
     result.a.file = args.a;
     result.b.file = args.b;
-    process.stdout.write(args.json ? JSON.stringify(result, null, 2) + "\n" : formatDiffText(result, { a: args.a, b: args.b }));
+    process.stdout.write(
+      args.json ? JSON.stringify(result, null, 2) + "\n" : formatDiffText(result, { a: args.a, b: args.b }),
+    );
     if (!result.equal) process.exitCode = 1;
   },
 };

@@ -34,7 +34,8 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
         alias: "f",
         choices: DUMP_FORMATS,
         default: "raw" as const,
-        describe: "raw: bpftool's 'format raw' text; c: a C header like bpftool's 'format c'; json: one object per type (schema BtfJsonSchema, shaped like bpftool -j)",
+        describe:
+          "raw: bpftool's 'format raw' text; c: a C header like bpftool's 'format c'; json: one object per type (schema BtfJsonSchema, shaped like bpftool -j)",
       })
       .option("enum-size-attributes", {
         type: "boolean",

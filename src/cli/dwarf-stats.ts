@@ -40,9 +40,20 @@ export const dwarfStatsCommand: CommandModule<object, DwarfStatsArgs> = {
   describe: "count an ELF file's DWARF units (per language, producer), DIEs per tag and bytes",
   builder: (y) =>
     y
-      .positional("file", { type: "string", demandOption: true, describe: "ELF file with DWARF (vmlinux, .ko, .o, executable)" })
-      .option("json", { type: "boolean", default: false, describe: "print the report as JSON (schema: DwarfStatsSchema)" })
-      .option("alt", { type: "string", describe: "dwz supplementary file (default: the one named by .gnu_debugaltlink)" })
+      .positional("file", {
+        type: "string",
+        demandOption: true,
+        describe: "ELF file with DWARF (vmlinux, .ko, .o, executable)",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the report as JSON (schema: DwarfStatsSchema)",
+      })
+      .option("alt", {
+        type: "string",
+        describe: "dwz supplementary file (default: the one named by .gnu_debugaltlink)",
+      })
       .example("$0 dwarf-stats vmlinux", "counts and reader throughput")
       .example("$0 dwarf-stats --json prog | jq .diesByTag", "DIEs per tag as JSON"),
   handler: async (args) => {
@@ -50,7 +61,10 @@ export const dwarfStatsCommand: CommandModule<object, DwarfStatsArgs> = {
     const dwarf = DwarfFile.open(args.file, { altPath: args.alt });
     let stats: DwarfStats;
     try {
-      if (!dwarf.hasDebugInfo) throw new BtfkitError(ErrorCode.NOT_FOUND, "no .debug_info section (not built with -g, or stripped)", { file: args.file });
+      if (!dwarf.hasDebugInfo)
+        throw new BtfkitError(ErrorCode.NOT_FOUND, "no .debug_info section (not built with -g, or stripped)", {
+          file: args.file,
+        });
       stats = collectDwarfStats(dwarf);
     } finally {
       dwarf.close();

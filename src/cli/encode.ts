@@ -41,15 +41,27 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
   describe: "convert the DWARF of an ELF file to BTF (as pahole -J); writes raw BTF, or with --embed a .BTF section",
   builder: (y) =>
     y
-      .positional("input", { type: "string", demandOption: true, describe: "ELF file with DWARF (vmlinux, a .ko, a .o)" })
-      .option("output", { alias: "o", type: "string", describe: "output file: raw BTF; with --embed, the ELF file with .BTF (default: the input, in place)" })
+      .positional("input", {
+        type: "string",
+        demandOption: true,
+        describe: "ELF file with DWARF (vmlinux, a .ko, a .o)",
+      })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        describe: "output file: raw BTF; with --embed, the ELF file with .BTF (default: the input, in place)",
+      })
       .option("embed", {
         type: "boolean",
         describe:
           "write the BTF into the ELF as its .BTF section (added, or replaced), as pahole -J without a detached file: " +
           "in place, or into -o OUT; the file is written to a temporary file and renamed, so the input stays intact on any failure",
       })
-      .option("base", { alias: "B", type: "string", describe: "base BTF (raw or ELF .BTF): write split BTF for a module" })
+      .option("base", {
+        alias: "B",
+        type: "string",
+        describe: "base BTF (raw or ELF .BTF): write split BTF for a module",
+      })
       // Not yargs arrays (those would swallow a following positional); a repeated option still gives a list.
       .option("features", {
         type: "string",
@@ -59,13 +71,26 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
         type: "string",
         describe: `follow this pahole version's rules where versions differ (${PAHOLE_COMPATS.join(", ")}): which functions get a FUNC, kfunc tags, flattened arrays; default: pahole ${DEFAULT_COMPAT}'s function rules with nested arrays`,
       })
-      .option("strict-features", { type: "boolean", describe: "reject unknown feature names (pahole --btf_features_strict)" })
-      .option("dedup", { type: "boolean", default: true, describe: "deduplicate the result (--no-dedup: keep every CU's types)" })
+      .option("strict-features", {
+        type: "boolean",
+        describe: "reject unknown feature names (pahole --btf_features_strict)",
+      })
+      .option("dedup", {
+        type: "boolean",
+        default: true,
+        describe: "deduplicate the result (--no-dedup: keep every CU's types)",
+      })
       .option("lang-exclude", { type: "string", describe: "skip CUs of these languages (comma list: rust, c++, …)" })
-      .option("jobs", { alias: "j", type: "number", default: 1, describe: "convert CUs in this many worker threads (the output does not depend on it)" })
+      .option("jobs", {
+        alias: "j",
+        type: "number",
+        default: 1,
+        describe: "convert CUs in this many worker threads (the output does not depend on it)",
+      })
       .option("byte-order", {
         choices: BYTE_ORDER_CHOICES,
-        describe: "byte order of the output BTF (native: this machine's); default: the input ELF's, as pahole (a kernel loads BTF only in its own byte order)",
+        describe:
+          "byte order of the output BTF (native: this machine's); default: the input ELF's, as pahole (a kernel loads BTF only in its own byte order)",
       })
       .option("validate", {
         type: "boolean",
@@ -84,19 +109,26 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
   handler: async (argv) => {
     if (argv.output === "") throw new BtfkitError(ErrorCode.USAGE, "--output must name a file");
     if (argv.output === undefined && argv.embed !== true) {
-      throw new BtfkitError(ErrorCode.USAGE, "missing --output (-o OUT): where to write the BTF (or --embed to write it into the ELF)");
+      throw new BtfkitError(
+        ErrorCode.USAGE,
+        "missing --output (-o OUT): where to write the BTF (or --embed to write it into the ELF)",
+      );
     }
     const features = parseFeatures(argv.features === undefined ? undefined : [argv.features].flat(), {
       strict: argv.strictFeatures === true,
       ...(argv.compat !== undefined ? { compat: parseCompat(argv.compat) } : {}),
     });
-    const langExclude = [argv.langExclude ?? []].flat().flatMap((s) => s.split(",")).filter((s) => s.trim() !== "");
+    const langExclude = [argv.langExclude ?? []]
+      .flat()
+      .flatMap((s) => s.split(","))
+      .filter((s) => s.trim() !== "");
     const base = argv.base !== undefined ? loadBtf(argv.base) : undefined;
     const progress = progressBar(argv.quiet === true);
     let result: EncodeResult;
     try {
       const jobs = argv.jobs ?? 1;
-      if (!Number.isInteger(jobs) || jobs < 1) throw new BtfkitError(ErrorCode.USAGE, `--jobs must be a positive integer, got ${argv.jobs}`);
+      if (!Number.isInteger(jobs) || jobs < 1)
+        throw new BtfkitError(ErrorCode.USAGE, `--jobs must be a positive integer, got ${argv.jobs}`);
       const opts = { features, base, dedup: argv.dedup !== false, langExclude, onProgress: progress.update };
       result = jobs > 1 ? await encodeFileParallel(argv.input, { ...opts, jobs }) : encodeFile(argv.input, opts);
     } finally {
@@ -116,7 +148,8 @@ export const encodeCommand: CommandModule<object, EncodeArgs> = {
     // Never write BTF the kernel would reject: a kernel build (or a loader) would only find out at boot or load time.
     if (argv.validate !== false) assertKernelAccepts(result.btf, { file: argv.input, pointerSize: target.pointerSize });
     const bytes = writeBtf(result.btf, { byteOrder: outputByteOrder(argv.byteOrder, target.byteOrder) });
-    if (argv.embed === true) writeElfWithSections(argv.input, argv.output ?? argv.input, [{ name: ".BTF", data: bytes }]);
+    if (argv.embed === true)
+      writeElfWithSections(argv.input, argv.output ?? argv.input, [{ name: ".BTF", data: bytes }]);
     else writeFileAtomic(argv.output!, bytes);
     const stats: EncodeStats = { ...result.stats, bytes: bytes.length };
     if (argv.json) process.stdout.write(JSON.stringify(stats) + "\n");
@@ -158,16 +191,24 @@ export function assertKernelAccepts(btf: Btf, opts: { file?: string; pointerSize
   const what = p.kind !== undefined ? `${p.kind} '${p.name ?? ""}'` : "the BTF";
   throw new BtfkitError(
     ErrorCode.BTF_INVALID,
-    printable(shortenQuoted(`the kernel would reject the encoded BTF: ${what}: ${p.message} (rule ${p.rule}): ${p.detail}`)) +
+    printable(
+      shortenQuoted(`the kernel would reject the encoded BTF: ${what}: ${p.message} (rule ${p.rule}): ${p.detail}`),
+    ) +
       (more > 0 ? `; ${more} more problem${more === 1 ? "" : "s"}` : "") +
       "; nothing written (--no-validate writes it anyway)",
-    { ...(opts.file !== undefined ? { file: opts.file } : {}), ...(p.typeId !== undefined ? { typeId: p.typeId } : {}) },
+    {
+      ...(opts.file !== undefined ? { file: opts.file } : {}),
+      ...(p.typeId !== undefined ? { typeId: p.typeId } : {}),
+    },
   );
 }
 
 /** Cut every quoted name longer than NAME_SHOWN characters. */
 function shortenQuoted(s: string): string {
-  return s.replace(new RegExp(`'([^']{${NAME_SHOWN + 1},})'`, "g"), (_, n: string) => `'${n.slice(0, NAME_SHOWN)}…' (${n.length} characters)`);
+  return s.replace(
+    new RegExp(`'([^']{${NAME_SHOWN + 1},})'`, "g"),
+    (_, n: string) => `'${n.slice(0, NAME_SHOWN)}…' (${n.length} characters)`,
+  );
 }
 
 /** Control bytes (a Rust name, a tag value may hold any) as \xNN, so the message stays one line. */

@@ -22,8 +22,10 @@ export function btfkitCacheDir(): string {
 
 /** The built helper's path, or why it cannot be built (one line). */
 export function buildLibbpfHelper(): { path: string } | { missing: string } {
-  if (!existsSync(LIBBPF_HELPER_SOURCE)) return { missing: `${LIBBPF_HELPER_SOURCE} is missing from this installation` };
-  if (!existsSync(HEADER)) return { missing: `${HEADER} not found (install libbpf's headers and library: apt-get install libbpf-dev)` };
+  if (!existsSync(LIBBPF_HELPER_SOURCE))
+    return { missing: `${LIBBPF_HELPER_SOURCE} is missing from this installation` };
+  if (!existsSync(HEADER))
+    return { missing: `${HEADER} not found (install libbpf's headers and library: apt-get install libbpf-dev)` };
   const source = readFileSync(LIBBPF_HELPER_SOURCE);
   const hash = createHash("sha256").update(source).digest("hex").slice(0, 12);
   const dir = btfkitCacheDir();
@@ -38,13 +40,22 @@ export function buildLibbpfHelper(): { path: string } | { missing: string } {
   const failures: string[] = [];
   for (const cc of [process.env.CC, "cc", "clang", "gcc"].filter((c): c is string => !!c)) {
     try {
-      execFileSync(cc, ["-O2", "-Wall", "-o", tmp, LIBBPF_HELPER_SOURCE, "-lbpf"], { stdio: ["ignore", "ignore", "pipe"] });
+      execFileSync(cc, ["-O2", "-Wall", "-o", tmp, LIBBPF_HELPER_SOURCE, "-lbpf"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       renameSync(tmp, binary);
       return { path: binary };
     } catch (e) {
       rmSync(tmp, { force: true });
       const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-      const why = err.code === "ENOENT" ? "not found" : (err.stderr?.toString().trim().split("\n").find((l) => /error/i.test(l)) ?? err.message.split("\n")[0]);
+      const why =
+        err.code === "ENOENT"
+          ? "not found"
+          : (err.stderr
+              ?.toString()
+              .trim()
+              .split("\n")
+              .find((l) => /error/i.test(l)) ?? err.message.split("\n")[0]);
       failures.push(`${cc}: ${why}`);
     }
   }

@@ -31,7 +31,9 @@ export async function main(argv: string[]): Promise<number> {
   let usageError: string | undefined;
   const parser: Argv = yargs(argv)
     .scriptName("btfkit")
-    .usage("$0 <command> [options]\n\nBTF toolkit: read, dump, validate, diff, deduplicate and encode BTF (the BPF Type Format).")
+    .usage(
+      "$0 <command> [options]\n\nBTF toolkit: read, dump, validate, diff, deduplicate and encode BTF (the BPF Type Format).",
+    )
     .strict()
     .demandCommand(1, "name a command (see the list above)")
     .recommendCommands()

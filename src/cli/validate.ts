@@ -11,7 +11,6 @@ export { BtfProblemSchema, ValidateReportSchema, type ValidateReport } from "../
 import { ElfFile, isElf } from "../elf/elf-file.js";
 import { SYSFS_BTF_DIR, loadBtf } from "../io/load-btf.js";
 
-
 interface ValidateArgs {
   file: string;
   base?: string;
@@ -23,12 +22,15 @@ interface ValidateArgs {
 function readRawBtf(path: string): { bytes: Uint8Array; section?: string } {
   let bytes: Uint8Array;
   try {
-    if (statSync(path).isDirectory()) throw new BtfkitError(ErrorCode.IO, "is a directory, not a BTF or ELF file", { file: path });
+    if (statSync(path).isDirectory())
+      throw new BtfkitError(ErrorCode.IO, "is a directory, not a BTF or ELF file", { file: path });
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof BtfkitError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BtfkitError(ErrorCode.IO, `cannot read: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, { file: path });
+    throw new BtfkitError(ErrorCode.IO, `cannot read: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, {
+      file: path,
+    });
   }
   if (!isElf(bytes)) return { bytes };
   const elf = ElfFile.fromBytes(bytes, path);
@@ -46,7 +48,11 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
   describe: "check BTF against the kernel verifier's rules (exit 0 valid, 1 invalid)",
   builder: (y) =>
     y
-      .positional("file", { type: "string", demandOption: true, describe: "raw BTF (e.g. /sys/kernel/btf/vmlinux) or an ELF file with .BTF" })
+      .positional("file", {
+        type: "string",
+        demandOption: true,
+        describe: "raw BTF (e.g. /sys/kernel/btf/vmlinux) or an ELF file with .BTF",
+      })
       .option("base", { alias: "B", type: "string", describe: "base BTF for split BTF (a module's .BTF on vmlinux)" })
       .option("json", { type: "boolean", default: false, describe: "print a JSON report (ValidateReportSchema)" })
       .option("byte-order", {
@@ -58,7 +64,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const file = argv.file;
     let base: Btf | undefined;
     if (argv.base !== undefined) base = loadBtf(argv.base);
-    else if (dirname(file) === SYSFS_BTF_DIR && basename(file) !== "vmlinux") base = loadBtf(join(SYSFS_BTF_DIR, "vmlinux"));
+    else if (dirname(file) === SYSFS_BTF_DIR && basename(file) !== "vmlinux")
+      base = loadBtf(join(SYSFS_BTF_DIR, "vmlinux"));
     const { bytes, section } = readRawBtf(file);
     const order = argv["byte-order"];
     const { btf, problems } = validateBtfBlob(bytes, { base, file, byteOrder: order === "host" ? undefined : order });
@@ -74,7 +81,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       let out = "";
       for (const p of problems) out += `${file}: ${formatProblem(p)}\n`;
       process.stdout.write(out);
-      process.stderr.write(`btfkit: ${file}: invalid BTF: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
+      process.stderr.write(
+        `btfkit: ${file}: invalid BTF: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`,
+      );
     }
     if (!valid) process.exitCode = 1;
   },

@@ -73,7 +73,8 @@ function slowWriteHook(): { chunk: number; pauseMs: number } | undefined {
   const v = process.env[TEST_HOOK];
   if (v === undefined || v === "") return undefined;
   const m = /^(\d+):(\d+)$/.exec(v);
-  if (!m || Number(m[1]) < 1) throw new BtfkitError(ErrorCode.USAGE, `${TEST_HOOK} must be <chunk bytes>:<pause ms>, got '${v}'`);
+  if (!m || Number(m[1]) < 1)
+    throw new BtfkitError(ErrorCode.USAGE, `${TEST_HOOK} must be <chunk bytes>:<pause ms>, got '${v}'`);
   return { chunk: Number(m[1]), pauseMs: Number(m[2]) };
 }
 
@@ -93,7 +94,12 @@ export class AtomicFile {
   private end = 0;
   private readonly hook: { chunk: number; pauseMs: number } | undefined;
 
-  private constructor(path: string, tempPath: string, fd: number, hook: { chunk: number; pauseMs: number } | undefined) {
+  private constructor(
+    path: string,
+    tempPath: string,
+    fd: number,
+    hook: { chunk: number; pauseMs: number } | undefined,
+  ) {
     this.path = path;
     this.tempPath = tempPath;
     this.fd = fd;
@@ -149,7 +155,8 @@ export class AtomicFile {
 
   /** Overwrite already appended bytes at `offset` (a header field patched after the copy). */
   writeAt(bytes: Uint8Array, offset: number): void {
-    if (offset + bytes.length > this.end) throw new RangeError(`writeAt ${offset}+${bytes.length} past the ${this.end} bytes written`);
+    if (offset + bytes.length > this.end)
+      throw new RangeError(`writeAt ${offset}+${bytes.length} past the ${this.end} bytes written`);
     this.writeAll(bytes, offset);
   }
 

@@ -39,7 +39,11 @@ export class ByteCursor {
   /** Throws TRUNCATED unless `n` bytes can be read at the current position. */
   need(n: number, what: string): void {
     if (n < 0 || this.pos + n > this.end) {
-      throw this.error(`truncated ${what}: need ${n} bytes, ${Math.max(0, this.end - this.pos)} left`, this.pos, ErrorCode.TRUNCATED);
+      throw this.error(
+        `truncated ${what}: need ${n} bytes, ${Math.max(0, this.end - this.pos)} left`,
+        this.pos,
+        ErrorCode.TRUNCATED,
+      );
     }
   }
 

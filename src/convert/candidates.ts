@@ -106,7 +106,11 @@ export class CandidateListBuilder {
    * threads); the builder starts over.
    */
   take(): CandidateList {
-    const list: CandidateList = { count: this.count, start: this.start.slice(0, this.count + 1), words: this.words.slice(0, this.start[this.count]) };
+    const list: CandidateList = {
+      count: this.count,
+      start: this.start.slice(0, this.count + 1),
+      words: this.words.slice(0, this.start[this.count]),
+    };
     this.reset();
     return list;
   }

@@ -17,10 +17,14 @@ export class CuConverter {
   private c: CUnitConverter | undefined;
   private rust: RustCuConverter | undefined;
 
-  constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {}
+  constructor(
+    private readonly file: DwarfFile,
+    private readonly opts: ConvertOptions,
+  ) {}
 
   convert(unit: UnitHeader): CuBtf {
-    if (unit.language === DW_LANG.DW_LANG_Rust) return (this.rust ??= new RustCuConverter(this.file, this.opts)).convert(unit);
+    if (unit.language === DW_LANG.DW_LANG_Rust)
+      return (this.rust ??= new RustCuConverter(this.file, this.opts)).convert(unit);
     return (this.c ??= new CUnitConverter(this.file, this.opts)).convert(unit);
   }
 }

@@ -34,7 +34,18 @@ export function packCuBtf(cu: CuBtf): { packed: PackedCuBtf; transfer: ArrayBuff
   // The candidate lists' arrays are the unit's own (CandidateListBuilder.take copies them out): transferable too.
   const f = cu.functions;
   const v = cu.variables;
-  const transfer = [packed.info, packed.nameOff, packed.sizeType, packed.extraStart, packed.extra, packed.strings, f.start, f.words, v.start, v.words].map((a) => a.buffer as ArrayBuffer);
+  const transfer = [
+    packed.info,
+    packed.nameOff,
+    packed.sizeType,
+    packed.extraStart,
+    packed.extra,
+    packed.strings,
+    f.start,
+    f.words,
+    v.start,
+    v.words,
+  ].map((a) => a.buffer as ArrayBuffer);
   return { packed, transfer };
 }
 

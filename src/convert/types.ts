@@ -74,8 +74,11 @@ const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
 export function baseTypeRecord(c: DieCursor, floats: boolean, out: BaseTypeRecord): BaseTypeRecord {
   const size = c.unsigned(DW_AT.DW_AT_byte_size) ?? 0;
   const enc = c.unsigned(DW_AT.DW_AT_encoding) ?? 0;
-  const isFloat = enc === DW_ATE.DW_ATE_float || enc === DW_ATE.DW_ATE_complex_float ||
-    enc === DW_ATE.DW_ATE_imaginary_float || enc === DW_ATE.DW_ATE_decimal_float;
+  const isFloat =
+    enc === DW_ATE.DW_ATE_float ||
+    enc === DW_ATE.DW_ATE_complex_float ||
+    enc === DW_ATE.DW_ATE_imaginary_float ||
+    enc === DW_ATE.DW_ATE_decimal_float;
   out.sanitized = false;
   if (isFloat && floats && enc === DW_ATE.DW_ATE_float && FLOAT_SIZES.has(size)) {
     out.kind = BTF_KIND.FLOAT;
@@ -91,7 +94,8 @@ export function baseTypeRecord(c: DieCursor, floats: boolean, out: BaseTypeRecor
     return out;
   }
   let encoding = 0;
-  if (enc === DW_ATE.DW_ATE_signed || enc === DW_ATE.DW_ATE_signed_char || enc === DW_ATE.DW_ATE_signed_fixed) encoding = BTF_INT_SIGNED;
+  if (enc === DW_ATE.DW_ATE_signed || enc === DW_ATE.DW_ATE_signed_char || enc === DW_ATE.DW_ATE_signed_fixed)
+    encoding = BTF_INT_SIGNED;
   else if (enc === DW_ATE.DW_ATE_boolean) encoding = BTF_INT_BOOL;
   const bits = c.unsigned(DW_AT.DW_AT_bit_size) ?? size * 8;
   const bitOffset = c.unsigned(DW_AT.DW_AT_data_bit_offset) ?? 0;
@@ -135,7 +139,8 @@ function boundValue(c: DieCursor, at: number): number {
   const form = c.attrForm(at);
   if (form === DW_FORM.DW_FORM_sdata) return c.signed(at) ?? 0;
   const v = c.unsigned(at) ?? 0;
-  if ((form === DW_FORM.DW_FORM_data4 && v === 0xffffffff) || (form === DW_FORM.DW_FORM_data8 && v >= 2 ** 64 - 4096)) return -1;
+  if ((form === DW_FORM.DW_FORM_data4 && v === 0xffffffff) || (form === DW_FORM.DW_FORM_data8 && v >= 2 ** 64 - 4096))
+    return -1;
   return v;
 }
 
@@ -157,7 +162,12 @@ export interface MemberLocation {
  * the most significant bit of a storage unit of `DW_AT_byte_size` bytes at `DW_AT_data_member_location`).
  * `typeSize` gives the storage unit size when the member has no DW_AT_byte_size.
  */
-export function memberLocation(c: DieCursor, little: boolean, typeSize: (c: DieCursor) => number, out: MemberLocation): MemberLocation {
+export function memberLocation(
+  c: DieCursor,
+  little: boolean,
+  typeSize: (c: DieCursor) => number,
+  out: MemberLocation,
+): MemberLocation {
   const bitSize = c.unsigned(DW_AT.DW_AT_bit_size) ?? 0;
   const dbo = c.unsigned(DW_AT.DW_AT_data_bit_offset);
   out.bitSize = bitSize;
@@ -210,8 +220,14 @@ export function enumeratorValue(c: DieCursor, signedData: boolean, out: Uint32Ar
     out[1] = 0;
     return false;
   }
-  if (form === DW_FORM.DW_FORM_data8 || form === DW_FORM.DW_FORM_data16 || form === DW_FORM.DW_FORM_udata ||
-      form === DW_FORM.DW_FORM_sdata || form === DW_FORM.DW_FORM_block1 || form === DW_FORM.DW_FORM_block) {
+  if (
+    form === DW_FORM.DW_FORM_data8 ||
+    form === DW_FORM.DW_FORM_data16 ||
+    form === DW_FORM.DW_FORM_udata ||
+    form === DW_FORM.DW_FORM_sdata ||
+    form === DW_FORM.DW_FORM_block1 ||
+    form === DW_FORM.DW_FORM_block
+  ) {
     const signed = form === DW_FORM.DW_FORM_sdata || (signedData && form !== DW_FORM.DW_FORM_udata);
     const v = signed ? c.bigSigned(DW_AT.DW_AT_const_value)! : c.bigUnsigned(DW_AT.DW_AT_const_value)!;
     const u = BigInt.asUintN(64, v);

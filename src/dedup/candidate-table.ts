@@ -60,7 +60,8 @@ export class CandidateTable {
 
   /** First node of the candidate list for `key`, or -1. Walk on with `next(node)`, read ids with `value(node)`. */
   first(key: number): number {
-    const slots = this.slots, mask = this.slotMask;
+    const slots = this.slots,
+      mask = this.slotMask;
     let s = mixSlot(key) & mask;
     for (;;) {
       const head = slots[2 * s + 1]!;
@@ -86,7 +87,9 @@ export class CandidateTable {
     }
     const n = this.size++;
     if (2 * n === this.nodes.length) this.growNodes();
-    const nodes = this.nodes, slots = this.slots, mask = this.slotMask;
+    const nodes = this.nodes,
+      slots = this.slots,
+      mask = this.slotMask;
     nodes[2 * n + 1] = id;
     let s = mixSlot(key) & mask;
     for (;;) {
@@ -108,7 +111,9 @@ export class CandidateTable {
 
   /** Reverse every per-key list in place (what libbpf's rehash does to same-key entries). */
   private reverseAll(): void {
-    const slots = this.slots, nodes = this.nodes, multi = this.multiSlots;
+    const slots = this.slots,
+      nodes = this.nodes,
+      multi = this.multiSlots;
     for (let i = 0; i < this.multiCount; i++) {
       const s = multi[i]!;
       let node = slots[2 * s + 1]!; // node + 1

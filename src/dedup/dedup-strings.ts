@@ -69,7 +69,8 @@ export class StringDeduper {
     } else if (len === 0) {
       return 0;
     }
-    const out = this.out, slots = this.slots;
+    const out = this.out,
+      slots = this.slots;
     const mask = slots.length - 1;
     let s = (h >>> 0) & mask;
     for (;;) {
@@ -103,7 +104,8 @@ export class StringDeduper {
   private growSlots(): void {
     const old = this.slots;
     const slots = new Int32Array(old.length * 2).fill(-1);
-    const mask = slots.length - 1, out = this.out;
+    const mask = slots.length - 1,
+      out = this.out;
     for (let i = 0; i < old.length; i++) {
       const o = old[i]!;
       if (o < 0) continue;

@@ -101,7 +101,15 @@ export type DedupStats = Static<typeof DedupStatsSchema>;
 export const KindCountsSchema = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
 export type KindCounts = Static<typeof KindCountsSchema>;
 
-export const DEDUP_PASS_NAMES = ["base", "strings", "primitives", "structs", "fwds", "references", "compaction"] as const;
+export const DEDUP_PASS_NAMES = [
+  "base",
+  "strings",
+  "primitives",
+  "structs",
+  "fwds",
+  "references",
+  "compaction",
+] as const;
 export type DedupPassName = (typeof DEDUP_PASS_NAMES)[number];
 
 const count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
@@ -182,7 +190,15 @@ export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
     if (collect && census && cpu) {
       const c = process.cpuUsage(cpu);
       const after = d.census();
-      const pass: DedupPass = { name, wallMs: dt, cpuMs: (c.user + c.system) / 1000, typesIn: byKindName(census), typesOut: byKindName(after), merged: byKindName(census.map((v, k) => v - after[k]!)), ...extra };
+      const pass: DedupPass = {
+        name,
+        wallMs: dt,
+        cpuMs: (c.user + c.system) / 1000,
+        typesIn: byKindName(census),
+        typesOut: byKindName(after),
+        merged: byKindName(census.map((v, k) => v - after[k]!)),
+        ...extra,
+      };
       if (name !== "base" || d.isSplit) passes.push(pass);
       census = after;
       // The census scans are not part of the next pass's figures.
@@ -197,15 +213,26 @@ export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const strings = d.dedupStrings();
   passMs.strings = lap("strings", { stringBytesIn, stringBytesOut: strings.byteLength });
   d.dedupPrimitives();
-  passMs.primitives = lap("primitives", { candidatesCompared: c.primCompared, hashCollisions: c.primCollisions, enumForwardsRedirected: c.enumFwdRedirects });
+  passMs.primitives = lap("primitives", {
+    candidatesCompared: c.primCompared,
+    hashCollisions: c.primCollisions,
+    enumForwardsRedirected: c.enumFwdRedirects,
+  });
   d.dedupStructs();
   passMs.structs = lap("structs", {
-    candidatesCompared: c.structCompared, hashCollisions: c.structCollisions, precheckRejected: c.precheckRejected,
-    equivalenceChecks: c.equivChecks, equivalenceFailed: c.equivFailed, baseFwdRefusals: c.baseFwdRefusals,
+    candidatesCompared: c.structCompared,
+    hashCollisions: c.structCollisions,
+    precheckRejected: c.precheckRejected,
+    equivalenceChecks: c.equivChecks,
+    equivalenceFailed: c.equivFailed,
+    baseFwdRefusals: c.baseFwdRefusals,
   });
   d.resolveFwds();
   passMs.fwds = lap("fwds", {
-    fwdsPending: c.fwdPending, fwdsResolved: c.fwdResolved, fwdsAmbiguous: c.fwdAmbiguous, fwdsWithoutDefinition: c.fwdNoMatch,
+    fwdsPending: c.fwdPending,
+    fwdsResolved: c.fwdResolved,
+    fwdsAmbiguous: c.fwdAmbiguous,
+    fwdsWithoutDefinition: c.fwdNoMatch,
     fwdsKindMismatch: c.fwdKindMismatch,
   });
   d.dedupReferences();
@@ -218,7 +245,14 @@ export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
     const kept = new Float64Array(KIND_SLOTS);
     for (let i = 0; i < out.count; i++) kept[infoKind(out.info[i]!)]!++;
     const cu = process.cpuUsage(cpu);
-    passes.push({ name: "compaction", wallMs: passMs.compact, cpuMs: (cu.user + cu.system) / 1000, typesIn: byKindName(census), typesOut: byKindName(kept), merged: byKindName(census.map((v, k) => v - kept[k]!)) });
+    passes.push({
+      name: "compaction",
+      wallMs: passMs.compact,
+      cpuMs: (cu.user + cu.system) / 1000,
+      typesIn: byKindName(census),
+      typesOut: byKindName(kept),
+      merged: byKindName(census.map((v, k) => v - kept[k]!)),
+    });
   }
   const ms = performance.now() - t0;
   const result: DedupResult = {
@@ -245,7 +279,8 @@ const KIND_SLOTS = BTF_KIND_MAX + 2;
 /** Kind counts as `{ "STRUCT": n, … }`, in kind order, zero counts left out. */
 function byKindName(counts: ArrayLike<number>): KindCounts {
   const r: KindCounts = {};
-  for (let k = 0; k < counts.length; k++) if (counts[k]! !== 0) r[k <= BTF_KIND_MAX ? kindName(k) : "UNKNOWN"] = counts[k]!;
+  for (let k = 0; k < counts.length; k++)
+    if (counts[k]! !== 0) r[k <= BTF_KIND_MAX ? kindName(k) : "UNKNOWN"] = counts[k]!;
   return r;
 }
 
@@ -333,9 +368,22 @@ class Deduper {
   /** Where the base's variable parts end in `extra` (split input copied from its chain). */
   private baseExtraEnd = 0;
   readonly counts: DedupCounters = {
-    primCompared: 0, primCollisions: 0, enumFwdRedirects: 0, structCompared: 0, structCollisions: 0, precheckRejected: 0,
-    equivChecks: 0, equivFailed: 0, baseFwdRefusals: 0, fwdPending: 0, fwdResolved: 0, fwdAmbiguous: 0, fwdNoMatch: 0,
-    fwdKindMismatch: 0, refCompared: 0, refCollisions: 0,
+    primCompared: 0,
+    primCollisions: 0,
+    enumFwdRedirects: 0,
+    structCompared: 0,
+    structCollisions: 0,
+    precheckRejected: 0,
+    equivChecks: 0,
+    equivFailed: 0,
+    baseFwdRefusals: 0,
+    fwdPending: 0,
+    fwdResolved: 0,
+    fwdAmbiguous: 0,
+    fwdNoMatch: 0,
+    fwdKindMismatch: 0,
+    refCompared: 0,
+    refCollisions: 0,
   };
 
   constructor(btf: Btf, force: boolean, checkShortcuts: boolean, consume: boolean) {
@@ -347,7 +395,11 @@ class Deduper {
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
     const c = btf.count;
-    if (consume && chain.length === 1 && Math.min(btf.info.length, btf.nameOff.length, btf.sizeType.length, btf.extraStart.length) > c) {
+    if (
+      consume &&
+      chain.length === 1 &&
+      Math.min(btf.info.length, btf.nameOff.length, btf.sizeType.length, btf.extraStart.length) > c
+    ) {
       // A whole (non-split) table given to us with room for one more record: its arrays become the id-indexed ones
       // by moving every record up one slot (id 1 was at index 0), and its pool of variable parts is used where it
       // is, gaps and all.
@@ -388,7 +440,11 @@ class Deduper {
       }
       for (const b of copied) {
         if (b === btf) this.baseExtraEnd = e;
-        const bi = b.info, bn = b.nameOff, bs = b.sizeType, bx = b.extraStart, bex = b.extra;
+        const bi = b.info,
+          bn = b.nameOff,
+          bs = b.sizeType,
+          bx = b.extraStart,
+          bex = b.extra;
         for (let i = 0, id = b.startId; i < b.count; i++, id++) {
           const inf = bi[i]!;
           ti[id] = inf;
@@ -462,10 +518,18 @@ class Deduper {
     let bad = -1;
     for (let id = this.ownStart; id < n; id++) {
       const inf = ti[id]!;
-      const kind = infoKind(inf), vlen = infoVlen(inf), x = tx[id]!;
+      const kind = infoKind(inf),
+        vlen = infoVlen(inf),
+        x = tx[id]!;
       let t: number;
       switch (kind) {
-        case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.VAR:
+        case K.PTR:
+        case K.TYPEDEF:
+        case K.VOLATILE:
+        case K.CONST:
+        case K.RESTRICT:
+        case K.FUNC:
+        case K.VAR:
         case K.TYPE_TAG:
           t = ts[id]!;
           if (t >= n || leaf[t] === 1) bad = t;
@@ -479,7 +543,8 @@ class Deduper {
           t = extra[x + 1]!;
           if (t >= n || leaf[t] === 1) bad = t;
           break;
-        case K.STRUCT: case K.UNION:
+        case K.STRUCT:
+        case K.UNION:
           for (let k = 0; k < vlen; k++) {
             t = extra[x + 3 * k + 1]!;
             if (t >= n || leaf[t] === 1) bad = t;
@@ -496,13 +561,20 @@ class Deduper {
             if (t >= n || leaf[t] === 1) bad = t;
           }
           break;
-        case K.INT: case K.ENUM: case K.ENUM64: case K.FWD: case K.FLOAT:
+        case K.INT:
+        case K.ENUM:
+        case K.ENUM64:
+        case K.FWD:
+        case K.FLOAT:
           break;
         default:
           this.fail(`unknown kind ${kind}`, id);
       }
       if (bad >= 0) {
-        if (bad >= n) throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${n - 1}`, { typeId: id });
+        if (bad >= n)
+          throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${n - 1}`, {
+            typeId: id,
+          });
         const bk = kindName(infoKind(ti[bad]!));
         throw new BtfkitError(ErrorCode.BTF_INVALID, `${kindName(kind)} refers to ${bk} [${bad}]`, { typeId: id });
       }
@@ -533,18 +605,24 @@ class Deduper {
       case K.STRUCT:
       case K.UNION: {
         h = mix(mix(h, inf), this.ts[id]!);
-        const x = this.tx[id]!, vlen = infoVlen(inf), ex = this.extra;
-        for (let k = 0; k < vlen; k++) h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
+        const x = this.tx[id]!,
+          vlen = infoVlen(inf),
+          ex = this.extra;
+        for (let k = 0; k < vlen; k++)
+          h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
         return fin(h);
       }
       case K.ARRAY: {
-        const x = this.tx[id]!, ex = this.extra;
+        const x = this.tx[id]!,
+          ex = this.extra;
         h = mix(mix(h, inf), this.ts[id]!);
         return fin(mix(mix(mix(h, ex[x]!), ex[x + 1]!), ex[x + 2]!));
       }
       case K.FUNC_PROTO: {
         h = mix(mix(h, inf), this.ts[id]!);
-        const x = this.tx[id]!, vlen = infoVlen(inf), ex = this.extra;
+        const x = this.tx[id]!,
+          vlen = infoVlen(inf),
+          ex = this.extra;
         for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), ex[x + 2 * k + 1]!);
         return fin(h);
       }
@@ -564,13 +642,17 @@ class Deduper {
    * of each other's candidate lists; lists only lose candidates the walk would reject, so the output is the same.
    */
   private memberShape(t: number): number {
-    const ti = this.ti, tn = this.tn, ts = this.ts, n = this.n;
+    const ti = this.ti,
+      tn = this.tn,
+      ts = this.ts,
+      n = this.n;
     let h = 0;
     for (let step = 0; step < 4 && t < n; step++) {
       const k = infoKind(ti[t]!);
       const cls = k === K.FWD || k === K.UNION ? K.STRUCT : k === K.ENUM64 ? K.ENUM : k;
       h = mix(mix(h, tn[t]!), cls);
-      if (k !== K.PTR && k !== K.CONST && k !== K.VOLATILE && k !== K.RESTRICT && k !== K.TYPEDEF && k !== K.TYPE_TAG) break;
+      if (k !== K.PTR && k !== K.CONST && k !== K.VOLATILE && k !== K.RESTRICT && k !== K.TYPEDEF && k !== K.TYPE_TAG)
+        break;
       t = ts[t]!;
     }
     return h;
@@ -594,7 +676,9 @@ class Deduper {
   }
 
   private equalExtra(a: number, b: number, words: number): boolean {
-    const ex = this.extra, xa = this.tx[a]!, xb = this.tx[b]!;
+    const ex = this.extra,
+      xa = this.tx[a]!,
+      xb = this.tx[b]!;
     for (let k = 0; k < words; k++) if (ex[xa + k] !== ex[xb + k]) return false;
     return true;
   }
@@ -608,7 +692,8 @@ class Deduper {
   /** Equal, or one side is a forward enum with the same name (size and ENUM/ENUM64 ignored). */
   private compatEnum(a: number, b: number): boolean {
     if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
-    const ka = infoKind(this.ti[a]!), kb = infoKind(this.ti[b]!);
+    const ka = infoKind(this.ti[a]!),
+      kb = infoKind(this.ti[b]!);
     return this.tn[a] === this.tn[b] && (ka === K.ENUM || ka === K.ENUM64) && (kb === K.ENUM || kb === K.ENUM64);
   }
 
@@ -616,7 +701,9 @@ class Deduper {
   private shallowEqualStruct(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
     const vlen = infoVlen(this.ti[a]!);
-    const ex = this.extra, xa = this.tx[a]!, xb = this.tx[b]!;
+    const ex = this.extra,
+      xa = this.tx[a]!,
+      xb = this.tx[b]!;
     for (let k = 0; k < vlen; k++) {
       const o = 3 * k;
       if (ex[xa + o] !== ex[xb + o] || ex[xa + o + 2] !== ex[xb + o + 2]) return false;
@@ -633,7 +720,9 @@ class Deduper {
   private compatFnProto(a: number, b: number): boolean {
     if (this.tn[a] !== this.tn[b] || this.ti[a] !== this.ti[b]) return false;
     const vlen = infoVlen(this.ti[a]!);
-    const ex = this.extra, xa = this.tx[a]!, xb = this.tx[b]!;
+    const ex = this.extra,
+      xa = this.tx[a]!,
+      xb = this.tx[b]!;
     for (let k = 0; k < vlen; k++) if (ex[xa + 2 * k] !== ex[xb + 2 * k]) return false;
     return true;
   }
@@ -663,7 +752,8 @@ class Deduper {
   // ---------------------------------------------------------------- pass 0: base types
 
   prepareBase(): void {
-    const mh = this.mh, ti = this.ti;
+    const mh = this.mh,
+      ti = this.ti;
     if (this.prepared) {
       // The same base, hashed into the same candidate order before: a copy of that table.
       for (let id = 1; id < this.ownStart; id++) mh[2 * id] = id;
@@ -681,8 +771,12 @@ class Deduper {
       const base = this.input.base!;
       const end = this.ownStart;
       preparedBases!.set(base, {
-        ti: this.ti.slice(0, end), tn: this.tn.slice(0, end), ts: this.ts.slice(0, end), tx: this.tx.slice(0, end),
-        extra: this.extra.slice(0, this.baseExtraEnd), table: this.table.clone(),
+        ti: this.ti.slice(0, end),
+        tn: this.tn.slice(0, end),
+        ts: this.ts.slice(0, end),
+        tx: this.tx.slice(0, end),
+        extra: this.extra.slice(0, this.baseExtraEnd),
+        table: this.table.clone(),
       });
     }
   }
@@ -699,7 +793,8 @@ class Deduper {
     for (let id = this.ownStart; id < this.n; id++) {
       tn[id] = remap(tn[id]!, id);
       const inf = ti[id]!;
-      const vlen = infoVlen(inf), x = tx[id]!;
+      const vlen = infoVlen(inf),
+        x = tx[id]!;
       switch (infoKind(inf)) {
         case K.STRUCT:
         case K.UNION:
@@ -720,7 +815,9 @@ class Deduper {
   dedupPrimitives(): void {
     const { ti, table, mh } = this;
     // Candidates compared and, of those, the ones no comparison accepted (counted per pass, not per candidate).
-    let compared = 0, rejected = 0, redirected = 0;
+    let compared = 0,
+      rejected = 0,
+      redirected = 0;
     for (let id = this.ownStart; id < this.n; id++) {
       const kind = infoKind(ti[id]!);
       let newId = id;
@@ -791,7 +888,12 @@ class Deduper {
 
   dedupStructs(): void {
     const { ti, table, mh } = this;
-    let compared = 0, shallowRejected = 0, prechecked = 0, walks = 0, walksFailed = 0, refusals = 0;
+    let compared = 0,
+      shallowRejected = 0,
+      prechecked = 0,
+      walks = 0,
+      walksFailed = 0,
+      refusals = 0;
     for (let id = this.ownStart; id < this.n; id++) {
       if (mh[2 * id]! <= MAX_ID) continue;
       const kind = infoKind(ti[id]!);
@@ -816,7 +918,10 @@ class Deduper {
           prechecked++;
           if (this.checkShortcuts) {
             this.clearHypot();
-            if (this.isEquiv(id, cand)) throw new BtfkitError(ErrorCode.INTERNAL, `dedup: pre-check rejected an equivalent candidate ${cand}`, { typeId: id });
+            if (this.isEquiv(id, cand))
+              throw new BtfkitError(ErrorCode.INTERNAL, `dedup: pre-check rejected an equivalent candidate ${cand}`, {
+                typeId: id,
+              });
           }
           continue;
         }
@@ -863,7 +968,8 @@ class Deduper {
   private surelyNotEquiv(cand: number, canon: number): boolean {
     const { ti, tn, ts, tx, extra } = this;
     const vlen = infoVlen(ti[cand]!);
-    const xc = tx[cand]!, xn = tx[canon]!;
+    const xc = tx[cand]!,
+      xn = tx[canon]!;
     for (let k = 0; k < vlen; k++) {
       let a = extra[xc + 3 * k + 1]!;
       let c = extra[xn + 3 * k + 1]!;
@@ -871,8 +977,10 @@ class Deduper {
         if (this.resolve(a) === this.resolve(c)) break;
         c = this.resolveFwd(c);
         if (tn[a] !== tn[c]) return true;
-        const ia = ti[a]!, ic = ti[c]!;
-        const ka = infoKind(ia), kc = infoKind(ic);
+        const ia = ti[a]!,
+          ic = ti[c]!;
+        const ka = infoKind(ia),
+          kc = infoKind(ic);
         if (ka === K.FWD || kc === K.FWD) break;
         if (ka !== kc) return true;
         if (ka === K.INT) {
@@ -883,7 +991,14 @@ class Deduper {
           if (!this.equalCommon(a, c)) return true;
           break;
         }
-        if (ka === K.PTR || ka === K.CONST || ka === K.VOLATILE || ka === K.RESTRICT || ka === K.TYPEDEF || ka === K.TYPE_TAG) {
+        if (
+          ka === K.PTR ||
+          ka === K.CONST ||
+          ka === K.VOLATILE ||
+          ka === K.RESTRICT ||
+          ka === K.TYPEDEF ||
+          ka === K.TYPE_TAG
+        ) {
           if (ia !== ic) return true;
           a = ts[a]!;
           c = ts[c]!;
@@ -899,7 +1014,8 @@ class Deduper {
   }
 
   private clearHypot(): void {
-    const mh = this.mh, list = this.hypotList;
+    const mh = this.mh,
+      list = this.hypotList;
     for (let i = 0; i < this.hypotCnt; i++) mh[2 * list[i]! + 1] = UNPROCESSED;
     this.hypotCnt = 0;
     this.hypotAdjustCanon = false;
@@ -969,8 +1085,10 @@ class Deduper {
       }
       this.hypotAdd(canon, cand);
       if (tn[cand] !== tn[canon]) return false;
-      const candInfo = ti[cand]!, canonInfo = ti[canon]!;
-      const ck = infoKind(candInfo), nk = infoKind(canonInfo);
+      const candInfo = ti[cand]!,
+        canonInfo = ti[canon]!;
+      const ck = infoKind(candInfo),
+        nk = infoKind(canonInfo);
       if ((ck === K.FWD || nk === K.FWD) && ck !== nk) {
         let realKind: number, fwdKind: number;
         if (ck === K.FWD) {
@@ -1012,7 +1130,8 @@ class Deduper {
           break;
         case K.ARRAY: {
           if (!this.compatArray(cand, canon)) return false;
-          const xc = tx[cand]!, xn = tx[canon]!;
+          const xc = tx[cand]!,
+            xn = tx[canon]!;
           if (sp + 4 > stack.length) stack = this.growEqStack(sp + 4);
           // Index type first, then element type.
           sp = this.pushPair(stack, sp, extra[xc]!, extra[xn]!);
@@ -1022,18 +1141,22 @@ class Deduper {
         case K.STRUCT:
         case K.UNION: {
           if (!this.shallowEqualStruct(cand, canon)) return false;
-          const xc = tx[cand]!, xn = tx[canon]!;
+          const xc = tx[cand]!,
+            xn = tx[canon]!;
           const vlen = infoVlen(candInfo);
           if (sp + 2 * vlen > stack.length) stack = this.growEqStack(sp + 2 * vlen);
-          for (let k = vlen - 1; k >= 0; k--) sp = this.pushPair(stack, sp, extra[xc + 3 * k + 1]!, extra[xn + 3 * k + 1]!);
+          for (let k = vlen - 1; k >= 0; k--)
+            sp = this.pushPair(stack, sp, extra[xc + 3 * k + 1]!, extra[xn + 3 * k + 1]!);
           break;
         }
         case K.FUNC_PROTO: {
           if (!this.compatFnProto(cand, canon)) return false;
-          const xc = tx[cand]!, xn = tx[canon]!;
+          const xc = tx[cand]!,
+            xn = tx[canon]!;
           const vlen = infoVlen(candInfo);
           if (sp + 2 * vlen + 2 > stack.length) stack = this.growEqStack(sp + 2 * vlen + 2);
-          for (let k = vlen - 1; k >= 0; k--) sp = this.pushPair(stack, sp, extra[xc + 2 * k + 1]!, extra[xn + 2 * k + 1]!);
+          for (let k = vlen - 1; k >= 0; k--)
+            sp = this.pushPair(stack, sp, extra[xc + 2 * k + 1]!, extra[xn + 2 * k + 1]!);
           sp = this.pushPair(stack, sp, ts[cand]!, ts[canon]!); // the return type is compared first
           break;
         }
@@ -1054,7 +1177,8 @@ class Deduper {
     const { ti, tn, ts, tx, extra } = this;
     for (;;) {
       if (depth <= 0) return false;
-      const k1 = infoKind(ti[id1]!), k2 = infoKind(ti[id2]!);
+      const k1 = infoKind(ti[id1]!),
+        k2 = infoKind(ti[id2]!);
       if (k1 !== k2) return false;
       switch (k1) {
         case K.UNKN:
@@ -1081,31 +1205,39 @@ class Deduper {
           continue;
         case K.ARRAY: {
           if (!this.compatArray(id1, id2)) return false;
-          const x1 = tx[id1]!, x2 = tx[id2]!;
-          const i1 = extra[x1 + 1]!, i2 = extra[x2 + 1]!;
+          const x1 = tx[id1]!,
+            x2 = tx[id2]!;
+          const i1 = extra[x1 + 1]!,
+            i2 = extra[x2 + 1]!;
           if (i1 !== i2 && !this.identical(i1, i2, depth - 1)) return false;
-          const e1 = extra[x1]!, e2 = extra[x2]!;
+          const e1 = extra[x1]!,
+            e2 = extra[x2]!;
           return e1 === e2 || this.identical(e1, e2, depth - 1);
         }
         case K.STRUCT:
         case K.UNION: {
           if (!this.shallowEqualStruct(id1, id2)) return false;
-          const x1 = tx[id1]!, x2 = tx[id2]!;
+          const x1 = tx[id1]!,
+            x2 = tx[id2]!;
           const vlen = infoVlen(ti[id1]!);
           for (let k = 0; k < vlen; k++) {
-            const m1 = extra[x1 + 3 * k + 1]!, m2 = extra[x2 + 3 * k + 1]!;
+            const m1 = extra[x1 + 3 * k + 1]!,
+              m2 = extra[x2 + 3 * k + 1]!;
             if (m1 !== m2 && !this.identical(m1, m2, depth - 1)) return false;
           }
           return true;
         }
         case K.FUNC_PROTO: {
           if (!this.compatFnProto(id1, id2)) return false;
-          const r1 = ts[id1]!, r2 = ts[id2]!;
+          const r1 = ts[id1]!,
+            r2 = ts[id2]!;
           if (r1 !== r2 && !this.identical(r1, r2, depth - 1)) return false;
-          const x1 = tx[id1]!, x2 = tx[id2]!;
+          const x1 = tx[id1]!,
+            x2 = tx[id2]!;
           const vlen = infoVlen(ti[id1]!);
           for (let k = 0; k < vlen; k++) {
-            const p1 = extra[x1 + 2 * k + 1]!, p2 = extra[x2 + 2 * k + 1]!;
+            const p1 = extra[x1 + 2 * k + 1]!,
+              p2 = extra[x2 + 2 * k + 1]!;
             if (p1 !== p2 && !this.identical(p1, p2, depth - 1)) return false;
           }
           return true;
@@ -1132,7 +1264,8 @@ class Deduper {
       if (rk !== K.FWD && rk !== K.STRUCT && rk !== K.UNION) continue;
       const tId = this.resolve(cand);
       const cId = this.resolve(canon);
-      const tk = infoKind(ti[tId]!), ck = infoKind(ti[cId]!);
+      const tk = infoKind(ti[tId]!),
+        ck = infoKind(ti[cId]!);
       // A canonical FWD resolves to the candidate's struct, even in the adjust_canon case: own references to a
       // base FWD then land on the own struct, while the base itself is never rewritten.
       if (tk !== K.FWD && ck === K.FWD) mh[2 * cId] = tId;
@@ -1317,7 +1450,8 @@ class Deduper {
     const { ti, tn, ts, tx, extra, n, ownStart, mh } = this;
     // New ids go to the hypothetical map's slots (unused after pass 3) rather than to one more id-indexed array.
     for (let id = 0; id < ownStart; id++) mh[2 * id + 1] = id;
-    let kept = 0, keptExtra = 0;
+    let kept = 0,
+      keptExtra = 0;
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] === id) {
         mh[2 * id + 1] = ownStart + kept++;
@@ -1328,26 +1462,46 @@ class Deduper {
       }
     }
     const remapId = (old: number, from: number): number => {
-      const r = mh[2 * (this.resolve(old)) + 1]!;
+      const r = mh[2 * this.resolve(old) + 1]!;
       if (r > MAX_ID) this.fail(`referenced type ${old} has no representative in the output`, from);
       return r;
     };
-    const out = new Btf({ base: this.input.base, strings, capacity: kept, extraCapacity: keptExtra, byteOrder: this.input.byteOrder });
+    const out = new Btf({
+      base: this.input.base,
+      strings,
+      capacity: kept,
+      extraCapacity: keptExtra,
+      byteOrder: this.input.byteOrder,
+    });
     out.pointerSize = this.input.pointerSize;
-    const oInfo = out.info, oName = out.nameOff, oSt = out.sizeType, oXs = out.extraStart, oEx = out.extra;
-    let i = 0, e = 0;
+    const oInfo = out.info,
+      oName = out.nameOff,
+      oSt = out.sizeType,
+      oXs = out.extraStart,
+      oEx = out.extra;
+    let i = 0,
+      e = 0;
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] !== id) continue;
       const inf = ti[id]!;
-      const kind = infoKind(inf), vlen = infoVlen(inf), x = tx[id]!;
+      const kind = infoKind(inf),
+        vlen = infoVlen(inf),
+        x = tx[id]!;
       const words = extraWords(kind, vlen);
       oInfo[i] = inf;
       oName[i] = tn[id]!;
       oXs[i] = e;
       for (let k = 0; k < words; k++) oEx[e + k] = extra[x + k]!;
       switch (kind) {
-        case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.VAR:
-        case K.DECL_TAG: case K.TYPE_TAG:
+        case K.PTR:
+        case K.TYPEDEF:
+        case K.VOLATILE:
+        case K.CONST:
+        case K.RESTRICT:
+        case K.FUNC:
+        case K.VAR:
+        case K.DECL_TAG:
+        case K.TYPE_TAG:
           oSt[i] = remapId(ts[id]!, id);
           break;
         case K.FUNC_PROTO:
@@ -1359,7 +1513,8 @@ class Deduper {
           oEx[e] = remapId(extra[x]!, id);
           oEx[e + 1] = remapId(extra[x + 1]!, id);
           break;
-        case K.STRUCT: case K.UNION:
+        case K.STRUCT:
+        case K.UNION:
           oSt[i] = ts[id]!;
           for (let k = 0; k < vlen; k++) oEx[e + 3 * k + 1] = remapId(extra[x + 3 * k + 1]!, id);
           break;
@@ -1379,7 +1534,7 @@ class Deduper {
     // which nothing reads any more (resolve reads only the canonical map): no other id-indexed array is allocated.
     const idMap = this.tn;
     for (let id = 0; id < n; id++) {
-      const r = mh[2 * (this.resolve(id)) + 1]!;
+      const r = mh[2 * this.resolve(id) + 1]!;
       idMap[id] = r > MAX_ID ? 0 : r;
     }
     return { out, idMap };
@@ -1390,8 +1545,15 @@ const NO_FIELD = -2;
 
 function isRefKind(k: number): boolean {
   return (
-    k === K.PTR || k === K.CONST || k === K.VOLATILE || k === K.RESTRICT || k === K.FUNC || k === K.TYPE_TAG ||
-    k === K.DECL_TAG || k === K.ARRAY || k === K.FUNC_PROTO
+    k === K.PTR ||
+    k === K.CONST ||
+    k === K.VOLATILE ||
+    k === K.RESTRICT ||
+    k === K.FUNC ||
+    k === K.TYPE_TAG ||
+    k === K.DECL_TAG ||
+    k === K.ARRAY ||
+    k === K.FUNC_PROTO
   );
 }
 

@@ -17,7 +17,18 @@
  * Works on any `Btf` (ids of a split table and its base together); nothing here is on the dedup's hot path.
  */
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, kindName, memberBitOffset, memberBitfieldSize } from "../btf/kinds.js";
+import {
+  BTF_KIND,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBits,
+  intEncoding,
+  intOffset,
+  kindName,
+  memberBitOffset,
+  memberBitfieldSize,
+} from "../btf/kinds.js";
 
 const K = BTF_KIND;
 
@@ -73,7 +84,13 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
   const pairedWith = new Map<number, number>();
   const stack: Array<[number, number, number]> = [[a, b, addStep(-1, typeLabel(btf, a))]];
   const result: GraphComparison = { pairs: 0 };
-  const differ = (node: number, x: number, y: number, difference: string, copies?: Divergence["copies"]): GraphComparison => {
+  const differ = (
+    node: number,
+    x: number,
+    y: number,
+    difference: string,
+    copies?: Divergence["copies"],
+  ): GraphComparison => {
     result.divergence = { path: pathOf(node), difference, ids: [x, y] };
     if (copies) result.divergence.copies = copies;
     return result;
@@ -90,13 +107,22 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
         const inner = compareGraphs(btf, prev, y, true).divergence;
         copies = inner ? { path: inner.path, difference: inner.difference } : { sameShape: true };
       }
-      return differ(node, x, y, `${typeLabel(btf, x)} [${x}] is matched with two types that are not identical: [${prev}] and [${y}]`, copies);
+      return differ(
+        node,
+        x,
+        y,
+        `${typeLabel(btf, x)} [${x}] is matched with two types that are not identical: [${prev}] and [${y}]`,
+        copies,
+      );
     }
     pairedWith.set(x, y);
     if (++result.pairs > MAX_PAIRS) break;
-    const ix = btf.infoOf(x), iy = btf.infoOf(y);
-    const kx = infoKind(ix), ky = infoKind(iy);
-    const nx = btf.name(x), ny = btf.name(y);
+    const ix = btf.infoOf(x),
+      iy = btf.infoOf(y);
+    const kx = infoKind(ix),
+      ky = infoKind(iy);
+    const nx = btf.name(x),
+      ny = btf.name(y);
     if (nx !== ny) return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
     // A forward declaration against a definition of the same flavour: the same type as far as the dedup goes.
     if ((kx === K.FWD) !== (ky === K.FWD) && (isStructKind(kx) || isStructKind(ky))) {
@@ -105,25 +131,35 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
       if ((other === K.UNION) !== fwdIsUnion || !isStructKind(other)) {
         return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
       }
-      result.forwardOnly ??= { path: pathOf(node), side: kx === K.FWD ? "first" : "second", type: typeLabel(btf, kx === K.FWD ? y : x) };
+      result.forwardOnly ??= {
+        path: pathOf(node),
+        side: kx === K.FWD ? "first" : "second",
+        type: typeLabel(btf, kx === K.FWD ? y : x),
+      };
       continue;
     }
     const enums = (kx === K.ENUM || kx === K.ENUM64) && (ky === K.ENUM || ky === K.ENUM64);
     if (kx !== ky && !enums) return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
-    const vx = infoVlen(ix), vy = infoVlen(iy);
+    const vx = infoVlen(ix),
+      vy = infoVlen(iy);
     const label = typeLabel(btf, x);
     switch (kx) {
       case K.INT: {
-        const sx = btf.sizeTypeOf(x), sy = btf.sizeTypeOf(y);
+        const sx = btf.sizeTypeOf(x),
+          sy = btf.sizeTypeOf(y);
         if (sx !== sy) return differ(node, x, y, `${label}: size ${sx} vs ${sy}`);
-        const wx = btf.extraWord(x, 0), wy = btf.extraWord(y, 0);
-        if (intEncoding(wx) !== intEncoding(wy)) return differ(node, x, y, `${label}: encoding ${intEncodingName(wx)} vs ${intEncodingName(wy)}`);
+        const wx = btf.extraWord(x, 0),
+          wy = btf.extraWord(y, 0);
+        if (intEncoding(wx) !== intEncoding(wy))
+          return differ(node, x, y, `${label}: encoding ${intEncodingName(wx)} vs ${intEncodingName(wy)}`);
         if (intBits(wx) !== intBits(wy)) return differ(node, x, y, `${label}: ${intBits(wx)} bits vs ${intBits(wy)}`);
-        if (intOffset(wx) !== intOffset(wy)) return differ(node, x, y, `${label}: bit offset ${intOffset(wx)} vs ${intOffset(wy)}`);
+        if (intOffset(wx) !== intOffset(wy))
+          return differ(node, x, y, `${label}: bit offset ${intOffset(wx)} vs ${intOffset(wy)}`);
         break;
       }
       case K.FLOAT: {
-        const sx = btf.sizeTypeOf(x), sy = btf.sizeTypeOf(y);
+        const sx = btf.sizeTypeOf(x),
+          sy = btf.sizeTypeOf(y);
         if (sx !== sy) return differ(node, x, y, `${label}: size ${sx} vs ${sy}`);
         break;
       }
@@ -134,43 +170,69 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
       case K.ENUM64: {
         if (vx === 0 || vy === 0) break; // a forward enum matches any enum of its name
         if (kx !== ky) return differ(node, x, y, `type ${kindName(kx)} vs ${kindName(ky)}`);
-        const sx = btf.sizeTypeOf(x), sy = btf.sizeTypeOf(y);
+        const sx = btf.sizeTypeOf(x),
+          sy = btf.sizeTypeOf(y);
         if (sx !== sy) return differ(node, x, y, `${label}: size ${sx} vs ${sy}`);
-        if (ix !== iy && vx === vy) return differ(node, x, y, `${label}: ${infoKflag(ix) ? "signed" : "unsigned"} vs ${infoKflag(iy) ? "signed" : "unsigned"}`);
+        if (ix !== iy && vx === vy)
+          return differ(
+            node,
+            x,
+            y,
+            `${label}: ${infoKflag(ix) ? "signed" : "unsigned"} vs ${infoKflag(iy) ? "signed" : "unsigned"}`,
+          );
         const words = kx === K.ENUM ? 2 : 3;
         const value = (id: number, k: number): bigint =>
-          words === 2 ? BigInt(btf.extraWord(id, 2 * k + 1)) : (BigInt(btf.extraWord(id, 3 * k + 2)) << 32n) | BigInt(btf.extraWord(id, 3 * k + 1));
+          words === 2
+            ? BigInt(btf.extraWord(id, 2 * k + 1))
+            : (BigInt(btf.extraWord(id, 3 * k + 2)) << 32n) | BigInt(btf.extraWord(id, 3 * k + 1));
         for (let k = 0; k < Math.min(vx, vy); k++) {
-          const ex = btf.strings.get(btf.extraWord(x, words * k)), ey = btf.strings.get(btf.extraWord(y, words * k));
+          const ex = btf.strings.get(btf.extraWord(x, words * k)),
+            ey = btf.strings.get(btf.extraWord(y, words * k));
           if (ex !== ey) return differ(node, x, y, `${label}: enumerator ${k} is ${ex} vs ${ey}`);
-          if (value(x, k) !== value(y, k)) return differ(node, x, y, `${label}: ${ex} = ${value(x, k)} vs ${value(y, k)}`);
+          if (value(x, k) !== value(y, k))
+            return differ(node, x, y, `${label}: ${ex} = ${value(x, k)} vs ${value(y, k)}`);
         }
         if (vx !== vy) return differ(node, x, y, `${label}: ${vx} enumerators vs ${vy}`);
         break;
       }
       case K.STRUCT:
       case K.UNION: {
-        const sx = btf.sizeTypeOf(x), sy = btf.sizeTypeOf(y);
+        const sx = btf.sizeTypeOf(x),
+          sy = btf.sizeTypeOf(y);
         if (sx !== sy) return differ(node, x, y, `size ${sx} vs ${sy}`);
-        const kfx = infoKflag(ix), kfy = infoKflag(iy);
+        const kfx = infoKflag(ix),
+          kfy = infoKflag(iy);
         for (let k = 0; k < Math.min(vx, vy); k++) {
-          const mx = memberName(btf, x, k), my = memberName(btf, y, k);
+          const mx = memberName(btf, x, k),
+            my = memberName(btf, y, k);
           if (mx !== my) return differ(node, x, y, `member ${k} is ${mx} vs ${my}`);
-          const ox = btf.extraWord(x, 3 * k + 2), oy = btf.extraWord(y, 3 * k + 2);
+          const ox = btf.extraWord(x, 3 * k + 2),
+            oy = btf.extraWord(y, 3 * k + 2);
           if (memberBitOffset(ox, kfx) !== memberBitOffset(oy, kfy)) {
             return differ(node, x, y, `.${mx}: bit offset ${memberBitOffset(ox, kfx)} vs ${memberBitOffset(oy, kfy)}`);
           }
           if (memberBitfieldSize(ox, kfx) !== memberBitfieldSize(oy, kfy)) {
-            return differ(node, x, y, `.${mx}: bitfield size ${memberBitfieldSize(ox, kfx)} vs ${memberBitfieldSize(oy, kfy)}`);
+            return differ(
+              node,
+              x,
+              y,
+              `.${mx}: bitfield size ${memberBitfieldSize(ox, kfx)} vs ${memberBitfieldSize(oy, kfy)}`,
+            );
           }
         }
         if (vx !== vy) {
           const [more, which] = vx > vy ? [x, "first"] : [y, "second"];
-          return differ(node, x, y, `${vx} members vs ${vy} (.${memberName(btf, more, Math.min(vx, vy))} only in the ${which})`);
+          return differ(
+            node,
+            x,
+            y,
+            `${vx} members vs ${vy} (.${memberName(btf, more, Math.min(vx, vy))} only in the ${which})`,
+          );
         }
         if (ix !== iy) return differ(node, x, y, `kind_flag ${kfx ? 1 : 0} vs ${kfy ? 1 : 0}`);
         for (let k = vx - 1; k >= 0; k--) {
-          const tx = btf.extraWord(x, 3 * k + 1), ty = btf.extraWord(y, 3 * k + 1);
+          const tx = btf.extraWord(x, 3 * k + 1),
+            ty = btf.extraWord(y, 3 * k + 1);
           stack.push([tx, ty, stepInto(btf, addStep(node, `.${memberName(btf, x, k)}`), tx, addStep)]);
         }
         break;
@@ -184,15 +246,19 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
       case K.FUNC:
       case K.VAR: {
         if (ix !== iy) return differ(node, x, y, `${label}: info 0x${ix.toString(16)} vs 0x${iy.toString(16)}`);
-        const tx = btf.sizeTypeOf(x), ty = btf.sizeTypeOf(y);
+        const tx = btf.sizeTypeOf(x),
+          ty = btf.sizeTypeOf(y);
         stack.push([tx, ty, stepInto(btf, node, tx, addStep)]);
         break;
       }
       case K.ARRAY: {
-        const cx = btf.extraWord(x, 2), cy = btf.extraWord(y, 2);
+        const cx = btf.extraWord(x, 2),
+          cy = btf.extraWord(y, 2);
         if (cx !== cy) return differ(node, x, y, `array length ${cx} vs ${cy}`);
-        const ex = btf.extraWord(x, 0), ey = btf.extraWord(y, 0);
-        const dx = btf.extraWord(x, 1), dy = btf.extraWord(y, 1);
+        const ex = btf.extraWord(x, 0),
+          ey = btf.extraWord(y, 0);
+        const dx = btf.extraWord(x, 1),
+          dy = btf.extraWord(y, 1);
         stack.push([dx, dy, addStep(node, "[index]")]);
         stack.push([ex, ey, stepInto(btf, addStep(node, "[]"), ex, addStep)]);
         break;
@@ -200,20 +266,24 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
       case K.FUNC_PROTO: {
         if (vx !== vy) return differ(node, x, y, `${vx} parameters vs ${vy}`);
         for (let k = 0; k < vx; k++) {
-          const px = btf.strings.get(btf.extraWord(x, 2 * k)), py = btf.strings.get(btf.extraWord(y, 2 * k));
+          const px = btf.strings.get(btf.extraWord(x, 2 * k)),
+            py = btf.strings.get(btf.extraWord(y, 2 * k));
           if (px !== py) return differ(node, x, y, `parameter ${k} is ${px || "(unnamed)"} vs ${py || "(unnamed)"}`);
         }
         for (let k = vx - 1; k >= 0; k--) {
-          const tx = btf.extraWord(x, 2 * k + 1), ty = btf.extraWord(y, 2 * k + 1);
+          const tx = btf.extraWord(x, 2 * k + 1),
+            ty = btf.extraWord(y, 2 * k + 1);
           const pname = btf.strings.get(btf.extraWord(x, 2 * k)) || `#${k}`;
           stack.push([tx, ty, stepInto(btf, addStep(node, `(${pname})`), tx, addStep)]);
         }
-        const rx = btf.sizeTypeOf(x), ry = btf.sizeTypeOf(y);
+        const rx = btf.sizeTypeOf(x),
+          ry = btf.sizeTypeOf(y);
         stack.push([rx, ry, stepInto(btf, addStep(node, "(return)"), rx, addStep)]);
         break;
       }
       default:
-        if (ix !== iy || btf.sizeTypeOf(x) !== btf.sizeTypeOf(y)) return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
+        if (ix !== iy || btf.sizeTypeOf(x) !== btf.sizeTypeOf(y))
+          return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
     }
   }
   return result;
@@ -228,7 +298,8 @@ export const IDENTICAL_DEPTH = 16;
  */
 export function formatDivergence(d: Divergence, shorten: (path: string) => string = (p) => p): string {
   let s = `${shorten(d.path)}: ${d.difference}`;
-  if (d.copies && "sameShape" in d.copies) s += ` (same shape: two copies the identical-types check cannot prove equal within ${IDENTICAL_DEPTH} levels)`;
+  if (d.copies && "sameShape" in d.copies)
+    s += ` (same shape: two copies the identical-types check cannot prove equal within ${IDENTICAL_DEPTH} levels)`;
   else if (d.copies) s += ` (they differ at ${shorten(d.copies.path)}: ${d.copies.difference})`;
   return s;
 }
@@ -240,14 +311,17 @@ export function formatDivergence(d: Divergence, shorten: (path: string) => strin
 export function identical(btf: Btf, a: number, b: number, depth: number): boolean {
   if (a === b) return true;
   if (depth <= 0) return false;
-  const ia = btf.infoOf(a), ib = btf.infoOf(b);
+  const ia = btf.infoOf(a),
+    ib = btf.infoOf(b);
   const k = infoKind(ia);
   if (k !== infoKind(ib)) return false;
   const same = (x: number, y: number) => x === y || identical(btf, x, y, depth - 1);
   const nameEq = btf.nameOffOf(a) === btf.nameOffOf(b) || btf.name(a) === btf.name(b);
   switch (k) {
     case K.INT:
-      return nameEq && ia === ib && btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && btf.extraWord(a, 0) === btf.extraWord(b, 0);
+      return (
+        nameEq && ia === ib && btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && btf.extraWord(a, 0) === btf.extraWord(b, 0)
+      );
     case K.FWD:
     case K.FLOAT:
       return nameEq && ia === ib && btf.sizeTypeOf(a) === btf.sizeTypeOf(b);
@@ -258,8 +332,10 @@ export function identical(btf: Btf, a: number, b: number, depth: number): boolea
       if (ia !== ib || btf.sizeTypeOf(a) !== btf.sizeTypeOf(b)) return false;
       const words = (k === K.ENUM ? 2 : 3) * infoVlen(ia);
       for (let w = 0; w < words; w++) {
-        const wa = btf.extraWord(a, w), wb = btf.extraWord(b, w);
-        if (wa !== wb && (w % (k === K.ENUM ? 2 : 3) !== 0 || btf.strings.get(wa) !== btf.strings.get(wb))) return false;
+        const wa = btf.extraWord(a, w),
+          wb = btf.extraWord(b, w);
+        if (wa !== wb && (w % (k === K.ENUM ? 2 : 3) !== 0 || btf.strings.get(wa) !== btf.strings.get(wb)))
+          return false;
       }
       return true;
     }
@@ -273,8 +349,12 @@ export function identical(btf: Btf, a: number, b: number, depth: number): boolea
       return ia === ib && nameEq && same(btf.sizeTypeOf(a), btf.sizeTypeOf(b));
     case K.ARRAY:
       return (
-        ia === ib && nameEq && btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && btf.extraWord(a, 2) === btf.extraWord(b, 2) &&
-        same(btf.extraWord(a, 1), btf.extraWord(b, 1)) && same(btf.extraWord(a, 0), btf.extraWord(b, 0))
+        ia === ib &&
+        nameEq &&
+        btf.sizeTypeOf(a) === btf.sizeTypeOf(b) &&
+        btf.extraWord(a, 2) === btf.extraWord(b, 2) &&
+        same(btf.extraWord(a, 1), btf.extraWord(b, 1)) &&
+        same(btf.extraWord(a, 0), btf.extraWord(b, 0))
       );
     case K.STRUCT:
     case K.UNION: {
@@ -290,7 +370,8 @@ export function identical(btf: Btf, a: number, b: number, depth: number): boolea
     case K.FUNC_PROTO: {
       if (ia !== ib || !nameEq) return false;
       const vlen = infoVlen(ia);
-      for (let p = 0; p < vlen; p++) if (btf.strings.get(btf.extraWord(a, 2 * p)) !== btf.strings.get(btf.extraWord(b, 2 * p))) return false;
+      for (let p = 0; p < vlen; p++)
+        if (btf.strings.get(btf.extraWord(a, 2 * p)) !== btf.strings.get(btf.extraWord(b, 2 * p))) return false;
       if (!same(btf.sizeTypeOf(a), btf.sizeTypeOf(b))) return false;
       for (let p = 0; p < vlen; p++) if (!same(btf.extraWord(a, 2 * p + 1), btf.extraWord(b, 2 * p + 1))) return false;
       return true;
@@ -317,7 +398,9 @@ function memberName(btf: Btf, id: number, k: number): string {
 
 function intEncodingName(word: number): string {
   const e = intEncoding(word);
-  return e === 0 ? "unsigned" : [e & 1 ? "signed" : "", e & 2 ? "char" : "", e & 4 ? "bool" : ""].filter(Boolean).join("+");
+  return e === 0
+    ? "unsigned"
+    : [e & 1 ? "signed" : "", e & 2 ? "char" : "", e & 4 ? "bool" : ""].filter(Boolean).join("+");
 }
 
 /** A short C-like name of a type: `int`, `struct foo`, `const char *`, `u32 [4]`. */

@@ -20,7 +20,17 @@ const KEYWORD_KINDS: Record<string, readonly number[]> = {
   enum: [K.ENUM, K.ENUM64],
   typedef: [K.TYPEDEF],
 };
-const DEFINITION_KINDS: readonly number[] = [K.STRUCT, K.UNION, K.ENUM, K.ENUM64, K.TYPEDEF, K.INT, K.FLOAT, K.FUNC, K.VAR];
+const DEFINITION_KINDS: readonly number[] = [
+  K.STRUCT,
+  K.UNION,
+  K.ENUM,
+  K.ENUM64,
+  K.TYPEDEF,
+  K.INT,
+  K.FLOAT,
+  K.FUNC,
+  K.VAR,
+];
 
 /** Which keyword groups a definition kind: struct and union apart, ENUM and ENUM64 together. */
 function kindGroup(k: number): string {
@@ -42,7 +52,10 @@ function kindGroup(k: number): string {
 export const CopiesSchema = Type.Union(
   [
     Type.Object({ path: Type.String(), difference: Type.String() }, { description: "where the two copies differ" }),
-    Type.Object({ sameShape: Type.Literal(true) }, { description: "one shape, not provably identical within 16 levels" }),
+    Type.Object(
+      { sameShape: Type.Literal(true) },
+      { description: "one shape, not provably identical within 16 levels" },
+    ),
   ],
   { description: "for a type matched with two non-identical types: what those two have" },
 );
@@ -79,7 +92,9 @@ export const ExplainDupSchema = Type.Object(
               path: Type.String(),
               side: Type.Union([Type.Literal("first"), Type.Literal("second")]),
               type: Type.String(),
-              ids: Type.Tuple([Type.Integer(), Type.Integer()], { description: "the two definitions compared (first, second)" }),
+              ids: Type.Tuple([Type.Integer(), Type.Integer()], {
+                description: "the two definitions compared (first, second)",
+              }),
             },
             { description: "the same shape only because one side reaches a FWD here" },
           ),
@@ -99,7 +114,8 @@ export type ExplainDupReport = Static<typeof ExplainDupSchema>;
 export function findDefinitions(btf: Btf, query: string): { label: string; ids: number[] } {
   const m = /^\s*(?:(struct|union|enum|typedef)\s+)?(\S+)\s*$/.exec(query);
   if (!m) throw new BtfkitError(ErrorCode.USAGE, `cannot read the name '${query}' (write e.g. 'struct foo' or 'foo')`);
-  const keyword = m[1], name = m[2]!;
+  const keyword = m[1],
+    name = m[2]!;
   const kinds = keyword ? KEYWORD_KINDS[keyword]! : DEFINITION_KINDS;
   const byGroup = new Map<string, number[]>();
   for (let id = 1; id < btf.endId; id++) {
@@ -116,7 +132,9 @@ export function findDefinitions(btf: Btf, query: string): { label: string; ids: 
   let best: [string, number[]] | undefined;
   for (const e of byGroup) if (!best || e[1].length > best[1].length) best = e;
   if (!best) return { label: keyword ? `${keyword} ${name}` : name, ids: [] };
-  const label = ["struct", "union", "enum", "typedef"].includes(best[0]) ? `${best[0]} ${name}` : `${name} (${best[0]})`;
+  const label = ["struct", "union", "enum", "typedef"].includes(best[0])
+    ? `${best[0]} ${name}`
+    : `${name} (${best[0]})`;
   return { label, ids: best[1] };
 }
 
@@ -126,7 +144,13 @@ export function explainDuplicates(btf: Btf, query: string, where: { file: string
   if (ids.length === 0) throw new BtfkitError(ErrorCode.NOT_FOUND, `no definition of ${label}`, { file: where.file });
   // `cmp`: the group's representative against the first definition; `forwardOnly`: the first place where a member of
   // the group has the same shape as its representative only because one side reaches a FWD (why split BTF keeps it).
-  const shapes: Array<{ rep: number; ids: number[]; cmp?: GraphComparison; forwardOnly?: GraphComparison["forwardOnly"]; fwdPartner?: number }> = [];
+  const shapes: Array<{
+    rep: number;
+    ids: number[];
+    cmp?: GraphComparison;
+    forwardOnly?: GraphComparison["forwardOnly"];
+    fwdPartner?: number;
+  }> = [];
   const shapeOf: number[] = [];
   for (const id of ids) {
     let group = -1;
@@ -152,8 +176,14 @@ export function explainDuplicates(btf: Btf, query: string, where: { file: string
     name: label,
     definitions: ids.map((id, i) => {
       const k = btf.kind(id);
-      const d: ExplainDupReport["definitions"][number] = { id, inBase: id < firstOwn, kind: kindName(k), shape: shapeOf[i]! };
-      if (k === K.STRUCT || k === K.UNION || k === K.ENUM || k === K.ENUM64 || k === K.INT || k === K.FLOAT) d.size = btf.sizeTypeOf(id);
+      const d: ExplainDupReport["definitions"][number] = {
+        id,
+        inBase: id < firstOwn,
+        kind: kindName(k),
+        shape: shapeOf[i]!,
+      };
+      if (k === K.STRUCT || k === K.UNION || k === K.ENUM || k === K.ENUM64 || k === K.INT || k === K.FLOAT)
+        d.size = btf.sizeTypeOf(id);
       if (k === K.STRUCT || k === K.UNION) d.members = btf.vlen(id);
       return d;
     }),
@@ -173,7 +203,9 @@ export function explainDuplicates(btf: Btf, query: string, where: { file: string
 export function formatExplainDup(r: ExplainDupReport): string {
   const lines: string[] = [];
   const n = r.definitions.length;
-  lines.push(`${r.name}: ${n} definition${n === 1 ? "" : "s"} in ${r.file}${r.base ? ` (base ${r.base})` : ""}, ${r.shapes.length} shape${r.shapes.length === 1 ? "" : "s"}`);
+  lines.push(
+    `${r.name}: ${n} definition${n === 1 ? "" : "s"} in ${r.file}${r.base ? ` (base ${r.base})` : ""}, ${r.shapes.length} shape${r.shapes.length === 1 ? "" : "s"}`,
+  );
   for (const d of r.definitions) {
     const size = d.size !== undefined ? `, ${d.size} bytes` : "";
     const members = d.members !== undefined ? `, ${d.members} members` : "";
@@ -188,10 +220,14 @@ export function formatExplainDup(r: ExplainDupReport): string {
   for (const s of r.shapes) {
     if (s.ids.length < 2 || s.divergence) continue;
     const fwd = s.forwardOnly;
-    const where = fwd ? `; at ${fwd.path} [${fwd.side === "first" ? fwd.ids[0] : fwd.ids[1]}] has only a forward declaration of ${fwd.type}` : "";
+    const where = fwd
+      ? `; at ${fwd.path} [${fwd.side === "first" ? fwd.ids[0] : fwd.ids[1]}] has only a forward declaration of ${fwd.type}`
+      : "";
     lines.push(
       `${s.ids.map((id) => `[${id}]`).join(", ")}: the same shape${where}` +
-        (fwd ? " (split BTF: a base type that reaches a base FWD cannot take an own definition)" : " (the dedup merges them)"),
+        (fwd
+          ? " (split BTF: a base type that reaches a base FWD cannot take an own definition)"
+          : " (the dedup merges them)"),
     );
   }
   return lines.join("\n") + "\n";
@@ -201,10 +237,14 @@ export const SplitFoldSchema = Type.Object(
   {
     foldedIntoBase: Type.Integer({ minimum: 0, description: "own input types whose representative is a base type" }),
     foldedByKind: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
-    keptWithBaseName: Type.Integer({ minimum: 0, description: "own named output types the base has a type of that name and kind for" }),
+    keptWithBaseName: Type.Integer({
+      minimum: 0,
+      description: "own named output types the base has a type of that name and kind for",
+    }),
     keptNew: Type.Integer({
       minimum: 0,
-      description: "own named output types whose name the base does not have for that kind (a base FWD alone does not count: it cannot take a definition)",
+      description:
+        "own named output types whose name the base does not have for that kind (a base FWD alone does not count: it cannot take a definition)",
     }),
     notFolded: Type.Array(
       Type.Object({

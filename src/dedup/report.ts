@@ -44,7 +44,11 @@ export interface DedupReportOptions {
 export function dedupWithReport(btf: Btf, opts: DedupReportOptions): { btf: Btf; report: DedupReport } {
   // Counted before the dedup: with consumeInput the input's arrays are taken over.
   const typesInByKind = countKinds(btf);
-  const res = dedupBtf(btf, { collectStats: true, consumeInput: opts.consumeInput, forceCollisions: opts.forceCollisions });
+  const res = dedupBtf(btf, {
+    collectStats: true,
+    consumeInput: opts.consumeInput,
+    forceCollisions: opts.forceCollisions,
+  });
   const passes = res.passes!;
   const typesOutByKind = countKinds(res.btf);
   const mergedByKind: KindCounts = {};
@@ -105,40 +109,67 @@ export function shortPath(path: string, keep = 6): string {
 export function formatDedupReport(r: DedupReport): string {
   const L: string[] = [];
   const num = (n: number) => n.toLocaleString("en-US");
-  L.push(`${r.file}${r.base ? ` (split, base ${r.base})` : ""}: types ${num(r.typesIn)} -> ${num(r.typesOut)}, strings ${num(r.stringBytesIn)} -> ${num(r.stringBytesOut)} bytes, ${r.wallMs.toFixed(1)} ms wall, ${r.cpuMs.toFixed(1)} ms CPU`);
+  L.push(
+    `${r.file}${r.base ? ` (split, base ${r.base})` : ""}: types ${num(r.typesIn)} -> ${num(r.typesOut)}, strings ${num(r.stringBytesIn)} -> ${num(r.stringBytesOut)} bytes, ${r.wallMs.toFixed(1)} ms wall, ${r.cpuMs.toFixed(1)} ms CPU`,
+  );
   L.push("");
   L.push("pass                                          wall ms    CPU ms  merged");
   for (const p of r.passes) {
-    const merged = Object.entries(p.merged).map(([k, n]) => `${k} ${num(n)}`).join(", ") || "-";
-    L.push(`${PASS_TITLES[p.name].padEnd(44)} ${p.wallMs.toFixed(1).padStart(8)} ${p.cpuMs.toFixed(1).padStart(9)}  ${merged}`);
+    const merged =
+      Object.entries(p.merged)
+        .map(([k, n]) => `${k} ${num(n)}`)
+        .join(", ") || "-";
+    L.push(
+      `${PASS_TITLES[p.name].padEnd(44)} ${p.wallMs.toFixed(1).padStart(8)} ${p.cpuMs.toFixed(1).padStart(9)}  ${merged}`,
+    );
     const details: string[] = [];
-    if (p.candidatesCompared !== undefined) details.push(`${num(p.candidatesCompared)} candidates compared, ${num(p.hashCollisions ?? 0)} hash collisions`);
+    if (p.candidatesCompared !== undefined)
+      details.push(`${num(p.candidatesCompared)} candidates compared, ${num(p.hashCollisions ?? 0)} hash collisions`);
     if (p.enumForwardsRedirected) details.push(`${num(p.enumForwardsRedirected)} enum forwards redirected`);
     if (p.equivalenceChecks !== undefined) {
-      details.push(`${num(p.precheckRejected ?? 0)} rejected by the pre-check, ${num(p.equivalenceChecks)} graph equivalence checks, ${num(p.equivalenceFailed ?? 0)} failed`);
+      details.push(
+        `${num(p.precheckRejected ?? 0)} rejected by the pre-check, ${num(p.equivalenceChecks)} graph equivalence checks, ${num(p.equivalenceFailed ?? 0)} failed`,
+      );
       if (p.baseFwdRefusals) details.push(`${num(p.baseFwdRefusals)} refused (base FWD)`);
     }
     if (p.fwdsPending !== undefined) {
-      details.push(`${num(p.fwdsPending)} FWDs unresolved before: ${num(p.fwdsResolved ?? 0)} resolved by name, ${num(p.fwdsAmbiguous ?? 0)} ambiguous, ${num(p.fwdsWithoutDefinition ?? 0)} without a definition, ${num(p.fwdsKindMismatch ?? 0)} struct/union mismatch`);
+      details.push(
+        `${num(p.fwdsPending)} FWDs unresolved before: ${num(p.fwdsResolved ?? 0)} resolved by name, ${num(p.fwdsAmbiguous ?? 0)} ambiguous, ${num(p.fwdsWithoutDefinition ?? 0)} without a definition, ${num(p.fwdsKindMismatch ?? 0)} struct/union mismatch`,
+      );
     }
     if (details.length) L.push(`    ${details.join("; ")}`);
   }
   L.push("");
   L.push("kind          in        out     merged");
   for (const [k, n] of Object.entries(r.typesInByKind)) {
-    L.push(`${k.padEnd(10)} ${num(n).padStart(9)} ${num(r.typesOutByKind[k] ?? 0).padStart(10)} ${num(r.mergedByKind[k] ?? 0).padStart(10)}`);
+    L.push(
+      `${k.padEnd(10)} ${num(n).padStart(9)} ${num(r.typesOutByKind[k] ?? 0).padStart(10)} ${num(r.mergedByKind[k] ?? 0).padStart(10)}`,
+    );
   }
   if (r.split) {
     const s = r.split;
     L.push("");
-    const folded = Object.entries(s.foldedByKind).map(([k, n]) => `${k} ${num(n)}`).join(", ");
+    const folded = Object.entries(s.foldedByKind)
+      .map(([k, n]) => `${k} ${num(n)}`)
+      .join(", ");
     L.push(`split: ${num(s.foldedIntoBase)} types folded into the base${folded ? ` (${folded})` : ""}`);
-    L.push(`       ${num(s.keptWithBaseName)} named types kept although the base has a type of that name; ${num(s.keptNew)} named types new to the split BTF`);
+    L.push(
+      `       ${num(s.keptWithBaseName)} named types kept although the base has a type of that name; ${num(s.keptNew)} named types new to the split BTF`,
+    );
     for (const e of s.notFolded) {
-      const why = e.path !== undefined ? formatDivergence({ path: e.path, difference: e.difference!, ids: [e.baseId, e.id], copies: e.copies }, shortPath) : e.forwardOnly !== undefined ? `same shape; ${e.forwardOnly}` : "same shape";
+      const why =
+        e.path !== undefined
+          ? formatDivergence(
+              { path: e.path, difference: e.difference!, ids: [e.baseId, e.id], copies: e.copies },
+              shortPath,
+            )
+          : e.forwardOnly !== undefined
+            ? `same shape; ${e.forwardOnly}`
+            : "same shape";
       L.push(`  [${e.id}] ${e.type} vs base [${e.baseId}]: ${why}`);
     }
-    if (s.keptWithBaseName > s.notFolded.length) L.push(`  … ${num(s.keptWithBaseName - s.notFolded.length)} more (--explain N)`);
+    if (s.keptWithBaseName > s.notFolded.length)
+      L.push(`  … ${num(s.keptWithBaseName - s.notFolded.length)} more (--explain N)`);
   }
   return L.join("\n") + "\n";
 }

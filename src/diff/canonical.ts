@@ -297,7 +297,11 @@ export class CanonicalForms {
             const v = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
             value = String(signed ? BigInt.asIntN(64, v) : v);
           }
-          items[k] = { label: btf.strings.get(btf.extraWord(id, (kind === BTF_KIND.ENUM ? 2 : 3) * k)), text: "= " + value, typeId: 0 };
+          items[k] = {
+            label: btf.strings.get(btf.extraWord(id, (kind === BTF_KIND.ENUM ? 2 : 3) * k)),
+            text: "= " + value,
+            typeId: 0,
+          };
         }
         return {
           head: headOf(kindWord(kind), name),
@@ -310,7 +314,12 @@ export class CanonicalForms {
         return { head: headOf(btf.kflag(id) ? "fwd union" : "fwd struct", name), attrs: [], itemWord: "", items: [] };
       case BTF_KIND.TYPEDEF: {
         const t = btf.sizeTypeOf(id);
-        return { head: headOf("typedef", name), attrs: [], itemWord: "", items: [{ label: "type", text: this.ref(t), typeId: t }] };
+        return {
+          head: headOf("typedef", name),
+          attrs: [],
+          itemWord: "",
+          items: [{ label: "type", text: this.ref(t), typeId: t }],
+        };
       }
       case BTF_KIND.INT: {
         const enc = btf.extraWord(id, 0);
@@ -333,7 +342,12 @@ export class CanonicalForms {
           btf.hasId(proto) && btf.kind(proto) === BTF_KIND.FUNC_PROTO
             ? this.protoItems(proto)
             : [{ label: "type", text: this.ref(proto), typeId: proto }];
-        return { head: headOf("func", name), attrs: ["linkage=" + funcLinkage(btf.vlen(id))], itemWord: "param", items };
+        return {
+          head: headOf("func", name),
+          attrs: ["linkage=" + funcLinkage(btf.vlen(id))],
+          itemWord: "param",
+          items,
+        };
       }
       case BTF_KIND.VAR: {
         const t = btf.sizeTypeOf(id);
@@ -348,8 +362,13 @@ export class CanonicalForms {
         const items: ShapeItem[] = new Array(vlen);
         for (let k = 0; k < vlen; k++) {
           const t = btf.extraWord(id, 3 * k);
-          const label = btf.hasId(t) && (btf.kind(t) === BTF_KIND.VAR || btf.kind(t) === BTF_KIND.FUNC) ? btf.name(t) : this.ref(t);
-          items[k] = { label, text: "@" + btf.extraWord(id, 3 * k + 1) + " size=" + btf.extraWord(id, 3 * k + 2), typeId: t };
+          const label =
+            btf.hasId(t) && (btf.kind(t) === BTF_KIND.VAR || btf.kind(t) === BTF_KIND.FUNC) ? btf.name(t) : this.ref(t);
+          items[k] = {
+            label,
+            text: "@" + btf.extraWord(id, 3 * k + 1) + " size=" + btf.extraWord(id, 3 * k + 2),
+            typeId: t,
+          };
         }
         return { head: headOf("datasec", name), attrs: ["size=" + btf.sizeTypeOf(id)], itemWord: "entry", items };
       }
@@ -363,10 +382,20 @@ export class CanonicalForms {
       case BTF_KIND.RESTRICT:
       case BTF_KIND.TYPE_TAG:
         // Reference kinds have no shape of their own; give them one item so callers can still compare them.
-        return { head: kindWord(kind), attrs: [], itemWord: "", items: [{ label: "type", text: this.ref(id), typeId: id }] };
+        return {
+          head: kindWord(kind),
+          attrs: [],
+          itemWord: "",
+          items: [{ label: "type", text: this.ref(id), typeId: id }],
+        };
       default:
         exhaustiveKind(kind);
-        return { head: kindWord(kind), attrs: [], itemWord: "", items: [{ label: "type", text: this.ref(id), typeId: id }] };
+        return {
+          head: kindWord(kind),
+          attrs: [],
+          itemWord: "",
+          items: [{ label: "type", text: this.ref(id), typeId: id }],
+        };
     }
   }
 

@@ -32,7 +32,9 @@ export const DiffExampleSchema = Type.Object(
     idA: Type.Optional(Type.Integer({ description: "type id in A" })),
     idB: Type.Optional(Type.Integer({ description: "type id in B" })),
     form: Type.Optional(Type.String({ description: "canonical form of the unmatched type (truncated)" })),
-    difference: Type.Optional(Type.String({ description: "first difference of a changed type: `member `x`: int vs long`" })),
+    difference: Type.Optional(
+      Type.String({ description: "first difference of a changed type: `member `x`: int vs long`" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -182,8 +184,16 @@ export function diffBtf(a: Btf, b: Btf, opts: DiffBtfOptions = {}): BtfDiff {
     const left = leftovers.get(k)!;
     const byKey = (x: { key: string }, y: { key: string }): number => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0);
     const examples: DiffKindRow["examples"] = {
-      onlyInA: pick(left.onlyInA, nExamples, byKey).map((e) => ({ key: e.key, idA: e.id, form: truncate(ca.rootForm(e.id)) })),
-      onlyInB: pick(left.onlyInB, nExamples, byKey).map((e) => ({ key: e.key, idB: e.id, form: truncate(cb.rootForm(e.id)) })),
+      onlyInA: pick(left.onlyInA, nExamples, byKey).map((e) => ({
+        key: e.key,
+        idA: e.id,
+        form: truncate(ca.rootForm(e.id)),
+      })),
+      onlyInB: pick(left.onlyInB, nExamples, byKey).map((e) => ({
+        key: e.key,
+        idB: e.id,
+        form: truncate(cb.rootForm(e.id)),
+      })),
       changed: pick(left.changed, nExamples, byKey).map((e) => ({
         key: e.key,
         idA: e.idA,
@@ -246,7 +256,14 @@ export function firstDifference(ca: CanonicalForms, idA: number, cb: CanonicalFo
   return diffShapes(ca, ca.shape(idA), cb, cb.shape(idB), "", 0) ?? "canonical forms differ";
 }
 
-function diffShapes(ca: CanonicalForms, sa: Shape, cb: CanonicalForms, sb: Shape, path: string, depth: number): string | undefined {
+function diffShapes(
+  ca: CanonicalForms,
+  sa: Shape,
+  cb: CanonicalForms,
+  sb: Shape,
+  path: string,
+  depth: number,
+): string | undefined {
   const parts: string[] = [];
   if (sa.head !== sb.head) parts.push(`${path === "" ? "" : "`" + path.slice(0, -1) + "`: "}${sa.head} vs ${sb.head}`);
   const items = diffItems(ca, sa, cb, sb, path, depth);
@@ -263,7 +280,14 @@ function diffShapes(ca: CanonicalForms, sa: Shape, cb: CanonicalForms, sb: Shape
   return parts.length === 0 ? undefined : parts.join("; ");
 }
 
-function diffItems(ca: CanonicalForms, sa: Shape, cb: CanonicalForms, sb: Shape, path: string, depth: number): string | undefined {
+function diffItems(
+  ca: CanonicalForms,
+  sa: Shape,
+  cb: CanonicalForms,
+  sb: Shape,
+  path: string,
+  depth: number,
+): string | undefined {
   const word = sa.itemWord === "" ? "" : sa.itemWord + " ";
   const ia = sa.items;
   const ib = sb.items;
@@ -286,7 +310,14 @@ function diffItems(ca: CanonicalForms, sa: Shape, cb: CanonicalForms, sb: Shape,
   return undefined;
 }
 
-function labelMismatch(word: string, path: string, la: string | undefined, lb: string | undefined, ia: Shape["items"], ib: Shape["items"]): string {
+function labelMismatch(
+  word: string,
+  path: string,
+  la: string | undefined,
+  lb: string | undefined,
+  ia: Shape["items"],
+  ib: Shape["items"],
+): string {
   if (la !== undefined && !ib.some((i) => i.label === la)) return `${word}\`${path}${la}\` only in A`;
   if (lb !== undefined && !ia.some((i) => i.label === lb)) return `${word}\`${path}${lb}\` only in B`;
   return `${word}order differs at \`${path}${la ?? lb}\``;
@@ -296,7 +327,14 @@ function labelMismatch(word: string, path: string, la: string | undefined, lb: s
  * When two differing items refer, through the same chain of pointers, modifiers and arrays, to anonymous types of
  * the same kind, describe the difference inside them instead of quoting both expansions.
  */
-function drill(ca: CanonicalForms, ta: number, cb: CanonicalForms, tb: number, path: string, depth: number): string | undefined {
+function drill(
+  ca: CanonicalForms,
+  ta: number,
+  cb: CanonicalForms,
+  tb: number,
+  path: string,
+  depth: number,
+): string | undefined {
   const pa = peel(ca, ta);
   const pb = peel(cb, tb);
   if (pa.prefix !== pb.prefix || pa.core === 0 || pb.core === 0) return undefined;

@@ -24,11 +24,22 @@ export function formatDiffText(d: BtfDiff, names: { a: string; b: string } = { a
   table.push(["total", ...COLUMNS.map((c) => String(d.total[c[0]]))]);
   const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
   for (const row of table) {
-    lines.push(row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join("  ").trimEnd());
+    lines.push(
+      row
+        .map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!)))
+        .join("  ")
+        .trimEnd(),
+    );
   }
 
   for (const r of d.kinds) {
-    section(lines, `${r.kind} changed`, r.changed, r.examples.changed, (e) => `${e.key}: ${e.difference ?? ""}${ids(e)}`);
+    section(
+      lines,
+      `${r.kind} changed`,
+      r.changed,
+      r.examples.changed,
+      (e) => `${e.key}: ${e.difference ?? ""}${ids(e)}`,
+    );
     section(lines, `${r.kind} only in A`, r.onlyInA, r.examples.onlyInA, (e) => `${e.form ?? e.key}${ids(e)}`);
     section(lines, `${r.kind} only in B`, r.onlyInB, r.examples.onlyInB, (e) => `${e.form ?? e.key}${ids(e)}`);
   }
@@ -49,7 +60,13 @@ function ids(e: DiffExample): string {
   return parts.length === 0 ? "" : "  " + parts.join(" ");
 }
 
-function section(lines: string[], title: string, count: number, examples: DiffExample[], line: (e: DiffExample) => string): void {
+function section(
+  lines: string[],
+  title: string,
+  count: number,
+  examples: DiffExample[],
+  line: (e: DiffExample) => string,
+): void {
   if (count === 0) return;
   lines.push("");
   lines.push(`${title} (${count}):`);

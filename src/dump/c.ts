@@ -82,8 +82,17 @@ function pfx(lvl: number): string {
 
 /** Names of INT types that tell the target's `long` size, which is its pointer size (libbpf's determine_ptr_size). */
 const LONG_NAMES: ReadonlySet<string> = new Set([
-  "long", "long int", "int long", "unsigned long", "long unsigned", "unsigned long int", "unsigned int long",
-  "long unsigned int", "long int unsigned", "int unsigned long", "int long unsigned",
+  "long",
+  "long int",
+  "int long",
+  "unsigned long",
+  "long unsigned",
+  "unsigned long int",
+  "unsigned int long",
+  "long unsigned int",
+  "long int unsigned",
+  "int unsigned long",
+  "int long unsigned",
 ]);
 
 /**
@@ -339,7 +348,9 @@ class CDumper {
     const mark = this.orderComposites + 1;
     const saved = this.onOrderPath[id]!;
     if (saved === mark) {
-      throw new BtfkitError(ErrorCode.BTF_INVALID, "loop of pointers, arrays, typedefs, modifiers or prototypes", { typeId: id });
+      throw new BtfkitError(ErrorCode.BTF_INVALID, "loop of pointers, arrays, typedefs, modifiers or prototypes", {
+        typeId: id,
+      });
     }
     this.onOrderPath[id] = mark;
     const strong = this.orderKind(id, kind, throughPtr);
@@ -669,7 +680,11 @@ class CDumper {
 
   private checkPadding(id: number, curOff: number, nextOff: number): void {
     if (nextOff - curOff > MAX_PAD_BITS) {
-      throw new BtfkitError(ErrorCode.UNSUPPORTED, `a ${Math.floor((nextOff - curOff) / 8)}-byte hole at bit ${curOff} is too wide to pad in C (at most ${MAX_PAD_BITS / 8} bytes)`, { typeId: id });
+      throw new BtfkitError(
+        ErrorCode.UNSUPPORTED,
+        `a ${Math.floor((nextOff - curOff) / 8)}-byte hole at bit ${curOff} is too wide to pad in C (at most ${MAX_PAD_BITS / 8} bytes)`,
+        { typeId: id },
+      );
     }
   }
 
@@ -707,7 +722,11 @@ class CDumper {
       // The kernel's check for structs and unions ("Member bits_offset exceeds its struct size"); it also bounds
       // the padding below.
       if (Math.ceil(mOff / 8) > size) {
-        throw new BtfkitError(ErrorCode.BTF_INVALID, `member #${j} '${mName}' at bit ${mOff} lies past the end of the ${size}-byte ${kw}`, { typeId: id });
+        throw new BtfkitError(
+          ErrorCode.BTF_INVALID,
+          `member #${j} '${mName}' at bit ${mOff} lies past the end of the ${size}-byte ${kw}`,
+          { typeId: id },
+        );
       }
       this.checkPadding(id, off, mOff);
       this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
@@ -816,16 +835,20 @@ class CDumper {
         throw new BtfkitError(ErrorCode.BTF_INVALID, "loop of pointers, modifiers or arrays", { typeId: id });
       }
       const kind = this.kind(id);
-      if (
-        kind === BTF_KIND.PTR || isModifierKind(kind) || kind === BTF_KIND.FUNC_PROTO
-      ) {
+      if (kind === BTF_KIND.PTR || isModifierKind(kind) || kind === BTF_KIND.FUNC_PROTO) {
         id = this.ref(id);
       } else if (kind === BTF_KIND.ARRAY) {
         id = this.btf.extraWord(id, 0);
       } else {
         if (
-          kind !== BTF_KIND.INT && kind !== BTF_KIND.ENUM && kind !== BTF_KIND.ENUM64 && kind !== BTF_KIND.FWD &&
-          kind !== BTF_KIND.STRUCT && kind !== BTF_KIND.UNION && kind !== BTF_KIND.TYPEDEF && kind !== BTF_KIND.FLOAT
+          kind !== BTF_KIND.INT &&
+          kind !== BTF_KIND.ENUM &&
+          kind !== BTF_KIND.ENUM64 &&
+          kind !== BTF_KIND.FWD &&
+          kind !== BTF_KIND.STRUCT &&
+          kind !== BTF_KIND.UNION &&
+          kind !== BTF_KIND.TYPEDEF &&
+          kind !== BTF_KIND.FLOAT
         ) {
           this.warn(`unexpected kind ${kind} in a declaration, type [${id}]`);
         }

@@ -1,7 +1,17 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { BTF_KIND, exhaustiveKind, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset, kindName } from "../btf/kinds.js";
+import {
+  BTF_KIND,
+  exhaustiveKind,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBits,
+  intEncoding,
+  intOffset,
+  kindName,
+} from "../btf/kinds.js";
 import { TextSink } from "./text-sink.js";
 
 /**
@@ -30,7 +40,13 @@ export const BtfJsonIntSchema = kindObject("INT", {
   size: U32,
   bits_offset: Type.Integer({ minimum: 0, maximum: 255 }),
   nr_bits: Type.Integer({ minimum: 0, maximum: 255 }),
-  encoding: Type.Union([Type.Literal("(none)"), Type.Literal("SIGNED"), Type.Literal("CHAR"), Type.Literal("BOOL"), Type.Literal("UNKN")]),
+  encoding: Type.Union([
+    Type.Literal("(none)"),
+    Type.Literal("SIGNED"),
+    Type.Literal("CHAR"),
+    Type.Literal("BOOL"),
+    Type.Literal("UNKN"),
+  ]),
 });
 const refKind = <K extends string>(kind: K) => kindObject(kind, { type_id: TypeRef });
 export const BtfJsonPtrSchema = refKind("PTR");
@@ -50,10 +66,17 @@ export const BtfJsonMemberSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-const compositeProps = { size: U32, vlen: Type.Integer({ minimum: 0, maximum: 0xffff }), members: Type.Array(BtfJsonMemberSchema) };
+const compositeProps = {
+  size: U32,
+  vlen: Type.Integer({ minimum: 0, maximum: 0xffff }),
+  members: Type.Array(BtfJsonMemberSchema),
+};
 export const BtfJsonStructSchema = kindObject("STRUCT", compositeProps);
 export const BtfJsonUnionSchema = kindObject("UNION", compositeProps);
-export const BtfJsonEnumeratorSchema = Type.Object({ name: Name, val: BtfJsonEnumValueSchema }, { additionalProperties: false });
+export const BtfJsonEnumeratorSchema = Type.Object(
+  { name: Name, val: BtfJsonEnumValueSchema },
+  { additionalProperties: false },
+);
 const enumProps = {
   encoding: Type.Union([Type.Literal("SIGNED"), Type.Literal("UNSIGNED")]),
   size: U32,
@@ -62,8 +85,15 @@ const enumProps = {
 };
 export const BtfJsonEnumSchema = kindObject("ENUM", enumProps);
 export const BtfJsonEnum64Schema = kindObject("ENUM64", enumProps);
-export const BtfJsonFwdSchema = kindObject("FWD", { fwd_kind: Type.Union([Type.Literal("struct"), Type.Literal("union")]) });
-const Linkage = Type.Union([Type.Literal("static"), Type.Literal("global"), Type.Literal("extern"), Type.Literal("(unknown)")]);
+export const BtfJsonFwdSchema = kindObject("FWD", {
+  fwd_kind: Type.Union([Type.Literal("struct"), Type.Literal("union")]),
+});
+const Linkage = Type.Union([
+  Type.Literal("static"),
+  Type.Literal("global"),
+  Type.Literal("extern"),
+  Type.Literal("(unknown)"),
+]);
 export const BtfJsonFuncSchema = kindObject("FUNC", { type_id: TypeRef, linkage: Linkage });
 export const BtfJsonParamSchema = Type.Object({ name: Name, type_id: TypeRef }, { additionalProperties: false });
 export const BtfJsonFuncProtoSchema = kindObject("FUNC_PROTO", {
@@ -72,7 +102,10 @@ export const BtfJsonFuncProtoSchema = kindObject("FUNC_PROTO", {
   params: Type.Array(BtfJsonParamSchema),
 });
 export const BtfJsonVarSchema = kindObject("VAR", { type_id: TypeRef, linkage: Linkage });
-export const BtfJsonVarSecinfoSchema = Type.Object({ type_id: TypeRef, offset: U32, size: U32 }, { additionalProperties: false });
+export const BtfJsonVarSecinfoSchema = Type.Object(
+  { type_id: TypeRef, offset: U32, size: U32 },
+  { additionalProperties: false },
+);
 export const BtfJsonDatasecSchema = kindObject("DATASEC", {
   size: U32,
   vlen: Type.Integer({ minimum: 0, maximum: 0xffff }),
@@ -86,10 +119,25 @@ export const BtfJsonDeclTagSchema = kindObject("DECL_TAG", {
 
 /** One type of `BtfJsonSchema`: a union tagged by `kind`. */
 export const BtfJsonTypeSchema = Type.Union([
-  BtfJsonIntSchema, BtfJsonPtrSchema, BtfJsonArraySchema, BtfJsonStructSchema, BtfJsonUnionSchema, BtfJsonEnumSchema,
-  BtfJsonFwdSchema, BtfJsonTypedefSchema, BtfJsonVolatileSchema, BtfJsonConstSchema, BtfJsonRestrictSchema,
-  BtfJsonFuncSchema, BtfJsonFuncProtoSchema, BtfJsonVarSchema, BtfJsonDatasecSchema, BtfJsonFloatSchema,
-  BtfJsonDeclTagSchema, BtfJsonTypeTagSchema, BtfJsonEnum64Schema,
+  BtfJsonIntSchema,
+  BtfJsonPtrSchema,
+  BtfJsonArraySchema,
+  BtfJsonStructSchema,
+  BtfJsonUnionSchema,
+  BtfJsonEnumSchema,
+  BtfJsonFwdSchema,
+  BtfJsonTypedefSchema,
+  BtfJsonVolatileSchema,
+  BtfJsonConstSchema,
+  BtfJsonRestrictSchema,
+  BtfJsonFuncSchema,
+  BtfJsonFuncProtoSchema,
+  BtfJsonVarSchema,
+  BtfJsonDatasecSchema,
+  BtfJsonFloatSchema,
+  BtfJsonDeclTagSchema,
+  BtfJsonTypeTagSchema,
+  BtfJsonEnum64Schema,
 ]);
 
 /** The JSON of `btfkit dump --format json`. */
@@ -98,7 +146,12 @@ export const BtfJsonSchema = Type.Object({ types: Type.Array(BtfJsonTypeSchema) 
 export type BtfJsonType = Static<typeof BtfJsonTypeSchema>;
 export type BtfJson = Static<typeof BtfJsonSchema>;
 
-const INT_ENCODINGS: Readonly<Record<number, "(none)" | "SIGNED" | "CHAR" | "BOOL">> = { 0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL" };
+const INT_ENCODINGS: Readonly<Record<number, "(none)" | "SIGNED" | "CHAR" | "BOOL">> = {
+  0: "(none)",
+  1: "SIGNED",
+  2: "CHAR",
+  4: "BOOL",
+};
 const LINKAGES = ["static", "global", "extern"] as const;
 
 function linkageName(v: number): "static" | "global" | "extern" | "(unknown)" {
@@ -128,7 +181,12 @@ export function btfTypeToJson(btf: Btf, id: number): BtfJsonType {
     case BTF_KIND.INT: {
       const v = x(0);
       return {
-        id, kind: "INT", name, size: st, bits_offset: intOffset(v), nr_bits: intBits(v),
+        id,
+        kind: "INT",
+        name,
+        size: st,
+        bits_offset: intOffset(v),
+        nr_bits: intBits(v),
         encoding: INT_ENCODINGS[intEncoding(v)] ?? "UNKN",
       };
     }
@@ -152,7 +210,11 @@ export function btfTypeToJson(btf: Btf, id: number): BtfJsonType {
       for (let j = 0; j < vlen; j++) {
         const off = x(3 * j + 2);
         const bitSize = kflag ? off >>> 24 : 0;
-        const m: Static<typeof BtfJsonMemberSchema> = { name: str(x(3 * j)), type_id: x(3 * j + 1), bits_offset: kflag ? off & 0xffffff : off };
+        const m: Static<typeof BtfJsonMemberSchema> = {
+          name: str(x(3 * j)),
+          type_id: x(3 * j + 1),
+          bits_offset: kflag ? off & 0xffffff : off,
+        };
         if (bitSize) m.bitfield_size = bitSize;
         members.push(m);
       }

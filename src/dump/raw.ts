@@ -1,6 +1,16 @@
 import type { Btf } from "../btf/btf.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
-import { BTF_KIND, KIND_NAMES, exhaustiveKind, infoKflag, infoKind, infoVlen, intBits, intEncoding, intOffset } from "../btf/kinds.js";
+import {
+  BTF_KIND,
+  KIND_NAMES,
+  exhaustiveKind,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBits,
+  intEncoding,
+  intOffset,
+} from "../btf/kinds.js";
 import type { BtfStrings } from "../btf/strings.js";
 import { type ByteSink, enc } from "./byte-sink.js";
 
@@ -208,7 +218,9 @@ function writeString(sink: ByteSink, strs: BtfStrings, off: number, id: number):
   let t: BtfStrings | undefined = strs;
   while (t && off < t.startOffset) t = t.base;
   if (!t || off >= t.endOffset) {
-    throw new BtfkitError(ErrorCode.CORRUPT, `name offset ${off} is past the end of the strings (${strs.endOffset})`, { typeId: id });
+    throw new BtfkitError(ErrorCode.CORRUPT, `name offset ${off} is past the end of the strings (${strs.endOffset})`, {
+      typeId: id,
+    });
   }
   const bytes = t.buffer;
   const start = off - t.startOffset;
@@ -253,4 +265,3 @@ const S_SP_PAREN = enc(" (");
 const S_SP_Q = enc(" '");
 const S_Q_PAREN = enc("')");
 const S_COMPONENT_IDX = enc(" component_idx=");
-

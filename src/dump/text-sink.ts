@@ -5,7 +5,10 @@
 export class TextSink {
   private buf = "";
   private readonly flushAt: number;
-  constructor(private readonly emit: (chunk: string) => void, flushAt = 1 << 16) {
+  constructor(
+    private readonly emit: (chunk: string) => void,
+    flushAt = 1 << 16,
+  ) {
     this.flushAt = flushAt;
   }
   write(s: string): void {

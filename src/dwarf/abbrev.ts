@@ -40,8 +40,15 @@ export class AbbrevTable {
   private readonly sparse: Map<number, number> | undefined;
 
   constructor(
-    offset: DebugAbbrevOffset, codes: ArrayLike<number>, tag: Uint16Array, children: Uint8Array, start: Uint32Array,
-    count: Uint16Array, attrs: Uint16Array, forms: Uint16Array, implicit: Float64Array,
+    offset: DebugAbbrevOffset,
+    codes: ArrayLike<number>,
+    tag: Uint16Array,
+    children: Uint8Array,
+    start: Uint32Array,
+    count: Uint16Array,
+    attrs: Uint16Array,
+    forms: Uint16Array,
+    implicit: Float64Array,
   ) {
     this.offset = offset;
     this.count = codes.length;
@@ -179,7 +186,13 @@ function slebAt(bytes: Uint8Array, p: number, file: string | undefined): number 
 }
 
 export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, file: string | undefined): AbbrevTable {
-  if (offset >= bytes.length) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation table offset 0x${offset.toString(16)} past the end of .debug_abbrev (0x${bytes.length.toString(16)} bytes)`, offset);
+  if (offset >= bytes.length)
+    abbrevFail(
+      file,
+      ErrorCode.CORRUPT,
+      `abbreviation table offset 0x${offset.toString(16)} past the end of .debug_abbrev (0x${bytes.length.toString(16)} bytes)`,
+      offset,
+    );
   const end = bytes.length;
   let p: number = offset;
   let na = 0; // abbreviations
@@ -202,7 +215,8 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
       t = ulebAt(bytes, p, file);
       p = leb.next;
     }
-    if (t > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: tag 0x${t.toString(16)} out of range`, at);
+    if (t > 0xffff)
+      abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: tag 0x${t.toString(16)} out of range`, at);
     if (p >= end) abbrevFail(file, ErrorCode.TRUNCATED, `abbreviation ${code}: truncated`, at);
     const ch = bytes[p++]!;
     if (ch > 1) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: bad DW_CHILDREN value ${ch}`, p - 1);
@@ -227,8 +241,10 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
         p = leb.next;
       }
       if (a === 0 && f === 0) break;
-      if (a > 0xffff) abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: attribute 0x${a.toString(16)} out of range`, apos);
-      if (!(f < 0x30 ? KNOWN_DENSE[f] === 1 : isKnownForm(f))) abbrevFail(file, ErrorCode.UNSUPPORTED, `abbreviation ${code}: unsupported form ${formName(f)}`, apos);
+      if (a > 0xffff)
+        abbrevFail(file, ErrorCode.CORRUPT, `abbreviation ${code}: attribute 0x${a.toString(16)} out of range`, apos);
+      if (!(f < 0x30 ? KNOWN_DENSE[f] === 1 : isKnownForm(f)))
+        abbrevFail(file, ErrorCode.UNSUPPORTED, `abbreviation ${code}: unsupported form ${formName(f)}`, apos);
       if (nattr === sAttrs.length) growAttrs();
       sAttrs[nattr] = a;
       sForms[nattr] = f;
@@ -243,10 +259,18 @@ export function parseAbbrevTable(bytes: Uint8Array, offset: DebugAbbrevOffset, f
     na++;
   }
   const table = new AbbrevTable(
-    offset, sCodes.subarray(0, na), sTag.slice(0, na), sChildren.slice(0, na), sStart.slice(0, na), sCount.slice(0, na),
-    sAttrs.slice(0, nattr), sForms.slice(0, nattr), sImplicit.slice(0, nattr),
+    offset,
+    sCodes.subarray(0, na),
+    sTag.slice(0, na),
+    sChildren.slice(0, na),
+    sStart.slice(0, na),
+    sCount.slice(0, na),
+    sAttrs.slice(0, nattr),
+    sForms.slice(0, nattr),
+    sImplicit.slice(0, nattr),
   );
-  if (table.duplicate >= 0) abbrevFail(file, ErrorCode.CORRUPT, `duplicate abbreviation code ${table.duplicate}`, offset);
+  if (table.duplicate >= 0)
+    abbrevFail(file, ErrorCode.CORRUPT, `duplicate abbreviation code ${table.duplicate}`, offset);
   return table;
 }
 
@@ -258,31 +282,63 @@ for (let f = 0; f < 0x30; f++) KNOWN_DENSE[f] = isKnownForm(f) ? 1 : 0;
  * Decode actions of the DIE cursor's fast path, one per common form in a given unit layout. Everything else
  * (indirect, strx*, addrx*, blocks, 64-bit DWARF offsets, …) takes the generic path.
  */
-export const ACT_GENERIC = 0, ACT_REF4 = 1, ACT_DATA1 = 2, ACT_DATA2 = 3, ACT_DATA4 = 4, ACT_DATA8 = 5,
-  ACT_STRP4 = 6, ACT_STRING = 7, ACT_IMPLICIT = 8, ACT_SDATA = 9, ACT_UDATA = 10, ACT_FLAG_PRESENT = 11,
-  ACT_FLAG = 12, ACT_SEC_OFFSET4 = 13, ACT_ADDR8 = 14, ACT_EXPRLOC = 15, ACT_LISTX = 16;
+export const ACT_GENERIC = 0,
+  ACT_REF4 = 1,
+  ACT_DATA1 = 2,
+  ACT_DATA2 = 3,
+  ACT_DATA4 = 4,
+  ACT_DATA8 = 5,
+  ACT_STRP4 = 6,
+  ACT_STRING = 7,
+  ACT_IMPLICIT = 8,
+  ACT_SDATA = 9,
+  ACT_UDATA = 10,
+  ACT_FLAG_PRESENT = 11,
+  ACT_FLAG = 12,
+  ACT_SEC_OFFSET4 = 13,
+  ACT_ADDR8 = 14,
+  ACT_EXPRLOC = 15,
+  ACT_LISTX = 16;
 
 const F = DW_FORM;
 
 /** The fast-path action for attributes of form `f` in a unit with these sizes (called once per table layout). */
 export function formAction(f: number, addrSize: number, offsetSize: number): number {
   switch (f) {
-    case F.DW_FORM_ref4: return ACT_REF4;
-    case F.DW_FORM_data1: return ACT_DATA1;
-    case F.DW_FORM_data2: return ACT_DATA2;
-    case F.DW_FORM_data4: return ACT_DATA4;
-    case F.DW_FORM_data8: return ACT_DATA8;
-    case F.DW_FORM_strp: return offsetSize === 4 ? ACT_STRP4 : ACT_GENERIC;
-    case F.DW_FORM_string: return ACT_STRING;
-    case F.DW_FORM_implicit_const: return ACT_IMPLICIT;
-    case F.DW_FORM_sdata: return ACT_SDATA;
-    case F.DW_FORM_udata: return ACT_UDATA;
-    case F.DW_FORM_flag_present: return ACT_FLAG_PRESENT;
-    case F.DW_FORM_flag: return ACT_FLAG;
-    case F.DW_FORM_sec_offset: return offsetSize === 4 ? ACT_SEC_OFFSET4 : ACT_GENERIC;
-    case F.DW_FORM_addr: return addrSize === 8 ? ACT_ADDR8 : ACT_GENERIC;
-    case F.DW_FORM_exprloc: return ACT_EXPRLOC;
-    case F.DW_FORM_loclistx: case F.DW_FORM_rnglistx: return ACT_LISTX;
-    default: return ACT_GENERIC;
+    case F.DW_FORM_ref4:
+      return ACT_REF4;
+    case F.DW_FORM_data1:
+      return ACT_DATA1;
+    case F.DW_FORM_data2:
+      return ACT_DATA2;
+    case F.DW_FORM_data4:
+      return ACT_DATA4;
+    case F.DW_FORM_data8:
+      return ACT_DATA8;
+    case F.DW_FORM_strp:
+      return offsetSize === 4 ? ACT_STRP4 : ACT_GENERIC;
+    case F.DW_FORM_string:
+      return ACT_STRING;
+    case F.DW_FORM_implicit_const:
+      return ACT_IMPLICIT;
+    case F.DW_FORM_sdata:
+      return ACT_SDATA;
+    case F.DW_FORM_udata:
+      return ACT_UDATA;
+    case F.DW_FORM_flag_present:
+      return ACT_FLAG_PRESENT;
+    case F.DW_FORM_flag:
+      return ACT_FLAG;
+    case F.DW_FORM_sec_offset:
+      return offsetSize === 4 ? ACT_SEC_OFFSET4 : ACT_GENERIC;
+    case F.DW_FORM_addr:
+      return addrSize === 8 ? ACT_ADDR8 : ACT_GENERIC;
+    case F.DW_FORM_exprloc:
+      return ACT_EXPRLOC;
+    case F.DW_FORM_loclistx:
+    case F.DW_FORM_rnglistx:
+      return ACT_LISTX;
+    default:
+      return ACT_GENERIC;
   }
 }

@@ -4,7 +4,6 @@
  * vendor attribute never fails the decode) and every family has a name lookup for messages.
  */
 
-
 /** Tags (DWARF 5 section 7.5.3, table 7.3). */
 export const DW_TAG = {
   DW_TAG_array_type: 0x01,

@@ -19,39 +19,107 @@ const MAX_SECTION_OFFSET = 2 ** 44;
  * when this module loads.
  */
 const enum Act {
-  GENERIC = 0, REF4 = 1, DATA1 = 2, DATA2 = 3, DATA4 = 4, DATA8 = 5, STRP4 = 6, STRING = 7, IMPLICIT = 8, SDATA = 9,
-  UDATA = 10, FLAG_PRESENT = 11, FLAG = 12, SEC_OFFSET4 = 13, ADDR8 = 14, EXPRLOC = 15, LISTX = 16,
+  GENERIC = 0,
+  REF4 = 1,
+  DATA1 = 2,
+  DATA2 = 3,
+  DATA4 = 4,
+  DATA8 = 5,
+  STRP4 = 6,
+  STRING = 7,
+  IMPLICIT = 8,
+  SDATA = 9,
+  UDATA = 10,
+  FLAG_PRESENT = 11,
+  FLAG = 12,
+  SEC_OFFSET4 = 13,
+  ADDR8 = 14,
+  EXPRLOC = 15,
+  LISTX = 16,
 }
 {
   const a = abbrevActions;
   const expected: Array<[number, number]> = [
-    [a.ACT_GENERIC, Act.GENERIC], [a.ACT_REF4, Act.REF4], [a.ACT_DATA1, Act.DATA1], [a.ACT_DATA2, Act.DATA2],
-    [a.ACT_DATA4, Act.DATA4], [a.ACT_DATA8, Act.DATA8], [a.ACT_STRP4, Act.STRP4], [a.ACT_STRING, Act.STRING],
-    [a.ACT_IMPLICIT, Act.IMPLICIT], [a.ACT_SDATA, Act.SDATA], [a.ACT_UDATA, Act.UDATA],
-    [a.ACT_FLAG_PRESENT, Act.FLAG_PRESENT], [a.ACT_FLAG, Act.FLAG], [a.ACT_SEC_OFFSET4, Act.SEC_OFFSET4],
-    [a.ACT_ADDR8, Act.ADDR8], [a.ACT_EXPRLOC, Act.EXPRLOC], [a.ACT_LISTX, Act.LISTX],
+    [a.ACT_GENERIC, Act.GENERIC],
+    [a.ACT_REF4, Act.REF4],
+    [a.ACT_DATA1, Act.DATA1],
+    [a.ACT_DATA2, Act.DATA2],
+    [a.ACT_DATA4, Act.DATA4],
+    [a.ACT_DATA8, Act.DATA8],
+    [a.ACT_STRP4, Act.STRP4],
+    [a.ACT_STRING, Act.STRING],
+    [a.ACT_IMPLICIT, Act.IMPLICIT],
+    [a.ACT_SDATA, Act.SDATA],
+    [a.ACT_UDATA, Act.UDATA],
+    [a.ACT_FLAG_PRESENT, Act.FLAG_PRESENT],
+    [a.ACT_FLAG, Act.FLAG],
+    [a.ACT_SEC_OFFSET4, Act.SEC_OFFSET4],
+    [a.ACT_ADDR8, Act.ADDR8],
+    [a.ACT_EXPRLOC, Act.EXPRLOC],
+    [a.ACT_LISTX, Act.LISTX],
   ];
   for (const [x, y] of expected) if (x !== y) throw new Error("die-cursor.ts: Act out of step with abbrev.ts ACT_*");
 }
 
 /* What the generic decode path does per standard form (0x00-0x2f), so that its switch is dense. */
-const G_OTHER = 0, G_REF4 = 1, G_DATA1 = 2, G_DATA2 = 3, G_STRP = 4, G_STRING = 5, G_REF = 6,
-  G_CONST = 7, G_DATA16 = 8, G_FLAG = 9, G_SEC_OFFSET = 10, G_ADDRESS = 11, G_BLOCK = 12, G_LIST = 13;
+const G_OTHER = 0,
+  G_REF4 = 1,
+  G_DATA1 = 2,
+  G_DATA2 = 3,
+  G_STRP = 4,
+  G_STRING = 5,
+  G_REF = 6,
+  G_CONST = 7,
+  G_DATA16 = 8,
+  G_FLAG = 9,
+  G_SEC_OFFSET = 10,
+  G_ADDRESS = 11,
+  G_BLOCK = 12,
+  G_LIST = 13;
 const G_ACTION = new Uint8Array(0x30);
 {
   const F = DW_FORM;
-  const set = (forms: number[], action: number): void => { for (const f of forms) G_ACTION[f] = action; };
+  const set = (forms: number[], action: number): void => {
+    for (const f of forms) G_ACTION[f] = action;
+  };
   set([F.DW_FORM_ref4], G_REF4);
   set([F.DW_FORM_data1], G_DATA1);
   set([F.DW_FORM_data2], G_DATA2);
   set([F.DW_FORM_strp], G_STRP);
-  set([F.DW_FORM_string, F.DW_FORM_line_strp, F.DW_FORM_strx, F.DW_FORM_strx1, F.DW_FORM_strx2, F.DW_FORM_strx3, F.DW_FORM_strx4, F.DW_FORM_strp_sup], G_STRING);
-  set([F.DW_FORM_ref1, F.DW_FORM_ref2, F.DW_FORM_ref8, F.DW_FORM_ref_udata, F.DW_FORM_ref_addr, F.DW_FORM_ref_sig8, F.DW_FORM_ref_sup4, F.DW_FORM_ref_sup8], G_REF);
+  set(
+    [
+      F.DW_FORM_string,
+      F.DW_FORM_line_strp,
+      F.DW_FORM_strx,
+      F.DW_FORM_strx1,
+      F.DW_FORM_strx2,
+      F.DW_FORM_strx3,
+      F.DW_FORM_strx4,
+      F.DW_FORM_strp_sup,
+    ],
+    G_STRING,
+  );
+  set(
+    [
+      F.DW_FORM_ref1,
+      F.DW_FORM_ref2,
+      F.DW_FORM_ref8,
+      F.DW_FORM_ref_udata,
+      F.DW_FORM_ref_addr,
+      F.DW_FORM_ref_sig8,
+      F.DW_FORM_ref_sup4,
+      F.DW_FORM_ref_sup8,
+    ],
+    G_REF,
+  );
   set([F.DW_FORM_data4, F.DW_FORM_data8, F.DW_FORM_udata, F.DW_FORM_sdata, F.DW_FORM_implicit_const], G_CONST);
   set([F.DW_FORM_data16], G_DATA16);
   set([F.DW_FORM_flag, F.DW_FORM_flag_present], G_FLAG);
   set([F.DW_FORM_sec_offset], G_SEC_OFFSET);
-  set([F.DW_FORM_addr, F.DW_FORM_addrx, F.DW_FORM_addrx1, F.DW_FORM_addrx2, F.DW_FORM_addrx3, F.DW_FORM_addrx4], G_ADDRESS);
+  set(
+    [F.DW_FORM_addr, F.DW_FORM_addrx, F.DW_FORM_addrx1, F.DW_FORM_addrx2, F.DW_FORM_addrx3, F.DW_FORM_addrx4],
+    G_ADDRESS,
+  );
   set([F.DW_FORM_block1, F.DW_FORM_block2, F.DW_FORM_block4, F.DW_FORM_block, F.DW_FORM_exprloc], G_BLOCK);
   set([F.DW_FORM_loclistx, F.DW_FORM_rnglistx], G_LIST);
 }
@@ -62,38 +130,108 @@ const G_ACTION = new Uint8Array(0x30);
  * are forms.ts's `FORMS` table (test/dwarf/forms.test.ts runs every form through them).
  */
 const enum Form {
-  addr = 0x01, block2 = 0x03, block4 = 0x04, data2 = 0x05, data4 = 0x06, data8 = 0x07, string = 0x08, block = 0x09,
-  block1 = 0x0a, data1 = 0x0b, flag = 0x0c, sdata = 0x0d, strp = 0x0e, udata = 0x0f, ref_addr = 0x10, ref1 = 0x11,
-  ref2 = 0x12, ref4 = 0x13, ref8 = 0x14, ref_udata = 0x15, indirect = 0x16, sec_offset = 0x17, exprloc = 0x18,
-  flag_present = 0x19, strx = 0x1a, addrx = 0x1b, ref_sup4 = 0x1c, strp_sup = 0x1d, data16 = 0x1e, line_strp = 0x1f,
-  ref_sig8 = 0x20, implicit_const = 0x21, loclistx = 0x22, rnglistx = 0x23, ref_sup8 = 0x24, strx1 = 0x25,
-  strx2 = 0x26, strx3 = 0x27, strx4 = 0x28, addrx1 = 0x29, addrx2 = 0x2a, addrx3 = 0x2b, addrx4 = 0x2c,
-  GNU_addr_index = 0x1f01, GNU_str_index = 0x1f02, GNU_ref_alt = 0x1f20, GNU_strp_alt = 0x1f21,
+  addr = 0x01,
+  block2 = 0x03,
+  block4 = 0x04,
+  data2 = 0x05,
+  data4 = 0x06,
+  data8 = 0x07,
+  string = 0x08,
+  block = 0x09,
+  block1 = 0x0a,
+  data1 = 0x0b,
+  flag = 0x0c,
+  sdata = 0x0d,
+  strp = 0x0e,
+  udata = 0x0f,
+  ref_addr = 0x10,
+  ref1 = 0x11,
+  ref2 = 0x12,
+  ref4 = 0x13,
+  ref8 = 0x14,
+  ref_udata = 0x15,
+  indirect = 0x16,
+  sec_offset = 0x17,
+  exprloc = 0x18,
+  flag_present = 0x19,
+  strx = 0x1a,
+  addrx = 0x1b,
+  ref_sup4 = 0x1c,
+  strp_sup = 0x1d,
+  data16 = 0x1e,
+  line_strp = 0x1f,
+  ref_sig8 = 0x20,
+  implicit_const = 0x21,
+  loclistx = 0x22,
+  rnglistx = 0x23,
+  ref_sup8 = 0x24,
+  strx1 = 0x25,
+  strx2 = 0x26,
+  strx3 = 0x27,
+  strx4 = 0x28,
+  addrx1 = 0x29,
+  addrx2 = 0x2a,
+  addrx3 = 0x2b,
+  addrx4 = 0x2c,
+  GNU_addr_index = 0x1f01,
+  GNU_str_index = 0x1f02,
+  GNU_ref_alt = 0x1f20,
+  GNU_strp_alt = 0x1f21,
 }
 {
   const F = DW_FORM;
   const pairs: Array<[number, number]> = [
-    [Form.addr, F.DW_FORM_addr], [Form.block2, F.DW_FORM_block2], [Form.block4, F.DW_FORM_block4],
-    [Form.data2, F.DW_FORM_data2], [Form.data4, F.DW_FORM_data4], [Form.data8, F.DW_FORM_data8],
-    [Form.string, F.DW_FORM_string], [Form.block, F.DW_FORM_block], [Form.block1, F.DW_FORM_block1],
-    [Form.data1, F.DW_FORM_data1], [Form.flag, F.DW_FORM_flag], [Form.sdata, F.DW_FORM_sdata], [Form.strp, F.DW_FORM_strp],
-    [Form.udata, F.DW_FORM_udata], [Form.ref_addr, F.DW_FORM_ref_addr], [Form.ref1, F.DW_FORM_ref1],
-    [Form.ref2, F.DW_FORM_ref2], [Form.ref4, F.DW_FORM_ref4], [Form.ref8, F.DW_FORM_ref8],
-    [Form.ref_udata, F.DW_FORM_ref_udata], [Form.indirect, F.DW_FORM_indirect], [Form.sec_offset, F.DW_FORM_sec_offset],
-    [Form.exprloc, F.DW_FORM_exprloc], [Form.flag_present, F.DW_FORM_flag_present], [Form.strx, F.DW_FORM_strx],
-    [Form.addrx, F.DW_FORM_addrx], [Form.ref_sup4, F.DW_FORM_ref_sup4], [Form.strp_sup, F.DW_FORM_strp_sup],
-    [Form.data16, F.DW_FORM_data16], [Form.line_strp, F.DW_FORM_line_strp], [Form.ref_sig8, F.DW_FORM_ref_sig8],
-    [Form.implicit_const, F.DW_FORM_implicit_const], [Form.loclistx, F.DW_FORM_loclistx],
-    [Form.rnglistx, F.DW_FORM_rnglistx], [Form.ref_sup8, F.DW_FORM_ref_sup8], [Form.strx1, F.DW_FORM_strx1],
-    [Form.strx2, F.DW_FORM_strx2], [Form.strx3, F.DW_FORM_strx3], [Form.strx4, F.DW_FORM_strx4],
-    [Form.addrx1, F.DW_FORM_addrx1], [Form.addrx2, F.DW_FORM_addrx2], [Form.addrx3, F.DW_FORM_addrx3],
-    [Form.addrx4, F.DW_FORM_addrx4], [Form.GNU_addr_index, F.DW_FORM_GNU_addr_index],
-    [Form.GNU_str_index, F.DW_FORM_GNU_str_index], [Form.GNU_ref_alt, F.DW_FORM_GNU_ref_alt],
+    [Form.addr, F.DW_FORM_addr],
+    [Form.block2, F.DW_FORM_block2],
+    [Form.block4, F.DW_FORM_block4],
+    [Form.data2, F.DW_FORM_data2],
+    [Form.data4, F.DW_FORM_data4],
+    [Form.data8, F.DW_FORM_data8],
+    [Form.string, F.DW_FORM_string],
+    [Form.block, F.DW_FORM_block],
+    [Form.block1, F.DW_FORM_block1],
+    [Form.data1, F.DW_FORM_data1],
+    [Form.flag, F.DW_FORM_flag],
+    [Form.sdata, F.DW_FORM_sdata],
+    [Form.strp, F.DW_FORM_strp],
+    [Form.udata, F.DW_FORM_udata],
+    [Form.ref_addr, F.DW_FORM_ref_addr],
+    [Form.ref1, F.DW_FORM_ref1],
+    [Form.ref2, F.DW_FORM_ref2],
+    [Form.ref4, F.DW_FORM_ref4],
+    [Form.ref8, F.DW_FORM_ref8],
+    [Form.ref_udata, F.DW_FORM_ref_udata],
+    [Form.indirect, F.DW_FORM_indirect],
+    [Form.sec_offset, F.DW_FORM_sec_offset],
+    [Form.exprloc, F.DW_FORM_exprloc],
+    [Form.flag_present, F.DW_FORM_flag_present],
+    [Form.strx, F.DW_FORM_strx],
+    [Form.addrx, F.DW_FORM_addrx],
+    [Form.ref_sup4, F.DW_FORM_ref_sup4],
+    [Form.strp_sup, F.DW_FORM_strp_sup],
+    [Form.data16, F.DW_FORM_data16],
+    [Form.line_strp, F.DW_FORM_line_strp],
+    [Form.ref_sig8, F.DW_FORM_ref_sig8],
+    [Form.implicit_const, F.DW_FORM_implicit_const],
+    [Form.loclistx, F.DW_FORM_loclistx],
+    [Form.rnglistx, F.DW_FORM_rnglistx],
+    [Form.ref_sup8, F.DW_FORM_ref_sup8],
+    [Form.strx1, F.DW_FORM_strx1],
+    [Form.strx2, F.DW_FORM_strx2],
+    [Form.strx3, F.DW_FORM_strx3],
+    [Form.strx4, F.DW_FORM_strx4],
+    [Form.addrx1, F.DW_FORM_addrx1],
+    [Form.addrx2, F.DW_FORM_addrx2],
+    [Form.addrx3, F.DW_FORM_addrx3],
+    [Form.addrx4, F.DW_FORM_addrx4],
+    [Form.GNU_addr_index, F.DW_FORM_GNU_addr_index],
+    [Form.GNU_str_index, F.DW_FORM_GNU_str_index],
+    [Form.GNU_ref_alt, F.DW_FORM_GNU_ref_alt],
     [Form.GNU_strp_alt, F.DW_FORM_GNU_strp_alt],
   ];
-  for (const [x, y] of pairs) if (x !== y) throw new Error(`die-cursor.ts: Form 0x${x.toString(16)} out of step with constants.ts`);
+  for (const [x, y] of pairs)
+    if (x !== y) throw new Error(`die-cursor.ts: Form 0x${x.toString(16)} out of step with constants.ts`);
 }
-
 
 /** Value of a decoded attribute in the generic (allocating) accessors. */
 export type AttrValue = number | bigint | string | Uint8Array | undefined;
@@ -240,7 +378,11 @@ export class DieCursor {
   seek(unit: UnitHeader, offset: number): this {
     this.reset(unit);
     if (offset < unit.firstDie || offset >= unit.end) {
-      throw this.fail(ErrorCode.CORRUPT, `DIE offset 0x${offset.toString(16)} is outside its unit (0x${unit.offset.toString(16)}-0x${unit.end.toString(16)})`, offset);
+      throw this.fail(
+        ErrorCode.CORRUPT,
+        `DIE offset 0x${offset.toString(16)} is outside its unit (0x${unit.offset.toString(16)}-0x${unit.end.toString(16)})`,
+        offset,
+      );
     }
     this.started = true;
     this.floor = -Infinity;
@@ -299,8 +441,13 @@ export class DieCursor {
     if (si >= 0) {
       this.locate(si);
       const f = this.f;
-      if (f !== DW_FORM.DW_FORM_ref_addr && f !== DW_FORM.DW_FORM_ref_sig8 && f !== DW_FORM.DW_FORM_GNU_ref_alt &&
-          f !== DW_FORM.DW_FORM_ref_sup4 && f !== DW_FORM.DW_FORM_ref_sup8) {
+      if (
+        f !== DW_FORM.DW_FORM_ref_addr &&
+        f !== DW_FORM.DW_FORM_ref_sig8 &&
+        f !== DW_FORM.DW_FORM_GNU_ref_alt &&
+        f !== DW_FORM.DW_FORM_ref_sup4 &&
+        f !== DW_FORM.DW_FORM_ref_sup8
+      ) {
         const target = this.unit.offset + this.rawUnsigned(f, this.p, si);
         if (target > this.offset && target <= this.unitEnd) {
           this.pending = target;
@@ -327,7 +474,12 @@ export class DieCursor {
         p = this.p;
       }
       const idx = t.indexOf(code);
-      if (idx < 0) throw this.fail(ErrorCode.CORRUPT, `abbreviation code ${code} not in the table at .debug_abbrev+0x${t.offset.toString(16)}`, at);
+      if (idx < 0)
+        throw this.fail(
+          ErrorCode.CORRUPT,
+          `abbreviation code ${code} not in the table at .debug_abbrev+0x${t.offset.toString(16)}`,
+          at,
+        );
       p = this.skipAttrs(idx, p, false);
       if (t.hasChildren[idx]) level++;
     }
@@ -576,8 +728,6 @@ export class DieCursor {
     }
   }
 
-
-
   /**
    * An unsigned number: constants (data1-8, udata; sdata and implicit_const as their signed value), flags, section
    * offsets, list indices, and addresses (`addrx` resolved through `.debug_addr`). Exact below 2^53; use
@@ -612,12 +762,18 @@ export class DieCursor {
     const f = this.f;
     const p = this.p;
     switch (f) {
-      case DW_FORM.DW_FORM_data1: return (this.bytes[p - this.shift]! << 24) >> 24;
-      case DW_FORM.DW_FORM_data2: return this.view.getInt16(p - this.shift, this.little);
-      case DW_FORM.DW_FORM_data4: return this.view.getInt32(p - this.shift, this.little);
-      case DW_FORM.DW_FORM_data8: return Number(this.view.getBigInt64(p - this.shift, this.little));
-      case DW_FORM.DW_FORM_sdata: return this.slebAt(p);
-      default: return this.unsigned(at);
+      case DW_FORM.DW_FORM_data1:
+        return (this.bytes[p - this.shift]! << 24) >> 24;
+      case DW_FORM.DW_FORM_data2:
+        return this.view.getInt16(p - this.shift, this.little);
+      case DW_FORM.DW_FORM_data4:
+        return this.view.getInt32(p - this.shift, this.little);
+      case DW_FORM.DW_FORM_data8:
+        return Number(this.view.getBigInt64(p - this.shift, this.little));
+      case DW_FORM.DW_FORM_sdata:
+        return this.slebAt(p);
+      default:
+        return this.unsigned(at);
     }
   }
 
@@ -642,13 +798,20 @@ export class DieCursor {
       case DW_FORM.DW_FORM_sdata:
         return BigInt.asUintN(64, this.bigSleb(p));
       case DW_FORM.DW_FORM_addr:
-        return this.addrSize === 8 ? this.view.getBigUint64(p - this.shift, this.little) : BigInt(this.rawUnsigned(f, p, i));
+        return this.addrSize === 8
+          ? this.view.getBigUint64(p - this.shift, this.little)
+          : BigInt(this.rawUnsigned(f, p, i));
       default: {
         const cls = formClass(f);
         if (cls === FormClass.BLOCK) {
           this.blockAt(f, p, i);
           const n = this.blockEnd - this.blockStart;
-          if (n > 16) throw this.fail(ErrorCode.UNSUPPORTED, `${attrName(at)}: block constant of ${n} bytes (at most 16 are supported)`, p);
+          if (n > 16)
+            throw this.fail(
+              ErrorCode.UNSUPPORTED,
+              `${attrName(at)}: block constant of ${n} bytes (at most 16 are supported)`,
+              p,
+            );
           return this.bigFromBytes(this.blockStart, n);
         }
         if (cls === FormClass.ADDRESS) return this.bigAddressAt(f, p, i);
@@ -667,13 +830,20 @@ export class DieCursor {
     const u = this.bigUnsigned(at);
     if (u === undefined) return undefined;
     switch (f) {
-      case DW_FORM.DW_FORM_data1: return BigInt.asIntN(8, u);
-      case DW_FORM.DW_FORM_data2: return BigInt.asIntN(16, u);
-      case DW_FORM.DW_FORM_data4: return BigInt.asIntN(32, u);
-      case DW_FORM.DW_FORM_data8: return BigInt.asIntN(64, u);
-      case DW_FORM.DW_FORM_data16: return BigInt.asIntN(128, u);
-      case DW_FORM.DW_FORM_sdata: return this.bigSleb(this.p);
-      case DW_FORM.DW_FORM_implicit_const: return BigInt(this.table.implicit[this.attrBase + i]!);
+      case DW_FORM.DW_FORM_data1:
+        return BigInt.asIntN(8, u);
+      case DW_FORM.DW_FORM_data2:
+        return BigInt.asIntN(16, u);
+      case DW_FORM.DW_FORM_data4:
+        return BigInt.asIntN(32, u);
+      case DW_FORM.DW_FORM_data8:
+        return BigInt.asIntN(64, u);
+      case DW_FORM.DW_FORM_data16:
+        return BigInt.asIntN(128, u);
+      case DW_FORM.DW_FORM_sdata:
+        return this.bigSleb(this.p);
+      case DW_FORM.DW_FORM_implicit_const:
+        return BigInt(this.table.implicit[this.attrBase + i]!);
       default:
         if (formClass(f) === FormClass.BLOCK) return BigInt.asIntN((this.blockEnd - this.blockStart) * 8, u);
         return u;
@@ -741,7 +911,10 @@ export class DieCursor {
       case FormClass.CONSTANT:
         if (this.f === DW_FORM.DW_FORM_data16) return this.bigFromBytes(this.blockStart, 16);
         if (this.f === DW_FORM.DW_FORM_data8 || this.f === DW_FORM.DW_FORM_udata) {
-          if (this.numValue > Number.MAX_SAFE_INTEGER) return this.f === DW_FORM.DW_FORM_data8 ? this.view.getBigUint64(this.p - this.shift, this.little) : this.bigUleb(this.p);
+          if (this.numValue > Number.MAX_SAFE_INTEGER)
+            return this.f === DW_FORM.DW_FORM_data8
+              ? this.view.getBigUint64(this.p - this.shift, this.little)
+              : this.bigUleb(this.p);
         }
         return this.numValue;
       case FormClass.ADDRESS:
@@ -766,7 +939,12 @@ export class DieCursor {
     }
     const t = this.table;
     const idx = t.indexOf(code);
-    if (idx < 0) throw this.fail(ErrorCode.CORRUPT, `abbreviation code ${code} not in the table at .debug_abbrev+0x${t.offset.toString(16)}`, at);
+    if (idx < 0)
+      throw this.fail(
+        ErrorCode.CORRUPT,
+        `abbreviation code ${code} not in the table at .debug_abbrev+0x${t.offset.toString(16)}`,
+        at,
+      );
     this.offset = at as DebugInfoOffset;
     this.depth = depth;
     this.code = code;
@@ -799,28 +977,65 @@ export class DieCursor {
       if (record) pos[i] = p;
       const f = forms[s + i]!;
       switch (f) {
-        case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1:
-          p += 1; break;
-        case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2:
-          p += 2; break;
-        case Form.strx3: case Form.addrx3:
-          p += 3; break;
-        case Form.data4: case Form.ref4: case Form.strx4: case Form.addrx4: case Form.ref_sup4:
-          p += 4; break;
-        case Form.data8: case Form.ref8: case Form.ref_sig8: case Form.ref_sup8:
-          p += 8; break;
-        case Form.data16:
-          p += 16; break;
-        case Form.addr:
-          p += this.addrSize; break;
-        case Form.strp: case Form.sec_offset: case Form.line_strp: case Form.strp_sup: case Form.GNU_ref_alt: case Form.GNU_strp_alt:
-          p += this.offsetSize; break;
-        case Form.ref_addr:
-          p += this.refAddrSize; break;
-        case Form.flag_present: case Form.implicit_const:
+        case Form.data1:
+        case Form.ref1:
+        case Form.flag:
+        case Form.strx1:
+        case Form.addrx1:
+          p += 1;
           break;
-        case Form.sdata: case Form.udata: case Form.ref_udata: case Form.strx: case Form.addrx: case Form.loclistx:
-        case Form.rnglistx: case Form.GNU_addr_index: case Form.GNU_str_index:
+        case Form.data2:
+        case Form.ref2:
+        case Form.strx2:
+        case Form.addrx2:
+          p += 2;
+          break;
+        case Form.strx3:
+        case Form.addrx3:
+          p += 3;
+          break;
+        case Form.data4:
+        case Form.ref4:
+        case Form.strx4:
+        case Form.addrx4:
+        case Form.ref_sup4:
+          p += 4;
+          break;
+        case Form.data8:
+        case Form.ref8:
+        case Form.ref_sig8:
+        case Form.ref_sup8:
+          p += 8;
+          break;
+        case Form.data16:
+          p += 16;
+          break;
+        case Form.addr:
+          p += this.addrSize;
+          break;
+        case Form.strp:
+        case Form.sec_offset:
+        case Form.line_strp:
+        case Form.strp_sup:
+        case Form.GNU_ref_alt:
+        case Form.GNU_strp_alt:
+          p += this.offsetSize;
+          break;
+        case Form.ref_addr:
+          p += this.refAddrSize;
+          break;
+        case Form.flag_present:
+        case Form.implicit_const:
+          break;
+        case Form.sdata:
+        case Form.udata:
+        case Form.ref_udata:
+        case Form.strx:
+        case Form.addrx:
+        case Form.loclistx:
+        case Form.rnglistx:
+        case Form.GNU_addr_index:
+        case Form.GNU_str_index:
           while (p < end && b[p++ - sh]! & 0x80);
           break;
         case Form.string: // names are short, a plain loop beats a call to indexOf
@@ -828,12 +1043,16 @@ export class DieCursor {
           p++;
           break;
         case Form.block1:
-          p += 1 + (p < end ? b[p - sh]! : 0); break;
+          p += 1 + (p < end ? b[p - sh]! : 0);
+          break;
         case Form.block2:
-          p += p + 2 <= end ? 2 + this.view.getUint16(p - this.shift, this.little) : 2; break;
+          p += p + 2 <= end ? 2 + this.view.getUint16(p - this.shift, this.little) : 2;
+          break;
         case Form.block4:
-          p += p + 4 <= end ? 4 + this.view.getUint32(p - this.shift, this.little) : 4; break;
-        case Form.block: case Form.exprloc: {
+          p += p + 4 <= end ? 4 + this.view.getUint32(p - this.shift, this.little) : 4;
+          break;
+        case Form.block:
+        case Form.exprloc: {
           const len = this.ulebFrom(p);
           p = this.p + len;
           break;
@@ -847,7 +1066,11 @@ export class DieCursor {
           throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(f)}`, p);
       }
       if (p > end) {
-        throw this.fail(ErrorCode.TRUNCATED, `attribute ${attrName(t.attrs[s + i]!)} (${formName(f)}) runs past the end of the unit`, record ? pos[i]! : p);
+        throw this.fail(
+          ErrorCode.TRUNCATED,
+          `attribute ${attrName(t.attrs[s + i]!)} (${formName(f)}) runs past the end of the unit`,
+          record ? pos[i]! : p,
+        );
       }
     }
     return p;
@@ -860,7 +1083,8 @@ export class DieCursor {
       const f2 = this.ulebFrom(p);
       return this.skipIndirect(f2, this.p, nesting + 1);
     }
-    if (form === DW_FORM.DW_FORM_implicit_const) throw this.fail(ErrorCode.CORRUPT, "DW_FORM_implicit_const through DW_FORM_indirect", p);
+    if (form === DW_FORM.DW_FORM_implicit_const)
+      throw this.fail(ErrorCode.CORRUPT, "DW_FORM_implicit_const through DW_FORM_indirect", p);
     const size = formSize(form, this.addrSize, this.offsetSize, this.refAddrSize);
     if (size >= 0) return p + size;
     switch (form) {
@@ -868,15 +1092,20 @@ export class DieCursor {
         const z = this.bytes.indexOf(0, p - this.shift);
         return z < 0 || z + this.shift >= this.unitEnd ? this.unitEnd + 1 : z + this.shift + 1;
       }
-      case Form.block1: return p + 1 + (this.bytes[p - this.shift] ?? 0);
-      case Form.block2: return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p - this.shift, this.little) : 0);
-      case Form.block4: return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p - this.shift, this.little) : 0);
-      case Form.block: case Form.exprloc: {
+      case Form.block1:
+        return p + 1 + (this.bytes[p - this.shift] ?? 0);
+      case Form.block2:
+        return p + 2 + (p + 2 <= this.unitEnd ? this.view.getUint16(p - this.shift, this.little) : 0);
+      case Form.block4:
+        return p + 4 + (p + 4 <= this.unitEnd ? this.view.getUint32(p - this.shift, this.little) : 0);
+      case Form.block:
+      case Form.exprloc: {
         const len = this.ulebFrom(p);
         return this.p + len;
       }
       default:
-        if (formClass(form) === FormClass.UNKNOWN) throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(form)} (through DW_FORM_indirect)`, p);
+        if (formClass(form) === FormClass.UNKNOWN)
+          throw this.fail(ErrorCode.UNSUPPORTED, `unsupported form ${formName(form)} (through DW_FORM_indirect)`, p);
         this.ulebFrom(p);
         return this.p;
     }
@@ -914,34 +1143,74 @@ export class DieCursor {
     const v = this.view;
     const le = this.little;
     switch (f) {
-      case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1: return b[p - s]!;
-      case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2: return v.getUint16(p - s, le);
-      case Form.strx3: case Form.addrx3: return le ? b[p - s]! | (b[p + 1 - s]! << 8) | (b[p + 2 - s]! << 16) : (b[p - s]! << 16) | (b[p + 1 - s]! << 8) | b[p + 2 - s]!;
-      case Form.data4: case Form.ref4: case Form.strx4: case Form.addrx4: case Form.ref_sup4: return v.getUint32(p - s, le);
-      case Form.data8: case Form.ref8: case Form.ref_sig8: case Form.ref_sup8: return this.u64(p);
-      case Form.addr: return this.sized(p, this.addrSize);
-      case Form.strp: case Form.sec_offset: case Form.line_strp: case Form.strp_sup: case Form.GNU_ref_alt: case Form.GNU_strp_alt:
+      case Form.data1:
+      case Form.ref1:
+      case Form.flag:
+      case Form.strx1:
+      case Form.addrx1:
+        return b[p - s]!;
+      case Form.data2:
+      case Form.ref2:
+      case Form.strx2:
+      case Form.addrx2:
+        return v.getUint16(p - s, le);
+      case Form.strx3:
+      case Form.addrx3:
+        return le
+          ? b[p - s]! | (b[p + 1 - s]! << 8) | (b[p + 2 - s]! << 16)
+          : (b[p - s]! << 16) | (b[p + 1 - s]! << 8) | b[p + 2 - s]!;
+      case Form.data4:
+      case Form.ref4:
+      case Form.strx4:
+      case Form.addrx4:
+      case Form.ref_sup4:
+        return v.getUint32(p - s, le);
+      case Form.data8:
+      case Form.ref8:
+      case Form.ref_sig8:
+      case Form.ref_sup8:
+        return this.u64(p);
+      case Form.addr:
+        return this.sized(p, this.addrSize);
+      case Form.strp:
+      case Form.sec_offset:
+      case Form.line_strp:
+      case Form.strp_sup:
+      case Form.GNU_ref_alt:
+      case Form.GNU_strp_alt:
         return this.offsetSize === 4 ? v.getUint32(p - s, le) : this.u64(p);
-      case Form.ref_addr: return this.sized(p, this.refAddrSize);
-      case Form.flag_present: return 1;
-      case Form.implicit_const: return this.table.implicit[this.attrBase + i]!;
-      case Form.sdata: return this.slebAt(p);
-      default: return this.ulebFrom(p);
+      case Form.ref_addr:
+        return this.sized(p, this.refAddrSize);
+      case Form.flag_present:
+        return 1;
+      case Form.implicit_const:
+        return this.table.implicit[this.attrBase + i]!;
+      case Form.sdata:
+        return this.slebAt(p);
+      default:
+        return this.ulebFrom(p);
     }
   }
 
   private sized(p: number, n: number): number {
     switch (n) {
-      case 1: return this.bytes[p - this.shift]!;
-      case 2: return this.view.getUint16(p - this.shift, this.little);
-      case 4: return this.view.getUint32(p - this.shift, this.little);
-      default: return this.u64(p);
+      case 1:
+        return this.bytes[p - this.shift]!;
+      case 2:
+        return this.view.getUint16(p - this.shift, this.little);
+      case 4:
+        return this.view.getUint32(p - this.shift, this.little);
+      default:
+        return this.u64(p);
     }
   }
 
   private u64(p: number): number {
     const le = this.little;
-    return this.view.getUint32(p + (le ? 4 : 0) - this.shift, le) * 0x1_0000_0000 + this.view.getUint32(p + (le ? 0 : 4) - this.shift, le);
+    return (
+      this.view.getUint32(p + (le ? 4 : 0) - this.shift, le) * 0x1_0000_0000 +
+      this.view.getUint32(p + (le ? 0 : 4) - this.shift, le)
+    );
   }
 
   /**
@@ -1043,7 +1312,11 @@ export class DieCursor {
         const so = (this.strOffSec ??= file.strOffsets);
         const at = this.unit.strOffsetsBase + idx * this.offsetSize;
         if (at + this.offsetSize > so.length) {
-          throw this.fail(ErrorCode.CORRUPT, `string index ${idx} outside .debug_str_offsets (base 0x${this.unit.strOffsetsBase.toString(16)}, 0x${so.length.toString(16)} bytes)`, p);
+          throw this.fail(
+            ErrorCode.CORRUPT,
+            `string index ${idx} outside .debug_str_offsets (base 0x${this.unit.strOffsetsBase.toString(16)}, 0x${so.length.toString(16)} bytes)`,
+            p,
+          );
         }
         const dv = new DataView(so.buffer, so.byteOffset + at, this.offsetSize);
         off = this.offsetSize === 4 ? dv.getUint32(0, this.little) : Number(dv.getBigUint64(0, this.little));
@@ -1052,7 +1325,11 @@ export class DieCursor {
       }
     }
     if (off >= sec.length) {
-      throw this.fail(ErrorCode.CORRUPT, `${formName(f)} offset 0x${off.toString(16)} outside ${secName} (0x${sec.length.toString(16)} bytes)`, p);
+      throw this.fail(
+        ErrorCode.CORRUPT,
+        `${formName(f)} offset 0x${off.toString(16)} outside ${secName} (0x${sec.length.toString(16)} bytes)`,
+        p,
+      );
     }
     this.strBytes = sec;
     this.strStart = off;
@@ -1066,17 +1343,33 @@ export class DieCursor {
     const n = sec.length;
     let z = this.strStart;
     while (z < n && sec[z] !== 0) z++;
-    if (z >= n) throw this.fail(ErrorCode.CORRUPT, `unterminated string at ${this.strSecName}+0x${(this.strStart + (sec === this.bytes ? this.shift : 0)).toString(16)}`, this.strAttrPos);
+    if (z >= n)
+      throw this.fail(
+        ErrorCode.CORRUPT,
+        `unterminated string at ${this.strSecName}+0x${(this.strStart + (sec === this.bytes ? this.shift : 0)).toString(16)}`,
+        this.strAttrPos,
+      );
     return z;
   }
 
   private blockAt(f: number, p: number, _i: number): void {
     let len: number;
     switch (f) {
-      case DW_FORM.DW_FORM_block1: len = this.bytes[p - this.shift]!; p += 1; break;
-      case DW_FORM.DW_FORM_block2: len = this.view.getUint16(p - this.shift, this.little); p += 2; break;
-      case DW_FORM.DW_FORM_block4: len = this.view.getUint32(p - this.shift, this.little); p += 4; break;
-      default: len = this.ulebFrom(p); p = this.p;
+      case DW_FORM.DW_FORM_block1:
+        len = this.bytes[p - this.shift]!;
+        p += 1;
+        break;
+      case DW_FORM.DW_FORM_block2:
+        len = this.view.getUint16(p - this.shift, this.little);
+        p += 2;
+        break;
+      case DW_FORM.DW_FORM_block4:
+        len = this.view.getUint32(p - this.shift, this.little);
+        p += 4;
+        break;
+      default:
+        len = this.ulebFrom(p);
+        p = this.p;
     }
     this.blockBytes = this.bytes;
     this.blockStart = p - this.shift;
@@ -1089,10 +1382,14 @@ export class DieCursor {
     const a = (this.addrSec ??= this.file.addr);
     const dv = new DataView(a.buffer, a.byteOffset + at, this.addrSize);
     switch (this.addrSize) {
-      case 1: return dv.getUint8(0);
-      case 2: return dv.getUint16(0, this.little);
-      case 4: return dv.getUint32(0, this.little);
-      default: return Number(dv.getBigUint64(0, this.little));
+      case 1:
+        return dv.getUint8(0);
+      case 2:
+        return dv.getUint16(0, this.little);
+      case 4:
+        return dv.getUint32(0, this.little);
+      default:
+        return Number(dv.getBigUint64(0, this.little));
     }
   }
 
@@ -1109,7 +1406,11 @@ export class DieCursor {
     const a = (this.addrSec ??= this.file.addr);
     const at = this.unit.addrBase + idx * this.addrSize;
     if (at + this.addrSize > a.length) {
-      throw this.fail(ErrorCode.CORRUPT, `address index ${idx} outside .debug_addr (base 0x${this.unit.addrBase.toString(16)}, 0x${a.length.toString(16)} bytes)`, p);
+      throw this.fail(
+        ErrorCode.CORRUPT,
+        `address index ${idx} outside .debug_addr (base 0x${this.unit.addrBase.toString(16)}, 0x${a.length.toString(16)} bytes)`,
+        p,
+      );
     }
     return at;
   }
@@ -1125,7 +1426,12 @@ export class DieCursor {
       case DW_FORM.DW_FORM_ref_sig8: {
         const sig = this.view.getBigUint64(p - this.shift, this.little);
         const r = this.file.resolveSignature(sig);
-        if (r === undefined) throw this.fail(ErrorCode.NOT_FOUND, `no type unit with signature 0x${sig.toString(16).padStart(16, "0")}`, p);
+        if (r === undefined)
+          throw this.fail(
+            ErrorCode.NOT_FOUND,
+            `no type unit with signature 0x${sig.toString(16).padStart(16, "0")}`,
+            p,
+          );
         return r;
       }
       case DW_FORM.DW_FORM_GNU_ref_alt:
@@ -1135,7 +1441,11 @@ export class DieCursor {
       default: {
         const off = unit.offset + this.rawUnsigned(f, p, i);
         if (off >= unit.end) {
-          throw this.fail(ErrorCode.CORRUPT, `${attrName(this.table.attrs[this.attrBase + i]!)}: reference 0x${off.toString(16)} outside its unit (ends at 0x${unit.end.toString(16)})`, p);
+          throw this.fail(
+            ErrorCode.CORRUPT,
+            `${attrName(this.table.attrs[this.attrBase + i]!)}: reference 0x${off.toString(16)} outside its unit (ends at 0x${unit.end.toString(16)})`,
+            p,
+          );
         }
         return makeDieRef(unit.space, off);
       }
@@ -1145,7 +1455,8 @@ export class DieCursor {
   /** A section-relative reference value, checked to fit a DieRef. */
   private sectionRef(f: number, p: number, i: number): number {
     const v = this.rawUnsigned(f, p, i);
-    if (v >= MAX_SECTION_OFFSET) throw this.fail(ErrorCode.CORRUPT, `${formName(f)} reference 0x${v.toString(16)} is beyond any section`, p);
+    if (v >= MAX_SECTION_OFFSET)
+      throw this.fail(ErrorCode.CORRUPT, `${formName(f)} reference 0x${v.toString(16)} is beyond any section`, p);
     return v;
   }
 

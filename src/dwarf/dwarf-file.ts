@@ -79,7 +79,10 @@ export class DwarfFile {
     this.infoSpace = infoSpace;
     const mode = opts.infoReading ?? "auto";
     if (mode !== "whole" && this.sections.readableInPieces(".debug_info")) {
-      this.unitWindows = new UnitWindowCache((start, dest) => this.sections.readInto(".debug_info", start, dest), opts.unitWindowBudget ?? UNIT_WINDOW_BUDGET);
+      this.unitWindows = new UnitWindowCache(
+        (start, dest) => this.sections.readInto(".debug_info", start, dest),
+        opts.unitWindowBudget ?? UNIT_WINDOW_BUDGET,
+      );
     }
   }
 
@@ -111,16 +114,34 @@ export class DwarfFile {
     }
     return b;
   }
-  get info(): Uint8Array { return this.sec(".debug_info"); }
-  get types(): Uint8Array { return this.sec(".debug_types"); }
-  get abbrev(): Uint8Array { return this.sec(".debug_abbrev"); }
-  get str(): Uint8Array { return this.sec(".debug_str"); }
-  get lineStr(): Uint8Array { return this.sec(".debug_line_str"); }
-  get strOffsets(): Uint8Array { return this.sec(".debug_str_offsets"); }
-  get addr(): Uint8Array { return this.sec(".debug_addr"); }
+  get info(): Uint8Array {
+    return this.sec(".debug_info");
+  }
+  get types(): Uint8Array {
+    return this.sec(".debug_types");
+  }
+  get abbrev(): Uint8Array {
+    return this.sec(".debug_abbrev");
+  }
+  get str(): Uint8Array {
+    return this.sec(".debug_str");
+  }
+  get lineStr(): Uint8Array {
+    return this.sec(".debug_line_str");
+  }
+  get strOffsets(): Uint8Array {
+    return this.sec(".debug_str_offsets");
+  }
+  get addr(): Uint8Array {
+    return this.sec(".debug_addr");
+  }
   /** Location lists: `.debug_loc` (DWARF 2–4) and `.debug_loclists` (DWARF 5); empty when absent. */
-  get loc(): Uint8Array { return this.sec(".debug_loc"); }
-  get loclists(): Uint8Array { return this.sec(".debug_loclists"); }
+  get loc(): Uint8Array {
+    return this.sec(".debug_loc");
+  }
+  get loclists(): Uint8Array {
+    return this.sec(".debug_loclists");
+  }
 
   /** Size of `.debug_info` in bytes (decompressed), without reading it. */
   get infoSize(): number {
@@ -142,7 +163,11 @@ export class DwarfFile {
       const len = unit.end - unit.offset;
       w = this.unitWindows.get(unit.offset, len);
       if (w.bytes.length !== len) {
-        throw new BtfkitError(ErrorCode.TRUNCATED, `unit runs past the end of the file (${w.bytes.length} of ${len} bytes)`, { file: this.path, section: ".debug_info", offset: unit.offset });
+        throw new BtfkitError(
+          ErrorCode.TRUNCATED,
+          `unit runs past the end of the file (${w.bytes.length} of ${len} bytes)`,
+          { file: this.path, section: ".debug_info", offset: unit.offset },
+        );
       }
     }
     this.lastWindowUnit = unit;
@@ -273,7 +298,11 @@ export class DwarfFile {
     const space = dieRefSpace(ref);
     const off = dieRefOffset(ref);
     if (space !== DieSpace.INFO && space !== DieSpace.TYPES && space !== DieSpace.ALT) {
-      throw new BtfkitError(ErrorCode.CORRUPT, `DIE reference 0x${ref.toString(16)} names no section`, { file: this.path, section: ".debug_info", offset: off });
+      throw new BtfkitError(ErrorCode.CORRUPT, `DIE reference 0x${ref.toString(16)} names no section`, {
+        file: this.path,
+        section: ".debug_info",
+        offset: off,
+      });
     }
     if (space === DieSpace.ALT && this.infoSpace !== DieSpace.ALT) return this.altFile(off).unitAt(ref);
     while (this.parseNextUnit(space));
@@ -288,7 +317,9 @@ export class DwarfFile {
       else return u;
     }
     throw new BtfkitError(ErrorCode.CORRUPT, `DIE reference 0x${off.toString(16)} is not inside any unit`, {
-      file: this.path, section: space === DieSpace.TYPES ? ".debug_types" : ".debug_info", offset: off,
+      file: this.path,
+      section: space === DieSpace.TYPES ? ".debug_types" : ".debug_info",
+      offset: off,
     });
   }
 
@@ -327,19 +358,33 @@ export class DwarfFile {
   altFile(at: number): DwarfFile {
     if (this.alt) return this.alt;
     if (this.infoSpace === DieSpace.ALT) {
-      throw new BtfkitError(ErrorCode.CORRUPT, "alt reference inside the alt file itself", { file: this.path, section: ".debug_info", offset: at });
+      throw new BtfkitError(ErrorCode.CORRUPT, "alt reference inside the alt file itself", {
+        file: this.path,
+        section: ".debug_info",
+        offset: at,
+      });
     }
     const path = this.altPathOpt ?? this.altLink();
     if (path === undefined || !existsSync(path)) {
       const why = path === undefined ? "the file has no .gnu_debugaltlink" : `${path} does not exist`;
-      throw new BtfkitError(ErrorCode.NOT_FOUND, `DW_FORM_GNU_ref_alt/GNU_strp_alt needs the dwz alt file (${why}); pass it with --alt FILE`, {
-        file: this.path, section: ".debug_info", offset: at,
-      });
+      throw new BtfkitError(
+        ErrorCode.NOT_FOUND,
+        `DW_FORM_GNU_ref_alt/GNU_strp_alt needs the dwz alt file (${why}); pass it with --alt FILE`,
+        {
+          file: this.path,
+          section: ".debug_info",
+          offset: at,
+        },
+      );
     }
     try {
       this.alt = new DwarfFile(ElfFile.open(path), true, {}, DieSpace.ALT);
     } catch (e) {
-      throw isBtfkitError(e) ? e : new BtfkitError(ErrorCode.IO, `cannot open dwz alt file ${path}: ${(e as Error).message}`, { file: this.path });
+      throw isBtfkitError(e)
+        ? e
+        : new BtfkitError(ErrorCode.IO, `cannot open dwz alt file ${path}: ${(e as Error).message}`, {
+            file: this.path,
+          });
     }
     return this.alt;
   }

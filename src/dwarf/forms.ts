@@ -115,10 +115,14 @@ export function formSize(form: number, addrSize: number, offsetSize: number, ref
   if (size === undefined) return -1;
   if (size >= 0) return size;
   switch (size) {
-    case Z.ADDRESS: return addrSize;
-    case Z.OFFSET: return offsetSize;
-    case Z.REF_ADDR: return refAddrSize;
-    default: return -1;
+    case Z.ADDRESS:
+      return addrSize;
+    case Z.OFFSET:
+      return offsetSize;
+    case Z.REF_ADDR:
+      return refAddrSize;
+    default:
+      return -1;
   }
 }
 

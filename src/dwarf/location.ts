@@ -11,7 +11,21 @@ import { leb, readUleb, skipLeb } from "../common/leb128.js";
 import { DW_FORM, DW_OP } from "./constants.js";
 
 const enum Operand {
-  NONE = 0, U8 = 1, U16 = 2, U32 = 3, U64 = 4, ULEB = 5, SLEB = 6, ADDR = 7, OFFSET = 8, ULEB_ULEB = 9, ULEB_SLEB = 10, ULEB_BLOCK = 11, OFFSET_SLEB = 12, ULEB_U8_BLOCK = 13, U8_ULEB = 14,
+  NONE = 0,
+  U8 = 1,
+  U16 = 2,
+  U32 = 3,
+  U64 = 4,
+  ULEB = 5,
+  SLEB = 6,
+  ADDR = 7,
+  OFFSET = 8,
+  ULEB_ULEB = 9,
+  ULEB_SLEB = 10,
+  ULEB_BLOCK = 11,
+  OFFSET_SLEB = 12,
+  ULEB_U8_BLOCK = 13,
+  U8_ULEB = 14,
   UNKNOWN = 15,
 }
 
@@ -35,7 +49,14 @@ export interface AddressSections {
  * `out[1]` high, because a kernel address does not fit a double. Any other expression (a thread-local offset, a
  * register, an address plus an offset) has no static address: false.
  */
-export function staticAddress(expr: Uint8Array, start: number, end: number, unit: AddressUnit, sections: AddressSections, out: Uint32Array): boolean {
+export function staticAddress(
+  expr: Uint8Array,
+  start: number,
+  end: number,
+  unit: AddressUnit,
+  sections: AddressSections,
+  out: Uint32Array,
+): boolean {
   const size = unit.addressSize;
   const op = expr[start];
   if (op === DW_OP.DW_OP_addr) {
@@ -71,10 +92,28 @@ function readAddress(b: Uint8Array, p: number, size: number, little: boolean, ou
 /** Operand layout per opcode (DWARF 5 table 7.9 and the GNU extensions libdw reads). */
 const OPERANDS = new Uint8Array(256).fill(Operand.UNKNOWN);
 {
-  const set = (ops: number[], kind: Operand): void => { for (const op of ops) OPERANDS[op] = kind; };
+  const set = (ops: number[], kind: Operand): void => {
+    for (const op of ops) OPERANDS[op] = kind;
+  };
   const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
   set([0x03], Operand.ADDR);
-  set([0x06, ...range(0x12, 0x14), ...range(0x16, 0x27), ...range(0x29, 0x2e), ...range(0x30, 0x6f), 0x96, 0x97, 0x9b, 0x9c, 0x9f, 0xe0, 0xf0], Operand.NONE);
+  set(
+    [
+      0x06,
+      ...range(0x12, 0x14),
+      ...range(0x16, 0x27),
+      ...range(0x29, 0x2e),
+      ...range(0x30, 0x6f),
+      0x96,
+      0x97,
+      0x9b,
+      0x9c,
+      0x9f,
+      0xe0,
+      0xf0,
+    ],
+    Operand.NONE,
+  );
   set([0x08, 0x09, 0x15, 0x94, 0x95], Operand.U8);
   set([0x0a, 0x0b, 0x28, 0x2f, 0x98], Operand.U16);
   set([0x0c, 0x0d, 0x99, 0xfa], Operand.U32);
@@ -98,19 +137,41 @@ export function opEnd(b: Uint8Array, p: number, end: number, addrSize: number, o
   if (p >= end) return -1;
   let q = p + 1;
   switch (OPERANDS[b[p]!] as Operand) {
-    case Operand.NONE: break;
-    case Operand.U8: q += 1; break;
-    case Operand.U16: q += 2; break;
-    case Operand.U32: q += 4; break;
-    case Operand.U64: q += 8; break;
-    case Operand.ADDR: q += addrSize; break;
-    case Operand.OFFSET: q += offsetSize; break;
+    case Operand.NONE:
+      break;
+    case Operand.U8:
+      q += 1;
+      break;
+    case Operand.U16:
+      q += 2;
+      break;
+    case Operand.U32:
+      q += 4;
+      break;
+    case Operand.U64:
+      q += 8;
+      break;
+    case Operand.ADDR:
+      q += addrSize;
+      break;
+    case Operand.OFFSET:
+      q += offsetSize;
+      break;
     case Operand.ULEB:
-    case Operand.SLEB: q = skipLeb(b, q, end); break;
+    case Operand.SLEB:
+      q = skipLeb(b, q, end);
+      break;
     case Operand.ULEB_ULEB:
-    case Operand.ULEB_SLEB: q = skipLeb(b, q, end); if (q >= 0) q = skipLeb(b, q, end); break;
-    case Operand.OFFSET_SLEB: q = skipLeb(b, q + offsetSize, end); break;
-    case Operand.U8_ULEB: q = skipLeb(b, q + 1, end); break;
+    case Operand.ULEB_SLEB:
+      q = skipLeb(b, q, end);
+      if (q >= 0) q = skipLeb(b, q, end);
+      break;
+    case Operand.OFFSET_SLEB:
+      q = skipLeb(b, q + offsetSize, end);
+      break;
+    case Operand.U8_ULEB:
+      q = skipLeb(b, q + 1, end);
+      break;
     case Operand.ULEB_BLOCK: {
       const n = readUleb(b, q, end);
       if (leb.next < 0) return -1;
@@ -123,7 +184,8 @@ export function opEnd(b: Uint8Array, p: number, end: number, addrSize: number, o
       q += 1 + b[q]!;
       break;
     }
-    default: return -1;
+    default:
+      return -1;
   }
   return q < 0 || q > end ? -1 : q;
 }
@@ -157,15 +219,29 @@ export interface LocationSections {
 }
 
 /** DW_LLE_* (DWARF 5 §7.7.3). */
-const LLE = { end_of_list: 0, base_addressx: 1, startx_endx: 2, startx_length: 3, offset_pair: 4, default_location: 5, base_address: 6, start_end: 7, start_length: 8 } as const;
+const LLE = {
+  end_of_list: 0,
+  base_addressx: 1,
+  startx_endx: 2,
+  startx_length: 3,
+  offset_pair: 4,
+  default_location: 5,
+  base_address: 6,
+  start_end: 7,
+  start_length: 8,
+} as const;
 
 /**
  * Call `visit(bytes, start, end, index)` for each location expression of the attribute, in order, `index` counting
  * the expressions (base-address entries are not expressions). Stops when `visit` returns true, at the end of the
  * list, or at anything malformed (as libdw's `dwarf_getlocations` loop does).
  */
-export function forEachLocation(src: LocationSource, unit: LocationUnit, sections: LocationSections,
-  visit: (bytes: Uint8Array, start: number, end: number, index: number) => boolean): void {
+export function forEachLocation(
+  src: LocationSource,
+  unit: LocationUnit,
+  sections: LocationSections,
+  visit: (bytes: Uint8Array, start: number, end: number, index: number) => boolean,
+): void {
   if (src.bytes !== undefined) {
     visit(src.bytes, src.start!, src.end!, 0);
     return;
@@ -185,13 +261,21 @@ export function forEachLocation(src: LocationSource, unit: LocationUnit, section
     if (at + unit.offsetSize > b.length) return;
     const dv = new DataView(b.buffer, b.byteOffset + at, unit.offsetSize);
     // Offsets in the table are relative to the table, i.e. to DW_AT_loclists_base.
-    off = unit.loclistsBase + (unit.offsetSize === 4 ? dv.getUint32(0, unit.little) : Number(dv.getBigUint64(0, unit.little)));
+    off =
+      unit.loclistsBase +
+      (unit.offsetSize === 4 ? dv.getUint32(0, unit.little) : Number(dv.getBigUint64(0, unit.little)));
   }
   walkLoclists(b, off, unit.addressSize, visit);
 }
 
 /** DWARF 2–4 `.debug_loc`: (begin, end) address pairs, (0, 0) ends the list, (max, base) selects a base. */
-function walkLoc(b: Uint8Array, p: number, addrSize: number, little: boolean, visit: (bytes: Uint8Array, start: number, end: number, index: number) => boolean): void {
+function walkLoc(
+  b: Uint8Array,
+  p: number,
+  addrSize: number,
+  little: boolean,
+  visit: (bytes: Uint8Array, start: number, end: number, index: number) => boolean,
+): void {
   let index = 0;
   for (;;) {
     if (p + 2 * addrSize > b.length) return;
@@ -216,23 +300,43 @@ function walkLoc(b: Uint8Array, p: number, addrSize: number, little: boolean, vi
 }
 
 /** DWARF 5 `.debug_loclists` entries from `p` to DW_LLE_end_of_list. */
-function walkLoclists(b: Uint8Array, p: number, addrSize: number, visit: (bytes: Uint8Array, start: number, end: number, index: number) => boolean): void {
+function walkLoclists(
+  b: Uint8Array,
+  p: number,
+  addrSize: number,
+  visit: (bytes: Uint8Array, start: number, end: number, index: number) => boolean,
+): void {
   let index = 0;
   const end = b.length;
   for (;;) {
     if (p >= end) return;
     const kind = b[p++]!;
     switch (kind) {
-      case LLE.end_of_list: return;
-      case LLE.base_addressx: p = skipLeb(b, p, end); if (p < 0) return; continue;
-      case LLE.base_address: p += addrSize; continue;
+      case LLE.end_of_list:
+        return;
+      case LLE.base_addressx:
+        p = skipLeb(b, p, end);
+        if (p < 0) return;
+        continue;
+      case LLE.base_address:
+        p += addrSize;
+        continue;
       case LLE.startx_endx:
       case LLE.startx_length:
-      case LLE.offset_pair: p = skipLeb(b, p, end); if (p >= 0) p = skipLeb(b, p, end); break;
-      case LLE.default_location: break;
-      case LLE.start_end: p += 2 * addrSize; break;
-      case LLE.start_length: p = skipLeb(b, p + addrSize, end); break;
-      default: return;
+      case LLE.offset_pair:
+        p = skipLeb(b, p, end);
+        if (p >= 0) p = skipLeb(b, p, end);
+        break;
+      case LLE.default_location:
+        break;
+      case LLE.start_end:
+        p += 2 * addrSize;
+        break;
+      case LLE.start_length:
+        p = skipLeb(b, p + addrSize, end);
+        break;
+      default:
+        return;
     }
     if (p < 0 || p >= end) return;
     const len = readUleb(b, p, end);
@@ -250,7 +354,12 @@ function walkLoclists(b: Uint8Array, p: number, addrSize: number, visit: (bytes:
  * in the first expression only, the single operation inside a DW_OP_entry_value in any; the result is
  * `expected` (a DW_OP_regN opcode) as soon as it is seen, else the last such opcode seen, else -1.
  */
-export function parameterRegister(src: LocationSource, unit: LocationUnit, sections: LocationSections, expected: number): number {
+export function parameterRegister(
+  src: LocationSource,
+  unit: LocationUnit,
+  sections: LocationSections,
+  expected: number,
+): number {
   let ret = -1;
   const addrSize = unit.addressSize;
   const offsetSize = unit.offsetSize;
@@ -288,12 +397,23 @@ export function parameterRegister(src: LocationSource, unit: LocationUnit, secti
 export function registerParams(machine: number): { count: number; expected: number[] } {
   const r = (...regs: number[]): number[] => regs.map((n) => DW_OP.DW_OP_reg0 + n);
   switch (machine) {
-    case 22: return { count: 5, expected: r(2, 3, 4, 5, 6) }; // EM_S390
-    case 62: return { count: 6, expected: r(5, 4, 1, 2, 8, 9) }; // EM_X86_64: rdi rsi rdx rcx r8 r9
+    case 22:
+      return { count: 5, expected: r(2, 3, 4, 5, 6) }; // EM_S390
+    case 62:
+      return { count: 6, expected: r(5, 4, 1, 2, 8, 9) }; // EM_X86_64: rdi rsi rdx rcx r8 r9
     case 40: // EM_ARM
-    case 183: return { count: 8, expected: r(0, 1, 2, 3, 4, 5, 6, 7) }; // EM_AARCH64
-    case 2: case 43: return { count: 6, expected: [] }; // EM_SPARC, EM_SPARCV9
-    case 195: case 8: case 20: case 21: case 243: return { count: 8, expected: [] }; // ARC, MIPS, PPC, PPC64, RISC-V
-    default: return { count: 0, expected: [] };
+    case 183:
+      return { count: 8, expected: r(0, 1, 2, 3, 4, 5, 6, 7) }; // EM_AARCH64
+    case 2:
+    case 43:
+      return { count: 6, expected: [] }; // EM_SPARC, EM_SPARCV9
+    case 195:
+    case 8:
+    case 20:
+    case 21:
+    case 243:
+      return { count: 8, expected: [] }; // ARC, MIPS, PPC, PPC64, RISC-V
+    default:
+      return { count: 0, expected: [] };
   }
 }

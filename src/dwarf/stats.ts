@@ -28,8 +28,20 @@ export interface DwarfStats {
 }
 
 const SECTIONS = [
-  ".debug_info", ".debug_types", ".debug_abbrev", ".debug_str", ".debug_line_str", ".debug_str_offsets", ".debug_addr",
-  ".debug_line", ".debug_ranges", ".debug_rnglists", ".debug_loc", ".debug_loclists", ".debug_frame", ".debug_aranges",
+  ".debug_info",
+  ".debug_types",
+  ".debug_abbrev",
+  ".debug_str",
+  ".debug_line_str",
+  ".debug_str_offsets",
+  ".debug_addr",
+  ".debug_line",
+  ".debug_ranges",
+  ".debug_rnglists",
+  ".debug_loc",
+  ".debug_loclists",
+  ".debug_frame",
+  ".debug_aranges",
 ];
 
 function bump(r: Record<string, number>, k: string): void {
@@ -79,7 +91,17 @@ export function collectDwarfStats(dwarf: DwarfFile, opts: { decodeAttributes?: b
   for (let t = 0; t < tagCounts.length; t++) if (tagCounts[t]) diesByTag[tagName(t)] = tagCounts[t]!;
   const walked = (sectionBytes[".debug_info"] ?? 0) + (sectionBytes[".debug_types"] ?? 0);
   return {
-    file: dwarf.path, units, unitsByLanguage, unitsByProducer, unitsByVersion, unitsByType, dies, diesByTag, attributes,
-    sectionBytes, seconds, megabytesPerSecond: seconds > 0 ? walked / 1e6 / seconds : 0,
+    file: dwarf.path,
+    units,
+    unitsByLanguage,
+    unitsByProducer,
+    unitsByVersion,
+    unitsByType,
+    dies,
+    diesByTag,
+    attributes,
+    sectionBytes,
+    seconds,
+    megabytesPerSecond: seconds > 0 ? walked / 1e6 / seconds : 0,
   };
 }

@@ -56,7 +56,26 @@ export class UnitHeader {
   rootString: (at: number) => string | undefined = () => undefined;
   private strings: Map<number, string | undefined> | undefined;
 
-  constructor(h: Omit<UnitHeader, "owner" | "abbrevs" | "abbrevLookup" | "rootTag" | "language" | "strOffsetsBase" | "addrBase" | "rnglistsBase" | "loclistsBase" | "rootString" | "producer" | "name" | "compDir" | "isTypeUnit" | "string">) {
+  constructor(
+    h: Omit<
+      UnitHeader,
+      | "owner"
+      | "abbrevs"
+      | "abbrevLookup"
+      | "rootTag"
+      | "language"
+      | "strOffsetsBase"
+      | "addrBase"
+      | "rnglistsBase"
+      | "loclistsBase"
+      | "rootString"
+      | "producer"
+      | "name"
+      | "compDir"
+      | "isTypeUnit"
+      | "string"
+    >,
+  ) {
     this.space = h.space;
     this.section = h.section;
     this.offset = h.offset;
@@ -100,8 +119,14 @@ export class UnitHeader {
  * the section: its length must fit, the version must be 2-5, the address size 1, 2, 4 or 8.
  */
 export function parseUnitHeader(
-  bytes: Uint8Array, little: boolean, offset: number, space: DieSpace, section: string, file: string | undefined,
-  base = 0, sectionLength = base + bytes.length,
+  bytes: Uint8Array,
+  little: boolean,
+  offset: number,
+  space: DieSpace,
+  section: string,
+  file: string | undefined,
+  base = 0,
+  sectionLength = base + bytes.length,
 ): UnitHeader {
   // `bytes` holds the section from offset `base` on (the whole section, or a piece read from the file that holds at
   // least the header); `p` is a section offset, and reads subtract `base`.
@@ -129,7 +154,12 @@ export function parseUnitHeader(
     fail(ErrorCode.BAD_HEADER, `reserved unit_length value 0x${unitLength.toString(16)}`, offset);
   }
   const end = p + unitLength;
-  if (end > sectionLength) fail(ErrorCode.TRUNCATED, `unit length 0x${unitLength.toString(16)} runs past the end of the section (0x${sectionLength.toString(16)} bytes)`, offset);
+  if (end > sectionLength)
+    fail(
+      ErrorCode.TRUNCATED,
+      `unit length 0x${unitLength.toString(16)} runs past the end of the section (0x${sectionLength.toString(16)} bytes)`,
+      offset,
+    );
   const rd = (n: 1 | 2 | 4 | 8, what: string): number => {
     if (p + n > end || p + n > len) fail(ErrorCode.TRUNCATED, `truncated unit header (${what})`, p);
     const q = p - base;
@@ -148,7 +178,12 @@ export function parseUnitHeader(
     return r;
   };
   const version = rd(2, "version");
-  if (version < 2 || version > 5) fail(ErrorCode.UNSUPPORTED, `unsupported DWARF version ${version} (2 to 5 are supported)`, offset + (offsetSize === 8 ? 12 : 4));
+  if (version < 2 || version > 5)
+    fail(
+      ErrorCode.UNSUPPORTED,
+      `unsupported DWARF version ${version} (2 to 5 are supported)`,
+      offset + (offsetSize === 8 ? 12 : 4),
+    );
   let unitType: number = section === ".debug_types" ? DW_UT.DW_UT_type : DW_UT.DW_UT_compile;
   let addressSize: number;
   let abbrevOffset: number;
@@ -182,8 +217,19 @@ export function parseUnitHeader(
     fail(ErrorCode.CORRUPT, `type_offset 0x${typeOffset.toString(16)} outside the unit`, offset);
   }
   return new UnitHeader({
-    space, section, offset: offset as DebugInfoOffset, end: end as DebugInfoOffset, offsetSize, version, unitType,
-    addressSize, abbrevOffset: abbrevOffset as DebugAbbrevOffset, typeSignature, typeOffset: typeOffset as UnitOffset | undefined,
-    dwoId, firstDie: p as DebugInfoOffset, refAddrSize: version === 2 ? addressSize : offsetSize,
+    space,
+    section,
+    offset: offset as DebugInfoOffset,
+    end: end as DebugInfoOffset,
+    offsetSize,
+    version,
+    unitType,
+    addressSize,
+    abbrevOffset: abbrevOffset as DebugAbbrevOffset,
+    typeSignature,
+    typeOffset: typeOffset as UnitOffset | undefined,
+    dwoId,
+    firstDie: p as DebugInfoOffset,
+    refAddrSize: version === 2 ? addressSize : offsetSize,
   });
 }

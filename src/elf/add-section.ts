@@ -88,19 +88,27 @@ export interface WriteElfSectionsResult {
  * for a file this cannot handle: not ELF, no section name table, extended numbering, a loaded section that would
  * change size, two existing sections of a requested name.
  */
-export function writeElfWithSections(inputPath: string, outputPath: string, sections: readonly SectionToWrite[]): WriteElfSectionsResult {
+export function writeElfWithSections(
+  inputPath: string,
+  outputPath: string,
+  sections: readonly SectionToWrite[],
+): WriteElfSectionsResult {
   const layout = readLayout(inputPath);
   try {
     const plan = planSections(layout, sections);
     const output = resolveOutput(outputPath);
-    writeAtomicWith(output, (out) => {
-      copyPrefix(layout.fd, plan.keptBytes, out, inputPath);
-      for (const p of plan.patches) out.writeAt(p.bytes, p.offset);
-      for (const t of plan.tail) {
-        out.writeZeros(t.offset - out.size);
-        out.write(t.bytes);
-      }
-    }, { mode: layout.mode });
+    writeAtomicWith(
+      output,
+      (out) => {
+        copyPrefix(layout.fd, plan.keptBytes, out, inputPath);
+        for (const p of plan.patches) out.writeAt(p.bytes, p.offset);
+        for (const t of plan.tail) {
+          out.writeZeros(t.offset - out.size);
+          out.write(t.bytes);
+        }
+      },
+      { mode: layout.mode },
+    );
     return { ...plan.result, output };
   } finally {
     closeSync(layout.fd);
@@ -159,17 +167,31 @@ function readLayout(file: string): Layout {
     const rawShnum = v.getUint16(is64 ? 60 : 48, le);
     const rawShstrndx = v.getUint16(is64 ? 62 : 50, le);
     if (h.shoff === 0 || elf.sections.length === 0) {
-      throw new BtfkitError(ErrorCode.UNSUPPORTED, "the ELF file has no section header table to add a section to", { file });
+      throw new BtfkitError(ErrorCode.UNSUPPORTED, "the ELF file has no section header table to add a section to", {
+        file,
+      });
     }
     if (rawShnum === 0 || rawShstrndx === SHN_XINDEX) {
-      throw new BtfkitError(ErrorCode.UNSUPPORTED, `extended section numbering (${h.shnum} sections) is not supported`, { file, offset: is64 ? 60 : 48 });
+      throw new BtfkitError(
+        ErrorCode.UNSUPPORTED,
+        `extended section numbering (${h.shnum} sections) is not supported`,
+        { file, offset: is64 ? 60 : 48 },
+      );
     }
-    if (h.shstrndx === 0) throw new BtfkitError(ErrorCode.UNSUPPORTED, "the ELF file has no section name table (e_shstrndx 0)", { file, offset: is64 ? 62 : 50 });
+    if (h.shstrndx === 0)
+      throw new BtfkitError(ErrorCode.UNSUPPORTED, "the ELF file has no section name table (e_shstrndx 0)", {
+        file,
+        offset: is64 ? 62 : 50,
+      });
     const entSize = h.shentsize;
     const table = readAt(fd, h.shoff, h.shnum * entSize, file);
     for (const s of elf.sections) {
       if (hasBytes(s) && s.offset + s.size > st.size) {
-        throw new BtfkitError(ErrorCode.TRUNCATED, `section ${s.name} [${s.index}] extends to 0x${(s.offset + s.size).toString(16)} past the end of the file (0x${st.size.toString(16)} bytes)`, { file, section: s.name, offset: 0 });
+        throw new BtfkitError(
+          ErrorCode.TRUNCATED,
+          `section ${s.name} [${s.index}] extends to 0x${(s.offset + s.size).toString(16)} past the end of the file (0x${st.size.toString(16)} bytes)`,
+          { file, section: s.name, offset: 0 },
+        );
       }
     }
     // Program headers: their table and every segment's file range are fixed.
@@ -181,7 +203,11 @@ function readLayout(file: string): Layout {
     let phdrEnd = 0;
     if (phoff !== 0 && phnum > 0) {
       phdrEnd = phoff + phnum * phentsize;
-      if (phdrEnd > st.size) throw new BtfkitError(ErrorCode.TRUNCATED, "program header table extends past the end of the file", { file, offset: phoff });
+      if (phdrEnd > st.size)
+        throw new BtfkitError(ErrorCode.TRUNCATED, "program header table extends past the end of the file", {
+          file,
+          offset: phoff,
+        });
       const pv = viewOf(readAt(fd, phoff, phnum * phentsize, file));
       for (let i = 0; i < phnum; i++) {
         const o = i * phentsize;
@@ -192,8 +218,21 @@ function readLayout(file: string): Layout {
     }
     const strSec = elf.sections[h.shstrndx]!;
     return {
-      file, fd, mode: st.mode & 0o7777, size: st.size, is64, le, ehdr, phdrEnd, shoff: h.shoff, entSize, shstrndx: h.shstrndx,
-      table, sections: elf.sections, segments, shstrtab: readAt(fd, strSec.offset, strSec.size, file),
+      file,
+      fd,
+      mode: st.mode & 0o7777,
+      size: st.size,
+      is64,
+      le,
+      ehdr,
+      phdrEnd,
+      shoff: h.shoff,
+      entSize,
+      shstrndx: h.shstrndx,
+      table,
+      sections: elf.sections,
+      segments,
+      shstrtab: readAt(fd, strSec.offset, strSec.size, file),
     };
   } catch (e) {
     if (fd >= 0) closeSync(fd);
@@ -211,7 +250,12 @@ function readAt(fd: number, offset: number, length: number, file?: string): Uint
     if (n === 0) break;
     done += n;
   }
-  if (done < length) throw new BtfkitError(ErrorCode.TRUNCATED, `${length} bytes at 0x${offset.toString(16)} run past the end of the file`, { file, offset });
+  if (done < length)
+    throw new BtfkitError(
+      ErrorCode.TRUNCATED,
+      `${length} bytes at 0x${offset.toString(16)} run past the end of the file`,
+      { file, offset },
+    );
   return out;
 }
 
@@ -256,22 +300,36 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
   if (requests.length === 0) throw usage("no section to write");
   const seen = new Set<string>();
   const reqs = requests.map((r) => {
-    if (typeof r.name !== "string" || r.name === "" || r.name.includes("\0")) throw usage(`bad section name ${JSON.stringify(r.name)}`);
+    if (typeof r.name !== "string" || r.name === "" || r.name.includes("\0"))
+      throw usage(`bad section name ${JSON.stringify(r.name)}`);
     if (seen.has(r.name)) throw usage(`section ${r.name} is requested twice`);
     seen.add(r.name);
     if (!(r.data instanceof Uint8Array)) throw usage(`section ${r.name}: data must be a Uint8Array`);
-    if (r.type === SHT.NOBITS || r.type === SHT.NULL) throw usage(`section ${r.name}: type ${r.type} (SHT_NULL/SHT_NOBITS) cannot hold data`);
-    if (r.type !== undefined && !(Number.isInteger(r.type) && r.type >= 0 && r.type <= 0xffffffff)) throw usage(`section ${r.name}: bad type ${r.type}`);
-    if (r.flags !== undefined && !(Number.isSafeInteger(r.flags) && r.flags >= 0 && (is64 || r.flags <= 0xffffffff))) throw usage(`section ${r.name}: bad flags ${r.flags}`);
-    if (r.align !== undefined && !isPowerOfTwoOrZero(r.align)) throw usage(`section ${r.name}: alignment ${r.align} is not a power of two`);
+    if (r.type === SHT.NOBITS || r.type === SHT.NULL)
+      throw usage(`section ${r.name}: type ${r.type} (SHT_NULL/SHT_NOBITS) cannot hold data`);
+    if (r.type !== undefined && !(Number.isInteger(r.type) && r.type >= 0 && r.type <= 0xffffffff))
+      throw usage(`section ${r.name}: bad type ${r.type}`);
+    if (r.flags !== undefined && !(Number.isSafeInteger(r.flags) && r.flags >= 0 && (is64 || r.flags <= 0xffffffff)))
+      throw usage(`section ${r.name}: bad flags ${r.flags}`);
+    if (r.align !== undefined && !isPowerOfTwoOrZero(r.align))
+      throw usage(`section ${r.name}: alignment ${r.align} is not a power of two`);
     const existing = l.sections.filter((s) => s.index !== 0 && s.name === r.name);
     if (existing.length > 1) {
-      throw new BtfkitError(ErrorCode.UNSUPPORTED, `${existing.length} sections are named ${r.name} (${existing.map((s) => `[${s.index}]`).join(", ")}): which to replace is ambiguous`, { file, section: r.name });
+      throw new BtfkitError(
+        ErrorCode.UNSUPPORTED,
+        `${existing.length} sections are named ${r.name} (${existing.map((s) => `[${s.index}]`).join(", ")}): which to replace is ambiguous`,
+        { file, section: r.name },
+      );
     }
     const old = existing[0];
-    if (old && old.index === l.shstrndx) throw usage(`section ${r.name} is the section name table; it cannot be replaced`);
+    if (old && old.index === l.shstrndx)
+      throw usage(`section ${r.name} is the section name table; it cannot be replaced`);
     if (old && old.type === SHT.NOBITS && r.type === undefined) {
-      throw new BtfkitError(ErrorCode.UNSUPPORTED, `section ${r.name} [${old.index}] is SHT_NOBITS (no file data); give a type to replace it`, { file, section: r.name });
+      throw new BtfkitError(
+        ErrorCode.UNSUPPORTED,
+        `section ${r.name} [${old.index}] is SHT_NOBITS (no file data); give a type to replace it`,
+        { file, section: r.name },
+      );
     }
     return { ...r, old: old as ElfSection | undefined, nameBytes: Buffer.from(r.name, "utf8") };
   });
@@ -283,7 +341,10 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
   for (const r of reqs) {
     if (r.old && loaded(r.old) && r.data.length !== r.old.size && r.renameLoaded !== undefined) {
       const to = r.renameLoaded;
-      if (to === "" || to.includes("\0") || l.sections.some((s) => s.name === to) || seen.has(to)) throw usage(`section ${r.name}: cannot keep the loaded one as ${JSON.stringify(to)} (empty, or the name is taken)`);
+      if (to === "" || to.includes("\0") || l.sections.some((s) => s.name === to) || seen.has(to))
+        throw usage(
+          `section ${r.name}: cannot keep the loaded one as ${JSON.stringify(to)} (empty, or the name is taken)`,
+        );
       renames.push({ index: r.old.index, name: to, nameBytes: Buffer.from(to, "utf8") });
       r.old = undefined;
       continue;
@@ -317,16 +378,24 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
   const added = reqs.filter((r) => !r.old).length;
   const count = l.sections.length + added;
   if (count >= SHN_LORESERVE) {
-    throw new BtfkitError(ErrorCode.UNSUPPORTED, `${count} sections would need extended section numbering, which is not supported`, { file });
+    throw new BtfkitError(
+      ErrorCode.UNSUPPORTED,
+      `${count} sections would need extended section numbering, which is not supported`,
+      { file },
+    );
   }
 
   // The tail: everything after the last fixed byte, if it holds only movable ranges and zero padding.
   const tableRange: Movable = { offset: l.shoff, end: l.shoff + l.table.length };
   const movable = new Map<number, Movable>(); // by section index
-  if (!loaded(strSec) && hasBytes(strSec)) movable.set(strSec.index, { offset: strSec.offset, end: strSec.offset + strSec.size });
-  for (const r of reqs) if (r.old && hasBytes(r.old) && !loaded(r.old)) movable.set(r.old.index, { offset: r.old.offset, end: r.old.offset + r.old.size });
+  if (!loaded(strSec) && hasBytes(strSec))
+    movable.set(strSec.index, { offset: strSec.offset, end: strSec.offset + strSec.size });
+  for (const r of reqs)
+    if (r.old && hasBytes(r.old) && !loaded(r.old))
+      movable.set(r.old.index, { offset: r.old.offset, end: r.old.offset + r.old.size });
   let fixedEnd = Math.max(l.ehdr.length, l.phdrEnd, ...l.segments.map((g) => g.end));
-  for (const s of l.sections) if (hasBytes(s) && !movable.has(s.index)) fixedEnd = Math.max(fixedEnd, s.offset + s.size);
+  for (const s of l.sections)
+    if (hasBytes(s) && !movable.has(s.index)) fixedEnd = Math.max(fixedEnd, s.offset + s.size);
   const ranges = [tableRange, ...movable.values()];
   // A movable range that starts before the fixed end is not in the tail; its end is then fixed too.
   for (let changed = true; changed; ) {
@@ -359,7 +428,12 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
     const o = i * l.entSize;
     if (is64) tv.setBigUint64(o + off64, BigInt(value), le);
     else {
-      if (value > 0xffffffff) throw new BtfkitError(ErrorCode.UNSUPPORTED, `ELF32 output would need a field of 0x${value.toString(16)} (over 4 GiB)`, { file });
+      if (value > 0xffffffff)
+        throw new BtfkitError(
+          ErrorCode.UNSUPPORTED,
+          `ELF32 output would need a field of 0x${value.toString(16)} (over 4 GiB)`,
+          { file },
+        );
       tv.setUint32(o + off32, value, le);
     }
   };
@@ -425,7 +499,13 @@ function planSections(l: Layout, requests: readonly SectionToWrite[]): Plan {
       const offset = place(r.data, align);
       setOffset(i, offset);
       setSize(i, r.data.length);
-      written.push({ name: r.name, index: i, offset, size: r.data.length, how: offset === old.offset ? "replaced in place" : "moved" });
+      written.push({
+        name: r.name,
+        index: i,
+        offset,
+        size: r.data.length,
+        how: offset === old.offset ? "replaced in place" : "moved",
+      });
     }
   }
 
@@ -485,7 +565,11 @@ function copyPrefix(fd: number, n: number, out: { write(b: Uint8Array): void }, 
   for (let at = 0; at < n; ) {
     const want = Math.min(buf.length, n - at);
     const got = readSync(fd, buf, 0, want, at);
-    if (got === 0) throw new BtfkitError(ErrorCode.TRUNCATED, `the input ended at 0x${at.toString(16)} while being copied`, { file, offset: at });
+    if (got === 0)
+      throw new BtfkitError(ErrorCode.TRUNCATED, `the input ended at 0x${at.toString(16)} while being copied`, {
+        file,
+        offset: at,
+      });
     out.write(buf.subarray(0, got));
     at += got;
   }

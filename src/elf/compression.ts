@@ -32,12 +32,18 @@ export function decompressSection(elf: ElfFile, sec: ElfSection, raw: Uint8Array
     const is64 = elf.header.class === 64;
     const hdrSize = is64 ? 24 : 12;
     if (raw.length < hdrSize) {
-      throw new BtfkitError(ErrorCode.TRUNCATED, `compressed section header needs ${hdrSize} bytes, section has ${raw.length}`, where);
+      throw new BtfkitError(
+        ErrorCode.TRUNCATED,
+        `compressed section header needs ${hdrSize} bytes, section has ${raw.length}`,
+        where,
+      );
     }
     const v = viewOf(raw);
     const le = elf.byteOrder === "little";
     const type = v.getUint32(0, le);
-    const size = is64 ? v.getUint32(le ? 8 : 12, le) + v.getUint32(le ? 12 : 8, le) * 0x1_0000_0000 : v.getUint32(4, le);
+    const size = is64
+      ? v.getUint32(le ? 8 : 12, le) + v.getUint32(le ? 12 : 8, le) * 0x1_0000_0000
+      : v.getUint32(4, le);
     return inflateOrThrow(type, raw.subarray(hdrSize), size, where, hdrSize);
   }
   if (sec.name.startsWith(".zdebug")) {
@@ -61,10 +67,18 @@ function inflateOrThrow(
 ): Uint8Array {
   const ratio = type === ELFCOMPRESS.ZLIB ? ZLIB_MAX_RATIO : ZSTD_MAX_RATIO;
   if (type !== ELFCOMPRESS.ZLIB && type !== ELFCOMPRESS.ZSTD) {
-    throw new BtfkitError(ErrorCode.UNSUPPORTED, `unknown compression type ${type} (ELFCOMPRESS_ZLIB=1 and ELFCOMPRESS_ZSTD=2 are supported)`, where);
+    throw new BtfkitError(
+      ErrorCode.UNSUPPORTED,
+      `unknown compression type ${type} (ELFCOMPRESS_ZLIB=1 and ELFCOMPRESS_ZSTD=2 are supported)`,
+      where,
+    );
   }
   if (size > MAX_SECTION || size > data.length * ratio + 65536) {
-    throw new BtfkitError(ErrorCode.CORRUPT, `implausible uncompressed size ${size} for ${data.length} compressed bytes`, where);
+    throw new BtfkitError(
+      ErrorCode.CORRUPT,
+      `implausible uncompressed size ${size} for ${data.length} compressed bytes`,
+      where,
+    );
   }
   const name = type === ELFCOMPRESS.ZLIB ? "zlib" : "zstd";
   let out: Uint8Array;
@@ -76,10 +90,16 @@ function inflateOrThrow(
       out = zstdDecompress(data, new Uint8Array(size));
     }
   } catch (e) {
-    throw new BtfkitError(ErrorCode.CORRUPT, `${name} data does not decompress: ${(e as Error).message}`, { ...where, offset: dataOffset });
+    throw new BtfkitError(ErrorCode.CORRUPT, `${name} data does not decompress: ${(e as Error).message}`, {
+      ...where,
+      offset: dataOffset,
+    });
   }
   if (out.length !== size) {
-    throw new BtfkitError(ErrorCode.CORRUPT, `${name} data decompresses to ${out.length} bytes, header says ${size}`, { ...where, offset: dataOffset });
+    throw new BtfkitError(ErrorCode.CORRUPT, `${name} data decompresses to ${out.length} bytes, header says ${size}`, {
+      ...where,
+      offset: dataOffset,
+    });
   }
   return out;
 }

@@ -60,7 +60,8 @@ export class DebugSections {
   /** Like `get`, but a missing section is a NOT_FOUND error. */
   require(name: string, why: string): Uint8Array {
     const b = this.get(name);
-    if (!b) throw new BtfkitError(ErrorCode.NOT_FOUND, `no ${name} section (needed for ${why})`, { file: this.elf.path });
+    if (!b)
+      throw new BtfkitError(ErrorCode.NOT_FOUND, `no ${name} section (needed for ${why})`, { file: this.elf.path });
     return b;
   }
 
@@ -112,10 +113,15 @@ export class DebugSections {
   private symbolTable(rel: ElfSection): SymbolTable {
     if (this.symbols === null) {
       const linked = this.elf.sections[rel.link];
-      this.symbols = linked && linked.type === SHT.SYMTAB ? new SymbolTable(this.elf, linked) : readSymbols(this.elf, "symtab");
+      this.symbols =
+        linked && linked.type === SHT.SYMTAB ? new SymbolTable(this.elf, linked) : readSymbols(this.elf, "symtab");
     }
     if (!this.symbols) {
-      throw new BtfkitError(ErrorCode.CORRUPT, "relocations without a symbol table", { file: this.elf.path, section: rel.name, offset: 0 });
+      throw new BtfkitError(ErrorCode.CORRUPT, "relocations without a symbol table", {
+        file: this.elf.path,
+        section: rel.name,
+        offset: 0,
+      });
     }
     return this.symbols;
   }

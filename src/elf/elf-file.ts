@@ -8,8 +8,19 @@ export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46] as const;
 
 export const ET = { REL: 1, EXEC: 2, DYN: 3, CORE: 4 } as const;
 export const SHT = {
-  NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, HASH: 5, DYNAMIC: 6, NOTE: 7, NOBITS: 8, REL: 9,
-  DYNSYM: 11, GROUP: 17, SYMTAB_SHNDX: 18,
+  NULL: 0,
+  PROGBITS: 1,
+  SYMTAB: 2,
+  STRTAB: 3,
+  RELA: 4,
+  HASH: 5,
+  DYNAMIC: 6,
+  NOTE: 7,
+  NOBITS: 8,
+  REL: 9,
+  DYNSYM: 11,
+  GROUP: 17,
+  SYMTAB_SHNDX: 18,
 } as const;
 export const SHF = { WRITE: 0x1, ALLOC: 0x2, EXECINSTR: 0x4, INFO_LINK: 0x40, COMPRESSED: 0x800 } as const;
 
@@ -193,14 +204,20 @@ export class ElfFile {
 function readElfHeader(src: ByteSource, file: string): ElfHeader {
   const ident = src.read(0, Math.min(64, src.size));
   if (!isElf(ident)) throw new BtfkitError(ErrorCode.BAD_HEADER, "not an ELF file (bad magic)", { file, offset: 0 });
-  if (ident.length < 16) throw new BtfkitError(ErrorCode.TRUNCATED, "truncated ELF identification", { file, offset: 0 });
+  if (ident.length < 16)
+    throw new BtfkitError(ErrorCode.TRUNCATED, "truncated ELF identification", { file, offset: 0 });
   const cls = ident[4];
   const data = ident[5];
   if (cls !== 1 && cls !== 2) throw new BtfkitError(ErrorCode.BAD_HEADER, `bad ELF class ${cls}`, { file, offset: 4 });
-  if (data !== 1 && data !== 2) throw new BtfkitError(ErrorCode.BAD_HEADER, `bad ELF data encoding ${data}`, { file, offset: 5 });
+  if (data !== 1 && data !== 2)
+    throw new BtfkitError(ErrorCode.BAD_HEADER, `bad ELF data encoding ${data}`, { file, offset: 5 });
   const is64 = cls === 2;
   const ehsize = is64 ? 64 : 52;
-  if (ident.length < ehsize) throw new BtfkitError(ErrorCode.TRUNCATED, `truncated ELF header (${ident.length} of ${ehsize} bytes)`, { file, offset: 0 });
+  if (ident.length < ehsize)
+    throw new BtfkitError(ErrorCode.TRUNCATED, `truncated ELF header (${ident.length} of ${ehsize} bytes)`, {
+      file,
+      offset: 0,
+    });
   const v = viewOf(ident);
   const le = data === 1;
   const type = v.getUint16(16, le);
@@ -211,23 +228,40 @@ function readElfHeader(src: ByteSource, file: string): ElfHeader {
   let shstrndx = v.getUint16(is64 ? 62 : 50, le);
   const wantEnt = is64 ? 64 : 40;
   if (shoff !== 0 && shentsize !== wantEnt) {
-    throw new BtfkitError(ErrorCode.BAD_HEADER, `bad section header entry size ${shentsize} (expected ${wantEnt})`, { file, offset: is64 ? 58 : 46 });
+    throw new BtfkitError(ErrorCode.BAD_HEADER, `bad section header entry size ${shentsize} (expected ${wantEnt})`, {
+      file,
+      offset: is64 ? 58 : 46,
+    });
   }
   // Extended numbering: with more than 0xff00 sections, the counts live in section header 0.
   if (shoff !== 0 && (shnum === 0 || shstrndx === 0xffff)) {
-    if (shoff + wantEnt > src.size) throw new BtfkitError(ErrorCode.TRUNCATED, "section header 0 past end of file", { file, offset: shoff });
+    if (shoff + wantEnt > src.size)
+      throw new BtfkitError(ErrorCode.TRUNCATED, "section header 0 past end of file", { file, offset: shoff });
     const sh0 = viewOf(src.read(shoff, wantEnt));
     if (shnum === 0) shnum = is64 ? Number(sh0.getBigUint64(32, le)) : sh0.getUint32(20, le);
     if (shstrndx === 0xffff) shstrndx = sh0.getUint32(is64 ? 40 : 24, le);
   }
-  return { class: is64 ? 64 : 32, byteOrder: le ? "little" : "big", type, machine, shoff, shentsize: wantEnt, shnum, shstrndx };
+  return {
+    class: is64 ? 64 : 32,
+    byteOrder: le ? "little" : "big",
+    type,
+    machine,
+    shoff,
+    shentsize: wantEnt,
+    shnum,
+    shstrndx,
+  };
 }
 
 function readSectionHeaders(src: ByteSource, h: ElfHeader, file: string): ElfSection[] {
   if (h.shoff === 0 || h.shnum === 0) return [];
   const tableSize = h.shnum * h.shentsize;
   if (h.shoff + tableSize > src.size) {
-    throw new BtfkitError(ErrorCode.TRUNCATED, `section header table (${h.shnum} entries at 0x${h.shoff.toString(16)}) extends past the end of the file`, { file, offset: h.shoff });
+    throw new BtfkitError(
+      ErrorCode.TRUNCATED,
+      `section header table (${h.shnum} entries at 0x${h.shoff.toString(16)}) extends past the end of the file`,
+      { file, offset: h.shoff },
+    );
   }
   const v = viewOf(src.read(h.shoff, tableSize));
   const le = h.byteOrder === "little";
@@ -236,7 +270,8 @@ function readSectionHeaders(src: ByteSource, h: ElfHeader, file: string): ElfSec
   const nameOffs: number[] = [];
   for (let i = 0; i < h.shnum; i++) {
     const o = i * h.shentsize;
-    const rd = (off32: number, off64: number): number => (is64 ? Number(v.getBigUint64(o + off64, le)) : v.getUint32(o + off32, le));
+    const rd = (off32: number, off64: number): number =>
+      is64 ? Number(v.getBigUint64(o + off64, le)) : v.getUint32(o + off32, le);
     nameOffs.push(v.getUint32(o, le));
     raw.push({
       index: i,
@@ -255,9 +290,17 @@ function readSectionHeaders(src: ByteSource, h: ElfHeader, file: string): ElfSec
   let names: Uint8Array = new Uint8Array(0);
   if (h.shstrndx !== 0) {
     const strSec = raw[h.shstrndx];
-    if (!strSec) throw new BtfkitError(ErrorCode.CORRUPT, `section name table index ${h.shstrndx} out of range (${h.shnum} sections)`, { file, offset: is64 ? 62 : 50 });
+    if (!strSec)
+      throw new BtfkitError(
+        ErrorCode.CORRUPT,
+        `section name table index ${h.shstrndx} out of range (${h.shnum} sections)`,
+        { file, offset: is64 ? 62 : 50 },
+      );
     if (strSec.offset + strSec.size > src.size) {
-      throw new BtfkitError(ErrorCode.TRUNCATED, "section name table extends past the end of the file", { file, offset: strSec.offset });
+      throw new BtfkitError(ErrorCode.TRUNCATED, "section name table extends past the end of the file", {
+        file,
+        offset: strSec.offset,
+      });
     }
     names = src.read(strSec.offset, strSec.size);
   }
@@ -266,7 +309,11 @@ function readSectionHeaders(src: ByteSource, h: ElfHeader, file: string): ElfSec
     let name = "";
     if (off !== 0 || names.length > 0) {
       if (off >= names.length && names.length > 0) {
-        throw new BtfkitError(ErrorCode.CORRUPT, `section [${i}] name offset 0x${off.toString(16)} outside the section name table`, { file, offset: h.shoff + i * h.shentsize });
+        throw new BtfkitError(
+          ErrorCode.CORRUPT,
+          `section [${i}] name offset 0x${off.toString(16)} outside the section name table`,
+          { file, offset: h.shoff + i * h.shentsize },
+        );
       }
       let end = names.indexOf(0, off);
       if (end < 0) end = names.length;

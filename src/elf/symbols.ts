@@ -38,7 +38,9 @@ export class SymbolTable {
     const entSize = is64 ? 24 : 16;
     if (section.entsize !== 0 && section.entsize !== entSize) {
       throw new BtfkitError(ErrorCode.CORRUPT, `symbol table entry size ${section.entsize} (expected ${entSize})`, {
-        file: elf.path, section: section.name, offset: 0,
+        file: elf.path,
+        section: section.name,
+        offset: 0,
       });
     }
     const bytes = elf.sectionBytes(section);
@@ -55,7 +57,9 @@ export class SymbolTable {
     const strSec = elf.sections[section.link];
     if (!strSec) {
       throw new BtfkitError(ErrorCode.CORRUPT, `symbol table links to missing string table [${section.link}]`, {
-        file: elf.path, section: section.name, offset: 0,
+        file: elf.path,
+        section: section.name,
+        offset: 0,
       });
     }
     this.strtab = elf.sectionBytes(strSec);
@@ -124,9 +128,15 @@ export class SymbolTable {
     const off = this.nameOff[i]!;
     if (off >= this.strtab.length) {
       if (off === 0) return "";
-      throw new BtfkitError(ErrorCode.CORRUPT, `symbol ${i} name offset 0x${off.toString(16)} outside the string table`, {
-        file: this.file, section: this.section.name, offset: i * (this.section.entsize || 1),
-      });
+      throw new BtfkitError(
+        ErrorCode.CORRUPT,
+        `symbol ${i} name offset 0x${off.toString(16)} outside the string table`,
+        {
+          file: this.file,
+          section: this.section.name,
+          offset: i * (this.section.entsize || 1),
+        },
+      );
     }
     const [s, e] = this.nameRange(i);
     return decodeAscii(this.strtab, s, e);

@@ -5,11 +5,13 @@ import type { EncodeFeatures } from "./features.js";
 import { functionMatchNames, type FunctionNameMatcher } from "./functions.js";
 
 /** What the converters are told, from the features (the worker threads compute the same). */
-export function converterOptions(dwarf: DwarfFile, features: EncodeFeatures): { features: EncodeFeatures; functionNames: FunctionNameMatcher; analyzeParams: boolean } {
+export function converterOptions(
+  dwarf: DwarfFile,
+  features: EncodeFeatures,
+): { features: EncodeFeatures; functionNames: FunctionNameMatcher; analyzeParams: boolean } {
   return {
     features,
     functionNames: functionMatchNames(readSymbols(dwarf.elf), features.compat, features.optimizedFunc),
     analyzeParams: features.compat !== "1.24",
   };
 }
-

@@ -30,7 +30,11 @@ const port = parentPort!;
 try {
   const dwarf = DwarfFile.open(job.path);
   try {
-    const converter = new CuConverter(dwarf, { ...converterOptions(dwarf, job.features), debugStrRefs: job.debugStrRefs === true, reuseTables: true });
+    const converter = new CuConverter(dwarf, {
+      ...converterOptions(dwarf, job.features),
+      debugStrRefs: job.debugStrRefs === true,
+      reuseTables: true,
+    });
     const want = new Map(job.units.map((u) => [u.ref, u.index]));
     for (const unit of dwarf.allUnits()) {
       const index = want.get(makeDieRef(unit.space, unit.offset));

@@ -31,7 +31,15 @@ import type { UnitHeader } from "../dwarf/unit.js";
 import { type CuBtf, CuConverter } from "../convert/convert.js";
 import { defaultFeatures, type EncodeFeatures } from "./features.js";
 import { type CandidateList, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET } from "../convert/candidates.js";
-import { emitFunction, looseTypesMatch, Pahole130FunctionTable, selectFunctions, selectFunctionsPahole130, typeSignature, ambiguousFunctionNames } from "./functions.js";
+import {
+  emitFunction,
+  looseTypesMatch,
+  Pahole130FunctionTable,
+  selectFunctions,
+  selectFunctionsPahole130,
+  typeSignature,
+  ambiguousFunctionNames,
+} from "./functions.js";
 import { readKfuncs } from "./kfuncs.js";
 import { lowerMisalignedFloats } from "./kernel-fixups.js";
 import { converterOptions } from "./convert-options.js";
@@ -73,12 +81,17 @@ export interface EncodeResult {
 
 /** Normalise a language name as given on the command line to the DWARF spelling without `DW_LANG_`, lowercase. */
 export function normalizeLanguage(name: string): string {
-  const n = name.trim().toLowerCase().replace(/^dw_lang_/, "");
+  const n = name
+    .trim()
+    .toLowerCase()
+    .replace(/^dw_lang_/, "");
   return n.replace(/\+\+/g, "_plus_plus").replace(/^c_plus_plus(\d+)$/, "c_plus_plus_$1");
 }
 
 function unitLanguage(u: UnitHeader): string {
-  return langName(u.language).replace(/^DW_LANG_/, "").toLowerCase();
+  return langName(u.language)
+    .replace(/^DW_LANG_/, "")
+    .toLowerCase();
 }
 
 /** Convert the DWARF of the ELF file at `path` to BTF. */
@@ -98,7 +111,11 @@ export function encodeFile(path: string, opts: EncodeOptions = {}): EncodeResult
 }
 
 /** The units to convert (compile, partial and type units, minus excluded languages), in unit order. */
-export function selectUnits(dwarf: DwarfFile, langExclude: readonly string[] = [], langInclude?: readonly string[]): { units: UnitHeader[]; skipped: number } {
+export function selectUnits(
+  dwarf: DwarfFile,
+  langExclude: readonly string[] = [],
+  langInclude?: readonly string[],
+): { units: UnitHeader[]; skipped: number } {
   const exclude = new Set(langExclude.map(normalizeLanguage));
   const include = langInclude === undefined ? undefined : new Set(langInclude.map(normalizeLanguage));
   const units: UnitHeader[] = [];
@@ -106,7 +123,10 @@ export function selectUnits(dwarf: DwarfFile, langExclude: readonly string[] = [
   // Type units (DWARF 4 .debug_types, DWARF 5 DW_UT_type) are converted like CUs; the merge links the
   // references other units make to them by signature.
   for (const unit of dwarf.allUnits()) {
-    const isCu = unit.rootTag === DW_TAG.DW_TAG_compile_unit || unit.rootTag === DW_TAG.DW_TAG_partial_unit || unit.rootTag === DW_TAG.DW_TAG_type_unit;
+    const isCu =
+      unit.rootTag === DW_TAG.DW_TAG_compile_unit ||
+      unit.rootTag === DW_TAG.DW_TAG_partial_unit ||
+      unit.rootTag === DW_TAG.DW_TAG_type_unit;
     const lang = unitLanguage(unit);
     if (!isCu || exclude.has(lang) || (include !== undefined && !include.has(lang))) skipped++;
     else units.push(unit);
@@ -130,7 +150,11 @@ export function encodeDwarf(dwarf: DwarfFile, opts: EncodeOptions = {}): EncodeR
 function convertAll(dwarf: DwarfFile, opts: EncodeOptions): Merged {
   const features = opts.features ?? defaultFeatures();
   checkDwarf(dwarf);
-  const converter = new CuConverter(dwarf, { ...converterOptions(dwarf, features), debugStrRefs: true, reuseTables: true });
+  const converter = new CuConverter(dwarf, {
+    ...converterOptions(dwarf, features),
+    debugStrRefs: true,
+    reuseTables: true,
+  });
   const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
   const infoLen = Math.max(1, dwarf.infoSize);
   const acc = new MergeAccumulator(dwarf, opts);
@@ -155,7 +179,10 @@ export const MIN_PARALLEL_DEBUG_INFO = 8 << 20;
  * converted in this thread.
  */
 
-export async function encodeFileParallel(path: string, opts: EncodeOptions & { jobs: number; minParallelBytes?: number }): Promise<EncodeResult> {
+export async function encodeFileParallel(
+  path: string,
+  opts: EncodeOptions & { jobs: number; minParallelBytes?: number },
+): Promise<EncodeResult> {
   if (opts.jobs <= 1) return encodeFile(path, opts);
   const t0 = performance.now();
   const features = opts.features ?? defaultFeatures();
@@ -179,40 +206,58 @@ export async function encodeFileParallel(path: string, opts: EncodeOptions & { j
     let nextToMerge = 0;
     const jobs = Math.min(opts.jobs, Math.max(1, units.length));
     let done = 0;
-    await Promise.all(Array.from({ length: jobs }, (_, w) => new Promise<void>((resolve, reject) => {
-      const mine = units.map((u, index) => ({ ref: makeDieRef(u.space, u.offset) as number, index })).filter((_, i) => i % jobs === w);
-      const job: WorkerJob = { path, features, units: mine, debugStrRefs: true };
-      const worker = new Worker(workerUrl(), { workerData: job });
-      let finished = false;
-      worker.on("message", (m: WorkerMessage) => {
-        if (m.type === "cu") {
-          results[m.index] = unpackCuBtf(m.cu);
-          try {
-            while (nextToMerge < units.length && results[nextToMerge] !== undefined) {
-              acc.add(results[nextToMerge]!);
-              results[nextToMerge++] = undefined;
-            }
-          } catch (e) {
-            finished = true;
-            void worker.terminate();
-            reject(e);
-            return;
-          }
-          opts.onProgress?.(++done / units.length);
-        } else if (m.type === "done") {
-          finished = true;
-          resolve();
-        } else {
-          finished = true;
-          reject(new BtfkitError((m.code as ErrorCode | undefined) ?? ErrorCode.CORRUPT, m.reason, { file: path, section: m.section, offset: m.offset }));
-        }
+    await Promise.all(
+      Array.from(
+        { length: jobs },
+        (_, w) =>
+          new Promise<void>((resolve, reject) => {
+            const mine = units
+              .map((u, index) => ({ ref: makeDieRef(u.space, u.offset) as number, index }))
+              .filter((_, i) => i % jobs === w);
+            const job: WorkerJob = { path, features, units: mine, debugStrRefs: true };
+            const worker = new Worker(workerUrl(), { workerData: job });
+            let finished = false;
+            worker.on("message", (m: WorkerMessage) => {
+              if (m.type === "cu") {
+                results[m.index] = unpackCuBtf(m.cu);
+                try {
+                  while (nextToMerge < units.length && results[nextToMerge] !== undefined) {
+                    acc.add(results[nextToMerge]!);
+                    results[nextToMerge++] = undefined;
+                  }
+                } catch (e) {
+                  finished = true;
+                  void worker.terminate();
+                  reject(e);
+                  return;
+                }
+                opts.onProgress?.(++done / units.length);
+              } else if (m.type === "done") {
+                finished = true;
+                resolve();
+              } else {
+                finished = true;
+                reject(
+                  new BtfkitError((m.code as ErrorCode | undefined) ?? ErrorCode.CORRUPT, m.reason, {
+                    file: path,
+                    section: m.section,
+                    offset: m.offset,
+                  }),
+                );
+              }
+            });
+            worker.on("error", reject);
+            worker.on("exit", (code) => {
+              if (!finished)
+                reject(new BtfkitError(ErrorCode.IO, `encode worker exited with code ${code}`, { file: path }));
+            });
+          }),
+      ),
+    );
+    if (nextToMerge !== units.length)
+      throw new BtfkitError(ErrorCode.IO, `encode workers returned ${nextToMerge} of ${units.length} units`, {
+        file: path,
       });
-      worker.on("error", reject);
-      worker.on("exit", (code) => {
-        if (!finished) reject(new BtfkitError(ErrorCode.IO, `encode worker exited with code ${code}`, { file: path }));
-      });
-    })));
-    if (nextToMerge !== units.length) throw new BtfkitError(ErrorCode.IO, `encode workers returned ${nextToMerge} of ${units.length} units`, { file: path });
     merged = acc.complete(dwarf, skipped, features);
   } finally {
     dwarf?.close();
@@ -297,12 +342,17 @@ class MergeAccumulator {
     // multi-million-type table by copying would hold two copies for a while.
     // (The Debian 6.1 vmlinux: 3.3 million types with 22 million extra words from 164 MB of .debug_info.)
     const info = dwarf.infoSize;
-    this.merger = new BtfMerger(opts.base, { debugStr: dwarf.str, capacity: Math.max(1024, Math.ceil(info / 40)), extraCapacity: Math.max(4096, Math.ceil(info / 6)) });
+    this.merger = new BtfMerger(opts.base, {
+      debugStr: dwarf.str,
+      capacity: Math.max(1024, Math.ceil(info / 40)),
+      extraCapacity: Math.max(4096, Math.ceil(info / 6)),
+    });
   }
 
   add(cu: CuBtf): void {
     const idx = this.merger.add(cu);
-    if (cu.language === DW_LANG.DW_LANG_Rust) this.rustUnits.push({ idx, count: cu.btf.count, qualified: cu.qualifiedNames });
+    if (cu.language === DW_LANG.DW_LANG_Rust)
+      this.rustUnits.push({ idx, count: cu.btf.count, qualified: cu.qualifiedNames });
     const { count, start, words } = cu.functions;
     for (let i = 0; i < count; i++) {
       let name = this.merger.strBytes(idx, words[start[i]! + F_KEY]!);
@@ -332,21 +382,31 @@ class MergeAccumulator {
     out.byteOrder = dwarf.byteOrder;
     out.pointerSize = dwarf.elf.header.class === 32 ? 4 : 8;
     const funcs = this.funcs;
-    const { chosen, stats: fstats } = features.compat === "1.24"
-      ? selectFunctions(funcs, features.consistentFunc, (cu, words, rec) => {
-        let s = typeSignature(out, merger.mapType(cu, words[rec + F_RET]!));
-        const end = rec + F_PARAMS + 2 * words[rec + F_PARAM_COUNT]!;
-        for (let p = rec + F_PARAMS + 1; p < end; p += 2) s += ", " + typeSignature(out, merger.mapType(cu, words[p]!));
-        return s;
-      }, (off, cu) => out.strings.get(merger.mapStr(cu, off)))
-      : selectFunctionsPahole130(funcs, {
-        compat: features.compat,
-        consistent: features.consistentFunc,
-        ...(features.compat === "1.31" ? { ambiguous: ambiguousFunctionNames(symtab) } : {}),
-        keyName: (key) => this.funcNames.get(key),
-        prototypesMatch: (cuA, recA, cuB, recB) => prototypesMatch(out, merger, funcs, cuA, recA, cuB, recB),
-      });
-    let kfuncs = features.compat !== "1.24" && features.declTagKfuncs && features.declTag ? readKfuncs(dwarf.elf, symtab) : undefined;
+    const { chosen, stats: fstats } =
+      features.compat === "1.24"
+        ? selectFunctions(
+            funcs,
+            features.consistentFunc,
+            (cu, words, rec) => {
+              let s = typeSignature(out, merger.mapType(cu, words[rec + F_RET]!));
+              const end = rec + F_PARAMS + 2 * words[rec + F_PARAM_COUNT]!;
+              for (let p = rec + F_PARAMS + 1; p < end; p += 2)
+                s += ", " + typeSignature(out, merger.mapType(cu, words[p]!));
+              return s;
+            },
+            (off, cu) => out.strings.get(merger.mapStr(cu, off)),
+          )
+        : selectFunctionsPahole130(funcs, {
+            compat: features.compat,
+            consistent: features.consistentFunc,
+            ...(features.compat === "1.31" ? { ambiguous: ambiguousFunctionNames(symtab) } : {}),
+            keyName: (key) => this.funcNames.get(key),
+            prototypesMatch: (cuA, recA, cuB, recB) => prototypesMatch(out, merger, funcs, cuA, recA, cuB, recB),
+          });
+    let kfuncs =
+      features.compat !== "1.24" && features.declTagKfuncs && features.declTag
+        ? readKfuncs(dwarf.elf, symtab)
+        : undefined;
     if (kfuncs !== undefined && kfuncs.size > 0 && features.compat === "1.30") {
       // pahole 1.30 marks a kfunc only when its exact search of the symbol table finds it (see the table's comment).
       const table = new Pahole130FunctionTable(symtab);
@@ -356,7 +416,10 @@ class MergeAccumulator {
       const cu = chosen[k]!;
       const list = funcs[cu]!;
       const i = chosen[k + 1]!;
-      const kfuncFlags = kfuncs === undefined || kfuncs.size === 0 ? -1 : (kfuncs.get(this.funcNames.get(list.words[list.start[i]! + F_KEY]!)) ?? -1);
+      const kfuncFlags =
+        kfuncs === undefined || kfuncs.size === 0
+          ? -1
+          : (kfuncs.get(this.funcNames.get(list.words[list.start[i]! + F_KEY]!)) ?? -1);
       emitFunction(out, merger, cu, list, i, features.declTag, kfuncFlags);
     }
     let variables = 0;
@@ -375,7 +438,9 @@ class MergeAccumulator {
       const qualified = new Map<number, string>();
       for (const u of this.rustUnits) {
         for (let k = 1; k <= u.count; k++) rust[merger.mapType(u.idx, k) - out.startId] = 1;
-        if (u.qualified) for (let j = 0; j < u.qualified.ids.length; j++) qualified.set(merger.mapType(u.idx, u.qualified.ids[j]!), u.qualified.names[j]!);
+        if (u.qualified)
+          for (let j = 0; j < u.qualified.ids.length; j++)
+            qualified.set(merger.mapType(u.idx, u.qualified.ids[j]!), u.qualified.names[j]!);
       }
       const m = mapRustMirrors(out, rust, qualified);
       this.warnings.push(...m.warnings);
@@ -384,13 +449,24 @@ class MergeAccumulator {
     // FLOAT members the kernel refuses (a packed struct's misaligned double) point at an INT of the same size
     // instead, as the Rust lowering does; before the dedup, so the INTs merge.
     const loweredFloats = this.kernelFixups ? lowerMisalignedFloats(out) : 0;
-    if (loweredFloats > 0) this.warnings.push(`${loweredFloats} misaligned floating-point member(s) of packed structs encoded as INTs of the same size (the kernel rejects a misaligned FLOAT)`);
+    if (loweredFloats > 0)
+      this.warnings.push(
+        `${loweredFloats} misaligned floating-point member(s) of packed structs encoded as INTs of the same size (the kernel rejects a misaligned FLOAT)`,
+      );
     return {
       out,
       warnings: this.warnings,
       stats: {
-        file: dwarf.path, cus: this.cus, cusSkipped: skipped, dies: this.dies, typesBeforeDedup: out.count,
-        functions: fstats.emitted, functionsInconsistent: fstats.inconsistent, variables, externalRefs: merger.unresolved, sanitizedInts: this.sanitizedInts,
+        file: dwarf.path,
+        cus: this.cus,
+        cusSkipped: skipped,
+        dies: this.dies,
+        typesBeforeDedup: out.count,
+        functions: fstats.emitted,
+        functionsInconsistent: fstats.inconsistent,
+        variables,
+        externalRefs: merger.unresolved,
+        sanitizedInts: this.sanitizedInts,
         ...rustStats,
       },
     };
@@ -402,14 +478,23 @@ class MergeAccumulator {
  * (varargs counting as one), and return and parameter types that match loosely (looseTypesMatch). Parameter names
  * are not compared.
  */
-function prototypesMatch(out: Btf, merger: BtfMerger, funcs: readonly CandidateList[], cuA: number, iA: number, cuB: number, iB: number): boolean {
+function prototypesMatch(
+  out: Btf,
+  merger: BtfMerger,
+  funcs: readonly CandidateList[],
+  cuA: number,
+  iA: number,
+  cuB: number,
+  iB: number,
+): boolean {
   const a = funcs[cuA]!;
   const b = funcs[cuB]!;
   const ra = a.start[iA]!;
   const rb = b.start[iB]!;
   const n = a.words[ra + F_PARAM_COUNT]!;
   if (n !== b.words[rb + F_PARAM_COUNT]!) return false;
-  if (!looseTypesMatch(out, merger.mapType(cuA, a.words[ra + F_RET]!), merger.mapType(cuB, b.words[rb + F_RET]!))) return false;
+  if (!looseTypesMatch(out, merger.mapType(cuA, a.words[ra + F_RET]!), merger.mapType(cuB, b.words[rb + F_RET]!)))
+    return false;
   for (let p = 0; p < n; p++) {
     const ta = merger.mapType(cuA, a.words[ra + F_PARAMS + 2 * p + 1]!);
     const tb = merger.mapType(cuB, b.words[rb + F_PARAMS + 2 * p + 1]!);
@@ -467,9 +552,18 @@ function dedupMerged(merged: Merged, opts: EncodeOptions, t0: number): EncodeRes
     btf,
     ...(warnings.length > 0 ? { warnings } : {}),
     stats: {
-      file: m.file, cus: m.cus, cusSkipped: m.cusSkipped, dies: m.dies, typesBeforeDedup: m.typesBeforeDedup, typesAfterDedup: btf.count,
-      functions: m.functions, functionsInconsistent: m.functionsInconsistent, variables: m.variables, externalRefs: m.externalRefs,
-      sanitizedInts: m.sanitizedInts, ...(m.rustMirrored !== undefined ? { rustMirrored: m.rustMirrored, rustRenamed: m.rustRenamed } : {}),
+      file: m.file,
+      cus: m.cus,
+      cusSkipped: m.cusSkipped,
+      dies: m.dies,
+      typesBeforeDedup: m.typesBeforeDedup,
+      typesAfterDedup: btf.count,
+      functions: m.functions,
+      functionsInconsistent: m.functionsInconsistent,
+      variables: m.variables,
+      externalRefs: m.externalRefs,
+      sanitizedInts: m.sanitizedInts,
+      ...(m.rustMirrored !== undefined ? { rustMirrored: m.rustMirrored, rustRenamed: m.rustRenamed } : {}),
       ms: performance.now() - t0,
     },
   };

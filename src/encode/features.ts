@@ -97,18 +97,40 @@ const IGNORED_FEATURES = new Set(["reproducible_build", "distilled_base", "attri
 /** pahole's `default` set; arrays stay nested (`flat_arrays` gives pahole's flattening). */
 export function defaultFeatures(): EncodeFeatures {
   return {
-    encodeForce: true, var: true, float: true, declTag: true, typeTag: true, enum64: true,
-    optimizedFunc: true, consistentFunc: true, globalVar: false, flatArrays: false, rustQualifiedNames: false,
-    rustDuplicates: false, declTagKfuncs: true, compat: DEFAULT_COMPAT,
+    encodeForce: true,
+    var: true,
+    float: true,
+    declTag: true,
+    typeTag: true,
+    enum64: true,
+    optimizedFunc: true,
+    consistentFunc: true,
+    globalVar: false,
+    flatArrays: false,
+    rustQualifiedNames: false,
+    rustDuplicates: false,
+    declTagKfuncs: true,
+    compat: DEFAULT_COMPAT,
   };
 }
 
 /** Nothing on: the base a plain feature list (without `default` or `+`) starts from. */
 function noFeatures(): EncodeFeatures {
   return {
-    encodeForce: false, var: false, float: false, declTag: false, typeTag: false, enum64: false,
-    optimizedFunc: false, consistentFunc: false, globalVar: false, flatArrays: false, rustQualifiedNames: false,
-    rustDuplicates: false, declTagKfuncs: false, compat: DEFAULT_COMPAT,
+    encodeForce: false,
+    var: false,
+    float: false,
+    declTag: false,
+    typeTag: false,
+    enum64: false,
+    optimizedFunc: false,
+    consistentFunc: false,
+    globalVar: false,
+    flatArrays: false,
+    rustQualifiedNames: false,
+    rustDuplicates: false,
+    declTagKfuncs: false,
+    compat: DEFAULT_COMPAT,
   };
 }
 
@@ -121,8 +143,11 @@ function noFeatures(): EncodeFeatures {
  * explicitly, it also flattens multi-dimensional arrays by default, as every pahole up to 1.31 does (the list can
  * still say `-flat_arrays`); without it btfkit keeps them nested.
  */
-export function parseFeatures(lists: string | readonly string[] | undefined, opts: { strict?: boolean; compat?: PaholeCompat } = {}): EncodeFeatures {
-  const items = (typeof lists === "string" ? [lists] : lists ?? [])
+export function parseFeatures(
+  lists: string | readonly string[] | undefined,
+  opts: { strict?: boolean; compat?: PaholeCompat } = {},
+): EncodeFeatures {
+  const items = (typeof lists === "string" ? [lists] : (lists ?? []))
     .flatMap((l) => l.split(","))
     .map((s) => s.trim())
     .filter((s) => s !== "");
@@ -139,7 +164,10 @@ export function parseFeatures(lists: string | readonly string[] | undefined, opt
     const field = (FEATURE_NAMES as Record<string, FeatureFlag>)[name];
     if (field !== undefined) f[field] = !negate;
     else if (opts.strict && !IGNORED_FEATURES.has(name)) {
-      throw new BtfkitError(ErrorCode.USAGE, `unknown BTF feature '${name}' (known: ${Object.keys(FEATURE_NAMES).join(", ")})`);
+      throw new BtfkitError(
+        ErrorCode.USAGE,
+        `unknown BTF feature '${name}' (known: ${Object.keys(FEATURE_NAMES).join(", ")})`,
+      );
     }
   }
   return withCompat(f);

@@ -14,8 +14,20 @@ import type { Btf } from "../btf/btf.js";
 import { BTF_KIND, makeInfo } from "../btf/kinds.js";
 import { STT, type SymbolTable } from "../elf/symbols.js";
 import { strcmpBytes } from "../common/text.js";
-import { type CandidateList, F_FLAGS, F_KEY, F_NAME, F_PARAM_COUNT, F_PARAMS, F_RET, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_UNCERTAIN_PARM_LOC, FUNC_UNEXPECTED_REG, FUNC_UNNAMED_PARAM } from "../convert/candidates.js";
-
+import {
+  type CandidateList,
+  F_FLAGS,
+  F_KEY,
+  F_NAME,
+  F_PARAM_COUNT,
+  F_PARAMS,
+  F_RET,
+  FUNC_HAS_CODE,
+  FUNC_LINKAGE_SHIFT,
+  FUNC_UNCERTAIN_PARM_LOC,
+  FUNC_UNEXPECTED_REG,
+  FUNC_UNNAMED_PARAM,
+} from "../convert/candidates.js";
 
 /** Which DWARF function names have a symbol to be matched to. */
 export interface FunctionNameMatcher {
@@ -31,7 +43,11 @@ export interface FunctionNameMatcher {
  * - 1.31: the base name of every STT_FUNC symbol except those with `.cold` or `.part` after the first '.'.
  * - 1.24: `functionSymbolNames` (defined symbols, exact names; suffixed ones only with `optimized`).
  */
-export function functionMatchNames(symtab: SymbolTable | undefined, compat: "1.24" | "1.30" | "1.31", optimized: boolean): FunctionNameMatcher {
+export function functionMatchNames(
+  symtab: SymbolTable | undefined,
+  compat: "1.24" | "1.30" | "1.31",
+  optimized: boolean,
+): FunctionNameMatcher {
   if (compat === "1.24") return functionSymbolNames(symtab, optimized);
   if (compat === "1.30") {
     const table = new Pahole130FunctionTable(symtab);
@@ -107,7 +123,10 @@ export class Pahole130FunctionTable {
     while (l < u) {
       const idx = (l + u) >>> 1;
       const e = this.order[idx]!;
-      const c = keyLen !== 0 && keyLen === this.prefixLens[e]! ? strncmpBytes(key, this.names[e]!, keyLen) : strncmpBytes(key, this.names[e]!, Infinity);
+      const c =
+        keyLen !== 0 && keyLen === this.prefixLens[e]!
+          ? strncmpBytes(key, this.names[e]!, keyLen)
+          : strncmpBytes(key, this.names[e]!, Infinity);
       if (c < 0) u = idx;
       else if (c > 0) l = idx + 1;
       else return true;
@@ -240,7 +259,9 @@ export function looseTypesMatch(btf: Btf, a: number, b: number): boolean {
     }
     switch (k1) {
       case BTF_KIND.INT:
-        return btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && btf.extraWord(a, 0) === btf.extraWord(b, 0) && sameName(btf, a, b);
+        return (
+          btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && btf.extraWord(a, 0) === btf.extraWord(b, 0) && sameName(btf, a, b)
+        );
       case BTF_KIND.FLOAT:
         return btf.sizeTypeOf(a) === btf.sizeTypeOf(b) && sameName(btf, a, b);
       case BTF_KIND.TYPEDEF:
@@ -305,7 +326,10 @@ export interface Pahole130Rules {
  * (FUNC_UNCERTAIN_PARM_LOC) or an ambiguous address. Optimized-out parameters are no reason to drop a function.
  * Returns (unit, record index) pairs in emission order.
  */
-export function selectFunctionsPahole130(perCu: readonly CandidateList[], rules: Pahole130Rules): { chosen: Int32Array; stats: FuncSelectionStats } {
+export function selectFunctionsPahole130(
+  perCu: readonly CandidateList[],
+  rules: Pahole130Rules,
+): { chosen: Int32Array; stats: FuncSelectionStats } {
   const groups = new Map<number, number[]>(); // key → [cu, rec, cu, rec, …] in unit order
   const stats: FuncSelectionStats = { candidates: 0, emitted: 0, inconsistent: 0, unnamedParams: 0 };
   for (let cu = 0; cu < perCu.length; cu++) {
@@ -342,7 +366,8 @@ export function selectFunctionsPahole130(perCu: readonly CandidateList[], rules:
         const flags = list.words[list.start[g[j + 1]!]! + F_FLAGS]!;
         if ((flags & FUNC_UNEXPECTED_REG) !== 0) unexpected = true;
         if ((flags & FUNC_UNCERTAIN_PARM_LOC) !== 0) uncertain = true;
-        if (j > 0 && !unexpected && !inconsistent && !rules.prototypesMatch(cu0, rec0, g[j]!, g[j + 1]!)) inconsistent = true;
+        if (j > 0 && !unexpected && !inconsistent && !rules.prototypesMatch(cu0, rec0, g[j]!, g[j + 1]!))
+          inconsistent = true;
       }
       if (inconsistent) stats.inconsistent++;
       keep = !unexpected && !inconsistent && !(v131 && (uncertain || rules.ambiguous?.has(name) === true));
@@ -448,9 +473,12 @@ export interface FuncSelectionStats {
  * superset, and skips only the definitions with an unnamed parameter (pahole skips per definition too). Without
  * `strOf`: one FUNC per name, preferring a definition with code.
  */
-export function selectFunctions(perCu: readonly CandidateList[], consistent: boolean,
+export function selectFunctions(
+  perCu: readonly CandidateList[],
+  consistent: boolean,
   sigOf: (cu: number, words: Uint32Array, rec: number) => string,
-  strOf?: (off: number, cu: number) => string): { chosen: Int32Array; stats: FuncSelectionStats } {
+  strOf?: (off: number, cu: number) => string,
+): { chosen: Int32Array; stats: FuncSelectionStats } {
   let total = 0;
   for (const list of perCu) total += list.count;
   // Groups as linked lists over all candidates (numbered in unit then record order), groups numbered in the order
@@ -553,7 +581,15 @@ export function selectFunctions(perCu: readonly CandidateList[], consistent: boo
  * Append FUNC_PROTO, FUNC and the decl tags of function `i` of unit `cu` (`list`) to `out`, whose ids and string
  * offsets `maps` gives.
  */
-export function emitFunction(out: Btf, maps: UnitMaps, cu: number, list: CandidateList, i: number, declTags: boolean, kfuncFlags = -1): number {
+export function emitFunction(
+  out: Btf,
+  maps: UnitMaps,
+  cu: number,
+  list: CandidateList,
+  i: number,
+  declTags: boolean,
+  kfuncFlags = -1,
+): number {
   const { words } = list;
   const rec = list.start[i]!;
   const end = list.start[i + 1]!;
@@ -564,11 +600,16 @@ export function emitFunction(out: Btf, maps: UnitMaps, cu: number, list: Candida
     proto[2 * k + 1] = maps.mapType(cu, words[p + 1]!);
   }
   const protoId = out.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), maps.mapType(cu, words[rec + F_RET]!), proto);
-  const fn = out.add(maps.mapStr(cu, words[rec + F_NAME]!), makeInfo(BTF_KIND.FUNC, words[rec + F_FLAGS]! >>> FUNC_LINKAGE_SHIFT, false), protoId);
+  const fn = out.add(
+    maps.mapStr(cu, words[rec + F_NAME]!),
+    makeInfo(BTF_KIND.FUNC, words[rec + F_FLAGS]! >>> FUNC_LINKAGE_SHIFT, false),
+    protoId,
+  );
   if (declTags && kfuncFlags >= 0) {
     // pahole's btf__tag_kfunc: the kfunc tags come right after the FUNC, before the function's own tags.
     out.add(out.strings.intern(KFUNC_TAG), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [0xffffffff]);
-    if ((kfuncFlags & KF_FASTCALL) !== 0) out.add(out.strings.intern(FASTCALL_TAG), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [0xffffffff]);
+    if ((kfuncFlags & KF_FASTCALL) !== 0)
+      out.add(out.strings.intern(FASTCALL_TAG), makeInfo(BTF_KIND.DECL_TAG, 0, false), fn, [0xffffffff]);
   }
   if (declTags) {
     for (let t = rec + F_PARAMS + 2 * n; t < end; t += 2) {

@@ -11,7 +11,16 @@
  * conversion already does), which the kernel checks only for fitting in the struct.
  */
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND, infoKflag, infoKind, infoVlen, makeInfo, makeIntWord, memberBitfieldSize, memberBitOffset } from "../btf/kinds.js";
+import {
+  BTF_KIND,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  makeInfo,
+  makeIntWord,
+  memberBitfieldSize,
+  memberBitOffset,
+} from "../btf/kinds.js";
 
 /**
  * The pointer size the float alignment rule assumes: the kernel uses its own `sizeof(void *)`; 8, the largest,

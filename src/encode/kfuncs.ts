@@ -27,7 +27,11 @@ export function readKfuncs(elf: ElfFile, symtab: SymbolTable | undefined): Map<s
   const offsetOf = (i: number): number => Number(symtab.valueBig(i) - base);
   const u32 = (off: number, what: string): number => {
     if (off < 0 || off + 4 > bytes.length) {
-      throw new BtfkitError(ErrorCode.CORRUPT, `${what} lies outside the section (${bytes.length} bytes)`, { file: elf.path, section: BTF_IDS_SECTION, offset: Math.max(0, off) });
+      throw new BtfkitError(ErrorCode.CORRUPT, `${what} lies outside the section (${bytes.length} bytes)`, {
+        file: elf.path,
+        section: BTF_IDS_SECTION,
+        offset: Math.max(0, off),
+      });
     }
     return view.getUint32(off, little);
   };

@@ -237,23 +237,39 @@ export class BtfMerger {
   strBytes(cu: number, off: number): Uint8Array {
     if (off < STR_REF) return this.cuStrings[cu]!.bytesAt(off);
     const s = this.debugStr;
-    if (!s) throw new BtfkitError(ErrorCode.INTERNAL, "BtfMerger: a unit refers to .debug_str, but the merger was not given it");
+    if (!s)
+      throw new BtfkitError(
+        ErrorCode.INTERNAL,
+        "BtfMerger: a unit refers to .debug_str, but the merger was not given it",
+      );
     const start = off - STR_REF;
     const end = s.indexOf(0, start);
-    if (end < 0) throw new BtfkitError(ErrorCode.CORRUPT, `the string at offset ${start} has no terminating NUL`, { section: ".debug_str", offset: start });
+    if (end < 0)
+      throw new BtfkitError(ErrorCode.CORRUPT, `the string at offset ${start} has no terminating NUL`, {
+        section: ".debug_str",
+        offset: start,
+      });
     return s.subarray(start, end);
   }
 
   private mapDebugStr(off: number): number {
     const s = this.debugStr;
-    if (!s) throw new BtfkitError(ErrorCode.INTERNAL, "BtfMerger: a unit refers to .debug_str, but the merger was not given it");
+    if (!s)
+      throw new BtfkitError(
+        ErrorCode.INTERNAL,
+        "BtfMerger: a unit refers to .debug_str, but the merger was not given it",
+      );
     // Holds output offset + 1 (0: not interned yet), so that the pages of offsets never used stay untouched.
     let m = this.debugStrMap;
     if (!m) m = this.debugStrMap = new Int32Array(s.length + 1);
     const v = m[off]!;
     if (v > 0) return v - 1;
     const end = s.indexOf(0, off);
-    if (end < 0) throw new BtfkitError(ErrorCode.CORRUPT, `the string at offset ${off} has no terminating NUL`, { section: ".debug_str", offset: off });
+    if (end < 0)
+      throw new BtfkitError(ErrorCode.CORRUPT, `the string at offset ${off} has no terminating NUL`, {
+        section: ".debug_str",
+        offset: off,
+      });
     const o = this.out.strings.intern(s.subarray(off, end));
     m[off] = o + 1;
     return o;

@@ -59,7 +59,14 @@ const K = BTF_KIND;
 
 function definesName(kind: number): boolean {
   switch (kind) {
-    case K.STRUCT: case K.UNION: case K.ENUM: case K.ENUM64: case K.TYPEDEF: case K.FWD: case K.INT: case K.FLOAT:
+    case K.STRUCT:
+    case K.UNION:
+    case K.ENUM:
+    case K.ENUM64:
+    case K.TYPEDEF:
+    case K.FWD:
+    case K.INT:
+    case K.FLOAT:
       return true;
     default:
       return false;
@@ -182,7 +189,8 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     if (out.kind(id) !== K.STRUCT || out.sizeTypeOf(id) !== out.pointerSize) return false;
     for (let j = 0; j < out.vlen(id); j++) {
       const u = out.extraWord(id, 3 * j + 1);
-      if (out.nameOffOf(id) === 0 || out.kind(u) !== K.UNION || out.strings.get(out.extraWord(id, 3 * j)) !== "") continue;
+      if (out.nameOffOf(id) === 0 || out.kind(u) !== K.UNION || out.strings.get(out.extraWord(id, 3 * j)) !== "")
+        continue;
       for (let v = 0; v < out.vlen(u); v++) {
         if (out.strings.get(out.extraWord(u, 3 * v)) !== "Some") continue;
         const some = strip(out.extraWord(u, 3 * v + 1));
@@ -205,8 +213,12 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     switch (kc) {
       case K.INT:
         if (kr === K.ENUM || kr === K.ENUM64) return out.sizeTypeOf(rt) === out.sizeTypeOf(ct);
-        return kr === K.INT && out.sizeTypeOf(rt) === out.sizeTypeOf(ct) && intSigned(rt) === intSigned(ct)
-          && intBits(out.extraWord(ct, 0)) === out.sizeTypeOf(ct) * 8;
+        return (
+          kr === K.INT &&
+          out.sizeTypeOf(rt) === out.sizeTypeOf(ct) &&
+          intSigned(rt) === intSigned(ct) &&
+          intBits(out.extraWord(ct, 0)) === out.sizeTypeOf(ct) * 8
+        );
       case K.ENUM:
       case K.ENUM64:
         if (kr === K.STRUCT && newtypeEnum(rt) === out.sizeTypeOf(ct)) {
@@ -282,7 +294,8 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
   /** bindgen's union without Rust unions: a struct of `__BindgenUnionField<T>` markers and a `bindgen_union_field` blob. */
   const unionAsStruct = (r: number): boolean => {
     if (out.kind(r) !== K.STRUCT) return false;
-    for (let j = 0; j < out.vlen(r); j++) if (out.strings.get(out.extraWord(r, 3 * j)) === "bindgen_union_field") return true;
+    for (let j = 0; j < out.vlen(r); j++)
+      if (out.strings.get(out.extraWord(r, 3 * j)) === "bindgen_union_field") return true;
     return false;
   };
   /** bindgen's newtype enum (`struct irqreturn(u32)`): one integer member `__0`; its size, else -1. */
@@ -307,16 +320,23 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     }
     if (kr === K.INT || kr === K.FLOAT) {
       if (asIndex[r - start]) return "an array index type";
-      return sameType(r, c, p) ? undefined : `${out.sizeTypeOf(r)}-byte ${kr === K.INT ? "integer" : "float"} vs a C type of ${sizeOf(c)} bytes or another signedness`;
+      return sameType(r, c, p)
+        ? undefined
+        : `${out.sizeTypeOf(r)}-byte ${kr === K.INT ? "integer" : "float"} vs a C type of ${sizeOf(c)} bytes or another signedness`;
     }
     if (kr === K.ENUM || kr === K.ENUM64) {
       if (kc !== K.ENUM && kc !== K.ENUM64) return "an enum vs a C type of another kind";
-      if (out.sizeTypeOf(r) !== out.sizeTypeOf(c) || out.vlen(r) !== out.vlen(c)) return "another size or number of values";
+      if (out.sizeTypeOf(r) !== out.sizeTypeOf(c) || out.vlen(r) !== out.vlen(c))
+        return "another size or number of values";
       const values = (id: number): string[] => {
         const wide = out.kind(id) === K.ENUM64;
         const v: string[] = [];
         for (let j = 0; j < out.vlen(id); j++) {
-          v.push(wide ? `${out.extraWord(id, 3 * j + 2)}:${out.extraWord(id, 3 * j + 1)}` : `0:${out.extraWord(id, 2 * j + 1)}`);
+          v.push(
+            wide
+              ? `${out.extraWord(id, 3 * j + 2)}:${out.extraWord(id, 3 * j + 1)}`
+              : `0:${out.extraWord(id, 2 * j + 1)}`,
+          );
         }
         return v.sort();
       };
@@ -325,12 +345,15 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     if (kr !== K.STRUCT && kr !== K.UNION) return "a typedef"; // of a 128-bit enum
     const stand = opaque(r);
     if (stand !== undefined) {
-      if (kc !== K.STRUCT && kc !== K.UNION && (kc !== K.FWD || stand === "blob")) return "an opaque type vs a C type of another kind";
+      if (kc !== K.STRUCT && kc !== K.UNION && (kc !== K.FWD || stand === "blob"))
+        return "an opaque type vs a C type of another kind";
       // Used by value, a stand-in must have the C type's size (else the Rust structs around it would change).
-      if (out.sizeTypeOf(r) !== sizeOf(c) && (stand === "blob" || byValue[r - start])) return `an opaque type of ${out.sizeTypeOf(r)} bytes used by value`;
+      if (out.sizeTypeOf(r) !== sizeOf(c) && (stand === "blob" || byValue[r - start]))
+        return `an opaque type of ${out.sizeTypeOf(r)} bytes used by value`;
       return undefined;
     }
-    if (kc === K.ENUM || kc === K.ENUM64) return newtypeEnum(r) === out.sizeTypeOf(c) ? undefined : "a struct vs a C enum";
+    if (kc === K.ENUM || kc === K.ENUM64)
+      return newtypeEnum(r) === out.sizeTypeOf(c) ? undefined : "a struct vs a C enum";
     if (kc === K.FWD) return "C has only a declaration of it";
     if (kc === K.UNION && unionAsStruct(r)) {
       // The members are zero-sized markers: only the size can be compared.
@@ -373,7 +396,10 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
         continue;
       }
       const what = cname === "" ? `anonymous member ${anon + 1}` : `member ${cname}`;
-      let rj = cname === "" ? byName.get(`__bindgen_anon_${anon + 1}`) ?? anonR[anon] : byName.get(cname) ?? byName.get(cname + "_");
+      let rj =
+        cname === ""
+          ? (byName.get(`__bindgen_anon_${anon + 1}`) ?? anonR[anon])
+          : (byName.get(cname) ?? byName.get(cname + "_"));
       if (rj !== undefined && cname === "" && rm[rj + 2] !== off) rj = undefined;
       if (rj === undefined || used[rj / 4]) {
         // A member bindgen could not express (an anonymous member of a named type, -fms-extensions) is padding there.
@@ -388,7 +414,8 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
       used[rj / 4] = 1;
       if (!sameType(rm[rj + 1]!, cm[j + 1]!, p)) return `${what} has another type`;
     }
-    for (let j = 0; j < used.length; j++) if (!used[j] && !optional[j]) return `member ${out.strings.get(rm[4 * j]!)} is not in C`;
+    for (let j = 0; j < used.length; j++)
+      if (!used[j] && !optional[j]) return `member ${out.strings.get(rm[4 * j]!)} is not in C`;
     return undefined;
   };
 
@@ -401,7 +428,11 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     // An array index INT is never changed; the dedup folds identical ones (a module's and its base's) anyway.
     if (n === 0 || !definesName(k) || asIndex[id - start]) continue;
     const alt = baseAlternatives.get(n);
-    if (alt) seedOf.set(id, alt.map((c) => pair(id, c)));
+    if (alt)
+      seedOf.set(
+        id,
+        alt.map((c) => pair(id, c)),
+      );
     else {
       const c = def.get(n) ?? fwd.get(n);
       if (c !== undefined) seedOf.set(id, [pair(id, c)]);
@@ -460,7 +491,10 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
     const short = out.name(r);
     const q = qualified.get(r);
     if (q === undefined) {
-      if (!renamedNames.has(short)) result.warnings.push(`Rust type ${short} (id ${r}) is not the same as the C type of that name and has no qualified name: it keeps the C name`);
+      if (!renamedNames.has(short))
+        result.warnings.push(
+          `Rust type ${short} (id ${r}) is not the same as the C type of that name and has no qualified name: it keeps the C name`,
+        );
       renamedNames.set(short, short);
       continue;
     }
@@ -470,7 +504,9 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
       renamedNames.set(short, q);
       const p = seedOf.get(r)![0]!;
       const other = pairC[p]! < start ? "the base's type" : "the C type";
-      result.warnings.push(`Rust type ${short} is not the same as ${other} of that name (${explain(p)}): encoded as ${q}`);
+      result.warnings.push(
+        `Rust type ${short} is not the same as ${other} of that name (${explain(p)}): encoded as ${q}`,
+      );
     }
   }
   return result;

@@ -17,14 +17,28 @@ import type { Btf } from "../btf/btf.js";
 import { BTF_KIND, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_STATIC, makeInfo } from "../btf/kinds.js";
 import { ET, type ElfFile, SHF, SHT } from "../elf/elf-file.js";
 import { STT, type SymbolTable } from "../elf/symbols.js";
-import { type CandidateList, V_ADDR_HI, V_ADDR_LO, V_EXTERNAL, V_NAME, V_SYMBOL, V_TAGS, V_TYPE } from "../convert/candidates.js";
+import {
+  type CandidateList,
+  V_ADDR_HI,
+  V_ADDR_LO,
+  V_EXTERNAL,
+  V_NAME,
+  V_SYMBOL,
+  V_TAGS,
+  V_TYPE,
+} from "../convert/candidates.js";
 import type { UnitMaps } from "./functions.js";
-
 
 export const PERCPU_SECTION = ".data..percpu";
 
 /** Names pahole never encodes as VARs (generated symbols). */
-const SKIPPED_PREFIXES = ["__UNIQUE_ID", "__tpstrtab_", "__exitcall_", "__gendwarfksyms_ptr_", "__func_stack_frame_non_standard_"];
+const SKIPPED_PREFIXES = [
+  "__UNIQUE_ID",
+  "__tpstrtab_",
+  "__exitcall_",
+  "__gendwarfksyms_ptr_",
+  "__func_stack_frame_non_standard_",
+];
 
 export function isSkippedVarName(name: string): boolean {
   for (const p of SKIPPED_PREFIXES) if (name.startsWith(p)) return true;
@@ -38,11 +52,18 @@ export class ObjectSymbols {
   /** ET_REL: addresses are section offsets. */
   readonly relocatable: boolean;
 
-  constructor(readonly elf: ElfFile, readonly symtab: SymbolTable | undefined, globalVar: boolean) {
+  constructor(
+    readonly elf: ElfFile,
+    readonly symtab: SymbolTable | undefined,
+    globalVar: boolean,
+  ) {
     this.relocatable = elf.header.type === ET.REL;
     this.sectionOk = new Uint8Array(elf.sections.length);
     for (const s of elf.sections) {
-      const data = (s.type === SHT.PROGBITS || s.type === SHT.NOBITS) && (s.flags & SHF.ALLOC) !== 0 && (s.flags & SHF.EXECINSTR) === 0;
+      const data =
+        (s.type === SHT.PROGBITS || s.type === SHT.NOBITS) &&
+        (s.flags & SHF.ALLOC) !== 0 &&
+        (s.flags & SHF.EXECINSTR) === 0;
       this.sectionOk[s.index] = s.name === PERCPU_SECTION || (globalVar && data) ? 1 : 0;
     }
     if (!symtab) return;
@@ -110,14 +131,22 @@ export interface VarRules {
  * A second variable at an address already taken is left out: two DATASEC entries of one place would overlap, which
  * the kernel rejects.
  */
-export function emitVariables(out: Btf, perCu: readonly CandidateList[], syms: ObjectSymbols, maps: UnitMaps,
-  strOf: (cu: number, off: number) => string, rules: VarRules): VarSelectionStats {
+export function emitVariables(
+  out: Btf,
+  perCu: readonly CandidateList[],
+  syms: ObjectSymbols,
+  maps: UnitMaps,
+  strOf: (cu: number, off: number) => string,
+  rules: VarRules,
+): VarSelectionStats {
   const stats: VarSelectionStats = { candidates: 0, emitted: 0, sections: 0 };
   const symtab = syms.symtab;
   if (!symtab) return stats;
   const elf = syms.elf;
   const byAddress = rules.byAddress && !syms.relocatable;
-  const dataSections = byAddress ? elf.sections.filter((s) => s.index > 0 && (s.type === SHT.PROGBITS || s.type === SHT.NOBITS)) : [];
+  const dataSections = byAddress
+    ? elf.sections.filter((s) => s.index > 0 && (s.type === SHT.PROGBITS || s.type === SHT.NOBITS))
+    : [];
   const seen = new Set<string>();
   const bySection = new Map<number, SecEntry[]>();
   for (let cu = 0; cu < perCu.length; cu++) {
@@ -164,7 +193,12 @@ export function emitVariables(out: Btf, perCu: readonly CandidateList[], syms: O
       if (seen.has(place)) continue;
       seen.add(place);
       const linkage = words[rec + V_EXTERNAL] !== 0 ? BTF_VAR_GLOBAL_ALLOCATED : BTF_VAR_STATIC;
-      const id = out.add(maps.mapStr(cu, words[rec + V_NAME]!), makeInfo(BTF_KIND.VAR, 0, false), maps.mapType(cu, type), [linkage]);
+      const id = out.add(
+        maps.mapStr(cu, words[rec + V_NAME]!),
+        makeInfo(BTF_KIND.VAR, 0, false),
+        maps.mapType(cu, type),
+        [linkage],
+      );
       if (rules.declTags) {
         for (let t = rec + V_TAGS, end = start[i + 1]!; t < end; t += 2) {
           out.add(maps.mapStr(cu, words[t]!), makeInfo(BTF_KIND.DECL_TAG, 0, false), id, [words[t + 1]!]);

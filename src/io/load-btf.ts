@@ -37,7 +37,11 @@ export function loadBtf(path: string, opts: LoadBtfOptions = {}): Btf {
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof BtfkitError) throw e;
-    throw new BtfkitError(ErrorCode.IO, `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, { file: path });
+    throw new BtfkitError(
+      ErrorCode.IO,
+      `cannot read: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      { file: path },
+    );
   }
   return parseBtf(bytes, { base, file: path, section: "BTF" });
 }

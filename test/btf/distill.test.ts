@@ -58,7 +58,9 @@ describe("distillBase", () => {
     const { base: db, split: ds } = distillBase(split);
     // Only named INT, FLOAT, FWD, STRUCT, UNION and ENUM, none with members.
     for (let id = 1; id < db.endId; id++) {
-      expect([BTF_KIND.INT, BTF_KIND.FLOAT, BTF_KIND.FWD, BTF_KIND.STRUCT, BTF_KIND.UNION, BTF_KIND.ENUM]).toContain(db.kind(id));
+      expect([BTF_KIND.INT, BTF_KIND.FLOAT, BTF_KIND.FWD, BTF_KIND.STRUCT, BTF_KIND.UNION, BTF_KIND.ENUM]).toContain(
+        db.kind(id),
+      );
       expect(db.name(id)).not.toBe("");
       if (db.kind(id) !== BTF_KIND.INT && db.kind(id) !== BTF_KIND.FLOAT) expect(db.vlen(id)).toBe(0);
     }
@@ -131,18 +133,32 @@ describe("relocateSplit", () => {
     const int = dist.addNamed("int", BTF_KIND.INT, 0, false, 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
     const s = dist.addNamed("thing", BTF_KIND.STRUCT, 0, false, structSize);
     const split = new Btf({ base: dist });
-    split.addNamed("holder", BTF_KIND.STRUCT, 2, false, structSize + 4, [split.strings.intern("t"), s, 0, split.strings.intern("n"), int, structSize * 8]);
+    split.addNamed("holder", BTF_KIND.STRUCT, 2, false, structSize + 4, [
+      split.strings.intern("t"),
+      s,
+      0,
+      split.strings.intern("n"),
+      int,
+      structSize * 8,
+    ]);
     return split;
   }
   function baseWith(structs: [string, number][]) {
     const b = new Btf();
     const int = b.addNamed("int", BTF_KIND.INT, 0, false, 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
-    for (const [name, size] of structs) b.addNamed(name, BTF_KIND.STRUCT, 1, false, size, [b.strings.intern("x"), int, 0]);
+    for (const [name, size] of structs)
+      b.addNamed(name, BTF_KIND.STRUCT, 1, false, size, [b.strings.intern("x"), int, 0]);
     return b;
   }
 
   it("matches an embedded struct by size among same-named candidates", () => {
-    const relocated = relocateSplit(handMade(8), baseWith([["thing", 4], ["thing", 8]]));
+    const relocated = relocateSplit(
+      handMade(8),
+      baseWith([
+        ["thing", 4],
+        ["thing", 8],
+      ]),
+    );
     const holder = findType(relocated, BTF_KIND.STRUCT, "holder");
     expect(members(relocated, holder)[0]![1]).toBe(3); // the 8-byte 'thing'
   });
@@ -153,8 +169,18 @@ describe("relocateSplit", () => {
     expect(none).toMatchObject({ file: "m.ko", section: ".BTF.base" });
     const wrongSize = thrown(() => relocateSplit(handMade(8), baseWith([["thing", 4]])));
     expect(wrongSize.message).toMatch(/'thing' matches no type/);
-    const twice = thrown(() => relocateSplit(handMade(8), baseWith([["thing", 8], ["thing", 8]])));
-    expect(twice.message).toMatch(/'thing' \(size 8\) has several candidates of that size in the base \(\[2\] and \[3\]\)/);
+    const twice = thrown(() =>
+      relocateSplit(
+        handMade(8),
+        baseWith([
+          ["thing", 8],
+          ["thing", 8],
+        ]),
+      ),
+    );
+    expect(twice.message).toMatch(
+      /'thing' \(size 8\) has several candidates of that size in the base \(\[2\] and \[3\]\)/,
+    );
   });
 
   it("refuses a distilled base holding a kind it cannot (a TYPEDEF)", () => {

@@ -4,8 +4,25 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  BTF_KIND, BTF_KIND_MAX, KIND_ID_FIRST, KIND_ID_FIXED, KIND_ID_STEP, KIND_INFO, KIND_NAME_STEP, KIND_NAMES, extraWords, isCompositeKind, isEnumKind, isModifierKind, kindHasSize,
-  kindHasTypeRef, kindInfo, kindName, nameFields, typeIdFields, type BtfKindName,
+  BTF_KIND,
+  BTF_KIND_MAX,
+  KIND_ID_FIRST,
+  KIND_ID_FIXED,
+  KIND_ID_STEP,
+  KIND_INFO,
+  KIND_NAME_STEP,
+  KIND_NAMES,
+  extraWords,
+  isCompositeKind,
+  isEnumKind,
+  isModifierKind,
+  kindHasSize,
+  kindHasTypeRef,
+  kindInfo,
+  kindName,
+  nameFields,
+  typeIdFields,
+  type BtfKindName,
 } from "../../src/btf/kinds.js";
 
 const K = BTF_KIND;
@@ -13,8 +30,26 @@ const K = BTF_KIND;
 describe("the BTF kind table", () => {
   it("names every kind once, by value", () => {
     expect(KIND_NAMES).toEqual([
-      "UNKN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF", "VOLATILE", "CONST", "RESTRICT",
-      "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT", "DECL_TAG", "TYPE_TAG", "ENUM64",
+      "UNKN",
+      "INT",
+      "PTR",
+      "ARRAY",
+      "STRUCT",
+      "UNION",
+      "ENUM",
+      "FWD",
+      "TYPEDEF",
+      "VOLATILE",
+      "CONST",
+      "RESTRICT",
+      "FUNC",
+      "FUNC_PROTO",
+      "VAR",
+      "DATASEC",
+      "FLOAT",
+      "DECL_TAG",
+      "TYPE_TAG",
+      "ENUM64",
     ]);
     expect(BTF_KIND_MAX).toBe(19);
     expect(kindName(K.DECL_TAG)).toBe("DECL_TAG");
@@ -27,10 +62,26 @@ describe("the BTF kind table", () => {
     // [kind, words for vlen 0, words for vlen 5]: btf_enum is 2 words, btf_member/btf_enum64/btf_var_secinfo 3,
     // btf_param 2, btf_array 3, the INT encoding, btf_var and btf_decl_tag 1.
     const expected: Array<[number, number, number]> = [
-      [K.UNKN, 0, 0], [K.INT, 1, 1], [K.PTR, 0, 0], [K.ARRAY, 3, 3], [K.STRUCT, 0, 15], [K.UNION, 0, 15],
-      [K.ENUM, 0, 10], [K.FWD, 0, 0], [K.TYPEDEF, 0, 0], [K.VOLATILE, 0, 0], [K.CONST, 0, 0], [K.RESTRICT, 0, 0],
-      [K.FUNC, 0, 0], [K.FUNC_PROTO, 0, 10], [K.VAR, 1, 1], [K.DATASEC, 0, 15], [K.FLOAT, 0, 0], [K.DECL_TAG, 1, 1],
-      [K.TYPE_TAG, 0, 0], [K.ENUM64, 0, 15],
+      [K.UNKN, 0, 0],
+      [K.INT, 1, 1],
+      [K.PTR, 0, 0],
+      [K.ARRAY, 3, 3],
+      [K.STRUCT, 0, 15],
+      [K.UNION, 0, 15],
+      [K.ENUM, 0, 10],
+      [K.FWD, 0, 0],
+      [K.TYPEDEF, 0, 0],
+      [K.VOLATILE, 0, 0],
+      [K.CONST, 0, 0],
+      [K.RESTRICT, 0, 0],
+      [K.FUNC, 0, 0],
+      [K.FUNC_PROTO, 0, 10],
+      [K.VAR, 1, 1],
+      [K.DATASEC, 0, 15],
+      [K.FLOAT, 0, 0],
+      [K.DECL_TAG, 1, 1],
+      [K.TYPE_TAG, 0, 0],
+      [K.ENUM64, 0, 15],
     ];
     for (const [kind, none, five] of expected) {
       expect([kindName(kind), extraWords(kind, 0), extraWords(kind, 5)]).toEqual([kindName(kind), none, five]);
@@ -43,13 +94,28 @@ describe("the BTF kind table", () => {
     const kinds = (p: (k: number) => boolean): BtfKindName[] => KIND_NAMES.filter((_, k) => p(k));
     expect(kinds(kindHasSize)).toEqual(["INT", "STRUCT", "UNION", "ENUM", "DATASEC", "FLOAT", "ENUM64"]);
     expect(kinds(kindHasTypeRef)).toEqual([
-      "PTR", "TYPEDEF", "VOLATILE", "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DECL_TAG", "TYPE_TAG",
+      "PTR",
+      "TYPEDEF",
+      "VOLATILE",
+      "CONST",
+      "RESTRICT",
+      "FUNC",
+      "FUNC_PROTO",
+      "VAR",
+      "DECL_TAG",
+      "TYPE_TAG",
     ]);
     expect(kinds(isModifierKind)).toEqual(["VOLATILE", "CONST", "RESTRICT", "TYPE_TAG"]);
     expect(kinds(isCompositeKind)).toEqual(["STRUCT", "UNION"]);
     expect(kinds(isEnumKind)).toEqual(["ENUM", "ENUM64"]);
     expect(kinds((k) => KIND_INFO[KIND_NAMES[k]!].name === "anonymous")).toEqual([
-      "UNKN", "PTR", "ARRAY", "VOLATILE", "CONST", "RESTRICT", "FUNC_PROTO",
+      "UNKN",
+      "PTR",
+      "ARRAY",
+      "VOLATILE",
+      "CONST",
+      "RESTRICT",
+      "FUNC_PROTO",
     ]);
   });
 
@@ -72,8 +138,12 @@ describe("the BTF kind table", () => {
       const ids = typeIdFields(kind, 7);
       const names = nameFields(kind, 7);
       const idCount = KIND_ID_FIRST[kind]! < 0 ? 0 : KIND_ID_FIXED[kind]! !== 0 ? KIND_ID_FIXED[kind]! : 7;
-      expect([kindName(kind), idCount, ids.count === 0 ? 0 : KIND_ID_FIRST[kind], ids.count === 0 ? 0 : KIND_ID_STEP[kind]])
-        .toEqual([kindName(kind), ids.count, ids.first, ids.step]);
+      expect([
+        kindName(kind),
+        idCount,
+        ids.count === 0 ? 0 : KIND_ID_FIRST[kind],
+        ids.count === 0 ? 0 : KIND_ID_STEP[kind],
+      ]).toEqual([kindName(kind), ids.count, ids.first, ids.step]);
       expect([kindName(kind), KIND_NAME_STEP[kind]]).toEqual([kindName(kind), names.step]);
     }
   });

@@ -33,7 +33,8 @@ describe("mergeSplitBtf", () => {
     expect(merged.count).toBe(base.count + split.count);
     // Goldens written by bpftool 7.1 (test/fixtures/btf/build.sh).
     const expected =
-      readFileSync(join(BTF_FIXTURES, "sample.bpftool-raw.txt"), "utf8") + readFileSync(join(BTF_FIXTURES, "module.bpftool-raw.txt"), "utf8");
+      readFileSync(join(BTF_FIXTURES, "sample.bpftool-raw.txt"), "utf8") +
+      readFileSync(join(BTF_FIXTURES, "module.bpftool-raw.txt"), "utf8");
     // Written and read back as a standalone blob.
     const bytes = writeBtf(merged);
     const reread = parseBtf(bytes);
@@ -48,13 +49,27 @@ describe("mergeSplitBtf", () => {
     base.addNamed("foo", BTF_KIND.STRUCT, 1, false, 4, [base.strings.intern("a"), int, 0]);
     const split = new Btf({ base });
     const fooPtr = split.addNamed("", BTF_KIND.PTR, 0, false, 2);
-    split.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [split.strings.intern("p"), fooPtr, 0, split.strings.intern("a"), int, 64]);
+    split.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [
+      split.strings.intern("p"),
+      fooPtr,
+      0,
+      split.strings.intern("a"),
+      int,
+      64,
+    ]);
 
     const whole = new Btf();
     const int2 = whole.addNamed("int", BTF_KIND.INT, 0, false, 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
     const foo2 = whole.addNamed("foo", BTF_KIND.STRUCT, 1, false, 4, [whole.strings.intern("a"), int2, 0]);
     const ptr2 = whole.addNamed("", BTF_KIND.PTR, 0, false, foo2);
-    whole.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [whole.strings.intern("p"), ptr2, 0, whole.strings.intern("a"), int2, 64]);
+    whole.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [
+      whole.strings.intern("p"),
+      ptr2,
+      0,
+      whole.strings.intern("a"),
+      int2,
+      64,
+    ]);
 
     const merged = mergeSplitBtf(split);
     expect(merged.count).toBe(4);
@@ -67,12 +82,16 @@ describe("mergeSplitBtf", () => {
 
   const deb = debianKernel();
   announceSkip("merge-split: Debian module", deb);
-  it.skipIf(!deb.value)("a Debian module's split .BTF merged on the vmlinux .BTF is accepted by the kernel", () => {
-    const k = deb.value!;
-    const base = loadBtf(k.vmlinux);
-    const split = loadBtf(join(k.modulesDir, "kernel/fs/fat/fat.ko"), { base });
-    const bytes = writeBtf(mergeSplitBtf(split));
-    expect(validateBtf(parseBtf(bytes))).toEqual([]);
-    if (oracle.available) expect(kernelVerdict(bytes).reason).toBe("");
-  }, 60_000);
+  it.skipIf(!deb.value)(
+    "a Debian module's split .BTF merged on the vmlinux .BTF is accepted by the kernel",
+    () => {
+      const k = deb.value!;
+      const base = loadBtf(k.vmlinux);
+      const split = loadBtf(join(k.modulesDir, "kernel/fs/fat/fat.ko"), { base });
+      const bytes = writeBtf(mergeSplitBtf(split));
+      expect(validateBtf(parseBtf(bytes))).toEqual([]);
+      if (oracle.available) expect(kernelVerdict(bytes).reason).toBe("");
+    },
+    60_000,
+  );
 });

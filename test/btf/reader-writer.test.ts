@@ -28,7 +28,26 @@ describe("parseBtf on the sample (facts from sample.c)", () => {
     const id = find(btf, BTF_KIND.STRUCT, "flags");
     const names: string[] = [];
     for (let k = 0; k < btf.vlen(id); k++) names.push(btf.strings.get(btf.extraWord(id, 3 * k)));
-    expect(names).toEqual(["a", "b", "c", "on", "name", "matrix", "point", "", "color", "big", "cv", "rp", "ratio", "op", "ou", "callback", "list", "tail"]);
+    expect(names).toEqual([
+      "a",
+      "b",
+      "c",
+      "on",
+      "name",
+      "matrix",
+      "point",
+      "",
+      "color",
+      "big",
+      "cv",
+      "rp",
+      "ratio",
+      "op",
+      "ou",
+      "callback",
+      "list",
+      "tail",
+    ]);
     expect(btf.kflag(id)).toBe(true); // has bitfields: kind_flag layout
     const bitfieldSizes = [0, 1, 2].map((k) => btf.extraWord(id, 3 * k + 2) >>> 24);
     expect(bitfieldSizes).toEqual([3, 5, 7]);
@@ -109,20 +128,23 @@ describe("round trips are byte-identical", () => {
   });
 
   const deb = debianKernel();
-  it.skipIf(announceSkip("round trip of the Debian 6.1 kernel's .BTF", deb))("Debian vmlinux .BTF and split module .BTF", () => {
-    const elf = ElfFile.open(deb.value!.vmlinux);
-    const vmBytes = elf.sectionBytes(elf.section(".BTF")!);
-    elf.close();
-    const vm = loadBtf(deb.value!.vmlinux);
-    expect(Buffer.from(writeBtf(vm)).equals(vmBytes)).toBe(true);
-    for (const ko of debianModules(deb.value!, 5)) {
-      const e = ElfFile.open(ko);
-      const modBytes = e.sectionBytes(e.section(".BTF")!);
-      e.close();
-      const mod = loadBtf(ko, { base: vm });
-      expect(Buffer.from(writeBtf(mod)).equals(modBytes)).toBe(true);
-    }
-  });
+  it.skipIf(announceSkip("round trip of the Debian 6.1 kernel's .BTF", deb))(
+    "Debian vmlinux .BTF and split module .BTF",
+    () => {
+      const elf = ElfFile.open(deb.value!.vmlinux);
+      const vmBytes = elf.sectionBytes(elf.section(".BTF")!);
+      elf.close();
+      const vm = loadBtf(deb.value!.vmlinux);
+      expect(Buffer.from(writeBtf(vm)).equals(vmBytes)).toBe(true);
+      for (const ko of debianModules(deb.value!, 5)) {
+        const e = ElfFile.open(ko);
+        const modBytes = e.sectionBytes(e.section(".BTF")!);
+        e.close();
+        const mod = loadBtf(ko, { base: vm });
+        expect(Buffer.from(writeBtf(mod)).equals(modBytes)).toBe(true);
+      }
+    },
+  );
 });
 
 describe("bad input gives one-line errors with offsets, never a crash", () => {
@@ -157,7 +179,10 @@ describe("bad input gives one-line errors with offsets, never a crash", () => {
   it("checks every name offset and type id, naming the word at fault (unless told not to)", () => {
     const a = new BtfAsm();
     const int = a.int("int", 4); // [1] at 0x18
-    a.struct("s", 8, [["a", int, 0], [9999, int, 32]]); // [2] at 0x28: member #1's name word is 0x28 + 12 + 12
+    a.struct("s", 8, [
+      ["a", int, 0],
+      [9999, int, 32],
+    ]); // [2] at 0x28: member #1's name word is 0x28 + 12 + 12
     const badName = writeBtf(a.btf);
     const err = (f: () => unknown): BtfkitError => {
       try {
@@ -169,21 +194,30 @@ describe("bad input gives one-line errors with offsets, never a crash", () => {
     };
     const e1 = err(() => parseBtf(badName, { file: "s.btf" }));
     expect(e1.code).toBe(ErrorCode.CORRUPT);
-    expect(e1.message).toBe(`s.btf: BTF+0x40: type [2]: member #1 name offset 9999 is past the end of the strings (${a.btf.strings.endOffset})`);
+    expect(e1.message).toBe(
+      `s.btf: BTF+0x40: type [2]: member #1 name offset 9999 is past the end of the strings (${a.btf.strings.endOffset})`,
+    );
     expect(parseBtf(badName, { checkReferences: false }).count).toBe(2);
 
     const b = new BtfAsm();
     b.ptr(7); // [1]: its type word is at 0x18 + 8
-    expect(err(() => parseBtf(writeBtf(b.btf), { file: "p.btf" })).message).toBe("p.btf: BTF+0x20: type [1]: type id 7 is past the last type (1)");
+    expect(err(() => parseBtf(writeBtf(b.btf), { file: "p.btf" })).message).toBe(
+      "p.btf: BTF+0x20: type [1]: type id 7 is past the last type (1)",
+    );
     const c = new BtfAsm();
     const i = c.int("int", 4);
-    c.proto(i, [["x", i], ["y", 5]]); // [2] at 0x28: parameter #1's type word at 0x28 + 12 + 8 + 4
-    expect(err(() => parseBtf(writeBtf(c.btf), { file: "f.btf" })).message).toBe("f.btf: BTF+0x40: type [2]: parameter #1 type id 5 is past the last type (2)");
+    c.proto(i, [
+      ["x", i],
+      ["y", 5],
+    ]); // [2] at 0x28: parameter #1's type word at 0x28 + 12 + 8 + 4
+    expect(err(() => parseBtf(writeBtf(c.btf), { file: "f.btf" })).message).toBe(
+      "f.btf: BTF+0x40: type [2]: parameter #1 type id 5 is past the last type (2)",
+    );
   });
 
   it("random bit flips never raise anything but BtfkitError", () => {
     let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let n = 0; n < 3000; n++) {
       const b = Uint8Array.from(sampleBytes);
       for (let f = 0; f < 3; f++) {
@@ -206,7 +240,14 @@ describe("building BTF", () => {
     const btf = new Btf();
     const int = btf.addNamed("int", BTF_KIND.INT, 0, false, 4, [(1 << 24) | 32]);
     const ptr = btf.add(0, makeInfo(BTF_KIND.PTR, 0, false), int);
-    const s = btf.addNamed("pair", BTF_KIND.STRUCT, 2, false, 16, [btf.strings.intern("a"), int, 0, btf.strings.intern("p"), ptr, 64]);
+    const s = btf.addNamed("pair", BTF_KIND.STRUCT, 2, false, 16, [
+      btf.strings.intern("a"),
+      int,
+      0,
+      btf.strings.intern("p"),
+      ptr,
+      64,
+    ]);
     expect(btf.strings.intern("int")).toBe(btf.nameOffOf(int)); // reused, not duplicated
     const back = parseBtf(writeBtf(btf));
     expect(back.count).toBe(3);

@@ -19,7 +19,11 @@ const sample = join(BTF_FIXTURES, "sample.btf");
 const hasLibbpf = existsSync("/usr/include/bpf/btf.h");
 
 function btfkit(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 24,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -47,9 +51,24 @@ describe("btfkit bench dedup", () => {
 
   it("split input on --base: the same bytes as libbpf's btf__dedup of the split part", (ctx) => {
     if (!hasLibbpf) return ctx.skip("SKIP: libbpf comparison: /usr/include/bpf/btf.h not found");
-    const r = btfkit(["bench", "dedup", join(BTF_FIXTURES, "module.btf"), "--base", sample, "--runs", "2", "--rounds", "1", "--against", "libbpf"], {
-      XDG_CACHE_HOME: join(tmp, "cache"),
-    });
+    const r = btfkit(
+      [
+        "bench",
+        "dedup",
+        join(BTF_FIXTURES, "module.btf"),
+        "--base",
+        sample,
+        "--runs",
+        "2",
+        "--rounds",
+        "1",
+        "--against",
+        "libbpf",
+      ],
+      {
+        XDG_CACHE_HOME: join(tmp, "cache"),
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("(base ");
     expect(r.stdout).toMatch(/outputs byte-identical/);
@@ -61,7 +80,9 @@ describe("btfkit bench dedup", () => {
     const auto = btfkit(["bench", "dedup", sample, "--runs", "2", "--rounds", "1"], { XDG_CACHE_HOME: notADir });
     expect(auto.code, auto.stderr).toBe(0);
     expect(auto.stdout).toContain(`libbpf: not compared: cannot create the cache directory ${notADir}/btfkit`);
-    const forced = btfkit(["bench", "dedup", sample, "--runs", "2", "--rounds", "1", "--against", "libbpf"], { XDG_CACHE_HOME: notADir });
+    const forced = btfkit(["bench", "dedup", sample, "--runs", "2", "--rounds", "1", "--against", "libbpf"], {
+      XDG_CACHE_HOME: notADir,
+    });
     expect(forced.code).toBe(1);
     expect(forced.stderr.trim().split("\n")).toHaveLength(1);
     expect(forced.stderr).toMatch(/^btfkit: bench dedup --against libbpf: cannot create the cache directory /);

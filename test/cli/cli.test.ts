@@ -9,7 +9,11 @@ import { BTF_FIXTURES, REPO_ROOT } from "../util/inputs.js";
 
 /** Run the real executable (built by `npm test` before vitest starts). */
 function btfkit(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], { encoding: "utf8", input, maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], {
+    encoding: "utf8",
+    input,
+    maxBuffer: 1 << 28,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -117,7 +121,9 @@ describe("every error names the file, the section and the offset", () => {
   it("validate reports it as the kernel's rule instead", () => {
     const r = btfkit(["validate", bad]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`${bad}: type [1] INT '(invalid-name-offset)': Invalid name_offset: name offset 8388607 is outside the string section (ends at 536)\n`);
+    expect(r.stdout).toBe(
+      `${bad}: type [1] INT '(invalid-name-offset)': Invalid name_offset: name offset 8388607 is outside the string section (ends at 536)\n`,
+    );
   });
 
   it("a failure of the C dump or the dedup names the record of the type at fault", () => {

@@ -16,7 +16,10 @@ import { REPO_ROOT } from "../util/inputs.js";
 
 /** Run the real executable (importing cli.test.ts's helper would run its tests again here). */
 function btfkit(args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/btfkit"), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -83,7 +86,9 @@ describe("btfkit dedup --stats", () => {
     const r = btfkit(["dedup", mod, "--base", base, "--stats"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("split: 1 types folded into the base (INT 1)");
-    expect(r.stdout).toContain("1 named types kept although the base has a type of that name; 1 named types new to the split BTF");
+    expect(r.stdout).toContain(
+      "1 named types kept although the base has a type of that name; 1 named types new to the split BTF",
+    );
     expect(r.stdout).toMatch(/\[\d+\] struct baz vs base \[2\]: struct baz\.x: type int vs long/);
   });
 });

@@ -40,11 +40,20 @@ describe("the encode service", () => {
     const log = join(dir, "service.log");
     copyFileSync(join(FIXTURES, "distill/mod.o"), join(dir, "mod.o"));
     copyFileSync(join(FIXTURES, "distill/base.btf"), join(dir, "base.btf"));
-    const env: Record<string, string | undefined> = { ...process.env, XDG_RUNTIME_DIR: runtime, BTFKIT_SERVICE_LOG: log, BTFKIT_SERVICE_IDLE: "4" };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      XDG_RUNTIME_DIR: runtime,
+      BTFKIT_SERVICE_LOG: log,
+      BTFKIT_SERVICE_IDLE: "4",
+    };
     delete env.BTFKIT_SERVICE;
     // Relative paths: the service must run the request in this directory.
     const run = (out: string, extra: Record<string, string> = {}, file = "mod.o") =>
-      spawnSync(process.execPath, [BIN, ...FLAGS, "--btf_base", "base.btf", `--btf_encode_detached=${out}`, file], { cwd: dir, encoding: "utf8", env: { ...env, ...extra } });
+      spawnSync(process.execPath, [BIN, ...FLAGS, "--btf_base", "base.btf", `--btf_encode_detached=${out}`, file], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...env, ...extra },
+      });
     const logText = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
 
     const first = run("first.btf"); // no service yet: runs here, starts one

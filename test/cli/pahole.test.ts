@@ -22,12 +22,23 @@ import { findTypes } from "../encode/helpers.js";
 const BIN = join(import.meta.dirname, "../../bin/btfkit-pahole");
 const KERNEL_LIKE = join(FIXTURES, "pahole130/kernel-like.elf");
 const REFERENCE = join(FIXTURES, "pahole130/kernel-like.pahole130.btf");
-const DEBIAN_73_FLAGS = ["-J", "-j2", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func",
-  "--btf_features=+reproducible_build", "--lang_exclude=rust"];
+const DEBIAN_73_FLAGS = [
+  "-J",
+  "-j2",
+  "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func",
+  "--btf_features=+reproducible_build",
+  "--lang_exclude=rust",
+];
 
-function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   // In-process runs: the encode service has its own test (pahole-service.test.ts).
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, BTFKIT_SERVICE: "0", ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, BTFKIT_SERVICE: "0", ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -42,11 +53,19 @@ describe("pahole's option parsing", () => {
   });
 
   it("takes --btf_base's argument after '=' or as the next word, and unique prefixes of long options", () => {
-    expect(parsePaholeArgs(["-J", "--btf_base", "vmlinux", "m.ko"])).toMatchObject({ base: "vmlinux", files: ["m.ko"] });
+    expect(parsePaholeArgs(["-J", "--btf_base", "vmlinux", "m.ko"])).toMatchObject({
+      base: "vmlinux",
+      files: ["m.ko"],
+    });
     expect(parsePaholeArgs(["-J", "--btf_base=vmlinux", "m.ko"])).toMatchObject({ base: "vmlinux", files: ["m.ko"] });
-    expect(parsePaholeArgs(["--btf_encode_det=out.btf", "m.ko"])).toMatchObject({ detached: "out.btf", btfEncode: true });
+    expect(parsePaholeArgs(["--btf_encode_det=out.btf", "m.ko"])).toMatchObject({
+      detached: "out.btf",
+      btfEncode: true,
+    });
     expect(parsePaholeArgs(["--btf_encode", "m.ko"]).btfEncode).toBe(true); // exact beats the longer names
-    expect(() => parsePaholeArgs(["--btf_enc", "m.ko"])).toThrow(/ambiguous; possibilities: '--btf_encode' '--btf_encode_detached' '--btf_encode_force'/);
+    expect(() => parsePaholeArgs(["--btf_enc", "m.ko"])).toThrow(
+      /ambiguous; possibilities: '--btf_encode' '--btf_encode_detached' '--btf_encode_force'/,
+    );
     expect(() => parsePaholeArgs(["--bogus"])).toThrow(/unrecognized option '--bogus'/);
     expect(() => parsePaholeArgs(["--btf_encode=x"])).toThrow(/doesn't allow an argument/);
     expect(parsePaholeArgs(["-J", "--", "-weird-name.o"]).files).toEqual(["-weird-name.o"]);
@@ -68,7 +87,13 @@ describe("pahole's option parsing", () => {
   it("resets every feature at the first --btf_features, then adds up the lists", () => {
     // Without --btf_features: pahole's old defaults (vars, tags, enum64 on; floats and the function checks off).
     const none = featuresOf(parsePaholeArgs(["-J", "x"]).conf);
-    expect([none.var, none.float, none.enum64, none.consistentFunc, none.declTagKfuncs]).toEqual([true, false, true, false, false]);
+    expect([none.var, none.float, none.enum64, none.consistentFunc, none.declTagKfuncs]).toEqual([
+      true,
+      false,
+      true,
+      false,
+      false,
+    ]);
     // A legacy switch before the first --btf_features is undone by its reset, after it it holds.
     expect(featuresOf(parsePaholeArgs(["--btf_gen_floats", "--btf_features=var", "-J", "x"]).conf).float).toBe(false);
     expect(featuresOf(parsePaholeArgs(["--btf_features=var", "--btf_gen_floats", "-J", "x"]).conf).float).toBe(true);
@@ -77,16 +102,29 @@ describe("pahole's option parsing", () => {
     expect([listed.var, listed.float, listed.enum64, listed.declTag]).toEqual([true, true, false, false]);
     // Debian 7.3: the second list's '+' adds every default feature, decl_tag_kfuncs among them.
     const debian = featuresOf(parsePaholeArgs([...DEBIAN_73_FLAGS, "x"]).conf);
-    expect([debian.declTagKfuncs, debian.consistentFunc, debian.optimizedFunc, debian.globalVar]).toEqual([true, true, true, false]);
+    expect([debian.declTagKfuncs, debian.consistentFunc, debian.optimizedFunc, debian.globalVar]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     // 'default' inside a list, unknown names ignored.
     const d = featuresOf(parsePaholeArgs(["--btf_features=global_var,default,no_such_thing", "-J", "x"]).conf);
     expect([d.globalVar, d.float, d.consistentFunc]).toEqual([true, true, true]);
   });
 
   it("stops at an unknown --btf_features_strict name, and PAHOLE_LANG_EXCLUDE stands in for --lang_exclude", () => {
-    expect(parsePaholeArgs(["--btf_features_strict=var,baz", "--bogus"]).strictFailure).toMatch(/^Feature 'baz' in 'var,baz' is not supported/);
-    expect(parsePaholeArgs(["-J", "x"], { PAHOLE_LANG_EXCLUDE: "rust" }).languages).toEqual({ list: "rust", exclude: true });
-    expect(parsePaholeArgs(["-J", "--lang=c", "x"], { PAHOLE_LANG_EXCLUDE: "rust" }).languages).toEqual({ list: "c", exclude: false });
+    expect(parsePaholeArgs(["--btf_features_strict=var,baz", "--bogus"]).strictFailure).toMatch(
+      /^Feature 'baz' in 'var,baz' is not supported/,
+    );
+    expect(parsePaholeArgs(["-J", "x"], { PAHOLE_LANG_EXCLUDE: "rust" }).languages).toEqual({
+      list: "rust",
+      exclude: true,
+    });
+    expect(parsePaholeArgs(["-J", "--lang=c", "x"], { PAHOLE_LANG_EXCLUDE: "rust" }).languages).toEqual({
+      list: "c",
+      exclude: false,
+    });
   });
 });
 
@@ -94,13 +132,17 @@ describe("btfkit-pahole as a process", () => {
   it("reports pahole 1.30 exactly as the kernel's pahole-version.sh reads it", () => {
     expect(run(["--version"])).toMatchObject({ status: 0, stdout: "v1.30\n" });
     expect(run(["--numeric_version"])).toMatchObject({ status: 0, stdout: "130\n" });
-    expect(run(["--supported_btf_features"]).stdout).toBe("encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var\n");
+    expect(run(["--supported_btf_features"]).stdout).toBe(
+      "encode_force,var,float,decl_tag,type_tag,enum64,optimized_func,consistent_func,decl_tag_kfuncs,reproducible_build,distilled_base,global_var\n",
+    );
   });
 
   it("exits 64 on usage errors and unsupported options, 1 on failures, with pahole's wording", () => {
     const bogus = run(["--bogus"]);
     expect(bogus.status).toBe(64);
-    expect(bogus.stderr).toBe("btfkit-pahole: unrecognized option '--bogus'\nTry `btfkit-pahole --help' or `btfkit-pahole --usage' for more information.\n");
+    expect(bogus.stderr).toBe(
+      "btfkit-pahole: unrecognized option '--bogus'\nTry `btfkit-pahole --help' or `btfkit-pahole --usage' for more information.\n",
+    );
     expect(run(["-J", "-C", "foo", KERNEL_LIKE]).status).toBe(64);
     const strict = run(["--btf_features_strict=baz", "-J", KERNEL_LIKE]);
     expect(strict.status).toBe(1);
@@ -110,7 +152,13 @@ describe("btfkit-pahole as a process", () => {
     expect(spaced.status).toBe(1);
     expect(spaced.stderr).toMatch(/16: no such file/);
     expect(existsSync(join(dir, "x.btf"))).toBe(false);
-    const base = run(["-J", "--btf_base", join(dir, "none"), `--btf_encode_detached=${join(dir, "y.btf")}`, KERNEL_LIKE]);
+    const base = run([
+      "-J",
+      "--btf_base",
+      join(dir, "none"),
+      `--btf_encode_detached=${join(dir, "y.btf")}`,
+      KERNEL_LIKE,
+    ]);
     expect(base.status).toBe(1);
     expect(base.stderr).toMatch(/^Failed to parse base BTF/);
   });
@@ -149,7 +197,11 @@ describe("btfkit-pahole as a process", () => {
 
 describe("btfkit-pahole with --btf_features=distilled_base (6.11–6.19 external modules)", () => {
   const DIR = join(FIXTURES, "distill");
-  const FLAGS = ["-J", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func", "--btf_features=distilled_base"];
+  const FLAGS = [
+    "-J",
+    "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func",
+    "--btf_features=distilled_base",
+  ];
   const copyOfModule = (): string => {
     const copy = join(mkdtempSync(join(tmpdir(), "btfkit-distill-")), "mod.o");
     copyFileSync(join(DIR, "mod.o"), copy);
@@ -191,7 +243,9 @@ describe("btfkit-pahole with --btf_features=distilled_base (6.11–6.19 external
     expect(r.stderr).toBe("could not generate distilled base BTF: Invalid argument\nFailed to encode BTF\n");
     expect(readFileSync(copy).equals(readFileSync(join(DIR, "mod.o")))).toBe(true);
     const detached = join(mkdtempSync(join(tmpdir(), "btfkit-distill-")), "mod.btf");
-    expect(run([...FLAGS, "--btf_base", join(DIR, "base.btf"), `--btf_encode_detached=${detached}`, copy]).status).toBe(0);
+    expect(run([...FLAGS, "--btf_base", join(DIR, "base.btf"), `--btf_encode_detached=${detached}`, copy]).status).toBe(
+      0,
+    );
     // The types pahole wrote, in its order; pahole's string table also keeps "f", a parameter name of the mod_exit
     // it did not emit (an orphan btfkit does not write), so the comparison is by meaning.
     const base = parseBtf(new Uint8Array(readFileSync(join(DIR, "base.btf"))));
@@ -201,4 +255,3 @@ describe("btfkit-pahole with --btf_features=distilled_base (6.11–6.19 external
     expect(diffBtf(ours, theirs).equal).toBe(true);
   });
 });
-

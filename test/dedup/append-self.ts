@@ -29,18 +29,32 @@ export function appendToItself(src: Btf, opts: { shuffle?: number } = {}): Btf {
   const where = new Uint32Array(n);
   for (let j = 0; j < n; j++) where[order[j]!] = j;
   const strings = new BtfStrings(src.strings.bytes.slice(), src.strings.base);
-  const out = new Btf({ base: src.base, strings, capacity: 2 * n, extraCapacity: 2 * src.extraLen, byteOrder: src.byteOrder });
+  const out = new Btf({
+    base: src.base,
+    strings,
+    capacity: 2 * n,
+    extraCapacity: 2 * src.extraLen,
+    byteOrder: src.byteOrder,
+  });
   // Base ids (and void) stay; own ids move to the copy.
   const copyId = (id: number): number => (id < start ? id : start + n + where[id - start]!);
   const emit = (i: number, mapId: (id: number) => number): void => {
     const inf = src.info[i]!;
-    const kind = infoKind(inf), vlen = infoVlen(inf);
+    const kind = infoKind(inf),
+      vlen = infoVlen(inf);
     const s = src.extraStart[i]!;
     const ex = Array.from(src.extra.subarray(s, s + extraWords(kind, vlen)));
     let st = src.sizeType[i]!;
     switch (kind) {
-      case BTF_KIND.PTR: case BTF_KIND.TYPEDEF: case BTF_KIND.VOLATILE: case BTF_KIND.CONST: case BTF_KIND.RESTRICT:
-      case BTF_KIND.FUNC: case BTF_KIND.VAR: case BTF_KIND.DECL_TAG: case BTF_KIND.TYPE_TAG:
+      case BTF_KIND.PTR:
+      case BTF_KIND.TYPEDEF:
+      case BTF_KIND.VOLATILE:
+      case BTF_KIND.CONST:
+      case BTF_KIND.RESTRICT:
+      case BTF_KIND.FUNC:
+      case BTF_KIND.VAR:
+      case BTF_KIND.DECL_TAG:
+      case BTF_KIND.TYPE_TAG:
         st = mapId(st);
         break;
       case BTF_KIND.FUNC_PROTO:
@@ -51,7 +65,8 @@ export function appendToItself(src: Btf, opts: { shuffle?: number } = {}): Btf {
         ex[0] = mapId(ex[0]!);
         ex[1] = mapId(ex[1]!);
         break;
-      case BTF_KIND.STRUCT: case BTF_KIND.UNION:
+      case BTF_KIND.STRUCT:
+      case BTF_KIND.UNION:
         for (let k = 0; k < vlen; k++) ex[3 * k + 1] = mapId(ex[3 * k + 1]!);
         break;
       case BTF_KIND.DATASEC:

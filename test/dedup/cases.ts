@@ -34,7 +34,10 @@ function refKinds(a: BtfAsm): void {
   const rst = a.restrict(ptr); // s+4
   a.typeTag("user", int); // s+5
   a.array(int, int, 8); // s+6
-  const proto = a.proto(int, [["a", ptr], ["b", rst]]); // s+7
+  const proto = a.proto(int, [
+    ["a", ptr],
+    ["b", rst],
+  ]); // s+7
   const fn = a.func("f", proto, 1); // s+8
   a.declTag("tag", fn, -1); // s+9
   a.declTag("tag", fn, 0); // s+10
@@ -98,15 +101,46 @@ export const CASES: DedupCase[] = [
   {
     name: "ENUM: identical enums merge; signed and unsigned stay apart",
     input: (a) => {
-      a.enum("e", 4, [["A", 0], ["B", 1]]);
-      a.enum("e", 4, [["A", 0], ["B", 1]]);
-      a.enum("e", 4, [["A", 0], ["B", 1]], true);
-      a.enum("e", 4, [["A", 0], ["B", 2]]);
+      a.enum("e", 4, [
+        ["A", 0],
+        ["B", 1],
+      ]);
+      a.enum("e", 4, [
+        ["A", 0],
+        ["B", 1],
+      ]);
+      a.enum(
+        "e",
+        4,
+        [
+          ["A", 0],
+          ["B", 1],
+        ],
+        true,
+      );
+      a.enum("e", 4, [
+        ["A", 0],
+        ["B", 2],
+      ]);
     },
     expect: (e) => {
-      e.enum("e", 4, [["A", 0], ["B", 1]]);
-      e.enum("e", 4, [["A", 0], ["B", 1]], true);
-      e.enum("e", 4, [["A", 0], ["B", 2]]);
+      e.enum("e", 4, [
+        ["A", 0],
+        ["B", 1],
+      ]);
+      e.enum(
+        "e",
+        4,
+        [
+          ["A", 0],
+          ["B", 1],
+        ],
+        true,
+      );
+      e.enum("e", 4, [
+        ["A", 0],
+        ["B", 2],
+      ]);
     },
     strings: ["", "e", "A", "B"],
     libbpf11: "same",
@@ -234,7 +268,10 @@ export const CASES: DedupCase[] = [
     input: (a) => {
       a.int("int", 4); // [1]
       a.struct("s", 4, [["a", 1, 0]]); // [2]
-      a.struct("s", 8, [["a", 1, 0], ["b", 1, 32]]); // [3]
+      a.struct("s", 8, [
+        ["a", 1, 0],
+        ["b", 1, 32],
+      ]); // [3]
       a.ptr(a.fwd("s")); // [4] [5]
       a.struct("t", 4, [["a", 1, 0]]); // [6]
       a.ptr(a.fwd("t", true)); // [7] union t: no union named t
@@ -242,7 +279,10 @@ export const CASES: DedupCase[] = [
     expect: (e) => {
       e.int("int", 4);
       e.struct("s", 4, [["a", 1, 0]]);
-      e.struct("s", 8, [["a", 1, 0], ["b", 1, 32]]);
+      e.struct("s", 8, [
+        ["a", 1, 0],
+        ["b", 1, 32],
+      ]);
       e.ptr(e.fwd("s"));
       e.struct("t", 4, [["a", 1, 0]]);
       e.ptr(e.fwd("t", true));
@@ -276,15 +316,24 @@ export const CASES: DedupCase[] = [
     // struct list { struct list *next; int v; };  twice, the second with the pointer first
     input: (a) => {
       a.int("int", 4); // [1]
-      a.struct("list", 16, [["next", 3, 0], ["v", 1, 64]]); // [2]
+      a.struct("list", 16, [
+        ["next", 3, 0],
+        ["v", 1, 64],
+      ]); // [2]
       a.ptr(2); // [3]
       a.int("int", 4); // [4]
       a.ptr(6); // [5]
-      a.struct("list", 16, [["next", 5, 0], ["v", 4, 64]]); // [6]
+      a.struct("list", 16, [
+        ["next", 5, 0],
+        ["v", 4, 64],
+      ]); // [6]
     },
     expect: (e) => {
       e.int("int", 4);
-      e.struct("list", 16, [["next", 3, 0], ["v", 1, 64]]);
+      e.struct("list", 16, [
+        ["next", 3, 0],
+        ["v", 1, 64],
+      ]);
       e.ptr(2);
     },
     strings: ["", "int", "list", "next", "v"],
@@ -298,18 +347,33 @@ export const CASES: DedupCase[] = [
       a.int("long", 8); // [2]
       a.ptr(1); // [3]
       a.ptr(2); // [4]
-      a.union("", 8, [["x", 1, 0], ["p", 3, 0]]); // [5]
-      a.union("", 8, [["x", 1, 0], ["p", 4, 0]]); // [6] differs in p's target
+      a.union("", 8, [
+        ["x", 1, 0],
+        ["p", 3, 0],
+      ]); // [5]
+      a.union("", 8, [
+        ["x", 1, 0],
+        ["p", 4, 0],
+      ]); // [6] differs in p's target
       a.ptr(1); // [7] -> [3]
-      a.union("", 8, [["x", 1, 0], ["p", 7, 0]]); // [8] -> [5] (after rejecting [6])
+      a.union("", 8, [
+        ["x", 1, 0],
+        ["p", 7, 0],
+      ]); // [8] -> [5] (after rejecting [6])
     },
     expect: (e) => {
       e.int("int", 4);
       e.int("long", 8);
       e.ptr(1);
       e.ptr(2);
-      e.union("", 8, [["x", 1, 0], ["p", 3, 0]]);
-      e.union("", 8, [["x", 1, 0], ["p", 4, 0]]);
+      e.union("", 8, [
+        ["x", 1, 0],
+        ["p", 3, 0],
+      ]);
+      e.union("", 8, [
+        ["x", 1, 0],
+        ["p", 4, 0],
+      ]);
     },
     strings: ["", "int", "long", "x", "p"],
     libbpf11: "same",
@@ -320,16 +384,25 @@ export const CASES: DedupCase[] = [
     input: (a) => {
       a.int("int", 4); // [1]
       a.array(1, 1, 4); // [2]
-      a.struct("s", 32, [["a", 2, 0], ["b", 2, 128]]); // [3]
+      a.struct("s", 32, [
+        ["a", 2, 0],
+        ["b", 2, 128],
+      ]); // [3]
       a.int("int", 4); // [4]
       a.array(4, 4, 4); // [5]
       a.array(4, 4, 4); // [6]
-      a.struct("s", 32, [["a", 5, 0], ["b", 6, 128]]); // [7] -> [3]
+      a.struct("s", 32, [
+        ["a", 5, 0],
+        ["b", 6, 128],
+      ]); // [7] -> [3]
     },
     expect: (e) => {
       e.int("int", 4);
       e.array(1, 1, 4);
-      e.struct("s", 32, [["a", 2, 0], ["b", 2, 128]]);
+      e.struct("s", 32, [
+        ["a", 2, 0],
+        ["b", 2, 128],
+      ]);
     },
     strings: ["", "int", "s", "a", "b"],
     libbpf11: "same",
@@ -339,16 +412,25 @@ export const CASES: DedupCase[] = [
     input: (a) => {
       a.int("int", 4); // [1]
       a.struct("in", 4, [["v", 1, 0]]); // [2]
-      a.struct("out", 8, [["a", 2, 0], ["b", 2, 32]]); // [3]
+      a.struct("out", 8, [
+        ["a", 2, 0],
+        ["b", 2, 32],
+      ]); // [3]
       a.int("int", 4); // [4]
-      a.struct("out", 8, [["a", 6, 0], ["b", 7, 32]]); // [5] -> [3], compared before its members are mapped
+      a.struct("out", 8, [
+        ["a", 6, 0],
+        ["b", 7, 32],
+      ]); // [5] -> [3], compared before its members are mapped
       a.struct("in", 4, [["v", 4, 0]]); // [6]
       a.struct("in", 4, [["v", 4, 0]]); // [7] duplicate of [6] in the same CU
     },
     expect: (e) => {
       e.int("int", 4);
       e.struct("in", 4, [["v", 1, 0]]);
-      e.struct("out", 8, [["a", 2, 0], ["b", 2, 32]]);
+      e.struct("out", 8, [
+        ["a", 2, 0],
+        ["b", 2, 32],
+      ]);
     },
     strings: ["", "int", "in", "v", "out", "a", "b"],
     libbpf11: "same",
@@ -359,16 +441,25 @@ export const CASES: DedupCase[] = [
     input: (a) => {
       a.int("int", 4); // [1]
       a.ptr(1); // [2]
-      a.struct("s", 16, [["a", 2, 0], ["b", 2, 64]]); // [3]
+      a.struct("s", 16, [
+        ["a", 2, 0],
+        ["b", 2, 64],
+      ]); // [3]
       a.int("int", 4); // [4]
       a.ptr(4); // [5]
       a.ptr(4); // [6]
-      a.struct("s", 16, [["a", 5, 0], ["b", 6, 64]]); // [7] -> [3]
+      a.struct("s", 16, [
+        ["a", 5, 0],
+        ["b", 6, 64],
+      ]); // [7] -> [3]
     },
     expect: (e) => {
       e.int("int", 4);
       e.ptr(1);
-      e.struct("s", 16, [["a", 2, 0], ["b", 2, 64]]);
+      e.struct("s", 16, [
+        ["a", 2, 0],
+        ["b", 2, 64],
+      ]);
     },
     strings: ["", "int", "s", "a", "b"],
     libbpf11: "differs",
@@ -380,20 +471,32 @@ export const CASES: DedupCase[] = [
       a.int("int", 4); // [1]
       a.int("unsigned int", 4, 0); // [2]
       a.array(1, 1, 4); // [3]
-      a.struct("s", 32, [["a", 3, 0], ["b", 3, 128]]); // [4]
+      a.struct("s", 32, [
+        ["a", 3, 0],
+        ["b", 3, 128],
+      ]); // [4]
       a.int("int", 4); // [5]
       a.int("unsigned int", 4, 0); // [6]
       a.array(5, 5, 4); // [7]
       a.array(6, 5, 4); // [8]
-      a.struct("s", 32, [["a", 7, 0], ["b", 8, 128]]); // [9]
+      a.struct("s", 32, [
+        ["a", 7, 0],
+        ["b", 8, 128],
+      ]); // [9]
     },
     expect: (e) => {
       e.int("int", 4);
       e.int("unsigned int", 4, 0);
       e.array(1, 1, 4);
-      e.struct("s", 32, [["a", 3, 0], ["b", 3, 128]]);
+      e.struct("s", 32, [
+        ["a", 3, 0],
+        ["b", 3, 128],
+      ]);
       e.array(2, 1, 4);
-      e.struct("s", 32, [["a", 3, 0], ["b", 5, 128]]);
+      e.struct("s", 32, [
+        ["a", 3, 0],
+        ["b", 5, 128],
+      ]);
     },
     strings: ["", "int", "unsigned int", "s", "a", "b"],
     libbpf11: "same",
@@ -426,14 +529,20 @@ export const CASES: DedupCase[] = [
       a.fwd("s"); // [4] -> [2]
       a.typedef("t", 4); // [5] -> [3]
       a.ptr(5); // [6]
-      a.struct("s", 8, [["a", 1, 0], ["b", 1, 32]]); // [7]
+      a.struct("s", 8, [
+        ["a", 1, 0],
+        ["b", 1, 32],
+      ]); // [7]
     },
     expect: (e) => {
       e.int("int", 4);
       e.struct("s", 4, [["a", 1, 0]]);
       e.typedef("t", 2);
       e.ptr(3);
-      e.struct("s", 8, [["a", 1, 0], ["b", 1, 32]]);
+      e.struct("s", 8, [
+        ["a", 1, 0],
+        ["b", 1, 32],
+      ]);
     },
     strings: ["", "int", "s", "a", "t", "b"],
     libbpf11: "differs",
@@ -492,10 +601,16 @@ export const CASES: DedupCase[] = [
       a.ptr(5); // [6] -> [3]
       a.fwd("s"); // [7] -> [2] (stand-alone FWD pass sees base structs)
       a.ptr(7); // [8] -> [3]
-      a.struct("u", 16, [["p", 8, 0], ["q", 6, 64]]); // [9] -> new [4]
+      a.struct("u", 16, [
+        ["p", 8, 0],
+        ["q", 6, 64],
+      ]); // [9] -> new [4]
     },
     expect: (e) => {
-      e.struct("u", 16, [["p", 3, 0], ["q", 3, 64]]);
+      e.struct("u", 16, [
+        ["p", 3, 0],
+        ["q", 3, 64],
+      ]);
     },
     strings: ["u", "p", "q"],
     libbpf11: "same",

@@ -44,7 +44,12 @@ describe("btfkit dedup", () => {
 
   it("dedups split BTF with --base and writes only the split part; --json prints the statistics", async () => {
     const output = join(tmp, "module.dedup.btf");
-    const out = await run({ input: join(BTF_FIXTURES, "module.btf"), output, base: join(BTF_FIXTURES, "sample.btf"), json: true });
+    const out = await run({
+      input: join(BTF_FIXTURES, "module.btf"),
+      output,
+      base: join(BTF_FIXTURES, "sample.btf"),
+      json: true,
+    });
     const stats = JSON.parse(out) as unknown;
     expect(Value.Check(DedupStatsSchema, stats)).toBe(true);
     expect((stats as { split: boolean }).split).toBe(true);

@@ -15,10 +15,22 @@ describe("compareGraphs", () => {
     const a = new BtfAsm();
     const int = a.int("int", 4);
     const long = a.int("long", 8);
-    const baz1 = a.struct("baz", 8, [["w", int, 0], ["x", int, 32]]);
-    const foo1 = a.struct("foo", 16, [["a", int, 0], ["bar", a.ptr(baz1), 64]]);
-    const baz2 = a.struct("baz", 8, [["w", int, 0], ["x", long, 32]]);
-    const foo2 = a.struct("foo", 16, [["a", int, 0], ["bar", a.ptr(baz2), 64]]);
+    const baz1 = a.struct("baz", 8, [
+      ["w", int, 0],
+      ["x", int, 32],
+    ]);
+    const foo1 = a.struct("foo", 16, [
+      ["a", int, 0],
+      ["bar", a.ptr(baz1), 64],
+    ]);
+    const baz2 = a.struct("baz", 8, [
+      ["w", int, 0],
+      ["x", long, 32],
+    ]);
+    const foo2 = a.struct("foo", 16, [
+      ["a", int, 0],
+      ["bar", a.ptr(baz2), 64],
+    ]);
     const d = compareGraphs(a.btf, foo1, foo2).divergence!;
     expect(d.path).toBe("struct foo.bar -> struct baz.x");
     expect(d.difference).toBe("type int vs long");
@@ -30,26 +42,71 @@ describe("compareGraphs", () => {
     const int = a.int("int", 4);
     const uint = a.int("unsigned int", 4, "unsigned");
     const char = a.int("char", 1, "char");
-    const s1 = a.struct("s", 12, [["p", int, 0], ["q", int, 32], ["r", int, 64]]);
-    const s2 = a.struct("s", 12, [["p", int, 0], ["q", uint, 32], ["r", char, 64]]);
-    expect(compareGraphs(a.btf, s1, s2).divergence).toMatchObject({ path: "struct s.q", difference: "type int vs unsigned int" });
+    const s1 = a.struct("s", 12, [
+      ["p", int, 0],
+      ["q", int, 32],
+      ["r", int, 64],
+    ]);
+    const s2 = a.struct("s", 12, [
+      ["p", int, 0],
+      ["q", uint, 32],
+      ["r", char, 64],
+    ]);
+    expect(compareGraphs(a.btf, s1, s2).divergence).toMatchObject({
+      path: "struct s.q",
+      difference: "type int vs unsigned int",
+    });
   });
 
   it("sizes, member names, offsets, member counts, array lengths, enumerators, parameters", () => {
     const a = new BtfAsm();
     const int = a.int("int", 4);
     const cmp = (x: number, y: number) => compareGraphs(a.btf, x, y).divergence;
-    expect(cmp(a.struct("s", 4, [["x", int, 0]]), a.struct("s", 8, [["x", int, 0]]))).toMatchObject({ path: "struct s", difference: "size 4 vs 8" });
-    expect(cmp(a.struct("m", 4, [["x", int, 0]]), a.struct("m", 4, [["y", int, 0]]))).toMatchObject({ path: "struct m", difference: "member 0 is x vs y" });
-    expect(cmp(a.struct("o", 8, [["x", int, 0]]), a.struct("o", 8, [["x", int, 32]]))).toMatchObject({ difference: ".x: bit offset 0 vs 32" });
-    expect(cmp(a.struct("c", 8, [["x", int, 0]]), a.struct("c", 8, [["x", int, 0], ["y", int, 32]]))).toMatchObject({
+    expect(cmp(a.struct("s", 4, [["x", int, 0]]), a.struct("s", 8, [["x", int, 0]]))).toMatchObject({
+      path: "struct s",
+      difference: "size 4 vs 8",
+    });
+    expect(cmp(a.struct("m", 4, [["x", int, 0]]), a.struct("m", 4, [["y", int, 0]]))).toMatchObject({
+      path: "struct m",
+      difference: "member 0 is x vs y",
+    });
+    expect(cmp(a.struct("o", 8, [["x", int, 0]]), a.struct("o", 8, [["x", int, 32]]))).toMatchObject({
+      difference: ".x: bit offset 0 vs 32",
+    });
+    expect(
+      cmp(
+        a.struct("c", 8, [["x", int, 0]]),
+        a.struct("c", 8, [
+          ["x", int, 0],
+          ["y", int, 32],
+        ]),
+      ),
+    ).toMatchObject({
       difference: "1 members vs 2 (.y only in the second)",
     });
     const arr1 = a.struct("a", 16, [["v", a.array(int, int, 4), 0]]);
     const arr2 = a.struct("a", 16, [["v", a.array(int, int, 2), 0]]);
     expect(cmp(arr1, arr2)).toMatchObject({ path: "struct a.v", difference: "array length 4 vs 2" });
-    const e1 = a.struct("e", 4, [["k", a.enum("kind", 4, [["A", 0], ["B", 1]]), 0]]);
-    const e2 = a.struct("e", 4, [["k", a.enum("kind", 4, [["A", 0], ["B", 2]]), 0]]);
+    const e1 = a.struct("e", 4, [
+      [
+        "k",
+        a.enum("kind", 4, [
+          ["A", 0],
+          ["B", 1],
+        ]),
+        0,
+      ],
+    ]);
+    const e2 = a.struct("e", 4, [
+      [
+        "k",
+        a.enum("kind", 4, [
+          ["A", 0],
+          ["B", 2],
+        ]),
+        0,
+      ],
+    ]);
     expect(cmp(e1, e2)).toMatchObject({ path: "struct e.k", difference: "enum kind: B = 1 vs 2" });
     const f1 = a.struct("f", 8, [["cb", a.ptr(a.proto(int, [["x", int]])), 0]]);
     const f2 = a.struct("f", 8, [["cb", a.ptr(a.proto(int, [["y", int]])), 0]]);
@@ -62,7 +119,10 @@ describe("compareGraphs", () => {
     const ulong = a.int("long unsigned int", 8, "unsigned");
     const s1 = a.struct("s", 8, [["len", a.typedef("u32", uint), 0]]);
     const s2 = a.struct("s", 8, [["len", a.typedef("u32", ulong), 0]]);
-    expect(compareGraphs(a.btf, s1, s2).divergence).toMatchObject({ path: "struct s.len -> u32", difference: "type unsigned int vs long unsigned int" });
+    expect(compareGraphs(a.btf, s1, s2).divergence).toMatchObject({
+      path: "struct s.len -> u32",
+      difference: "type unsigned int vs long unsigned int",
+    });
   });
 
   it("same shapes (with a cycle through a pointer) have no divergence", () => {
@@ -71,9 +131,16 @@ describe("compareGraphs", () => {
     const mk = () => {
       const self = a.next;
       const p = a.ptr(self + 1);
-      return { s: a.struct("node", 16, [["next", p, 0], ["v", int, 64]]), p };
+      return {
+        s: a.struct("node", 16, [
+          ["next", p, 0],
+          ["v", int, 64],
+        ]),
+        p,
+      };
     };
-    const n1 = mk(), n2 = mk();
+    const n1 = mk(),
+      n2 = mk();
     expect(n1.s).not.toBe(n2.s);
     const r = compareGraphs(a.btf, n1.s, n2.s);
     expect(r.divergence).toBeUndefined();
@@ -90,7 +157,10 @@ describe("compareGraphs", () => {
     expect(r.forwardOnly).toEqual({ path: "struct s.t", side: "first", type: "struct t" });
     // A union FWD against a struct is a difference.
     const s3 = a.struct("s", 8, [["t", a.ptr(a.fwd("t", true)), 0]]);
-    expect(compareGraphs(a.btf, s3, s2).divergence).toMatchObject({ path: "struct s.t", difference: "type union t (forward) vs struct t" });
+    expect(compareGraphs(a.btf, s3, s2).divergence).toMatchObject({
+      path: "struct s.t",
+      difference: "type union t (forward) vs struct t",
+    });
   });
 
   it("one type of the first graph matched with two non-identical types of the second (the dedup's pairing)", () => {
@@ -101,17 +171,26 @@ describe("compareGraphs", () => {
     const c1 = a.struct("c", 4, [["v", int, 0]]);
     const b1 = a.struct("b", 8, [["c", a.ptr(c1), 0]]);
     const pb1 = a.ptr(b1);
-    const first = a.struct("pair", 16, [["x", pb1, 0], ["y", pb1, 64]]);
+    const first = a.struct("pair", 16, [
+      ["x", pb1, 0],
+      ["y", pb1, 64],
+    ]);
     const long = a.int("long", 4); // named differently: the second struct c is not identical to the first
     const c2 = a.struct("c", 4, [["v", int, 0]]);
     const c3 = a.struct("c", 4, [["v", long, 0]]);
     const b2 = a.struct("b", 8, [["c", a.ptr(c2), 0]]);
     const b3 = a.struct("b", 8, [["c", a.ptr(c3), 0]]);
-    const pb2 = a.ptr(b2), pb3 = a.ptr(b3);
-    const second = a.struct("pair", 16, [["x", pb2, 0], ["y", pb3, 64]]);
+    const pb2 = a.ptr(b2),
+      pb3 = a.ptr(b3);
+    const second = a.struct("pair", 16, [
+      ["x", pb2, 0],
+      ["y", pb3, 64],
+    ]);
     const d = compareGraphs(a.btf, first, second).divergence!;
     expect(d.path).toBe("struct pair.y");
-    expect(d.difference).toBe(`struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}]`);
+    expect(d.difference).toBe(
+      `struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}]`,
+    );
     expect(d.copies).toEqual({ path: "struct b * -> struct b.c -> struct c.v", difference: "type int vs long" });
     expect(formatDivergence(d)).toBe(
       `struct pair.y: struct b * [${pb1}] is matched with two types that are not identical: [${pb2}] and [${pb3}] ` +
@@ -121,7 +200,10 @@ describe("compareGraphs", () => {
     // With identical copies (the second struct c like the first) the pairing is accepted and the shapes agree.
     const c4 = a.struct("c", 4, [["v", int, 0]]);
     const b4 = a.struct("b", 8, [["c", a.ptr(c4), 0]]);
-    const third = a.struct("pair", 16, [["x", pb2, 0], ["y", a.ptr(b4), 64]]);
+    const third = a.struct("pair", 16, [
+      ["x", pb2, 0],
+      ["y", a.ptr(b4), 64],
+    ]);
     expect(compareGraphs(a.btf, first, third).divergence).toBeUndefined();
   });
 
@@ -133,9 +215,16 @@ describe("compareGraphs", () => {
       return a.ptr(s);
     };
     const pn1 = node();
-    const first = a.struct("pair", 16, [["x", pn1, 0], ["y", pn1, 64]]);
-    const pn2 = node(), pn3 = node();
-    const second = a.struct("pair", 16, [["x", pn2, 0], ["y", pn3, 64]]);
+    const first = a.struct("pair", 16, [
+      ["x", pn1, 0],
+      ["y", pn1, 64],
+    ]);
+    const pn2 = node(),
+      pn3 = node();
+    const second = a.struct("pair", 16, [
+      ["x", pn2, 0],
+      ["y", pn3, 64],
+    ]);
     expect(compareGraphs(a.btf, pn2, pn3).divergence).toBeUndefined();
     expect(compareGraphs(a.btf, first, second).divergence).toEqual({
       path: "struct pair.y",
@@ -158,12 +247,24 @@ describe("explainDuplicates", () => {
     const r = explainDuplicates(a.btf, "struct e", { file: "m.btf", base: "b.btf" });
     expect(Value.Check(ExplainDupSchema, r)).toBe(true);
     expect(r.shapes).toHaveLength(1);
-    expect(r.shapes[0]!.forwardOnly).toEqual({ path: "struct e.helper", side: "first", type: "struct h", ids: [baseE, ownE] });
-    expect(formatExplainDup(r)).toContain(`[${baseE}], [${ownE}]: the same shape; at struct e.helper [${baseE}] has only a forward declaration of struct h`);
+    expect(r.shapes[0]!.forwardOnly).toEqual({
+      path: "struct e.helper",
+      side: "first",
+      type: "struct h",
+      ids: [baseE, ownE],
+    });
+    expect(formatExplainDup(r)).toContain(
+      `[${baseE}], [${ownE}]: the same shape; at struct e.helper [${baseE}] has only a forward declaration of struct h`,
+    );
     const { report } = dedupWithReport(a.btf, { file: "m.btf", base: "b.btf" });
     expect(report.passes.find((p) => p.name === "structs")!.baseFwdRefusals).toBe(1);
     expect(report.split!.notFolded).toEqual([
-      { id: ownE, type: "struct e", baseId: baseE, forwardOnly: "struct e.helper: the base has only a forward declaration of struct h" },
+      {
+        id: ownE,
+        type: "struct e",
+        baseId: baseE,
+        forwardOnly: "struct e.helper: the base has only a forward declaration of struct h",
+      },
     ]);
   });
 
@@ -186,8 +287,15 @@ describe("explainDuplicates", () => {
     const r = explainDuplicates(btf, "struct foo", { file: "x.btf" });
     expect(Value.Check(ExplainDupSchema, r)).toBe(true);
     expect(r.name).toBe("struct foo");
-    expect(r.definitions.map((d) => [d.id, d.shape])).toEqual([[foo1, 0], [foo2, 0], [foo3, 1]]);
-    expect(r.shapes[1]!.divergence).toMatchObject({ path: "struct foo.bar -> struct baz.x", difference: "type int vs long" });
+    expect(r.definitions.map((d) => [d.id, d.shape])).toEqual([
+      [foo1, 0],
+      [foo2, 0],
+      [foo3, 1],
+    ]);
+    expect(r.shapes[1]!.divergence).toMatchObject({
+      path: "struct foo.bar -> struct baz.x",
+      difference: "type int vs long",
+    });
     expect(formatExplainDup(r)).toContain(`[${foo1}] vs [${foo3}]: struct foo.bar -> struct baz.x: type int vs long`);
   });
 
@@ -196,7 +304,9 @@ describe("explainDuplicates", () => {
     expect(findDefinitions(btf, "foo")).toEqual({ label: "struct foo", ids: [foo1, foo2, foo3] });
     expect(findDefinitions(btf, "typedef foo").ids).toEqual([typedefFoo]);
     expect(() => explainDuplicates(btf, "struct nope", { file: "x.btf" })).toThrow(BtfkitError);
-    expect(() => explainDuplicates(btf, "struct nope", { file: "x.btf" })).toThrow("x.btf: no definition of struct nope");
+    expect(() => explainDuplicates(btf, "struct nope", { file: "x.btf" })).toThrow(
+      "x.btf: no definition of struct nope",
+    );
   });
 
   it("lists the base's definition first for split BTF", () => {
@@ -207,7 +317,10 @@ describe("explainDuplicates", () => {
     const long = a.int("long", 8);
     const own = a.struct("foo", 4, [["x", long, 0]]);
     const r = explainDuplicates(a.btf, "struct foo", { file: "m.btf", base: "b.btf" });
-    expect(r.definitions.map((d) => [d.id, d.inBase])).toEqual([[baseFoo, true], [own, false]]);
+    expect(r.definitions.map((d) => [d.id, d.inBase])).toEqual([
+      [baseFoo, true],
+      [own, false],
+    ]);
     expect(r.shapes[1]!.divergence).toMatchObject({ path: "struct foo.x", difference: "type int vs long" });
   });
 });

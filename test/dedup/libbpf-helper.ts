@@ -30,7 +30,9 @@ export function libbpfDedupHelper(): Optional<string> {
     }
     return (cached = { value: BINARY });
   } catch (e) {
-    return (cached = { missing: `cannot build ${SOURCE} with cc/clang/gcc -lbpf: ${String((e as Error).message).split("\n")[0]}` });
+    return (cached = {
+      missing: `cannot build ${SOURCE} with cc/clang/gcc -lbpf: ${String((e as Error).message).split("\n")[0]}`,
+    });
   }
 }
 

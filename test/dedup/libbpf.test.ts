@@ -31,7 +31,9 @@ const vmlinux = sysVmlinux();
 const debian = debianKernel();
 const slow = process.env.BTFKIT_SLOW_TESTS
   ? { value: true }
-  : { missing: "set BTFKIT_SLOW_TESTS=1 to run it (encodes the Debian vmlinux's DWARF: about a minute and 2 GB of RAM)" };
+  : {
+      missing: "set BTFKIT_SLOW_TESTS=1 to run it (encodes the Debian vmlinux's DWARF: about a minute and 2 GB of RAM)",
+    };
 
 const tmp = mkdtempSync(join(tmpdir(), "btfkit-dedup-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -50,7 +52,11 @@ function bothFromBtf(btf: Btf): { ours: Uint8Array; theirs: Uint8Array; ourBtf: 
   return bothFromFile(inPath, btf.base, basePath);
 }
 
-function bothFromFile(inPath: string, base?: Btf, basePath?: string): { ours: Uint8Array; theirs: Uint8Array; ourBtf: Btf; theirBtf: Btf } {
+function bothFromFile(
+  inPath: string,
+  base?: Btf,
+  basePath?: string,
+): { ours: Uint8Array; theirs: Uint8Array; ourBtf: Btf; theirBtf: Btf } {
   const outPath = join(tmp, `out${seq++}.btf`);
   runLibbpfDedup(helper.value!, inPath, outPath, basePath);
   const theirs = new Uint8Array(readFileSync(outPath));
@@ -62,7 +68,8 @@ function bothFromFile(inPath: string, base?: Btf, basePath?: string): { ours: Ui
 /** Byte equality, with the first differing type shown (by meaning) when they differ. */
 function expectSame(r: { ours: Uint8Array; theirs: Uint8Array; ourBtf: Btf; theirBtf: Btf }): void {
   if (Buffer.compare(Buffer.from(r.ours), Buffer.from(r.theirs)) === 0) return;
-  const a = renderBtf(r.ourBtf), b = renderBtf(r.theirBtf);
+  const a = renderBtf(r.ourBtf),
+    b = renderBtf(r.theirBtf);
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   expect({ types: a.length, first: a[i] }).toEqual({ types: b.length, first: b[i] });
@@ -123,55 +130,69 @@ describe.skipIf(!helper.value)("dedup agrees with libbpf btf__dedup", () => {
     });
   });
 
-  describe.skipIf(announceSkip("dedup vs libbpf on the running kernel's BTF", vmlinux))("/sys/kernel/btf/vmlinux", () => {
-    it("is a fixpoint (already deduplicated) and byte-identical to libbpf", { timeout: 120_000 }, () => {
-      const r = bothFromFile(vmlinux.value!);
-      expectSame(r);
-      expect(r.ourBtf.count).toBe(loadBtf(vmlinux.value!).count);
-    });
-    it("appended to itself: every copy folds except VAR/DATASEC; byte-identical to libbpf", { timeout: 120_000 }, () => {
-      const orig = loadBtf(vmlinux.value!);
-      const r = bothFromBtf(appendToItself(orig));
-      expectSame(r);
-      expect(r.ourBtf.count).toBe(orig.count + varsAndDatasecs(orig));
-    });
-    it("appended to a shuffled copy of itself: byte-identical to libbpf", { timeout: 120_000 }, () => {
-      const orig = loadBtf(vmlinux.value!);
-      const r = bothFromBtf(appendToItself(orig, { shuffle: 11 }));
-      expectSame(r);
-      expect(r.ourBtf.count).toBe(orig.count + varsAndDatasecs(orig));
-    });
-  });
+  describe.skipIf(announceSkip("dedup vs libbpf on the running kernel's BTF", vmlinux))(
+    "/sys/kernel/btf/vmlinux",
+    () => {
+      it("is a fixpoint (already deduplicated) and byte-identical to libbpf", { timeout: 120_000 }, () => {
+        const r = bothFromFile(vmlinux.value!);
+        expectSame(r);
+        expect(r.ourBtf.count).toBe(loadBtf(vmlinux.value!).count);
+      });
+      it(
+        "appended to itself: every copy folds except VAR/DATASEC; byte-identical to libbpf",
+        { timeout: 120_000 },
+        () => {
+          const orig = loadBtf(vmlinux.value!);
+          const r = bothFromBtf(appendToItself(orig));
+          expectSame(r);
+          expect(r.ourBtf.count).toBe(orig.count + varsAndDatasecs(orig));
+        },
+      );
+      it("appended to a shuffled copy of itself: byte-identical to libbpf", { timeout: 120_000 }, () => {
+        const orig = loadBtf(vmlinux.value!);
+        const r = bothFromBtf(appendToItself(orig, { shuffle: 11 }));
+        expectSame(r);
+        expect(r.ourBtf.count).toBe(orig.count + varsAndDatasecs(orig));
+      });
+    },
+  );
 
-  describe.skipIf(announceSkip("dedup vs libbpf on the Debian 6.1 kernel", debian))("Debian 6.1 vmlinux and modules", () => {
-    it("vmlinux .BTF is a fixpoint and byte-identical to libbpf", { timeout: 120_000 }, () => {
-      const r = bothFromFile(debian.value!.vmlinux);
-      expectSame(r);
-      expect(r.ourBtf.count).toBe(loadBtf(debian.value!.vmlinux).count);
-    });
-    it("modules' split .BTF on vmlinux: byte-identical to libbpf", { timeout: 300_000 }, () => {
-      const base = loadBtf(debian.value!.vmlinux);
-      const basePath = join(tmp, "debian-vmlinux.btf");
-      writeFileSync(basePath, writeBtf(base));
-      for (const ko of debianModules(debian.value!, 8)) expectSame(bothFromFile(ko, base, basePath));
-    });
-    it.skipIf(announceSkip("dedup vs libbpf on the undeduplicated Debian vmlinux BTF", slow))(
-      "the undeduplicated BTF of vmlinux (btfkit encode without dedup, 3.4 million types): byte-identical to libbpf",
-      { timeout: 600_000 },
-      () => {
-        const undedup = encodeFile(debian.value!.vmlinux, { dedup: false }).btf;
-        const r = bothFromBtf(undedup);
+  describe.skipIf(announceSkip("dedup vs libbpf on the Debian 6.1 kernel", debian))(
+    "Debian 6.1 vmlinux and modules",
+    () => {
+      it("vmlinux .BTF is a fixpoint and byte-identical to libbpf", { timeout: 120_000 }, () => {
+        const r = bothFromFile(debian.value!.vmlinux);
         expectSame(r);
-      },
-    );
-    it("modules' split .BTF appended to a shuffled copy of itself: byte-identical to libbpf", { timeout: 300_000 }, () => {
-      const base = loadBtf(debian.value!.vmlinux);
-      for (const ko of debianModules(debian.value!, 4)) {
-        const mod = loadBtf(ko, { base });
-        const r = bothFromBtf(appendToItself(mod, { shuffle: 5 }));
-        expectSame(r);
-        expect(r.ourBtf.count).toBe(dedupBtf(mod).btf.count + varsAndDatasecs(mod));
-      }
-    });
-  });
+        expect(r.ourBtf.count).toBe(loadBtf(debian.value!.vmlinux).count);
+      });
+      it("modules' split .BTF on vmlinux: byte-identical to libbpf", { timeout: 300_000 }, () => {
+        const base = loadBtf(debian.value!.vmlinux);
+        const basePath = join(tmp, "debian-vmlinux.btf");
+        writeFileSync(basePath, writeBtf(base));
+        for (const ko of debianModules(debian.value!, 8)) expectSame(bothFromFile(ko, base, basePath));
+      });
+      it.skipIf(announceSkip("dedup vs libbpf on the undeduplicated Debian vmlinux BTF", slow))(
+        "the undeduplicated BTF of vmlinux (btfkit encode without dedup, 3.4 million types): byte-identical to libbpf",
+        { timeout: 600_000 },
+        () => {
+          const undedup = encodeFile(debian.value!.vmlinux, { dedup: false }).btf;
+          const r = bothFromBtf(undedup);
+          expectSame(r);
+        },
+      );
+      it(
+        "modules' split .BTF appended to a shuffled copy of itself: byte-identical to libbpf",
+        { timeout: 300_000 },
+        () => {
+          const base = loadBtf(debian.value!.vmlinux);
+          for (const ko of debianModules(debian.value!, 4)) {
+            const mod = loadBtf(ko, { base });
+            const r = bothFromBtf(appendToItself(mod, { shuffle: 5 }));
+            expectSame(r);
+            expect(r.ourBtf.count).toBe(dedupBtf(mod).btf.count + varsAndDatasecs(mod));
+          }
+        },
+      );
+    },
+  );
 });

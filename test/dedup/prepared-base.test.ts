@@ -28,8 +28,11 @@ describe("keepPreparedBases", () => {
     keepPreparedBases();
     // The first dedup on each base prepares it, the later ones copy it; interleaving the two bases must not mix them.
     const runs = [
-      bytes(dedupBtf(undeduped()).btf), bytes(dedupBtf(moduleSplit()).btf), bytes(dedupBtf(undeduped(), { consumeInput: true }).btf),
-      bytes(dedupBtf(moduleSplit()).btf), bytes(dedupBtf(undeduped()).btf),
+      bytes(dedupBtf(undeduped()).btf),
+      bytes(dedupBtf(moduleSplit()).btf),
+      bytes(dedupBtf(undeduped(), { consumeInput: true }).btf),
+      bytes(dedupBtf(moduleSplit()).btf),
+      bytes(dedupBtf(undeduped()).btf),
     ];
     expect(runs.map((r, i) => r.equals(i % 2 === 0 ? fresh : freshModule))).toEqual([true, true, true, true, true]);
     // The split really had something to fold into the base (or the test would prove little).

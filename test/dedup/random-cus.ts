@@ -84,11 +84,17 @@ export function randomCus(seed: number, opts: { structs?: number; cus?: number }
     const leafKey = (l: Leaf): string => (l.k === "int" ? `int:${l.name}` : `enum:${l.j}`);
     const typeKey = (t: MemberType): string => {
       switch (t.k) {
-        case "int": case "enum": return leafKey(t);
-        case "ptr-struct": return `ptr:struct:${t.j}`;
-        case "ptr-leaf": return `ptr:${leafKey(t.leaf)}`;
-        case "array": return `arr:${leafKey(t.leaf)}:${t.n}`;
-        case "const": return `const:${leafKey(t.leaf)}`;
+        case "int":
+        case "enum":
+          return leafKey(t);
+        case "ptr-struct":
+          return `ptr:struct:${t.j}`;
+        case "ptr-leaf":
+          return `ptr:${leafKey(t.leaf)}`;
+        case "array":
+          return `arr:${leafKey(t.leaf)}:${t.n}`;
+        case "const":
+          return `const:${leafKey(t.leaf)}`;
       }
     };
     const need = (key: string): void => {
@@ -122,7 +128,10 @@ export function randomCus(seed: number, opts: { structs?: number; cus?: number }
         a.int(l.name, l.size, BTF_INT_SIGNED);
       } else if (kind === "enum") {
         const j = Number(rest);
-        a.enum(`e${j}`, 4, [[`E${j}A`, 0], [`E${j}B`, j + 1]]);
+        a.enum(`e${j}`, 4, [
+          [`E${j}A`, 0],
+          [`E${j}B`, j + 1],
+        ]);
       } else if (kind === "ptr") a.ptr(id(rest));
       else if (kind === "const") a.const(id(rest));
       else if (kind === "arr") {

@@ -19,7 +19,11 @@ export function renderType(btf: Btf, id: number): string {
       return `${s} size=${st} bits=${intBits(x(0))} off=${intOffset(x(0))} enc=${intEncoding(x(0))}`;
     case BTF_KIND.FLOAT:
       return `${s} size=${st}`;
-    case BTF_KIND.PTR: case BTF_KIND.CONST: case BTF_KIND.VOLATILE: case BTF_KIND.RESTRICT: case BTF_KIND.TYPEDEF:
+    case BTF_KIND.PTR:
+    case BTF_KIND.CONST:
+    case BTF_KIND.VOLATILE:
+    case BTF_KIND.RESTRICT:
+    case BTF_KIND.TYPEDEF:
     case BTF_KIND.TYPE_TAG:
       return `${s} type=${st}`;
     case BTF_KIND.FUNC:
@@ -28,7 +32,8 @@ export function renderType(btf: Btf, id: number): string {
       return `${s} ${kflag ? "union" : "struct"}`;
     case BTF_KIND.ARRAY:
       return `${s} elem=${x(0)} index=${x(1)} n=${x(2)}`;
-    case BTF_KIND.STRUCT: case BTF_KIND.UNION: {
+    case BTF_KIND.STRUCT:
+    case BTF_KIND.UNION: {
       s += ` size=${st}${kflag ? " kflag" : ""} {`;
       for (let k = 0; k < vlen; k++) s += ` ${nm(x(3 * k))}:${x(3 * k + 1)}@${x(3 * k + 2)}`;
       return s + " }";

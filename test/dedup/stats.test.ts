@@ -38,23 +38,34 @@ describe("dedup statistics add up on every hand-written dedup case", () => {
         const inKinds = kindsOf(input);
         const res = dedupBtf(input, { collectStats: true, forceCollisions });
         const passes = res.passes!;
-        expect(passes.map((p) => p.name)).toEqual([...(c.base ? ["base"] : []), "strings", "primitives", "structs", "fwds", "references", "compaction"]);
+        expect(passes.map((p) => p.name)).toEqual([
+          ...(c.base ? ["base"] : []),
+          "strings",
+          "primitives",
+          "structs",
+          "fwds",
+          "references",
+          "compaction",
+        ]);
         // The first pass sees every input type, the last leaves the expected output's kinds.
         expect(passes[0]!.typesIn).toEqual(inKinds);
         expect(passes[passes.length - 1]!.typesOut).toEqual(kindsOf(expected));
         // Types in = types out + merged, per kind, overall and in each pass; each pass starts where the last ended.
         const merged = sumByKind(passes, "merged");
-        for (const k of Object.keys(inKinds)) expect(inKinds[k], k).toBe((kindsOf(expected)[k] ?? 0) + (merged[k] ?? 0));
+        for (const k of Object.keys(inKinds))
+          expect(inKinds[k], k).toBe((kindsOf(expected)[k] ?? 0) + (merged[k] ?? 0));
         for (let i = 0; i < passes.length; i++) {
           const p = passes[i]!;
-          for (const k of Object.keys(p.typesIn)) expect(p.typesIn[k], `${p.name} ${k}`).toBe((p.typesOut[k] ?? 0) + (p.merged[k] ?? 0));
+          for (const k of Object.keys(p.typesIn))
+            expect(p.typesIn[k], `${p.name} ${k}`).toBe((p.typesOut[k] ?? 0) + (p.merged[k] ?? 0));
           if (i > 0) expect(p.typesIn).toEqual(passes[i - 1]!.typesOut);
         }
         // Nothing merges before the primitives pass or in compaction.
         expect(pass(passes, "strings").merged).toEqual({});
         expect(pass(passes, "compaction").merged).toEqual({});
         // Collisions are a subset of the candidates compared; failed walks a subset of the walks.
-        for (const p of passes) if (p.candidatesCompared !== undefined) expect(p.hashCollisions!).toBeLessThanOrEqual(p.candidatesCompared);
+        for (const p of passes)
+          if (p.candidatesCompared !== undefined) expect(p.hashCollisions!).toBeLessThanOrEqual(p.candidatesCompared);
         const s = pass(passes, "structs");
         expect(s.equivalenceFailed!).toBeLessThanOrEqual(s.equivalenceChecks!);
         // The report validates against its schema.

@@ -101,8 +101,12 @@ describe("btfkit diff", () => {
   });
 
   it("rejects bad options as usage errors", async () => {
-    await expect(run(["diff", samplePath, permutedPath, "--examples", "-2"])).rejects.toMatchObject({ code: ErrorCode.USAGE });
-    await expect(run(["diff", samplePath, permutedPath, "--base", samplePath, "--base-a", samplePath])).rejects.toMatchObject({ code: ErrorCode.USAGE });
+    await expect(run(["diff", samplePath, permutedPath, "--examples", "-2"])).rejects.toMatchObject({
+      code: ErrorCode.USAGE,
+    });
+    await expect(
+      run(["diff", samplePath, permutedPath, "--base", samplePath, "--base-a", samplePath]),
+    ).rejects.toMatchObject({ code: ErrorCode.USAGE });
     await expect(run(["diff", samplePath])).rejects.toMatchObject({ code: ErrorCode.USAGE });
     await expect(run(["diff", samplePath, join(dir, "missing.btf")])).rejects.toMatchObject({ code: ErrorCode.IO });
   });

@@ -14,14 +14,23 @@ const SAMPLE_ROOTS: Record<string, number> = { STRUCT: 2, ENUM: 1, TYPEDEF: 1, I
 
 function counts(d: BtfDiff): Record<string, Counts> {
   const out: Record<string, Counts> = {};
-  for (const r of d.kinds) out[r.kind] = { inA: r.inA, inB: r.inB, matched: r.matched, onlyInA: r.onlyInA, onlyInB: r.onlyInB, changed: r.changed };
+  for (const r of d.kinds)
+    out[r.kind] = {
+      inA: r.inA,
+      inB: r.inB,
+      matched: r.matched,
+      onlyInA: r.onlyInA,
+      onlyInB: r.onlyInB,
+      changed: r.changed,
+    };
   return out;
 }
 
 /** The counts expected when A is the sample and B differs from it only in `kind` as given. */
 function expectedCounts(kind: string, delta: Partial<Counts>): Record<string, Counts> {
   const out: Record<string, Counts> = {};
-  for (const [k, n] of Object.entries(SAMPLE_ROOTS)) out[k] = { inA: n, inB: n, matched: n, onlyInA: 0, onlyInB: 0, changed: 0 };
+  for (const [k, n] of Object.entries(SAMPLE_ROOTS))
+    out[k] = { inA: n, inB: n, matched: n, onlyInA: 0, onlyInB: 0, changed: 0 };
   out[kind] = { ...out[kind]!, ...delta };
   return out;
 }
@@ -79,7 +88,9 @@ describe("diffBtf on hand-built pairs", () => {
     const d = diffAgainst({ varRemoved: true });
     expect(counts(d)).toEqual(expectedCounts("VAR", { inB: 2, matched: 2, onlyInA: 1 }));
     const row = d.kinds.find((r) => r.kind === "VAR")!;
-    expect(row.examples.onlyInA).toEqual([{ key: "var w", idA: 14, form: "var w linkage=static {type int 'long int'}" }]);
+    expect(row.examples.onlyInA).toEqual([
+      { key: "var w", idA: 14, form: "var w linkage=static {type int 'long int'}" },
+    ]);
     expect(row.examples.onlyInB).toEqual([]);
     // And the other way round.
     const back = diffBtf(buildSample({ varRemoved: true }), buildSample());
@@ -90,7 +101,10 @@ describe("diffBtf on hand-built pairs", () => {
     const d = diffAgainst({ nestedUnion: true });
     expect(counts(d)).toEqual(expectedCounts("STRUCT", { matched: 1, changed: 1 }));
     const ex = d.kinds.find((r) => r.kind === "STRUCT")!.examples.changed[0]!;
-    expect(ex).toMatchObject({ key: "struct bar", difference: "member `(anon 1).u2`: int 'long int' @0 vs *struct foo @0" });
+    expect(ex).toMatchObject({
+      key: "struct bar",
+      difference: "member `(anon 1).u2`: int 'long int' @0 vs *struct foo @0",
+    });
   });
 
   it("limits examples to --examples per category", () => {
@@ -122,13 +136,20 @@ describe("diffBtf matching rules", () => {
 
     const d = diffBtf(structs([s1, s2], ["foo", "foo"]), structs([s2], ["foo"]));
     expect(counts(d).STRUCT).toEqual({ inA: 2, inB: 1, matched: 1, onlyInA: 1, onlyInB: 0, changed: 0 });
-    expect(d.kinds[0]!.examples.onlyInA).toEqual([{ key: "struct foo", idA: 3, form: "struct foo size=8 {a int 'int' @0}" }]);
+    expect(d.kinds[0]!.examples.onlyInA).toEqual([
+      { key: "struct foo", idA: 3, form: "struct foo size=8 {a int 'int' @0}" },
+    ]);
 
     // One left on each side under the same key: a change, not an addition plus a removal.
     const s3: [string, "int" | "long", number][] = [["c", "int", 0]];
     const c = diffBtf(structs([s1, s2], ["foo", "foo"]), structs([s2, s3], ["foo", "foo"]));
     expect(counts(c).STRUCT).toEqual({ inA: 2, inB: 2, matched: 1, onlyInA: 0, onlyInB: 0, changed: 1 });
-    expect(c.kinds[0]!.examples.changed[0]).toEqual({ key: "struct foo", idA: 3, idB: 4, difference: "member `a` only in A" });
+    expect(c.kinds[0]!.examples.changed[0]).toEqual({
+      key: "struct foo",
+      idA: 3,
+      idB: 4,
+      difference: "member `a` only in A",
+    });
   });
 
   it("treats a reference to a FWD like a reference to the struct, but counts the FWD", () => {
@@ -137,7 +158,14 @@ describe("diffBtf matching rules", () => {
       const int = btf.addNamed("int", BTF_KIND.INT, 0, false, 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
       const target = viaFwd ? btf.addNamed("node", BTF_KIND.FWD, 0, false, 0) : 0;
       const ptr = btf.addNamed("", BTF_KIND.PTR, 0, false, target);
-      const node = btf.addNamed("node", BTF_KIND.STRUCT, 2, false, 16, [btf.strings.intern("next"), ptr, 0, btf.strings.intern("v"), int, 64]);
+      const node = btf.addNamed("node", BTF_KIND.STRUCT, 2, false, 16, [
+        btf.strings.intern("next"),
+        ptr,
+        0,
+        btf.strings.intern("v"),
+        int,
+        64,
+      ]);
       if (!viaFwd) btf.sizeType[ptr - 1] = node;
       return btf;
     };
@@ -175,7 +203,9 @@ describe("diffBtf matching rules", () => {
     };
     expect(new CanonicalForms(make(false)).rootForm(1)).toBe("enum64 big size=8 unsigned {ALL = 18446744073709551615}");
     const d = diffBtf(make(true), make(false));
-    expect(d.kinds[0]!.examples.changed[0]!.difference).toBe("value `ALL`: = -1 vs = 18446744073709551615; signed vs unsigned");
+    expect(d.kinds[0]!.examples.changed[0]!.difference).toBe(
+      "value `ALL`: = -1 vs = 18446744073709551615; signed vs unsigned",
+    );
   });
 
   it("keys DECL_TAGs by tag, target and component", () => {
@@ -196,7 +226,11 @@ describe("diffBtf matching rules", () => {
       const btf = new Btf();
       const int = btf.addNamed("int", BTF_KIND.INT, 0, false, 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
       const long = btf.addNamed("long int", BTF_KIND.INT, 0, false, 8, [makeIntWord(BTF_INT_SIGNED, 0, 64)]);
-      const anonStruct = btf.addNamed("", BTF_KIND.STRUCT, 1, false, 8, [btf.strings.intern("m"), changed ? long : int, 0]);
+      const anonStruct = btf.addNamed("", BTF_KIND.STRUCT, 1, false, 8, [
+        btf.strings.intern("m"),
+        changed ? long : int,
+        0,
+      ]);
       btf.addNamed("t", BTF_KIND.TYPEDEF, 0, false, anonStruct);
       const anonAggregate = changed
         ? btf.addNamed("", BTF_KIND.STRUCT, 1, false, 4, [btf.strings.intern("k"), int, 0])
@@ -208,7 +242,9 @@ describe("diffBtf matching rules", () => {
     };
     const d = diffBtf(make(false), permuteBtf(make(true), 8));
     expect(counts(d).TYPEDEF).toEqual({ inA: 1, inB: 1, matched: 0, onlyInA: 0, onlyInB: 0, changed: 1 });
-    expect(d.kinds.find((r) => r.kind === "TYPEDEF")!.examples.changed[0]!.difference).toBe("member `m`: int 'int' @0 vs int 'long int' @0");
+    expect(d.kinds.find((r) => r.kind === "TYPEDEF")!.examples.changed[0]!.difference).toBe(
+      "member `m`: int 'int' @0 vs int 'long int' @0",
+    );
     expect(d.kinds.find((r) => r.kind === "STRUCT")!.examples.changed[0]!.difference).toBe(
       "member `p`: [2]*union size=4 {k int 'int' @0} @0 vs [2]*struct size=4 {k int 'int' @0} @0",
     );

@@ -36,19 +36,43 @@ export function buildSample(changes: SampleChanges = {}): Btf {
   const int = a.int("int", 4);
   const long = a.int("long int", 8);
   const char = a.int("char", 1, 0);
-  const fooMembers: Member[] = [["a", int, 0], ["x", changes.memberType ? long : int, 32]];
+  const fooMembers: Member[] = [
+    ["a", int, 0],
+    ["x", changes.memberType ? long : int, 32],
+  ];
   if (changes.memberAdded) fooMembers.push(["y", int, 64]);
   // The size stays 8 with memberType, so that the member's type is the only difference.
   const foo = a.struct("foo", changes.memberAdded ? 12 : 8, fooMembers);
   const fooPtr = a.ptr(foo);
-  const anonUnion = a.union("", 8, [["u1", int, 0], ["u2", changes.nestedUnion ? fooPtr : long, 0]]);
-  const barPtr = a.ptr(a.struct("bar", 16, [["p", fooPtr, 0], ["", anonUnion, 64]]));
-  a.enum("e", 4, [["A", 1], ["B", changes.enumValue ? 3 : 2]]);
+  const anonUnion = a.union("", 8, [
+    ["u1", int, 0],
+    ["u2", changes.nestedUnion ? fooPtr : long, 0],
+  ]);
+  const barPtr = a.ptr(
+    a.struct("bar", 16, [
+      ["p", fooPtr, 0],
+      ["", anonUnion, 64],
+    ]),
+  );
+  a.enum("e", 4, [
+    ["A", 1],
+    ["B", changes.enumValue ? 3 : 2],
+  ]);
   a.typedef("foo_t", foo);
-  a.func("f", a.proto(int, [["a", changes.funcProto ? long : int], ["b", barPtr]]), 1);
+  a.func(
+    "f",
+    a.proto(int, [
+      ["a", changes.funcProto ? long : int],
+      ["b", barPtr],
+    ]),
+    1,
+  );
   const v = a.var("v", int, 1);
   if (!changes.varRemoved) a.var("w", long, 0);
   const arr = a.array(char, a.int("unsigned int", 4, 0), 16);
-  a.datasec(".data", 20, [[v, 0, 4], [a.var("name", arr, 1), 4, 16]]);
+  a.datasec(".data", 20, [
+    [v, 0, 4],
+    [a.var("name", arr, 1), 4, 16],
+  ]);
   return a.btf;
 }

@@ -21,7 +21,14 @@ function buildBase(fooLong = false): Btf {
 function buildSplit(base: Btf, nLong = false): Btf {
   const btf = new Btf({ base });
   const fooPtr = btf.addNamed("", BTF_KIND.PTR, 0, false, 3);
-  const bar = btf.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [btf.strings.intern("p"), fooPtr, 0, btf.strings.intern("n"), nLong ? 2 : 1, 64]);
+  const bar = btf.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [
+    btf.strings.intern("p"),
+    fooPtr,
+    0,
+    btf.strings.intern("n"),
+    nLong ? 2 : 1,
+    64,
+  ]);
   const barPtr = btf.addNamed("", BTF_KIND.PTR, 0, false, bar);
   const proto = btf.addNamed("", BTF_KIND.FUNC_PROTO, 1, false, 1, [btf.strings.intern("b"), barPtr]);
   btf.addNamed("g", BTF_KIND.FUNC, 1, false, proto);
@@ -32,7 +39,14 @@ function buildSplit(base: Btf, nLong = false): Btf {
 function buildFlat(): Btf {
   const btf = buildBase();
   const fooPtr = btf.addNamed("", BTF_KIND.PTR, 0, false, 3);
-  const bar = btf.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [btf.strings.intern("p"), fooPtr, 0, btf.strings.intern("n"), 1, 64]);
+  const bar = btf.addNamed("bar", BTF_KIND.STRUCT, 2, false, 16, [
+    btf.strings.intern("p"),
+    fooPtr,
+    0,
+    btf.strings.intern("n"),
+    1,
+    64,
+  ]);
   const barPtr = btf.addNamed("", BTF_KIND.PTR, 0, false, bar);
   const proto = btf.addNamed("", BTF_KIND.FUNC_PROTO, 1, false, 1, [btf.strings.intern("b"), barPtr]);
   btf.addNamed("g", BTF_KIND.FUNC, 1, false, proto);
@@ -47,10 +61,17 @@ describe("diff of split BTF", () => {
     const d = diffBtf(a, b);
     expect(d.equal).toBe(true);
     expect(d.a).toEqual({ types: 5, baseTypes: 3, roots: 2 });
-    expect(d.kinds.map((r) => [r.kind, r.matched])).toEqual([["STRUCT", 1], ["FUNC", 1]]);
+    expect(d.kinds.map((r) => [r.kind, r.matched])).toEqual([
+      ["STRUCT", 1],
+      ["FUNC", 1],
+    ]);
     const all = diffBtf(a, b, { includeBase: true });
     expect(all.equal).toBe(true);
-    expect(all.kinds.map((r) => [r.kind, r.matched])).toEqual([["STRUCT", 2], ["INT", 2], ["FUNC", 1]]);
+    expect(all.kinds.map((r) => [r.kind, r.matched])).toEqual([
+      ["STRUCT", 2],
+      ["INT", 2],
+      ["FUNC", 1],
+    ]);
   });
 
   it("finds a split BTF with its base equal to the same types in one table", () => {
@@ -63,7 +84,10 @@ describe("diff of split BTF", () => {
     const base = buildBase();
     const d = diffBtf(buildSplit(base), permuteBtf(buildSplit(base, true), 4));
     expect(d.total).toEqual({ inA: 2, inB: 2, matched: 1, onlyInA: 0, onlyInB: 0, changed: 1 });
-    expect(d.kinds[0]!.examples.changed[0]).toMatchObject({ key: "struct bar", difference: "member `n`: int 'int' @64 vs int 'long int' @64" });
+    expect(d.kinds[0]!.examples.changed[0]).toMatchObject({
+      key: "struct bar",
+      difference: "member `n`: int 'int' @64 vs int 'long int' @64",
+    });
   });
 
   it("sees a change in the base only with includeBase (split types refer to it by name)", () => {
@@ -72,7 +96,10 @@ describe("diff of split BTF", () => {
     expect(diffBtf(a, b).equal).toBe(true);
     const d = diffBtf(a, b, { includeBase: true });
     expect(d.total.changed).toBe(1);
-    expect(d.kinds[0]!.examples.changed[0]).toMatchObject({ key: "struct foo", difference: "member `a`: int 'int' @0 vs int 'long int' @0" });
+    expect(d.kinds[0]!.examples.changed[0]).toMatchObject({
+      key: "struct foo",
+      difference: "member `a`: int 'int' @0 vs int 'long int' @0",
+    });
   });
 });
 

@@ -37,23 +37,44 @@ function everyKind(): Btf {
   const uchar = b.int("unsigned char", 1, "unsigned"); // 2
   const p = b.ptr(int); // 3
   const arr = b.array(uchar, 16, int); // 4
-  b.struct("flags", 8, [["a", int, 0, 3], ["", int, 3, 5], ["b", p, 32]]); // 5 (bitfields: kind_flag set)
-  b.union("u", 8, [["p", p, 0], ["raw", arr, 0]]); // 6
-  b.enum("rpm_status", 4, [["RPM_INVALID", -1], ["RPM_ACTIVE", 0]], true); // 7
+  b.struct("flags", 8, [
+    ["a", int, 0, 3],
+    ["", int, 3, 5],
+    ["b", p, 32],
+  ]); // 5 (bitfields: kind_flag set)
+  b.union("u", 8, [
+    ["p", p, 0],
+    ["raw", arr, 0],
+  ]); // 6
+  b.enum(
+    "rpm_status",
+    4,
+    [
+      ["RPM_INVALID", -1],
+      ["RPM_ACTIVE", 0],
+    ],
+    true,
+  ); // 7
   b.enum("", 4, [["BIG", 0xefffffff]]); // 8
   b.fwd("inode", true); // 9
   b.typedef("u8", uchar); // 10
   b.volatile(int); // 11
   b.const(int); // 12
   b.restrict(p); // 13
-  const proto = b.funcProto(int, [["x", int], ["", 0]]); // 14
+  const proto = b.funcProto(int, [
+    ["x", int],
+    ["", 0],
+  ]); // 14
   b.func("do_it", proto, 0); // 15
   const v = b.var("counter", int, 2); // 16
   b.datasec(".data", 4, [[v, 0, 4]]); // 17
   b.float("double", 8); // 18
   b.declTag("bpf_kfunc", 15); // 19
   b.typeTag("user", int); // 20
-  b.enum64("perf_txn", 8, [["ABORT_MASK", 0xffffffff00000000n], ["SHIFT", 32n]]); // 21
+  b.enum64("perf_txn", 8, [
+    ["ABORT_MASK", 0xffffffff00000000n],
+    ["SHIFT", 32n],
+  ]); // 21
   b.enum64("s64", 8, [["NEG", -2n]], true); // 22
   b.declTag("arg", proto, 1); // 23
   return b.btf;
@@ -69,7 +90,11 @@ describe("dump --format json: small BTF", () => {
         { id: 3, kind: "PTR", name: "(anon)", type_id: 1 },
         { id: 4, kind: "ARRAY", name: "(anon)", type_id: 2, index_type_id: 1, nr_elems: 16 },
         {
-          id: 5, kind: "STRUCT", name: "flags", size: 8, vlen: 3,
+          id: 5,
+          kind: "STRUCT",
+          name: "flags",
+          size: 8,
+          vlen: 3,
           members: [
             { name: "a", type_id: 1, bits_offset: 0, bitfield_size: 3 },
             { name: "(anon)", type_id: 1, bits_offset: 3, bitfield_size: 5 },
@@ -77,22 +102,52 @@ describe("dump --format json: small BTF", () => {
           ],
         },
         {
-          id: 6, kind: "UNION", name: "u", size: 8, vlen: 2,
-          members: [{ name: "p", type_id: 3, bits_offset: 0 }, { name: "raw", type_id: 4, bits_offset: 0 }],
+          id: 6,
+          kind: "UNION",
+          name: "u",
+          size: 8,
+          vlen: 2,
+          members: [
+            { name: "p", type_id: 3, bits_offset: 0 },
+            { name: "raw", type_id: 4, bits_offset: 0 },
+          ],
         },
         {
-          id: 7, kind: "ENUM", name: "rpm_status", encoding: "SIGNED", size: 4, vlen: 2,
-          values: [{ name: "RPM_INVALID", val: -1 }, { name: "RPM_ACTIVE", val: 0 }],
+          id: 7,
+          kind: "ENUM",
+          name: "rpm_status",
+          encoding: "SIGNED",
+          size: 4,
+          vlen: 2,
+          values: [
+            { name: "RPM_INVALID", val: -1 },
+            { name: "RPM_ACTIVE", val: 0 },
+          ],
         },
-        { id: 8, kind: "ENUM", name: "(anon)", encoding: "UNSIGNED", size: 4, vlen: 1, values: [{ name: "BIG", val: 4026531839 }] },
+        {
+          id: 8,
+          kind: "ENUM",
+          name: "(anon)",
+          encoding: "UNSIGNED",
+          size: 4,
+          vlen: 1,
+          values: [{ name: "BIG", val: 4026531839 }],
+        },
         { id: 9, kind: "FWD", name: "inode", fwd_kind: "union" },
         { id: 10, kind: "TYPEDEF", name: "u8", type_id: 2 },
         { id: 11, kind: "VOLATILE", name: "(anon)", type_id: 1 },
         { id: 12, kind: "CONST", name: "(anon)", type_id: 1 },
         { id: 13, kind: "RESTRICT", name: "(anon)", type_id: 3 },
         {
-          id: 14, kind: "FUNC_PROTO", name: "(anon)", ret_type_id: 1, vlen: 2,
-          params: [{ name: "x", type_id: 1 }, { name: "(anon)", type_id: 0 }],
+          id: 14,
+          kind: "FUNC_PROTO",
+          name: "(anon)",
+          ret_type_id: 1,
+          vlen: 2,
+          params: [
+            { name: "x", type_id: 1 },
+            { name: "(anon)", type_id: 0 },
+          ],
         },
         { id: 15, kind: "FUNC", name: "do_it", type_id: 14, linkage: "static" },
         { id: 16, kind: "VAR", name: "counter", type_id: 1, linkage: "extern" },
@@ -101,11 +156,27 @@ describe("dump --format json: small BTF", () => {
         { id: 19, kind: "DECL_TAG", name: "bpf_kfunc", type_id: 15, component_idx: -1 },
         { id: 20, kind: "TYPE_TAG", name: "user", type_id: 1 },
         {
-          id: 21, kind: "ENUM64", name: "perf_txn", encoding: "UNSIGNED", size: 8, vlen: 2,
+          id: 21,
+          kind: "ENUM64",
+          name: "perf_txn",
+          encoding: "UNSIGNED",
+          size: 8,
+          vlen: 2,
           // 2^64 - 2^32 does not fit a double exactly: a decimal string in the object form.
-          values: [{ name: "ABORT_MASK", val: "18446744069414584320" }, { name: "SHIFT", val: 32 }],
+          values: [
+            { name: "ABORT_MASK", val: "18446744069414584320" },
+            { name: "SHIFT", val: 32 },
+          ],
         },
-        { id: 22, kind: "ENUM64", name: "s64", encoding: "SIGNED", size: 8, vlen: 1, values: [{ name: "NEG", val: -2 }] },
+        {
+          id: 22,
+          kind: "ENUM64",
+          name: "s64",
+          encoding: "SIGNED",
+          size: 8,
+          vlen: 1,
+          values: [{ name: "NEG", val: -2 }],
+        },
         { id: 23, kind: "DECL_TAG", name: "arg", type_id: 14, component_idx: 1 },
       ],
     };
@@ -117,13 +188,19 @@ describe("dump --format json: small BTF", () => {
 
   it("streams bpftool's compact text, with 64-bit values as exact bare integers", () => {
     const { text } = jsonText(everyKind());
-    expect(text.startsWith('{"types":[{"id":1,"kind":"INT","name":"int","size":4,"bits_offset":0,"nr_bits":32,"encoding":"SIGNED"},')).toBe(true);
+    expect(
+      text.startsWith(
+        '{"types":[{"id":1,"kind":"INT","name":"int","size":4,"bits_offset":0,"nr_bits":32,"encoding":"SIGNED"},',
+      ),
+    ).toBe(true);
     expect(text).toContain(
       '{"id":21,"kind":"ENUM64","name":"perf_txn","encoding":"UNSIGNED","size":8,"vlen":2,"values":[{"name":"ABORT_MASK","val":18446744069414584320},{"name":"SHIFT","val":32}]}',
     );
     expect(text.endsWith(',"component_idx":1}]}\n')).toBe(true);
     // Apart from the exact big value, the text is the object's JSON.
-    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(dumpBtfAsJson(everyKind())).replace('"18446744069414584320"', "18446744069414584320")));
+    expect(JSON.parse(text)).toEqual(
+      JSON.parse(JSON.stringify(dumpBtfAsJson(everyKind())).replace('"18446744069414584320"', "18446744069414584320")),
+    );
   });
 
   it("lists only the split types of split BTF", () => {
@@ -170,9 +247,15 @@ function expectSameAsBpftool(mine: BtfJson, ref: BtfJson): void {
     if (a.kind === "ENUM" && r.kind === "ENUM" && a.encoding === "UNSIGNED") {
       const vals = a.values.map((v, j) => {
         const rv = r.values[j]?.val;
-        return typeof v.val === "number" && v.val >= 2 ** 31 && typeof rv === "number" && Math.abs(rv - (2 ** 64 - 2 ** 32 + v.val)) <= 4096 ? rv : v.val;
+        return typeof v.val === "number" &&
+          v.val >= 2 ** 31 &&
+          typeof rv === "number" &&
+          Math.abs(rv - (2 ** 64 - 2 ** 32 + v.val)) <= 4096
+          ? rv
+          : v.val;
       });
-      if (JSON.stringify({ ...a, values: a.values.map((v, j) => ({ ...v, val: vals[j] })) }) !== JSON.stringify(r)) mismatches++;
+      if (JSON.stringify({ ...a, values: a.values.map((v, j) => ({ ...v, val: vals[j] })) }) !== JSON.stringify(r))
+        mismatches++;
     } else if (JSON.stringify(a) !== JSON.stringify(r)) {
       if (mismatches++ < 3) expect(a).toEqual(r);
     }
@@ -199,16 +282,25 @@ describe("dump --format json: whole kernels", () => {
     const listHead = byName("STRUCT", "list_head");
     expect(listHead).toMatchObject({ size: 16, vlen: 2 });
     const members = (listHead as { members: { name: string; type_id: number; bits_offset: number }[] }).members;
-    expect(members.map((m) => [m.name, m.bits_offset])).toEqual([["next", 0], ["prev", 64]]);
+    expect(members.map((m) => [m.name, m.bits_offset])).toEqual([
+      ["next", 0],
+      ["prev", 64],
+    ]);
     expect(parsed.types[members[0]!.type_id - 1]).toMatchObject({ kind: "PTR", type_id: listHead!.id });
     // PERF_TXN_ABORT_MASK = 0xffffffff00000000 (include/linux/perf_event.h): an ENUM64 value beyond 2^53.
     const txn = obj.types.find((t) => t.kind === "ENUM64" && t.values.some((v) => v.name === "PERF_TXN_ABORT_MASK"));
-    expect((txn as { values: { name: string; val: number | string }[] }).values.find((v) => v.name === "PERF_TXN_ABORT_MASK")!.val).toBe("18446744069414584320");
+    expect(
+      (txn as { values: { name: string; val: number | string }[] }).values.find(
+        (v) => v.name === "PERF_TXN_ABORT_MASK",
+      )!.val,
+    ).toBe("18446744069414584320");
     expect(text).toContain('{"name":"PERF_TXN_ABORT_MASK","val":18446744069414584320}');
   });
 
   it.skipIf(sys.value === undefined || bpftool.value === undefined)("/sys/kernel/btf/vmlinux equals bpftool -j", () => {
-    const ref = JSON.parse(execFileSync("bpftool", ["-j", "btf", "dump", "file", sys.value!], { encoding: "utf8", maxBuffer: 1 << 30 })) as BtfJson;
+    const ref = JSON.parse(
+      execFileSync("bpftool", ["-j", "btf", "dump", "file", sys.value!], { encoding: "utf8", maxBuffer: 1 << 30 }),
+    ) as BtfJson;
     expectSameAsBpftool(JSON.parse(jsonText(loadBtf(sys.value!)).text) as BtfJson, ref);
   });
 
@@ -240,6 +332,14 @@ describe("btfTypeToJson", () => {
     const base = new BtfBuilder();
     base.int("int", 4);
     const split = new BtfBuilder(base.btf);
-    expect(btfTypeToJson(split.btf, 1)).toEqual({ id: 1, kind: "INT", name: "int", size: 4, bits_offset: 0, nr_bits: 32, encoding: "SIGNED" });
+    expect(btfTypeToJson(split.btf, 1)).toEqual({
+      id: 1,
+      kind: "INT",
+      name: "int",
+      size: 4,
+      bits_offset: 0,
+      nr_bits: 32,
+      encoding: "SIGNED",
+    });
   });
 });

@@ -22,9 +22,21 @@ function rng(seed: number): () => number {
 }
 
 const KINDS: [number, number][] = [
-  [BTF_KIND.STRUCT, 24], [BTF_KIND.UNION, 8], [BTF_KIND.PTR, 16], [BTF_KIND.TYPEDEF, 10], [BTF_KIND.ARRAY, 8],
-  [BTF_KIND.CONST, 4], [BTF_KIND.VOLATILE, 3], [BTF_KIND.ENUM, 6], [BTF_KIND.ENUM64, 3], [BTF_KIND.FUNC_PROTO, 7],
-  [BTF_KIND.FWD, 4], [BTF_KIND.TYPE_TAG, 2], [BTF_KIND.RESTRICT, 1], [BTF_KIND.FUNC, 1], [BTF_KIND.VAR, 1],
+  [BTF_KIND.STRUCT, 24],
+  [BTF_KIND.UNION, 8],
+  [BTF_KIND.PTR, 16],
+  [BTF_KIND.TYPEDEF, 10],
+  [BTF_KIND.ARRAY, 8],
+  [BTF_KIND.CONST, 4],
+  [BTF_KIND.VOLATILE, 3],
+  [BTF_KIND.ENUM, 6],
+  [BTF_KIND.ENUM64, 3],
+  [BTF_KIND.FUNC_PROTO, 7],
+  [BTF_KIND.FWD, 4],
+  [BTF_KIND.TYPE_TAG, 2],
+  [BTF_KIND.RESTRICT, 1],
+  [BTF_KIND.FUNC, 1],
+  [BTF_KIND.VAR, 1],
 ];
 const TAG_NAMES = ["foo", "bar", "baz", "", "", "qux"];
 const IDENT_NAMES = ["foo_t", "bar_t", "A", "B", "X"];
@@ -35,8 +47,14 @@ export function randomBtf(seed: number, count = 30): Btf {
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
   const b = new BtfBuilder();
   const base = [
-    b.int("int", 4), b.int("char", 1), b.int("long", 8), b.int("unsigned int", 4, "unsigned"), b.int("short", 2),
-    b.int("_Bool", 1, "bool"), b.float("double", 8), b.int("long long unsigned int", 8, "unsigned"),
+    b.int("int", 4),
+    b.int("char", 1),
+    b.int("long", 8),
+    b.int("unsigned int", 4, "unsigned"),
+    b.int("short", 2),
+    b.int("_Bool", 1, "bool"),
+    b.float("double", 8),
+    b.int("long long unsigned int", 8, "unsigned"),
   ];
   const first = base[base.length - 1]! + 1;
   const total = KINDS.reduce((s, [, w]) => s + w, 0);
@@ -53,13 +71,21 @@ export function randomBtf(seed: number, count = 30): Btf {
     kinds.push(k);
   }
   const kindOf = (id: number): number => (id < first ? (id === 7 ? BTF_KIND.FLOAT : BTF_KIND.INT) : kinds[id - first]!);
-  const isTagged = (k: number) => k === BTF_KIND.STRUCT || k === BTF_KIND.UNION || k === BTF_KIND.ENUM || k === BTF_KIND.ENUM64 || k === BTF_KIND.FWD;
+  const isTagged = (k: number) =>
+    k === BTF_KIND.STRUCT || k === BTF_KIND.UNION || k === BTF_KIND.ENUM || k === BTF_KIND.ENUM64 || k === BTF_KIND.FWD;
   /** The type under typedefs, modifiers and arrays (all below `id` when called for a lower id). */
   const under = (t: number): number => {
     for (;;) {
       const k = t === 0 ? 0 : b.btf.kind(t);
       if (k === BTF_KIND.ARRAY) t = b.btf.extraWord(t, 0);
-      else if (k === BTF_KIND.TYPEDEF || k === BTF_KIND.CONST || k === BTF_KIND.VOLATILE || k === BTF_KIND.RESTRICT || k === BTF_KIND.TYPE_TAG) t = b.btf.sizeTypeOf(t);
+      else if (
+        k === BTF_KIND.TYPEDEF ||
+        k === BTF_KIND.CONST ||
+        k === BTF_KIND.VOLATILE ||
+        k === BTF_KIND.RESTRICT ||
+        k === BTF_KIND.TYPE_TAG
+      )
+        t = b.btf.sizeTypeOf(t);
       else return t;
     }
   };
@@ -115,7 +141,13 @@ export function randomBtf(seed: number, count = 30): Btf {
         const signed = r() < 0.5;
         const size = pick([1, 2, 4, 8]);
         if (k === BTF_KIND.ENUM) b.enum(pick(TAG_NAMES), size, vals, signed);
-        else b.enum64(pick(TAG_NAMES), 8, vals.map(([n, v]) => [n, BigInt(v) << BigInt(int(0, 40))]), signed);
+        else
+          b.enum64(
+            pick(TAG_NAMES),
+            8,
+            vals.map(([n, v]) => [n, BigInt(v) << BigInt(int(0, 40))]),
+            signed,
+          );
         break;
       }
       case BTF_KIND.PTR:
@@ -140,7 +172,10 @@ export function randomBtf(seed: number, count = 30): Btf {
         b.typeTag(pick(["user", "rcu"]), target(id, "ref"));
         break;
       case BTF_KIND.FUNC_PROTO: {
-        const params = Array.from({ length: int(0, 3) }, (_, j) => [r() < 0.5 ? "" : `p${j}`, target(id, "ptr")] as [string, number]);
+        const params = Array.from(
+          { length: int(0, 3) },
+          (_, j) => [r() < 0.5 ? "" : `p${j}`, target(id, "ptr")] as [string, number],
+        );
         if (r() < 0.2) params.push(["", 0]);
         b.funcProto(target(id, "ptr"), params);
         break;
@@ -150,7 +185,10 @@ export function randomBtf(seed: number, count = 30): Btf {
         break;
       case BTF_KIND.FUNC: {
         // A FUNC needs a prototype below it; without one, use a VAR instead.
-        const protos = kinds.slice(0, i).map((kk, j) => (kk === BTF_KIND.FUNC_PROTO ? first + j : 0)).filter((x) => x);
+        const protos = kinds
+          .slice(0, i)
+          .map((kk, j) => (kk === BTF_KIND.FUNC_PROTO ? first + j : 0))
+          .filter((x) => x);
         if (protos.length) b.func(`fn${i}`, pick(protos));
         else b.var(`v${i}`, base[0]!);
         break;

@@ -42,7 +42,9 @@ describe("dump --format raw equals bpftool 7.1's text", () => {
       const vm = loadBtf(deb.value!.vmlinux);
       expect(raw(vm)).toBe(bpf(["btf", "dump", "file", deb.value!.vmlinux, "format", "raw"]));
       for (const ko of debianModules(deb.value!, 3)) {
-        expect(raw(loadBtf(ko, { base: vm }))).toBe(bpf(["btf", "dump", "file", ko, "-B", deb.value!.vmlinux, "format", "raw"]));
+        expect(raw(loadBtf(ko, { base: vm }))).toBe(
+          bpf(["btf", "dump", "file", ko, "-B", deb.value!.vmlinux, "format", "raw"]),
+        );
       }
     },
     120_000,

@@ -4,7 +4,17 @@ import { describe, expect, it } from "vitest";
 import { BtfkitError } from "../../src/common/errors.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
 import {
-  DW_AT, DW_ATE, DW_FORM, DW_LANG, DW_TAG, DW_UT, DieSpace, DwarfFile, dieRefOffset, dieRefSpace, tagName,
+  DW_AT,
+  DW_ATE,
+  DW_FORM,
+  DW_LANG,
+  DW_TAG,
+  DW_UT,
+  DieSpace,
+  DwarfFile,
+  dieRefOffset,
+  dieRefSpace,
+  tagName,
   type DieRef,
 } from "../../src/dwarf/index.js";
 import { buildElf } from "../elf/elf-builder.js";
@@ -22,26 +32,101 @@ let lastElf: Uint8Array = new Uint8Array(0);
 function synthetic(little = true, dwarf64 = false, infoReading: "units" | "whole" = "units"): DwarfFile {
   const osz = dwarf64 ? 8 : 4;
   const abbrev = abbrevTable([
-    [1, T.DW_TAG_compile_unit, true, [[A.DW_AT_producer, F.DW_FORM_strx1], [A.DW_AT_language, F.DW_FORM_data2],
-      [A.DW_AT_str_offsets_base, F.DW_FORM_sec_offset], [A.DW_AT_addr_base, F.DW_FORM_sec_offset], [A.DW_AT_name, F.DW_FORM_string]]],
-    [2, T.DW_TAG_structure_type, true, [[A.DW_AT_name, F.DW_FORM_strp], [A.DW_AT_byte_size, F.DW_FORM_data1], [A.DW_AT_sibling, F.DW_FORM_ref4]]],
-    [3, T.DW_TAG_member, false, [[A.DW_AT_name, F.DW_FORM_string], [A.DW_AT_type, F.DW_FORM_ref_udata],
-      [A.DW_AT_data_bit_offset, F.DW_FORM_implicit_const, 5], [A.DW_AT_bit_size, F.DW_FORM_data1]]],
-    [4, T.DW_TAG_base_type, false, [[A.DW_AT_name, F.DW_FORM_indirect], [A.DW_AT_encoding, F.DW_FORM_data1], [A.DW_AT_byte_size, F.DW_FORM_data1]]],
-    [5, T.DW_TAG_variable, false, [[A.DW_AT_name, F.DW_FORM_strx], [A.DW_AT_const_value, F.DW_FORM_block1],
-      [A.DW_AT_location, F.DW_FORM_exprloc], [A.DW_AT_low_pc, F.DW_FORM_addrx]]],
-    [6, T.DW_TAG_variable, false, [[A.DW_AT_const_value, F.DW_FORM_data16], [A.DW_AT_type, F.DW_FORM_ref_addr],
-      [A.DW_AT_external, F.DW_FORM_flag_present], [A.DW_AT_decl_line, F.DW_FORM_sdata], [A.DW_AT_upper_bound, F.DW_FORM_data1]]],
-    [200, T.DW_TAG_typedef, false, [[A.DW_AT_name, F.DW_FORM_line_strp], [A.DW_AT_type, F.DW_FORM_ref2]]],
+    [
+      1,
+      T.DW_TAG_compile_unit,
+      true,
+      [
+        [A.DW_AT_producer, F.DW_FORM_strx1],
+        [A.DW_AT_language, F.DW_FORM_data2],
+        [A.DW_AT_str_offsets_base, F.DW_FORM_sec_offset],
+        [A.DW_AT_addr_base, F.DW_FORM_sec_offset],
+        [A.DW_AT_name, F.DW_FORM_string],
+      ],
+    ],
+    [
+      2,
+      T.DW_TAG_structure_type,
+      true,
+      [
+        [A.DW_AT_name, F.DW_FORM_strp],
+        [A.DW_AT_byte_size, F.DW_FORM_data1],
+        [A.DW_AT_sibling, F.DW_FORM_ref4],
+      ],
+    ],
+    [
+      3,
+      T.DW_TAG_member,
+      false,
+      [
+        [A.DW_AT_name, F.DW_FORM_string],
+        [A.DW_AT_type, F.DW_FORM_ref_udata],
+        [A.DW_AT_data_bit_offset, F.DW_FORM_implicit_const, 5],
+        [A.DW_AT_bit_size, F.DW_FORM_data1],
+      ],
+    ],
+    [
+      4,
+      T.DW_TAG_base_type,
+      false,
+      [
+        [A.DW_AT_name, F.DW_FORM_indirect],
+        [A.DW_AT_encoding, F.DW_FORM_data1],
+        [A.DW_AT_byte_size, F.DW_FORM_data1],
+      ],
+    ],
+    [
+      5,
+      T.DW_TAG_variable,
+      false,
+      [
+        [A.DW_AT_name, F.DW_FORM_strx],
+        [A.DW_AT_const_value, F.DW_FORM_block1],
+        [A.DW_AT_location, F.DW_FORM_exprloc],
+        [A.DW_AT_low_pc, F.DW_FORM_addrx],
+      ],
+    ],
+    [
+      6,
+      T.DW_TAG_variable,
+      false,
+      [
+        [A.DW_AT_const_value, F.DW_FORM_data16],
+        [A.DW_AT_type, F.DW_FORM_ref_addr],
+        [A.DW_AT_external, F.DW_FORM_flag_present],
+        [A.DW_AT_decl_line, F.DW_FORM_sdata],
+        [A.DW_AT_upper_bound, F.DW_FORM_data1],
+      ],
+    ],
+    [
+      200,
+      T.DW_TAG_typedef,
+      false,
+      [
+        [A.DW_AT_name, F.DW_FORM_line_strp],
+        [A.DW_AT_type, F.DW_FORM_ref2],
+      ],
+    ],
   ]).done();
   const str = new Asm().cstr("btfkit-test 1.0").cstr("point").done(); // "point" at 16
   const lineStr = new Asm().u8(0).cstr("pt_t").done();
   const so = new Asm(little);
-  if (dwarf64) so.u32(0xffffffff).u64(4 + 2 * 8).u16(5).u16(0);
-  else so.u32(4 + 3 * 4).u16(5).u16(0);
+  if (dwarf64)
+    so.u32(0xffffffff)
+      .u64(4 + 2 * 8)
+      .u16(5)
+      .u16(0);
+  else
+    so.u32(4 + 3 * 4)
+      .u16(5)
+      .u16(0);
   const soBase = so.pos;
   so.uN(0, osz).uN(16, osz).uN(0, osz);
-  const addr = new Asm(little).u32(4 + 16).u16(5).u8(8).u8(0);
+  const addr = new Asm(little)
+    .u32(4 + 16)
+    .u16(5)
+    .u8(8)
+    .u8(0);
   const addrBase = addr.pos;
   addr.u64(0x1000).u64(0xffffffff81000000n);
 
@@ -65,11 +150,21 @@ function synthetic(little = true, dwarf64 = false, infoReading: "units" | "whole
   const intAt = a.pos;
   a.uleb(4).uleb(F.DW_FORM_string).cstr("int").u8(DW_ATE.DW_ATE_signed).u8(4);
   for (const p of intRefAt) a.patch(p, intAt - u1, 1);
-  a.uleb(5).uleb(1).u8(16).raw(Array.from({ length: 16 }, (_, i) => i + 1)).uleb(2).raw([0x30, 0x9f]).uleb(1);
-  a.uleb(6).raw(Array.from({ length: 16 }, (_, i) => 0xf0 + (i & 0xf))).uN(0, osz);
+  a.uleb(5)
+    .uleb(1)
+    .u8(16)
+    .raw(Array.from({ length: 16 }, (_, i) => i + 1))
+    .uleb(2)
+    .raw([0x30, 0x9f])
+    .uleb(1);
+  a.uleb(6)
+    .raw(Array.from({ length: 16 }, (_, i) => 0xf0 + (i & 0xf)))
+    .uN(0, osz);
   const refAddrAt = a.pos - osz;
   a.u8(0x4b).u8(0xff); // decl_line sleb -53, upper_bound data1 0xff
-  a.uleb(200).uN(1, osz).u16(structAt - u1);
+  a.uleb(200)
+    .uN(1, osz)
+    .u16(structAt - u1);
   a.u8(0); // end of CU children
   end1();
   // Unit 2: DWARF 4, referenced by unit 1's ref_addr.
@@ -83,10 +178,23 @@ function synthetic(little = true, dwarf64 = false, infoReading: "units" | "whole
   end2();
   a.patch(refAddrAt, target, osz);
   void u2;
-  const abbrevAll = new Asm().raw(abbrev).raw(abbrevTable([
-    [1, T.DW_TAG_compile_unit, true, [[A.DW_AT_name, F.DW_FORM_string]]],
-    [2, T.DW_TAG_base_type, false, [[A.DW_AT_name, F.DW_FORM_string], [A.DW_AT_byte_size, F.DW_FORM_data1]]],
-  ]).bytes).done();
+  const abbrevAll = new Asm()
+    .raw(abbrev)
+    .raw(
+      abbrevTable([
+        [1, T.DW_TAG_compile_unit, true, [[A.DW_AT_name, F.DW_FORM_string]]],
+        [
+          2,
+          T.DW_TAG_base_type,
+          false,
+          [
+            [A.DW_AT_name, F.DW_FORM_string],
+            [A.DW_AT_byte_size, F.DW_FORM_data1],
+          ],
+        ],
+      ]).bytes,
+    )
+    .done();
   const elf = buildElf({
     little,
     sections: [
@@ -104,7 +212,12 @@ function synthetic(little = true, dwarf64 = false, infoReading: "units" | "whole
 
 describe("DieCursor on assembled DWARF", () => {
   for (const [little, dwarf64, reading] of [
-    [true, false, "units"], [false, false, "units"], [true, true, "units"], [false, true, "units"], [true, false, "whole"], [false, true, "whole"],
+    [true, false, "units"],
+    [false, false, "units"],
+    [true, true, "units"],
+    [false, true, "units"],
+    [true, false, "whole"],
+    [false, true, "whole"],
   ] as const) {
     it(`decodes every form (${little ? "little" : "big"}-endian, ${dwarf64 ? "64" : "32"}-bit DWARF, .debug_info read by ${reading})`, () => {
       const d = synthetic(little, dwarf64, reading);
@@ -122,8 +235,14 @@ describe("DieCursor on assembled DWARF", () => {
       const seen: string[] = [];
       while (c.next()) seen.push(`${c.depth}:${tagName(c.tag)}`);
       expect(seen).toEqual([
-        "0:DW_TAG_compile_unit", "1:DW_TAG_structure_type", "2:DW_TAG_member", "2:DW_TAG_member",
-        "1:DW_TAG_base_type", "1:DW_TAG_variable", "1:DW_TAG_variable", "1:DW_TAG_typedef",
+        "0:DW_TAG_compile_unit",
+        "1:DW_TAG_structure_type",
+        "2:DW_TAG_member",
+        "2:DW_TAG_member",
+        "1:DW_TAG_base_type",
+        "1:DW_TAG_variable",
+        "1:DW_TAG_variable",
+        "1:DW_TAG_typedef",
       ]);
       c.reset(u);
       c.next();
@@ -201,7 +320,9 @@ describe("DieCursor on assembled DWARF", () => {
         }
       })();
       expect(e).toBeInstanceOf(BtfkitError);
-      expect((e as BtfkitError).message).toBe(`synthetic-le: .debug_info+0x${firstDie.toString(16)}: abbreviation code 127 not in the table at .debug_abbrev+0x0`);
+      expect((e as BtfkitError).message).toBe(
+        `synthetic-le: .debug_info+0x${firstDie.toString(16)}: abbreviation code 127 not in the table at .debug_abbrev+0x0`,
+      );
     });
   }
 });
@@ -219,7 +340,17 @@ function allDies(d: DwarfFile): Map<DieRef, number> {
 
 describe("DieCursor on the fixtures", () => {
   it("every DW_AT_type reference resolves to a DIE the walk saw (ref4, ref_sig8, ref_addr)", () => {
-    for (const f of ["c-gcc-dw5", "c-clang-dw4", "c-gcc-dw4-types", "c-gcc-dw5-types", "c-gcc-dwarf64", "c-gcc-split", "rust-lib.o", "c-rust", "cross-s390x.o"]) {
+    for (const f of [
+      "c-gcc-dw5",
+      "c-clang-dw4",
+      "c-gcc-dw4-types",
+      "c-gcc-dw5-types",
+      "c-gcc-dwarf64",
+      "c-gcc-split",
+      "rust-lib.o",
+      "c-rust",
+      "cross-s390x.o",
+    ]) {
       const d = DwarfFile.open(join(FIX, f));
       const dies = allDies(d);
       const c = d.cursor();
@@ -271,16 +402,29 @@ describe("DieCursor on the fixtures", () => {
           if (inBits >= 0 && c.depth <= inBits) inBits = -1;
           if (c.tag === T.DW_TAG_structure_type && c.string(A.DW_AT_name) === "bits" && c.hasChildren) inBits = c.depth;
           else if (inBits >= 0 && c.tag === T.DW_TAG_member) {
-            out.push([c.string(A.DW_AT_name)!, c.unsigned(A.DW_AT_data_bit_offset), c.unsigned(A.DW_AT_bit_offset), c.unsigned(A.DW_AT_bit_size)]);
+            out.push([
+              c.string(A.DW_AT_name)!,
+              c.unsigned(A.DW_AT_data_bit_offset),
+              c.unsigned(A.DW_AT_bit_offset),
+              c.unsigned(A.DW_AT_bit_size),
+            ]);
           }
         }
       }
       d.close();
       return out;
     };
-    expect(bits("c-gcc-dw5").slice(0, 3)).toEqual([["a", 0, undefined, 3], ["b", 3, undefined, 5], ["c", 8, undefined, 7]]);
+    expect(bits("c-gcc-dw5").slice(0, 3)).toEqual([
+      ["a", 0, undefined, 3],
+      ["b", 3, undefined, 5],
+      ["c", 8, undefined, 7],
+    ]);
     // DWARF 3: big-endian-style bit_offset from the top of the storage unit (32 - 0 - 3 = 29, …).
-    expect(bits("c-gcc-dw3").slice(0, 3)).toEqual([["a", undefined, 29, 3], ["b", undefined, 24, 5], ["c", undefined, 17, 7]]);
+    expect(bits("c-gcc-dw3").slice(0, 3)).toEqual([
+      ["a", undefined, 29, 3],
+      ["b", undefined, 24, 5],
+      ["c", undefined, 17, 7],
+    ]);
   });
 
   it("reads a DW_FORM_data16 constant exactly", () => {
@@ -289,7 +433,9 @@ describe("DieCursor on the fixtures", () => {
     let v: bigint | undefined;
     for (const u of d.units()) {
       c.reset(u);
-      while (c.next()) if (c.tag === T.DW_TAG_variable && c.string(A.DW_AT_name) === "big_const") v ??= c.bigUnsigned(A.DW_AT_const_value);
+      while (c.next())
+        if (c.tag === T.DW_TAG_variable && c.string(A.DW_AT_name) === "big_const")
+          v ??= c.bigUnsigned(A.DW_AT_const_value);
     }
     expect(v).toBe(0x0123456789abcdeffedcba9876543210n);
     d.close();

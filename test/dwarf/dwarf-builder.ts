@@ -19,9 +19,15 @@ export class Asm {
     this.bytes.push(...(this.little ? tmp : tmp.reverse()));
     return this;
   }
-  u16(v: number): this { return this.uN(v, 2); }
-  u32(v: number): this { return this.uN(v, 4); }
-  u64(v: number | bigint): this { return this.uN(v, 8); }
+  u16(v: number): this {
+    return this.uN(v, 2);
+  }
+  u32(v: number): this {
+    return this.uN(v, 4);
+  }
+  u64(v: number | bigint): this {
+    return this.uN(v, 8);
+  }
   uleb(v: number): this {
     do {
       let b = v % 128;
@@ -58,11 +64,18 @@ export class Asm {
   }
 }
 
-export type AbbrevSpec = [code: number, tag: number, children: boolean, attrs: [at: number, form: number, implicit?: number][]];
+export type AbbrevSpec = [
+  code: number,
+  tag: number,
+  children: boolean,
+  attrs: [at: number, form: number, implicit?: number][],
+];
 
 export function abbrevTable(specs: AbbrevSpec[], a = new Asm()): Asm {
   for (const [code, tag, children, attrs] of specs) {
-    a.uleb(code).uleb(tag).u8(children ? 1 : 0);
+    a.uleb(code)
+      .uleb(tag)
+      .u8(children ? 1 : 0);
     for (const [at, form, imp] of attrs) {
       a.uleb(at).uleb(form);
       if (form === 0x21) a.sleb(imp ?? 0);
@@ -76,7 +89,10 @@ export function abbrevTable(specs: AbbrevSpec[], a = new Asm()): Asm {
  * Begin a unit at the current position: returns a function that patches unit_length once the DIEs are written.
  * DWARF 5 headers by default; `version` 2-4 writes the old layout.
  */
-export function unitHeader(a: Asm, opts: { version?: number; dwarf64?: boolean; unitType?: number; abbrevOffset?: number; addressSize?: number } = {}): () => void {
+export function unitHeader(
+  a: Asm,
+  opts: { version?: number; dwarf64?: boolean; unitType?: number; abbrevOffset?: number; addressSize?: number } = {},
+): () => void {
   const v = opts.version ?? 5;
   const start = a.pos;
   if (opts.dwarf64) a.u32(0xffffffff).u64(0);
@@ -84,7 +100,10 @@ export function unitHeader(a: Asm, opts: { version?: number; dwarf64?: boolean; 
   const lenEnd = a.pos;
   const osz = opts.dwarf64 ? 8 : 4;
   a.u16(v);
-  if (v >= 5) a.u8(opts.unitType ?? 1).u8(opts.addressSize ?? 8).uN(opts.abbrevOffset ?? 0, osz);
+  if (v >= 5)
+    a.u8(opts.unitType ?? 1)
+      .u8(opts.addressSize ?? 8)
+      .uN(opts.abbrevOffset ?? 0, osz);
   else a.uN(opts.abbrevOffset ?? 0, osz).u8(opts.addressSize ?? 8);
   return () => a.patch(opts.dwarf64 ? start + 4 : start, a.pos - lenEnd, osz);
 }

@@ -17,9 +17,14 @@ async function run(args: string[]): Promise<string> {
     return true;
   });
   try {
-    await yargs(args).command(dwarfStatsCommand).strict().exitProcess(false).fail((m, e) => {
-      throw e ?? new Error(m);
-    }).parseAsync();
+    await yargs(args)
+      .command(dwarfStatsCommand)
+      .strict()
+      .exitProcess(false)
+      .fail((m, e) => {
+        throw e ?? new Error(m);
+      })
+      .parseAsync();
   } finally {
     spy.mockRestore();
   }

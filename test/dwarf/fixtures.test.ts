@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import { DW_AT, DwarfFile, tagName } from "../../src/dwarf/index.js";
 import { FIXTURES, LLVM_TWIN, fixtureFiles, haveTool, llvmDwarfdump, readelfNames } from "./reference.js";
 
-
 const HAVE_LLVM = haveTool("llvm-dwarfdump");
 const HAVE_READELF = haveTool("readelf");
 if (!HAVE_LLVM) console.warn("skipping llvm-dwarfdump cross-checks: llvm-dwarfdump is not installed");
@@ -43,7 +42,6 @@ function readOurs(path: string): Ours {
   }
 }
 
-
 const sorted = <K, V>(m: Map<K, V>): [K, V][] => [...m].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 
 describe("DWARF fixtures", () => {
@@ -64,7 +62,9 @@ describe("DWARF fixtures", () => {
     it.skipIf(!HAVE_READELF)(`${f}: names match readelf --debug-dump=info`, () => {
       const ours = readOurs(path);
       const ref = readelfNames(path);
-      const mine = new Map([...ours.names].filter(([k]) => k.startsWith(".debug_info:") || k.startsWith(".debug_types:")));
+      const mine = new Map(
+        [...ours.names].filter(([k]) => k.startsWith(".debug_info:") || k.startsWith(".debug_types:")),
+      );
       expect(sorted(mine)).toEqual(sorted(ref));
     });
   }

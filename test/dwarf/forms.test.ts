@@ -19,16 +19,34 @@ const T = DW_TAG;
 /** A value of `form` (zeros, empty blocks, an empty string; `indirect` names data1). */
 function writeValue(a: Asm, form: number, size: number, addrSize: number, offsetSize: number): void {
   switch (size) {
-    case FormSize.ADDRESS: a.uN(0, addrSize); return;
+    case FormSize.ADDRESS:
+      a.uN(0, addrSize);
+      return;
     case FormSize.OFFSET:
-    case FormSize.REF_ADDR: a.uN(0, offsetSize); return;
-    case FormSize.LEB128: a.raw([0x80, 0x00]); return; // two bytes, so a one-byte skip would be caught
-    case FormSize.STRING: a.cstr("abc"); return;
-    case FormSize.BLOCK1: a.u8(2).raw([7, 7]); return;
-    case FormSize.BLOCK2: a.u16(2).raw([7, 7]); return;
-    case FormSize.BLOCK4: a.u32(2).raw([7, 7]); return;
-    case FormSize.BLOCK_LEB128: a.uleb(2).raw([7, 7]); return;
-    case FormSize.INDIRECT: a.uleb(F.DW_FORM_data1).u8(9); return;
+    case FormSize.REF_ADDR:
+      a.uN(0, offsetSize);
+      return;
+    case FormSize.LEB128:
+      a.raw([0x80, 0x00]);
+      return; // two bytes, so a one-byte skip would be caught
+    case FormSize.STRING:
+      a.cstr("abc");
+      return;
+    case FormSize.BLOCK1:
+      a.u8(2).raw([7, 7]);
+      return;
+    case FormSize.BLOCK2:
+      a.u16(2).raw([7, 7]);
+      return;
+    case FormSize.BLOCK4:
+      a.u32(2).raw([7, 7]);
+      return;
+    case FormSize.BLOCK_LEB128:
+      a.uleb(2).raw([7, 7]);
+      return;
+    case FormSize.INDIRECT:
+      a.uleb(F.DW_FORM_data1).u8(9);
+      return;
     default:
       expect(size, formName(form)).toBeGreaterThanOrEqual(0);
       a.raw(new Array<number>(size).fill(0xee));
@@ -43,7 +61,16 @@ function unitWith(form: number, size: number, dwarf64: boolean): DwarfFile {
   const osz = dwarf64 ? 8 : 4;
   const abbrev = abbrevTable([
     [1, T.DW_TAG_compile_unit, true, [[A.DW_AT_language, F.DW_FORM_data2]]],
-    [2, T.DW_TAG_variable, false, [[A.DW_AT_name, F.DW_FORM_string], [A.DW_AT_const_value, form, 3], [A.DW_AT_byte_size, F.DW_FORM_data1]]],
+    [
+      2,
+      T.DW_TAG_variable,
+      false,
+      [
+        [A.DW_AT_name, F.DW_FORM_string],
+        [A.DW_AT_const_value, form, 3],
+        [A.DW_AT_byte_size, F.DW_FORM_data1],
+      ],
+    ],
     [3, T.DW_TAG_base_type, false, [[A.DW_AT_name, F.DW_FORM_string]]],
   ]).done();
   const a = new Asm(true);
@@ -55,7 +82,13 @@ function unitWith(form: number, size: number, dwarf64: boolean): DwarfFile {
   a.uleb(3).cstr("next");
   a.u8(0);
   end();
-  const elf = buildElf({ little: true, sections: [{ name: ".debug_info", data: a.done() }, { name: ".debug_abbrev", data: abbrev }] });
+  const elf = buildElf({
+    little: true,
+    sections: [
+      { name: ".debug_info", data: a.done() },
+      { name: ".debug_abbrev", data: abbrev },
+    ],
+  });
   return DwarfFile.fromElf(ElfFile.fromBytes(elf, "forms"), { infoReading: "whole" });
 }
 

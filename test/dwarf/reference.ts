@@ -81,7 +81,10 @@ export function readelfNames(file: string): Map<string, string> {
       continue;
     }
     // readelf prefixes indirect strings with one or more "(form) (offset: 0x..)" groups, then ": " (not for alt).
-    const n = /^\s*<[0-9a-f]+>\s+DW_AT_name\s*:\s*(?:\((?:alt |indirect|indexed|strp|line_strp|strx|offset|GNU|string|data)[^)]*\)\s*)*(?::\s)?(.*)$/.exec(line);
+    const n =
+      /^\s*<[0-9a-f]+>\s+DW_AT_name\s*:\s*(?:\((?:alt |indirect|indexed|strp|line_strp|strx|offset|GNU|string|data)[^)]*\)\s*)*(?::\s)?(.*)$/.exec(
+        line,
+      );
     if (n && die && !names.has(die)) names.set(die, n[1]!.trimEnd());
   }
   return names;

@@ -5,7 +5,18 @@
  * btfkit's own loader reading the BTF back, llvm-objcopy's --add-section for comparison.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,7 +26,12 @@ import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { removeStaleTemps } from "../../src/common/atomic-write.js";
 import { BtfkitError, ErrorCode } from "../../src/common/errors.js";
-import { embedSections, type SectionToWrite, writeElfWithSections, type WriteElfSectionsResult } from "../../src/elf/add-section.js";
+import {
+  embedSections,
+  type SectionToWrite,
+  writeElfWithSections,
+  type WriteElfSectionsResult,
+} from "../../src/elf/add-section.js";
 import { ElfFile, SHF, SHT } from "../../src/elf/elf-file.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { loadBtfFromElf } from "../../src/io/load-btf.js";
@@ -94,11 +110,24 @@ function sectionRows(file: string): Row[] {
   const out = execFileSync("readelf", ["-S", "-W", file], { encoding: "utf8" });
   const rows: Row[] = [];
   for (const line of out.split("\n")) {
-    const m = /^\s*\[\s*(\d+)\]\s+(\S+)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+    const m =
+      /^\s*\[\s*(\d+)\]\s+(\S+)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(
+        line,
+      );
     if (!m) continue;
     rows.push({
-      index: Number(m[1]), name: m[2]!, type: m[3]!, addr: m[4]!, off: parseInt(m[5]!, 16), size: parseInt(m[6]!, 16),
-      es: m[7]!, flg: m[8]!, lk: m[9]!, inf: m[10]!, al: m[11]!, line: line.trim(),
+      index: Number(m[1]),
+      name: m[2]!,
+      type: m[3]!,
+      addr: m[4]!,
+      off: parseInt(m[5]!, 16),
+      size: parseInt(m[6]!, 16),
+      es: m[7]!,
+      flg: m[8]!,
+      lk: m[9]!,
+      inf: m[10]!,
+      al: m[11]!,
+      line: line.trim(),
     });
   }
   return rows;
@@ -109,7 +138,11 @@ function readelfAllButSectionTable(file: string): string {
   const out = execFileSync("readelf", ["-a", "-W", file], { encoding: "utf8", maxBuffer: 1 << 28 });
   return out
     .split("\n")
-    .filter((l) => !/^\s*\[\s*\d+\]/.test(l) && !/Start of section headers|Number of section headers|There are \d+ section headers/.test(l))
+    .filter(
+      (l) =>
+        !/^\s*\[\s*\d+\]/.test(l) &&
+        !/Start of section headers|Number of section headers|There are \d+ section headers/.test(l),
+    )
     .join("\n");
 }
 
@@ -117,7 +150,8 @@ function readelfAllButSectionTable(file: string): string {
 function disassembly(file: string): string {
   for (const tool of ["objdump", "llvm-objdump"]) {
     const r = spawnSync(tool, ["-d", file], { encoding: "utf8", maxBuffer: 1 << 28 });
-    if (r.status === 0 && /Disassembly of section/.test(r.stdout)) return r.stdout.slice(r.stdout.indexOf("Disassembly")); // the first lines name the file
+    if (r.status === 0 && /Disassembly of section/.test(r.stdout))
+      return r.stdout.slice(r.stdout.indexOf("Disassembly")); // the first lines name the file
   }
   throw new Error(`neither objdump nor llvm-objdump disassembles ${file}`);
 }
@@ -139,7 +173,8 @@ function expectOnlyDeclaredChanges(input: Uint8Array, output: Uint8Array, r: Wri
     const old = elf.sections[s.index]!;
     allowed.push([old.offset, old.offset + old.size]);
   }
-  if (!r.sectionTable.moved) allowed.push([elf.header.shoff, elf.header.shoff + elf.header.shnum * elf.header.shentsize]);
+  if (!r.sectionTable.moved)
+    allowed.push([elf.header.shoff, elf.header.shoff + elf.header.shnum * elf.header.shentsize]);
   const ok = (i: number) => allowed.some(([a, b]) => i >= a && i < b);
   expect(output.length).toBe(r.fileSize);
   let firstDiff = -1;
@@ -160,7 +195,12 @@ function expectOnlyDeclaredChanges(input: Uint8Array, output: Uint8Array, r: Wri
     expect(Buffer.compare(a, b), `section header [${i}]`).toBe(0);
   }
   const oldStr = elf.sections[elf.header.shstrndx]!;
-  expect(Buffer.compare(input.subarray(oldStr.offset, oldStr.offset + oldStr.size), output.subarray(r.shstrtab.offset, r.shstrtab.offset + oldStr.size))).toBe(0);
+  expect(
+    Buffer.compare(
+      input.subarray(oldStr.offset, oldStr.offset + oldStr.size),
+      output.subarray(r.shstrtab.offset, r.shstrtab.offset + oldStr.size),
+    ),
+  ).toBe(0);
 }
 
 describe.each([...OBJECTS, ...PROGRAMS])("%s: add .BTF", (name) => {
@@ -173,15 +213,28 @@ describe.each([...OBJECTS, ...PROGRAMS])("%s: add .BTF", (name) => {
   const outBytes = readFileSync(out);
 
   it("writes the section after the contents, the table last, and changes nothing else", () => {
-    expect(r.sections).toEqual([{ name: ".BTF", index: expect.any(Number), offset: expect.any(Number), size: btf.length, how: "added" }]);
+    expect(r.sections).toEqual([
+      { name: ".BTF", index: expect.any(Number), offset: expect.any(Number), size: btf.length, how: "added" },
+    ]);
     expect(r.sectionTable.moved).toBe(true);
     expect(r.sectionTable.count).toBe(r.sections[0]!.index + 1);
     expect(r.sectionTable.offset).toBeGreaterThan(r.sections[0]!.offset);
-    expect(r.fileSize).toBe(r.sectionTable.offset + r.sectionTable.count * (ElfFile.fromBytes(inBytes).header.class === 64 ? 64 : 40));
+    expect(r.fileSize).toBe(
+      r.sectionTable.offset + r.sectionTable.count * (ElfFile.fromBytes(inBytes).header.class === 64 ? 64 : 40),
+    );
     expectOnlyDeclaredChanges(inBytes, outBytes, r);
     const elf = ElfFile.fromBytes(outBytes);
     const sec = elf.section(".BTF")!;
-    expect(sec).toMatchObject({ type: SHT.PROGBITS, flags: 0, addr: 0, addralign: 1, entsize: 0, link: 0, info: 0, size: btf.length });
+    expect(sec).toMatchObject({
+      type: SHT.PROGBITS,
+      flags: 0,
+      addr: 0,
+      addralign: 1,
+      entsize: 0,
+      link: 0,
+      info: 0,
+      size: btf.length,
+    });
     expect(Buffer.compare(elf.sectionBytes(sec), btf)).toBe(0);
   });
 
@@ -191,16 +244,30 @@ describe.each([...OBJECTS, ...PROGRAMS])("%s: add .BTF", (name) => {
     expect(back.endId).toBe(parseBtf(btf).endId);
   });
 
-  it.skipIf(!readelf.value)("readelf: a PROGBITS .BTF of the right size, flags none, align 1; the rest of readelf -a unchanged", () => {
-    const before = sectionRows(input);
-    const after = sectionRows(out);
-    expect(after).toHaveLength(before.length + 1);
-    const row = after[after.length - 1]!;
-    expect(row).toMatchObject({ name: ".BTF", type: "PROGBITS", size: btf.length, off: r.sections[0]!.offset, flg: "", al: "1", es: "00", lk: "0", inf: "0" });
-    const shstrndx = ElfFile.fromBytes(inBytes).header.shstrndx;
-    for (const b of before) if (b.index !== shstrndx) expect(after.find((a) => a.index === b.index)?.line).toBe(b.line);
-    expect(readelfAllButSectionTable(out)).toBe(readelfAllButSectionTable(input));
-  });
+  it.skipIf(!readelf.value)(
+    "readelf: a PROGBITS .BTF of the right size, flags none, align 1; the rest of readelf -a unchanged",
+    () => {
+      const before = sectionRows(input);
+      const after = sectionRows(out);
+      expect(after).toHaveLength(before.length + 1);
+      const row = after[after.length - 1]!;
+      expect(row).toMatchObject({
+        name: ".BTF",
+        type: "PROGBITS",
+        size: btf.length,
+        off: r.sections[0]!.offset,
+        flg: "",
+        al: "1",
+        es: "00",
+        lk: "0",
+        inf: "0",
+      });
+      const shstrndx = ElfFile.fromBytes(inBytes).header.shstrndx;
+      for (const b of before)
+        if (b.index !== shstrndx) expect(after.find((a) => a.index === b.index)?.line).toBe(b.line);
+      expect(readelfAllButSectionTable(out)).toBe(readelfAllButSectionTable(input));
+    },
+  );
 
   it.skipIf(!objdump.value)("objdump -d is unchanged", () => {
     expect(disassembly(out)).toBe(disassembly(input));
@@ -238,17 +305,29 @@ describe.each([...OBJECTS, ...PROGRAMS])("%s: add .BTF", (name) => {
     expect(tempFiles(dir)).toEqual([]);
   });
 
-  it.skipIf(!llvmObjcopy.value || !readelf.value)("the section header is the one llvm-objcopy --add-section writes (what pahole -J runs)", () => {
-    const raw = join(dir, "raw-for-objcopy.btf");
-    writeFileSync(raw, btf);
-    const theirs = join(dir, "objcopy-" + name);
-    execFileSync("llvm-objcopy", ["--add-section", `.BTF=${raw}`, input, theirs]);
-    const pick = (f: string) => {
-      const row = sectionRows(f).find((x) => x.name === ".BTF")!;
-      return { type: row.type, addr: row.addr, size: row.size, es: row.es, flg: row.flg, lk: row.lk, inf: row.inf, al: row.al };
-    };
-    expect(pick(out)).toEqual(pick(theirs));
-  });
+  it.skipIf(!llvmObjcopy.value || !readelf.value)(
+    "the section header is the one llvm-objcopy --add-section writes (what pahole -J runs)",
+    () => {
+      const raw = join(dir, "raw-for-objcopy.btf");
+      writeFileSync(raw, btf);
+      const theirs = join(dir, "objcopy-" + name);
+      execFileSync("llvm-objcopy", ["--add-section", `.BTF=${raw}`, input, theirs]);
+      const pick = (f: string) => {
+        const row = sectionRows(f).find((x) => x.name === ".BTF")!;
+        return {
+          type: row.type,
+          addr: row.addr,
+          size: row.size,
+          es: row.es,
+          flg: row.flg,
+          lk: row.lk,
+          inf: row.inf,
+          al: row.al,
+        };
+      };
+      expect(pick(out)).toEqual(pick(theirs));
+    },
+  );
 });
 
 describe.skipIf(process.arch !== "x64" || process.platform !== "linux")("linked programs still run", () => {
@@ -268,9 +347,15 @@ describe("two sections at once: .BTF and .BTF.base (a distilled base)", () => {
     const out = join(dir, name);
     const btf = btfOf(input);
     const base = btfOf(join(FIX, name === "embed-x86_64.o" ? "prog-pie" : name)).slice(); // any BTF of the same byte order
-    const r = writeElfWithSections(input, out, [{ name: ".BTF", data: btf }, { name: ".BTF.base", data: base }]);
+    const r = writeElfWithSections(input, out, [
+      { name: ".BTF", data: btf },
+      { name: ".BTF.base", data: base },
+    ]);
     const n = ElfFile.fromBytes(readFileSync(input)).sections.length;
-    expect(r.sections.map((s) => [s.name, s.index, s.how])).toEqual([[".BTF", n, "added"], [".BTF.base", n + 1, "added"]]);
+    expect(r.sections.map((s) => [s.name, s.index, s.how])).toEqual([
+      [".BTF", n, "added"],
+      [".BTF.base", n + 1, "added"],
+    ]);
     expectOnlyDeclaredChanges(readFileSync(input), readFileSync(out), r);
     const elf = ElfFile.open(out);
     expect(Buffer.compare(elf.sectionBytes(elf.section(".BTF")!), btf)).toBe(0);
@@ -278,10 +363,16 @@ describe("two sections at once: .BTF and .BTF.base (a distilled base)", () => {
     elf.close();
     if (readelf.value) {
       const rows = sectionRows(out).slice(-2);
-      expect(rows.map((x) => [x.name, x.type, x.size, x.flg, x.al])).toEqual([[".BTF", "PROGBITS", btf.length, "", "1"], [".BTF.base", "PROGBITS", base.length, "", "1"]]);
+      expect(rows.map((x) => [x.name, x.type, x.size, x.flg, x.al])).toEqual([
+        [".BTF", "PROGBITS", btf.length, "", "1"],
+        [".BTF.base", "PROGBITS", base.length, "", "1"],
+      ]);
     }
     const again = join(dir, "again");
-    writeElfWithSections(out, again, [{ name: ".BTF", data: btf }, { name: ".BTF.base", data: base }]);
+    writeElfWithSections(out, again, [
+      { name: ".BTF", data: btf },
+      { name: ".BTF.base", data: base },
+    ]);
     expect(Buffer.compare(readFileSync(again), readFileSync(out))).toBe(0);
   });
 });
@@ -302,7 +393,13 @@ describe("replacing a .BTF that GNU objcopy put in the middle (before .symtab)",
     for (const data of [btf, small]) {
       const out = join(dir, `out-${data.length}.o`);
       const r = writeElfWithSections(input, out, [{ name: ".BTF", data }]);
-      expect(r.sections[0]).toEqual({ name: ".BTF", index: old.index, offset: old.offset, size: data.length, how: "replaced in place" });
+      expect(r.sections[0]).toEqual({
+        name: ".BTF",
+        index: old.index,
+        offset: old.offset,
+        size: data.length,
+        how: "replaced in place",
+      });
       // The name table and the section table are the file's tail: written again, at the same offsets.
       const h = ElfFile.fromBytes(inBytes).header;
       expect(r).toMatchObject({ fileSize: inBytes.length, sectionTable: { offset: h.shoff } });
@@ -310,7 +407,8 @@ describe("replacing a .BTF that GNU objcopy put in the middle (before .symtab)",
       expectOnlyDeclaredChanges(inBytes, outBytes, r);
       expect(Buffer.compare(outBytes.subarray(old.offset, old.offset + data.length), data)).toBe(0);
       expect(outBytes.subarray(old.offset + data.length, old.offset + old.size).every((b) => b === 0)).toBe(true);
-      if (bpftool.value) expect(execFileSync("bpftool", ["btf", "dump", "file", out], { encoding: "utf8" })).toMatch(/^\[1\] /);
+      if (bpftool.value)
+        expect(execFileSync("bpftool", ["btf", "dump", "file", out], { encoding: "utf8" })).toMatch(/^\[1\] /);
     }
   });
 
@@ -325,7 +423,14 @@ describe("replacing a .BTF that GNU objcopy put in the middle (before .symtab)",
     const outBytes = readFileSync(out);
     expectOnlyDeclaredChanges(inBytes, outBytes, r);
     const sec = ElfFile.fromBytes(outBytes).section(".BTF")!;
-    expect(sec).toMatchObject({ index: old.index, offset: r.sections[0]!.offset, size: big.length, type: SHT.PROGBITS, flags: 0, addralign: 1 });
+    expect(sec).toMatchObject({
+      index: old.index,
+      offset: r.sections[0]!.offset,
+      size: big.length,
+      type: SHT.PROGBITS,
+      flags: 0,
+      addralign: 1,
+    });
     if (readelf.value) expect(readelfAllButSectionTable(out)).toBe(readelfAllButSectionTable(input));
     const again = join(dir, "again.o");
     writeElfWithSections(out, again, [{ name: ".BTF", data: big }]);
@@ -358,7 +463,9 @@ describe("a loaded .BTF (SHF_ALLOC in a PT_LOAD segment, as in a linked vmlinux)
     const out = join(dir, "out");
     const e = thrown(() => writeElfWithSections(input, out, [{ name: ".BTF", data: new Uint8Array(old.size + 1) }]));
     expect(e.code).toBe(ErrorCode.UNSUPPORTED);
-    expect(e.message).toMatch(/loaded-btf: \.BTF: section \.BTF \[\d+\] is loaded \(in program segment \d+\) and cannot move: its new data \(65 bytes\) must be exactly its size \(64 bytes\)/);
+    expect(e.message).toMatch(
+      /loaded-btf: \.BTF: section \.BTF \[\d+\] is loaded \(in program segment \d+\) and cannot move: its new data \(65 bytes\) must be exactly its size \(64 bytes\)/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -371,8 +478,19 @@ describe("a loaded .BTF (SHF_ALLOC in a PT_LOAD segment, as in a linked vmlinux)
     const outBytes = readFileSync(out);
     const elf = ElfFile.fromBytes(outBytes);
     const kept = elf.section(".BTF.orig")!;
-    expect([kept.index, kept.offset, kept.size, kept.flags, kept.addr]).toEqual([old.index, old.offset, old.size, old.flags, old.addr]);
-    expect(Buffer.compare(outBytes.subarray(old.offset, old.offset + old.size), inBytes.subarray(old.offset, old.offset + old.size))).toBe(0);
+    expect([kept.index, kept.offset, kept.size, kept.flags, kept.addr]).toEqual([
+      old.index,
+      old.offset,
+      old.size,
+      old.flags,
+      old.addr,
+    ]);
+    expect(
+      Buffer.compare(
+        outBytes.subarray(old.offset, old.offset + old.size),
+        inBytes.subarray(old.offset, old.offset + old.size),
+      ),
+    ).toBe(0);
     const added = elf.section(".BTF")!;
     expect(added.flags & SHF.ALLOC).toBe(0);
     expect(Buffer.compare(outBytes.subarray(added.offset, added.offset + added.size), Buffer.from(data))).toBe(0);
@@ -394,7 +512,8 @@ describe("trailing bytes after the section table (a module signature, unknown da
     const inBytes = readFileSync(input);
     expect(r.keptBytes).toBe(inBytes.length);
     expectOnlyDeclaredChanges(inBytes, readFileSync(out), r);
-    if (bpftool.value) expect(execFileSync("bpftool", ["btf", "dump", "file", out], { encoding: "utf8" })).toMatch(/^\[1\] /);
+    if (bpftool.value)
+      expect(execFileSync("bpftool", ["btf", "dump", "file", out], { encoding: "utf8" })).toMatch(/^\[1\] /);
   });
 });
 
@@ -427,11 +546,21 @@ describe("refusals: clear errors, the input untouched, no output, no temporary f
     const p = join(dir, "xnum.o");
     writeFileSync(p, img);
     expect(ElfFile.open(p).sections).toHaveLength(3);
-    refuse(p, [{ name: ".BTF", data }], ErrorCode.UNSUPPORTED, /xnum\.o: offset 0x3c: extended section numbering \(3 sections\) is not supported/);
+    refuse(
+      p,
+      [{ name: ".BTF", data }],
+      ErrorCode.UNSUPPORTED,
+      /xnum\.o: offset 0x3c: extended section numbering \(3 sections\) is not supported/,
+    );
   });
 
   it("an output that would need extended numbering (0xff00 sections)", () => {
-    const img = buildElf({ sections: [{ name: "t", data: new Uint8Array(0) }, ...Array.from({ length: 0xff00 - 4 }, () => ({ name: "s", data: new Uint8Array(0) }))] });
+    const img = buildElf({
+      sections: [
+        { name: "t", data: new Uint8Array(0) },
+        ...Array.from({ length: 0xff00 - 4 }, () => ({ name: "s", data: new Uint8Array(0) })),
+      ],
+    });
     const p = join(dir, "many.o");
     writeFileSync(p, img);
     expect(ElfFile.open(p).sections).toHaveLength(0xff00 - 1);
@@ -442,11 +571,29 @@ describe("refusals: clear errors, the input untouched, no output, no temporary f
   });
 
   it("two sections of the requested name; a name asked twice; NOBITS; the name table itself", () => {
-    const img = buildElf({ sections: [{ name: ".BTF", data: new Uint8Array(4) }, { name: ".BTF", data: new Uint8Array(4) }] });
+    const img = buildElf({
+      sections: [
+        { name: ".BTF", data: new Uint8Array(4) },
+        { name: ".BTF", data: new Uint8Array(4) },
+      ],
+    });
     const p = join(dir, "twice.o");
     writeFileSync(p, img);
-    refuse(p, [{ name: ".BTF", data }], ErrorCode.UNSUPPORTED, /2 sections are named \.BTF \(\[1\], \[2\]\): which to replace is ambiguous/);
-    refuse(x86, [{ name: ".BTF", data }, { name: ".BTF", data }], ErrorCode.USAGE, /section \.BTF is requested twice/);
+    refuse(
+      p,
+      [{ name: ".BTF", data }],
+      ErrorCode.UNSUPPORTED,
+      /2 sections are named \.BTF \(\[1\], \[2\]\): which to replace is ambiguous/,
+    );
+    refuse(
+      x86,
+      [
+        { name: ".BTF", data },
+        { name: ".BTF", data },
+      ],
+      ErrorCode.USAGE,
+      /section \.BTF is requested twice/,
+    );
     refuse(x86, [{ name: ".BTF", data, type: SHT.NOBITS }], ErrorCode.USAGE, /cannot hold data/);
     refuse(x86, [{ name: ".shstrtab", data }], ErrorCode.USAGE, /is the section name table/);
     refuse(x86, [{ name: ".BTF", data, align: 3 }], ErrorCode.USAGE, /alignment 3 is not a power of two/);
@@ -465,11 +612,18 @@ describe("refusals: clear errors, the input untouched, no output, no temporary f
 describe("section name strings, types, flags", () => {
   it("a new name that is the tail of an existing one (.BTF in .rela.BTF) reuses its string; type, flags and alignment as asked", () => {
     const dir = tmp();
-    const img = buildElf({ sections: [{ name: ".text", data: new Uint8Array(16) }, { name: ".rela.BTF", type: SHT.RELA, data: new Uint8Array(0) }] });
+    const img = buildElf({
+      sections: [
+        { name: ".text", data: new Uint8Array(16) },
+        { name: ".rela.BTF", type: SHT.RELA, data: new Uint8Array(0) },
+      ],
+    });
     const p = join(dir, "in.o");
     writeFileSync(p, img);
     const out = join(dir, "out.o");
-    const r = writeElfWithSections(p, out, [{ name: ".BTF", data: new Uint8Array(10), type: SHT.NOTE, flags: SHF.ALLOC, align: 16 }]);
+    const r = writeElfWithSections(p, out, [
+      { name: ".BTF", data: new Uint8Array(10), type: SHT.NOTE, flags: SHF.ALLOC, align: 16 },
+    ]);
     expect(r.shstrtab.size).toBe(ElfFile.fromBytes(img).sections[3]!.size);
     const sec = ElfFile.open(out).section(".BTF")!;
     expect(sec).toMatchObject({ type: SHT.NOTE, flags: SHF.ALLOC, addralign: 16, size: 10 });
@@ -478,7 +632,9 @@ describe("section name strings, types, flags", () => {
 
   it("replacing a section keeps its header but drops SHF_COMPRESSED", () => {
     const dir = tmp();
-    const img = buildElf({ sections: [{ name: ".BTF", flags: SHF.COMPRESSED + 0x80000000, addralign: 4, data: new Uint8Array(4) }] });
+    const img = buildElf({
+      sections: [{ name: ".BTF", flags: SHF.COMPRESSED + 0x80000000, addralign: 4, data: new Uint8Array(4) }],
+    });
     const p = join(dir, "in.o");
     writeFileSync(p, img);
     const out = join(dir, "out.o");

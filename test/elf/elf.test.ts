@@ -53,25 +53,31 @@ describe("ELF headers", () => {
 });
 
 describe("symbols", () => {
-  it.skipIf(!HAVE_READELF).each(["c-gcc-dw5", "cross-powerpc.o", "cross-s390x.o", "cross-i386.o"])("%s: match readelf -s", (f) => {
-    const path = join(FIX, f);
-    const elf = ElfFile.open(path);
-    const syms = readSymbols(elf)!;
-    const out = execFileSync("readelf", ["-sW", path], { encoding: "utf8" });
-    const symtab = out.slice(out.indexOf("'.symtab'"));
-    const rows = symtab.split("\n").map((l) => /^\s*(\d+): ([0-9a-f]+)\s+(\d+) (\w+)\s+\w+\s+\w+\s+\S+\s*(\S*)/.exec(l)).filter((m) => m !== null);
-    expect(syms.count).toBe(rows.length);
-    for (const m of rows) {
-      const i = Number(m[1]);
-      if (m[4] !== "SECTION") expect(syms.name(i)).toBe(m[5]); // readelf prints the section name for those
-      expect(syms.valueBig(i)).toBe(BigInt("0x" + m[2]));
-      expect(syms.size(i)).toBe(Number(m[3]));
-    }
-    const fn = f === "c-gcc-dw5" ? "use_node" : "cross_sum";
-    const i = [...Array(syms.count).keys()].find((k) => syms.name(k) === fn)!;
-    expect(syms.type(i)).toBe(STT.FUNC);
-    elf.close();
-  });
+  it.skipIf(!HAVE_READELF).each(["c-gcc-dw5", "cross-powerpc.o", "cross-s390x.o", "cross-i386.o"])(
+    "%s: match readelf -s",
+    (f) => {
+      const path = join(FIX, f);
+      const elf = ElfFile.open(path);
+      const syms = readSymbols(elf)!;
+      const out = execFileSync("readelf", ["-sW", path], { encoding: "utf8" });
+      const symtab = out.slice(out.indexOf("'.symtab'"));
+      const rows = symtab
+        .split("\n")
+        .map((l) => /^\s*(\d+): ([0-9a-f]+)\s+(\d+) (\w+)\s+\w+\s+\w+\s+\S+\s*(\S*)/.exec(l))
+        .filter((m) => m !== null);
+      expect(syms.count).toBe(rows.length);
+      for (const m of rows) {
+        const i = Number(m[1]);
+        if (m[4] !== "SECTION") expect(syms.name(i)).toBe(m[5]); // readelf prints the section name for those
+        expect(syms.valueBig(i)).toBe(BigInt("0x" + m[2]));
+        expect(syms.size(i)).toBe(Number(m[3]));
+      }
+      const fn = f === "c-gcc-dw5" ? "use_node" : "cross_sum";
+      const i = [...Array(syms.count).keys()].find((k) => syms.name(k) === fn)!;
+      expect(syms.type(i)).toBe(STT.FUNC);
+      elf.close();
+    },
+  );
 });
 
 describe("compressed debug sections", () => {
@@ -107,12 +113,16 @@ describe("compressed debug sections", () => {
     const sec = elf.section(".debug_info")!;
     bytes[sec.offset + 8] = 0xff; // ch_size low byte
     bytes[sec.offset + 12] = 0x7f; // ch_size high word: absurd
-    expect(thrown(() => decompressSection(elf, sec)).message).toMatch(/^z: \.debug_info\+0x0: implausible uncompressed size/);
+    expect(thrown(() => decompressSection(elf, sec)).message).toMatch(
+      /^z: \.debug_info\+0x0: implausible uncompressed size/,
+    );
     const b2 = new Uint8Array(readFileSync(join(FIX, "c-gcc-zlib")));
     const e2 = ElfFile.fromBytes(b2, "z2");
     const s2 = e2.section(".debug_info")!;
     b2.fill(0x55, s2.offset + 26, s2.offset + 40);
-    expect(thrown(() => decompressSection(e2, s2)).message).toMatch(/^z2: \.debug_info\+0x18: zlib data does not decompress/);
+    expect(thrown(() => decompressSection(e2, s2)).message).toMatch(
+      /^z2: \.debug_info\+0x18: zlib data does not decompress/,
+    );
   });
 });
 
@@ -143,20 +153,37 @@ function symtab(le: boolean, values: number[]): Uint8Array {
 describe("relocations", () => {
   it("applies RISC-V ADD/SUB pairs, SET6/SUB6 and ULEB128 pairs", () => {
     const info = Uint8Array.from([0, 0, 0, 0, 0x80, 0x00, 0x41, 0, 0, 0, 0, 0]);
-    const elf = ElfFile.fromBytes(buildElf({
-      type: 1, machine: EM.RISCV,
-      sections: [
-        { name: ".debug_info", data: info },
-        { name: ".rela.debug_info", type: SHT.RELA, data: rela(true, [
-          [0, 1, 35, 0], [0, 2, 39, 0], // ADD32 S1, SUB32 S2 → 0x10 - 0x4
-          [4, 1, 60, 0], [4, 2, 61, 0], // SET_ULEB128 / SUB_ULEB128 over a 2-byte ULEB
-          [6, 1, 53, 0x30], [6, 2, 52, 0], // SET6 then SUB6 (high bits 01 kept)
-          [8, 1, 36, 1], // ADD64 is a width the place cannot fit → error below
-        ].slice(0, 6) as [number, number, number, number][]), link: 3, info: 1, entsize: 24 },
-        { name: ".symtab", type: SHT.SYMTAB, data: symtab(true, [0x10, 0x4]), link: 4, entsize: 24 },
-        { name: ".strtab", type: SHT.STRTAB, data: new Uint8Array(1) },
-      ],
-    }), "rv.o");
+    const elf = ElfFile.fromBytes(
+      buildElf({
+        type: 1,
+        machine: EM.RISCV,
+        sections: [
+          { name: ".debug_info", data: info },
+          {
+            name: ".rela.debug_info",
+            type: SHT.RELA,
+            data: rela(
+              true,
+              [
+                [0, 1, 35, 0],
+                [0, 2, 39, 0], // ADD32 S1, SUB32 S2 → 0x10 - 0x4
+                [4, 1, 60, 0],
+                [4, 2, 61, 0], // SET_ULEB128 / SUB_ULEB128 over a 2-byte ULEB
+                [6, 1, 53, 0x30],
+                [6, 2, 52, 0], // SET6 then SUB6 (high bits 01 kept)
+                [8, 1, 36, 1], // ADD64 is a width the place cannot fit → error below
+              ].slice(0, 6) as [number, number, number, number][],
+            ),
+            link: 3,
+            info: 1,
+            entsize: 24,
+          },
+          { name: ".symtab", type: SHT.SYMTAB, data: symtab(true, [0x10, 0x4]), link: 4, entsize: 24 },
+          { name: ".strtab", type: SHT.STRTAB, data: new Uint8Array(1) },
+        ],
+      }),
+      "rv.o",
+    );
     const out = new DebugSections(elf).get(".debug_info")!;
     expect(new DataView(out.buffer, out.byteOffset).getUint32(0, true)).toBe(0xc);
     expect([out[4], out[5]]).toEqual([0x8c, 0x00]);
@@ -164,15 +191,30 @@ describe("relocations", () => {
   });
 
   it("applies big-endian 64-bit RELA (s390x R_390_64) with the addend", () => {
-    const elf = ElfFile.fromBytes(buildElf({
-      type: 1, machine: EM.S390, little: false,
-      sections: [
-        { name: ".debug_info", data: new Uint8Array(16) },
-        { name: ".rela.debug_info", type: SHT.RELA, data: rela(false, [[8, 1, 22, 0x100], [0, 2, 4, -1]]), link: 3, info: 1, entsize: 24 },
-        { name: ".symtab", type: SHT.SYMTAB, data: symtab(false, [0x20, 0x4]), link: 4, entsize: 24 },
-        { name: ".strtab", type: SHT.STRTAB, data: new Uint8Array(1) },
-      ],
-    }), "s390.o");
+    const elf = ElfFile.fromBytes(
+      buildElf({
+        type: 1,
+        machine: EM.S390,
+        little: false,
+        sections: [
+          { name: ".debug_info", data: new Uint8Array(16) },
+          {
+            name: ".rela.debug_info",
+            type: SHT.RELA,
+            data: rela(false, [
+              [8, 1, 22, 0x100],
+              [0, 2, 4, -1],
+            ]),
+            link: 3,
+            info: 1,
+            entsize: 24,
+          },
+          { name: ".symtab", type: SHT.SYMTAB, data: symtab(false, [0x20, 0x4]), link: 4, entsize: 24 },
+          { name: ".strtab", type: SHT.STRTAB, data: new Uint8Array(1) },
+        ],
+      }),
+      "s390.o",
+    );
     const out = new DebugSections(elf).get(".debug_info")!;
     const v = new DataView(out.buffer, out.byteOffset);
     expect(v.getBigUint64(8, false)).toBe(0x120n);
@@ -186,7 +228,9 @@ describe("relocations", () => {
     bytes[rel.offset + 8] = 4; // first entry: R_X86_64_32 → type 4 (R_X86_64_PLT32)
     const elf = ElfFile.fromBytes(bytes, "x.o");
     const e = thrown(() => new DebugSections(elf).get(".debug_info"));
-    expect(e.message).toMatch(/^x\.o: \.rela\.debug_info\+0x0: unsupported relocation type 4 \(machine 62\) against \.debug_info\+0x8$/);
+    expect(e.message).toMatch(
+      /^x\.o: \.rela\.debug_info\+0x0: unsupported relocation type 4 \(machine 62\) against \.debug_info\+0x8$/,
+    );
     expect(e.code).toBe("UNSUPPORTED");
   });
 

@@ -15,7 +15,8 @@ function base(n: number): Btf {
 function split(b: Btf, n: number, prefix: string): Btf {
   const s = new Btf({ base: b });
   const long = s.addNamed("long", BTF_KIND.INT, 0, false, 8, [(1 << 24) | 64]);
-  for (let i = 0; i < n; i++) s.addNamed(`${prefix}${i}`, BTF_KIND.STRUCT, 1, false, 8, [s.strings.intern("a"), long, 0]);
+  for (let i = 0; i < n; i++)
+    s.addNamed(`${prefix}${i}`, BTF_KIND.STRUCT, 1, false, 8, [s.strings.intern("a"), long, 0]);
   return s;
 }
 

@@ -87,7 +87,9 @@ describe("btfkit encode: the input's byte order", () => {
     expect(raw(parseBtf(big))).toBe(reference);
     const native = await encodeCli(obj, "--byte-order", "native");
     expect(btfByteOrder(native)).toBe(HOST_BYTE_ORDER);
-    await expect(run(["encode", obj, "-o", join(dir, "x.btf"), "--byte-order", "middle"])).rejects.toMatchObject({ code: ErrorCode.USAGE });
+    await expect(run(["encode", obj, "-o", join(dir, "x.btf"), "--byte-order", "middle"])).rejects.toMatchObject({
+      code: ErrorCode.USAGE,
+    });
   });
 
   it("outputByteOrder: the choice, native as the host's, else the input's", () => {
@@ -148,7 +150,10 @@ describe("btfkit encode: the input's byte order", () => {
     expect(dump(be)).toBe(raw(parseBtf(readFileSync(le))));
     // Split BTF (big-endian) on a big-endian base: bpftool -B.
     const split = join(dir, "bpftool-split.btf");
-    writeFileSync(split, await encodeCli(LE_OBJ, "--base", be, "--byte-order", "big", "--features", "default,global_var"));
+    writeFileSync(
+      split,
+      await encodeCli(LE_OBJ, "--base", be, "--byte-order", "big", "--features", "default,global_var"),
+    );
     expect(magic(readFileSync(split))).toBe("eb9f");
     expect(dump(split, "-B", be)).toBe(raw(parseBtf(readFileSync(split), { base: parseBtf(readFileSync(be)) })));
   });

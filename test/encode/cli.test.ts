@@ -36,7 +36,9 @@ describe("btfkit encode", () => {
     const out = join(dir, "b.btf");
     const deduped = JSON.parse((await run(["encode", join(DWARF_FIXTURES, "c-gcc-dw5"), "-o", out, "--json"])).stdout);
     expect(Value.Check(EncodeStatsSchema, deduped)).toBe(true);
-    const raw = JSON.parse((await run(["encode", join(DWARF_FIXTURES, "c-gcc-dw5"), "-o", out, "--json", "--no-dedup"])).stdout);
+    const raw = JSON.parse(
+      (await run(["encode", join(DWARF_FIXTURES, "c-gcc-dw5"), "-o", out, "--json", "--no-dedup"])).stdout,
+    );
     expect(raw.typesAfterDedup).toBe(raw.typesBeforeDedup);
     expect(deduped.typesAfterDedup).toBeLessThan(raw.typesAfterDedup);
     expect(parseBtf(readFileSync(out)).count).toBe(raw.typesAfterDedup);
@@ -47,18 +49,34 @@ describe("btfkit encode", () => {
     const out = join(dir, "split.btf");
     // sample.btf is pahole's BTF of this very object: with pahole's flat arrays every type is already in the base;
     // only the VARs and the DATASEC remain (the dedup never merges those, as libbpf's).
-    await run(["encode", SAMPLE_O, "-o", out, "--base", join(BTF_FIXTURES, "sample.btf"), "--features", "default,flat_arrays", "-q"]);
+    await run([
+      "encode",
+      SAMPLE_O,
+      "-o",
+      out,
+      "--base",
+      join(BTF_FIXTURES, "sample.btf"),
+      "--features",
+      "default,flat_arrays",
+      "-q",
+    ]);
     const base = parseBtf(readFileSync(join(BTF_FIXTURES, "sample.btf")));
     const split = parseBtf(readFileSync(out), { base });
     expect(split.startId).toBe(base.endId);
-    expect([split.startId, split.startId + 1, split.startId + 2].map((id) => split.kind(id))).toEqual([BTF_KIND.VAR, BTF_KIND.VAR, BTF_KIND.DATASEC]);
+    expect([split.startId, split.startId + 1, split.startId + 2].map((id) => split.kind(id))).toEqual([
+      BTF_KIND.VAR,
+      BTF_KIND.VAR,
+      BTF_KIND.DATASEC,
+    ]);
     expect(split.count).toBe(3);
   });
 
   it("--lang-exclude rust drops the Rust CUs", async () => {
     const out = join(dir, "c.btf");
     const all = JSON.parse((await run(["encode", join(DWARF_FIXTURES, "c-rust"), "-o", out, "--json"])).stdout);
-    const c = JSON.parse((await run(["encode", join(DWARF_FIXTURES, "c-rust"), "-o", out, "--json", "--lang-exclude", "rust"])).stdout);
+    const c = JSON.parse(
+      (await run(["encode", join(DWARF_FIXTURES, "c-rust"), "-o", out, "--json", "--lang-exclude", "rust"])).stdout,
+    );
     expect(c.cusSkipped).toBeGreaterThan(all.cusSkipped);
     expect(c.typesAfterDedup).toBeLessThan(all.typesAfterDedup);
   });
@@ -66,11 +84,15 @@ describe("btfkit encode", () => {
   it("an unknown feature is ignored, or a usage error with --strict-features", async () => {
     const out = join(dir, "d.btf");
     await run(["encode", SAMPLE_O, "-o", out, "--features", "default,no_such_feature", "-q"]);
-    await expect(run(["encode", SAMPLE_O, "-o", out, "--features", "no_such_feature", "--strict-features"])).rejects.toMatchObject({ code: ErrorCode.USAGE });
+    await expect(
+      run(["encode", SAMPLE_O, "-o", out, "--features", "no_such_feature", "--strict-features"]),
+    ).rejects.toMatchObject({ code: ErrorCode.USAGE });
   });
 
   it("a file without DWARF is one error naming it", async () => {
-    await expect(run(["encode", join(BTF_FIXTURES, "sample.btf"), "-o", join(dir, "e.btf")])).rejects.toBeInstanceOf(BtfkitError);
+    await expect(run(["encode", join(BTF_FIXTURES, "sample.btf"), "-o", join(dir, "e.btf")])).rejects.toBeInstanceOf(
+      BtfkitError,
+    );
   });
 });
 
@@ -79,7 +101,11 @@ describe("features", () => {
     expect(parseFeatures(undefined)).toEqual(defaultFeatures());
     expect(parseFeatures("var,float")).toMatchObject({ var: true, float: true, enum64: false, declTag: false });
     expect(parseFeatures("+global_var")).toMatchObject({ ...defaultFeatures(), globalVar: true });
-    expect(parseFeatures(["default", "global_var", "-enum64"])).toMatchObject({ globalVar: true, enum64: false, float: true });
+    expect(parseFeatures(["default", "global_var", "-enum64"])).toMatchObject({
+      globalVar: true,
+      enum64: false,
+      float: true,
+    });
     expect(parseFeatures("reproducible_build", { strict: true })).toMatchObject({ var: false });
   });
 });
@@ -111,6 +137,8 @@ describe("btfkit encode -j", () => {
   });
 
   it("rejects a job count that is not a positive integer", async () => {
-    await expect(run(["encode", SAMPLE_O, "-o", "/tmp/x.btf", "-j", "0"])).rejects.toMatchObject({ code: ErrorCode.USAGE });
+    await expect(run(["encode", SAMPLE_O, "-o", "/tmp/x.btf", "-j", "0"])).rejects.toMatchObject({
+      code: ErrorCode.USAGE,
+    });
   });
 });

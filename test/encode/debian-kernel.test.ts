@@ -32,36 +32,44 @@ describe.skipIf(!deb.value)("Debian 6.1 kernel", () => {
   const k = deb.value!;
   const base = deb.value ? loadBtf(k.vmlinux) : undefined;
 
-  it.each(["kernel/fs/fat/fat.ko", "kernel/net/ipv4/tcp_bbr.ko", "kernel/fs/btrfs/btrfs.ko"])("split BTF of %s matches Debian's", (rel) => {
-    const ko = join(k.modulesDir, rel);
-    const { btf, stats } = encodeFile(ko, { base, features: DEBIAN_PAHOLE });
-    const theirs = loadBtf(ko, { base });
-    const d = diffBtf(theirs, btf);
-    for (const row of d.kinds) {
-      // pahole 1.24 emits one FUNC per distinct definition when two CUs define a function of the same name
-      // (btrfs: fill_inode_item); so does btfkit without consistent_func.
-      expect([row.kind, row.changed, row.onlyInA, row.onlyInB]).toEqual([row.kind, 0, 0, 0]);
-    }
-    expect(funcNames(btf)).toEqual(funcNames(theirs));
-    expect(stats.externalRefs).toBe(0);
-  }, 60_000);
+  it.each(["kernel/fs/fat/fat.ko", "kernel/net/ipv4/tcp_bbr.ko", "kernel/fs/btrfs/btrfs.ko"])(
+    "split BTF of %s matches Debian's",
+    (rel) => {
+      const ko = join(k.modulesDir, rel);
+      const { btf, stats } = encodeFile(ko, { base, features: DEBIAN_PAHOLE });
+      const theirs = loadBtf(ko, { base });
+      const d = diffBtf(theirs, btf);
+      for (const row of d.kinds) {
+        // pahole 1.24 emits one FUNC per distinct definition when two CUs define a function of the same name
+        // (btrfs: fill_inode_item); so does btfkit without consistent_func.
+        expect([row.kind, row.changed, row.onlyInA, row.onlyInB]).toEqual([row.kind, 0, 0, 0]);
+      }
+      expect(funcNames(btf)).toEqual(funcNames(theirs));
+      expect(stats.externalRefs).toBe(0);
+    },
+    60_000,
+  );
 
-  it.skipIf(!slow)("vmlinux: same types and variables as Debian's .BTF, same function names, accepted by the kernel", () => {
-    const { btf, stats } = encodeFile(k.vmlinux, { features: DEBIAN_PAHOLE });
-    const theirs = loadBtf(k.vmlinux);
-    const d = diffBtf(theirs, btf);
-    for (const row of d.kinds) {
-      if (row.kind === "FUNC") continue;
-      expect([row.kind, row.onlyInA, row.onlyInB, row.changed]).toEqual([row.kind, 0, 0, 0]);
-    }
-    expect(funcNames(btf)).toEqual(funcNames(theirs));
-    // Debian's pahole ran with -j: a FUNC per distinct definition its threads happened to see apart (444 names
-    // twice); btfkit emits every distinct definition, so each of Debian's FUNCs is among btfkit's.
-    const func = d.kinds.find((r) => r.kind === "FUNC")!;
-    expect(func.matched).toBe(func.inA);
-    expect(stats.functions).toBe(func.inB);
-    const st = oracleAvailable();
-    if (st.available) expect(kernelVerdict(writeBtf(btf)).accepted).toBe(true);
-    else console.warn(`SKIP: kernel acceptance of the Debian vmlinux BTF: ${st.reason}`);
-  }, 600_000);
+  it.skipIf(!slow)(
+    "vmlinux: same types and variables as Debian's .BTF, same function names, accepted by the kernel",
+    () => {
+      const { btf, stats } = encodeFile(k.vmlinux, { features: DEBIAN_PAHOLE });
+      const theirs = loadBtf(k.vmlinux);
+      const d = diffBtf(theirs, btf);
+      for (const row of d.kinds) {
+        if (row.kind === "FUNC") continue;
+        expect([row.kind, row.onlyInA, row.onlyInB, row.changed]).toEqual([row.kind, 0, 0, 0]);
+      }
+      expect(funcNames(btf)).toEqual(funcNames(theirs));
+      // Debian's pahole ran with -j: a FUNC per distinct definition its threads happened to see apart (444 names
+      // twice); btfkit emits every distinct definition, so each of Debian's FUNCs is among btfkit's.
+      const func = d.kinds.find((r) => r.kind === "FUNC")!;
+      expect(func.matched).toBe(func.inA);
+      expect(stats.functions).toBe(func.inB);
+      const st = oracleAvailable();
+      if (st.available) expect(kernelVerdict(writeBtf(btf)).accepted).toBe(true);
+      else console.warn(`SKIP: kernel acceptance of the Debian vmlinux BTF: ${st.reason}`);
+    },
+    600_000,
+  );
 });

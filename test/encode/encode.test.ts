@@ -5,13 +5,29 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, BTF_VAR_GLOBAL_ALLOCATED, intBits, intEncoding, makeIntWord } from "../../src/btf/kinds.js";
+import {
+  BTF_INT_BOOL,
+  BTF_INT_SIGNED,
+  BTF_KIND,
+  BTF_VAR_GLOBAL_ALLOCATED,
+  intBits,
+  intEncoding,
+  makeIntWord,
+} from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { CuConverter, type CuBtf } from "../../src/convert/convert.js";
 import { encodeFile } from "../../src/encode/encode.js";
 import { parseFeatures } from "../../src/encode/features.js";
-import { type CandidateList, CandidateListBuilder, F_KEY, F_PARAM_COUNT, F_PARAMS, FUNC_HAS_CODE, FUNC_UNNAMED_PARAM } from "../../src/convert/candidates.js";
+import {
+  type CandidateList,
+  CandidateListBuilder,
+  F_KEY,
+  F_PARAM_COUNT,
+  F_PARAMS,
+  FUNC_HAS_CODE,
+  FUNC_UNNAMED_PARAM,
+} from "../../src/convert/candidates.js";
 import { functionSymbolNames, selectFunctions } from "../../src/encode/functions.js";
 import { BtfMerger } from "../../src/encode/link.js";
 import { DwarfFile } from "../../src/dwarf/dwarf-file.js";
@@ -33,7 +49,11 @@ describe("encode sample.o (clang, every C construct)", () => {
     const flags = findType(btf, BTF_KIND.STRUCT, "flags");
     expect(btf.kflag(flags)).toBe(true); // has bitfields
     const m = members(btf, flags);
-    expect(m.slice(0, 3).map(([n, , off]) => [n, off >>> 24, off & 0xffffff])).toEqual([["a", 3, 0], ["b", 5, 3], ["c", 7, 8]]);
+    expect(m.slice(0, 3).map(([n, , off]) => [n, off >>> 24, off & 0xffffff])).toEqual([
+      ["a", 3, 0],
+      ["b", 5, 3],
+      ["c", 7, 8],
+    ]);
     expect(render(btf, m.find(([n]) => n === "matrix")![1])).toBe("[2][3]int/4/32/1");
     expect(render(btf, m.find(([n]) => n === "tail")![1])).toBe("[0]int/4/32/1");
     expect(render(btf, m.find(([n]) => n === "cv")![1])).toBe("*const volatile int/4/32/1");
@@ -49,7 +69,11 @@ describe("encode sample.o (clang, every C construct)", () => {
     const proto = btf.sizeTypeOf(sum);
     expect(btf.vlen(sum)).toBe(0); // static linkage, as pahole
     expect(btf.vlen(proto)).toBe(2);
-    expect([btf.strings.get(btf.extraWord(proto, 0)), btf.extraWord(proto, 2), btf.extraWord(proto, 3)]).toEqual(["n", 0, 0]);
+    expect([btf.strings.get(btf.extraWord(proto, 0)), btf.extraWord(proto, 2), btf.extraWord(proto, 3)]).toEqual([
+      "n",
+      0,
+      0,
+    ]);
     const ds = findType(btf, BTF_KIND.DATASEC, ".data..percpu");
     expect(btf.vlen(ds)).toBe(2);
     const v1 = btf.extraWord(ds, 3);
@@ -70,12 +94,23 @@ describe("encode sample.o (clang, every C construct)", () => {
     expect(findTypes(btf, BTF_KIND.TYPE_TAG, "user")).toEqual([]);
     expect(findTypes(btf, BTF_KIND.VAR, "per_cpu_counter")).toHaveLength(1);
     expect(findTypes(btf, BTF_KIND.DATASEC, ".data..percpu")).toHaveLength(1);
-    expect(findTypes(encodeFile(SAMPLE_O, { features: parseFeatures("float") }).btf, BTF_KIND.VAR, "per_cpu_counter")).toEqual([]);
+    expect(
+      findTypes(encodeFile(SAMPLE_O, { features: parseFeatures("float") }).btf, BTF_KIND.VAR, "per_cpu_counter"),
+    ).toEqual([]);
   });
 });
 
 /** The C program of test/fixtures/dwarf/src (types.c + main.c) under every compiler and DWARF version. */
-const PROGRAMS = ["c-gcc-dw2", "c-gcc-dw3", "c-gcc-dw5", "c-gcc-dwarf64", "c-gcc-zlib", "c-gcc-zdebug", "c-gcc-zstd", "c-clang-dw4"];
+const PROGRAMS = [
+  "c-gcc-dw2",
+  "c-gcc-dw3",
+  "c-gcc-dw5",
+  "c-gcc-dwarf64",
+  "c-gcc-zlib",
+  "c-gcc-zdebug",
+  "c-gcc-zstd",
+  "c-clang-dw4",
+];
 
 describe.each(PROGRAMS)("encode %s", (name) => {
   const { btf, stats } = encodeFile(join(DWARF_FIXTURES, name));
@@ -84,7 +119,13 @@ describe.each(PROGRAMS)("encode %s", (name) => {
     const bits = findType(btf, BTF_KIND.STRUCT, "bits");
     expect(btf.kflag(bits)).toBe(true);
     // unsigned a:3, b:5; int c:7; unsigned long long d:40; _Bool flag:1 — packed back to back in 8 bytes.
-    expect(members(btf, bits).map(([n, , off]) => `${n}@${off & 0xffffff}:${off >>> 24}`)).toEqual(["a@0:3", "b@3:5", "c@8:7", "d@15:40", "flag@55:1"]);
+    expect(members(btf, bits).map(([n, , off]) => `${n}@${off & 0xffffff}:${off >>> 24}`)).toEqual([
+      "a@0:3",
+      "b@3:5",
+      "c@8:7",
+      "d@15:40",
+      "flag@55:1",
+    ]);
     expect(btf.sizeTypeOf(bits)).toBe(8);
   });
 
@@ -98,7 +139,11 @@ describe.each(PROGRAMS)("encode %s", (name) => {
     const flag = members(btf, findType(btf, BTF_KIND.STRUCT, "bits")).find(([n]) => n === "flag")![1];
     expect(intEncoding(btf.extraWord(flag, 0))).toBe(BTF_INT_BOOL);
     const wide = m.get("wide")!.t;
-    expect([btf.sizeTypeOf(wide), intBits(btf.extraWord(wide, 0)), intEncoding(btf.extraWord(wide, 0))]).toEqual([16, 128, BTF_INT_SIGNED]);
+    expect([btf.sizeTypeOf(wide), intBits(btf.extraWord(wide, 0)), intEncoding(btf.extraWord(wide, 0))]).toEqual([
+      16,
+      128,
+      BTF_INT_SIGNED,
+    ]);
     // _Atomic int: the qualifier is dropped.
     expect(render(btf, m.get("atomic_count")!.t)).toMatch(/^int\//);
     expect(render(btf, m.get("matrix")!.t)).toBe("[3][4]int/4/32/1");
@@ -120,7 +165,9 @@ describe.each(PROGRAMS)("encode %s", (name) => {
 describe("variables", () => {
   it("global_var adds every global of an allocated data section, with symbol offsets and sizes", () => {
     const { btf } = encodeFile(join(DWARF_FIXTURES, "c-gcc-dw5.o"), { features: parseFeatures("default,global_var") });
-    const names = findTypesOfKind(btf, BTF_KIND.VAR).map((id) => btf.name(id)).sort();
+    const names = findTypesOfKind(btf, BTF_KIND.VAR)
+      .map((id) => btf.name(id))
+      .sort();
     expect(names).toEqual(expect.arrayContaining(["global_array", "global_node", "greeting"]));
     expect(names).not.toContain("tls_counter"); // TLS: no static address
     const arr = findType(btf, BTF_KIND.VAR, "global_array");
@@ -177,13 +224,25 @@ describe("parallel-ready conversion", () => {
 
 describe("function selection", () => {
   // Candidates keyed by name: the key word stands for the name, as MergeAccumulator's interned offsets do.
-  const keys = new Map([["f", 10], ["g", 20], ["h", 30]]);
+  const keys = new Map([
+    ["f", 10],
+    ["g", 20],
+    ["h", 30],
+  ]);
   const nameOf = (key: number): string => [...keys].find(([, k]) => k === key)![0];
   const unit = (cands: [name: string, params: number[], unnamed?: boolean][]): CandidateList => {
     const b = new CandidateListBuilder();
     for (const [name, params, unnamed] of cands) {
       b.begin();
-      for (const w of [1, keys.get(name)!, 1, (unnamed ? FUNC_UNNAMED_PARAM : 0) | FUNC_HAS_CODE, params.length >> 1, ...params]) b.push(w);
+      for (const w of [
+        1,
+        keys.get(name)!,
+        1,
+        (unnamed ? FUNC_UNNAMED_PARAM : 0) | FUNC_HAS_CODE,
+        params.length >> 1,
+        ...params,
+      ])
+        b.push(w);
       b.end();
     }
     return b.take();
@@ -203,19 +262,50 @@ describe("function selection", () => {
   };
 
   it("drops names whose prototypes differ between CUs only with consistent_func, and functions with unnamed parameters", () => {
-    const perCu = [unit([["f", [1, 1]], ["g", [1, 1]]]), unit([["f", [1, 2]], ["g", [1, 1]], ["h", [0, 1], true]])];
+    const perCu = [
+      unit([
+        ["f", [1, 1]],
+        ["g", [1, 1]],
+      ]),
+      unit([
+        ["f", [1, 2]],
+        ["g", [1, 1]],
+        ["h", [0, 1], true],
+      ]),
+    ];
     const strict = selectFunctions(perCu, true, sig);
     expect(picked(perCu, strict.chosen)).toEqual([["g", 0]]);
     expect(strict.stats).toMatchObject({ candidates: 5, emitted: 1, inconsistent: 1, unnamedParams: 1 });
     const loose = selectFunctions(perCu, false, sig);
-    expect(picked(perCu, loose.chosen)).toEqual([["f", 0], ["g", 0]]);
+    expect(picked(perCu, loose.chosen)).toEqual([
+      ["f", 0],
+      ["g", 0],
+    ]);
   });
 
   it("without consistent_func and with parameter names, keeps each distinct definition of a name once", () => {
     // Parameter name offsets 1 and 2 read as "a" and "b"; f in unit 2 differs from unit 0 only by a parameter name.
-    const perCu = [unit([["f", [1, 1]], ["h", [0, 1], true]]), unit([["g", [1, 1]], ["f", [1, 1]]]), unit([["f", [2, 1]], ["h", [1, 1]]])];
+    const perCu = [
+      unit([
+        ["f", [1, 1]],
+        ["h", [0, 1], true],
+      ]),
+      unit([
+        ["g", [1, 1]],
+        ["f", [1, 1]],
+      ]),
+      unit([
+        ["f", [2, 1]],
+        ["h", [1, 1]],
+      ]),
+    ];
     const loose = selectFunctions(perCu, false, sig, (off) => (off === 1 ? "a" : "b"));
-    expect(picked(perCu, loose.chosen)).toEqual([["f", 0], ["f", 2], ["h", 2], ["g", 1]]);
+    expect(picked(perCu, loose.chosen)).toEqual([
+      ["f", 0],
+      ["f", 2],
+      ["h", 2],
+      ["g", 1],
+    ]);
     expect(loose.stats).toMatchObject({ candidates: 6, emitted: 4, unnamedParams: 0 });
   });
 });
@@ -225,7 +315,10 @@ if (!cc) console.warn("SKIP: encode: tests that compile C: neither gcc nor clang
 
 describe.skipIf(!cc)("compiled on the fly", () => {
   it("adds a signed 32-bit `int` as array index type to a unit that has arrays but no int (pahole 1.24)", () => {
-    const o = compileC(cc!, "struct s { char c[4]; unsigned long u[2][2]; };\nunsigned long use(struct s *p) { return (unsigned long)p->c[0] + p->u[1][1]; }\n");
+    const o = compileC(
+      cc!,
+      "struct s { char c[4]; unsigned long u[2][2]; };\nunsigned long use(struct s *p) { return (unsigned long)p->c[0] + p->u[1][1]; }\n",
+    );
     const { btf } = encodeFile(o, { dedup: false });
     const ints = findTypes(btf, BTF_KIND.INT, "int");
     expect(ints).toHaveLength(1);
@@ -235,10 +328,17 @@ describe.skipIf(!cc)("compiled on the fly", () => {
   });
 
   it("drops functions whose prototypes differ between CUs (consistent_func), keeps them without it", () => {
-    const prog = compileC(cc!, {
-      "a.c": "static int __attribute__((noinline)) helper(int x) { return x + 1; }\nint a(int v) { return helper(v); }\n",
-      "b.c": "static long __attribute__((noinline)) helper(long x, long y) { return x * y; }\nlong b(long v) { return helper(v, 2); }\nint main(void) { return 0; }\n",
-    }, ["-g", "-O1"], true);
+    const prog = compileC(
+      cc!,
+      {
+        "a.c":
+          "static int __attribute__((noinline)) helper(int x) { return x + 1; }\nint a(int v) { return helper(v); }\n",
+        "b.c":
+          "static long __attribute__((noinline)) helper(long x, long y) { return x * y; }\nlong b(long v) { return helper(v, 2); }\nint main(void) { return 0; }\n",
+      },
+      ["-g", "-O1"],
+      true,
+    );
     const strict = encodeFile(prog);
     expect(findTypes(strict.btf, BTF_KIND.FUNC, "helper")).toEqual([]);
     expect(strict.stats.functionsInconsistent).toBe(1);
@@ -254,12 +354,15 @@ describe.skipIf(!cc)("compiled on the fly", () => {
       console.warn("SKIP: encode: btf_decl_tag/btf_type_tag need clang");
       return;
     }
-    const o = compileC(clang, [
-      "#define __tag(x) __attribute__((btf_decl_tag(x)))",
-      "#define __tt(x) __attribute__((btf_type_tag(x)))",
-      "struct t { int a; int b __tag(\"member_b\"); int __tt(\"t1\") __tt(\"t2\") *p; };",
-      "int f(struct t *s __tag(\"param_s\"), int n) { return s->b + n; }",
-    ].join("\n") + "\n");
+    const o = compileC(
+      clang,
+      [
+        "#define __tag(x) __attribute__((btf_decl_tag(x)))",
+        "#define __tt(x) __attribute__((btf_type_tag(x)))",
+        'struct t { int a; int b __tag("member_b"); int __tt("t1") __tt("t2") *p; };',
+        'int f(struct t *s __tag("param_s"), int n) { return s->b + n; }',
+      ].join("\n") + "\n",
+    );
     const { btf } = encodeFile(o);
     const t = findType(btf, BTF_KIND.STRUCT, "t");
     const mb = findType(btf, BTF_KIND.DECL_TAG, "member_b");

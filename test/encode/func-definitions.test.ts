@@ -47,7 +47,9 @@ function definitions(btf: Btf, name: string): string[] {
       const proto = btf.sizeTypeOf(id);
       const params: string[] = [];
       for (let k = 0; k < btf.vlen(proto); k++) {
-        params.push(`${btf.strings.get(btf.extraWord(proto, 2 * k))}: ${typeText(btf, btf.extraWord(proto, 2 * k + 1))}`);
+        params.push(
+          `${btf.strings.get(btf.extraWord(proto, 2 * k))}: ${typeText(btf, btf.extraWord(proto, 2 * k + 1))}`,
+        );
       }
       return `${name}(${params.join(", ")})`;
     })
@@ -60,35 +62,42 @@ announceSkip("func definitions: comparison with pahole -j", pahole);
 const compilers = ["gcc", "clang"].map((cc) => ({ cc, path: tool(cc) }));
 for (const c of compilers) announceSkip(`func definitions with ${c.cc}`, c.path);
 
-describe.each(compilers.filter((c) => c.path.value).map((c) => [c.cc] as const))("functions defined more than once (%s)", (cc) => {
-  const prog = compileC(cc, SOURCES, ["-g", "-O0"], true);
+describe.each(compilers.filter((c) => c.path.value).map((c) => [c.cc] as const))(
+  "functions defined more than once (%s)",
+  (cc) => {
+    const prog = compileC(cc, SOURCES, ["-g", "-O0"], true);
 
-  it("without consistent_func (pahole 1.24 -j): one FUNC per distinct definition, identical ones once", () => {
-    const { btf } = encodeFile(prog, { features: parseFeatures("default,-consistent_func", { compat: "1.24" }) });
-    // a.c and c.c define the same `static int helper(int x)`: one FUNC; b.c's differs.
-    expect(definitions(btf, "helper")).toEqual(["helper(x: i32)", "helper(y: i64, z: i32)"]);
-    // The weak stub and the real definition differ in the parameter name only, as in the kernel's sys_ni.c.
-    expect(definitions(btf, "sys_thing")).toEqual(["sys_thing(__unused: ptr)", "sys_thing(regs: ptr)"]);
-    expect(definitions(btf, "use_a")).toEqual(["use_a(v: i32)"]);
-  });
+    it("without consistent_func (pahole 1.24 -j): one FUNC per distinct definition, identical ones once", () => {
+      const { btf } = encodeFile(prog, { features: parseFeatures("default,-consistent_func", { compat: "1.24" }) });
+      // a.c and c.c define the same `static int helper(int x)`: one FUNC; b.c's differs.
+      expect(definitions(btf, "helper")).toEqual(["helper(x: i32)", "helper(y: i64, z: i32)"]);
+      // The weak stub and the real definition differ in the parameter name only, as in the kernel's sys_ni.c.
+      expect(definitions(btf, "sys_thing")).toEqual(["sys_thing(__unused: ptr)", "sys_thing(regs: ptr)"]);
+      expect(definitions(btf, "use_a")).toEqual(["use_a(v: i32)"]);
+    });
 
-  it.skipIf(!pahole.value)("every FUNC pahole 1.24 -j emits is among btfkit's (with and without threads)", () => {
-    const { btf: ours } = encodeFile(prog, { features: parseFeatures("default,flat_arrays,-float,-consistent_func", { compat: "1.24" }) });
-    for (const jobs of [[], ["-j"]]) {
-      const out = `${prog}.pahole${jobs.length}.btf`;
-      execFileSync(pahole.value!, ["-J", ...jobs, `--btf_encode_detached=${out}`, prog], { stdio: ["ignore", "ignore", "ignore"] });
-      const theirs = parseBtf(readFileSync(out), { file: out });
-      const func = diffBtf(theirs, ours).kinds.find((r) => r.kind === "FUNC")!;
-      expect(func.inA).toBeGreaterThanOrEqual(5);
-      expect(func.matched).toBe(func.inA);
-    }
-  });
+    it.skipIf(!pahole.value)("every FUNC pahole 1.24 -j emits is among btfkit's (with and without threads)", () => {
+      const { btf: ours } = encodeFile(prog, {
+        features: parseFeatures("default,flat_arrays,-float,-consistent_func", { compat: "1.24" }),
+      });
+      for (const jobs of [[], ["-j"]]) {
+        const out = `${prog}.pahole${jobs.length}.btf`;
+        execFileSync(pahole.value!, ["-J", ...jobs, `--btf_encode_detached=${out}`, prog], {
+          stdio: ["ignore", "ignore", "ignore"],
+        });
+        const theirs = parseBtf(readFileSync(out), { file: out });
+        const func = diffBtf(theirs, ours).kinds.find((r) => r.kind === "FUNC")!;
+        expect(func.inA).toBeGreaterThanOrEqual(5);
+        expect(func.matched).toBe(func.inA);
+      }
+    });
 
-  it("with consistent_func: one FUNC per name, none where the prototypes' types differ", () => {
-    const { btf, stats } = encodeFile(prog, { features: parseFeatures(undefined) });
-    expect(definitions(btf, "helper")).toEqual([]);
-    expect(definitions(btf, "sys_thing")).toHaveLength(1);
-    expect(definitions(btf, "use_b")).toEqual(["use_b(v: i64)"]);
-    expect(stats.functionsInconsistent).toBe(1);
-  });
-});
+    it("with consistent_func: one FUNC per name, none where the prototypes' types differ", () => {
+      const { btf, stats } = encodeFile(prog, { features: parseFeatures(undefined) });
+      expect(definitions(btf, "helper")).toEqual([]);
+      expect(definitions(btf, "sys_thing")).toHaveLength(1);
+      expect(definitions(btf, "use_b")).toEqual(["use_b(v: i64)"]);
+      expect(stats.functionsInconsistent).toBe(1);
+    });
+  },
+);

@@ -16,7 +16,12 @@ export const SAMPLE_O = join(FIXTURES, "btf/sample-with-btf.o");
 export const SAMPLE_BTF = join(FIXTURES, "btf/sample.btf");
 
 /** Compile C `source` with `cc` (clang or gcc) into an object (or a program with `link`); returns its path. */
-export function compileC(cc: string, source: string | Record<string, string>, args: string[] = ["-g", "-O0"], link = false): string {
+export function compileC(
+  cc: string,
+  source: string | Record<string, string>,
+  args: string[] = ["-g", "-O0"],
+  link = false,
+): string {
   const dir = mkdtempSync(join(tmpdir(), "btfkit-encode-"));
   const files = typeof source === "string" ? { "t.c": source } : source;
   const paths: string[] = [];
@@ -58,21 +63,32 @@ export function render(btf: Btf, id: number, depth = 0): string {
   const k = btf.kind(id);
   const name = btf.name(id);
   switch (k) {
-    case BTF_KIND.PTR: return "*" + render(btf, btf.sizeTypeOf(id), depth + 1);
-    case BTF_KIND.CONST: return "const " + render(btf, btf.sizeTypeOf(id), depth + 1);
-    case BTF_KIND.VOLATILE: return "volatile " + render(btf, btf.sizeTypeOf(id), depth + 1);
-    case BTF_KIND.RESTRICT: return "restrict " + render(btf, btf.sizeTypeOf(id), depth + 1);
-    case BTF_KIND.TYPE_TAG: return `tag(${name}) ` + render(btf, btf.sizeTypeOf(id), depth + 1);
-    case BTF_KIND.ARRAY: return `[${btf.extraWord(id, 2)}]` + render(btf, btf.extraWord(id, 0), depth + 1);
-    case BTF_KIND.STRUCT: return `struct ${name || "(anon)"}`;
-    case BTF_KIND.UNION: return `union ${name || "(anon)"}`;
-    case BTF_KIND.FWD: return `fwd ${name}`;
-    case BTF_KIND.FUNC_PROTO: return "proto";
+    case BTF_KIND.PTR:
+      return "*" + render(btf, btf.sizeTypeOf(id), depth + 1);
+    case BTF_KIND.CONST:
+      return "const " + render(btf, btf.sizeTypeOf(id), depth + 1);
+    case BTF_KIND.VOLATILE:
+      return "volatile " + render(btf, btf.sizeTypeOf(id), depth + 1);
+    case BTF_KIND.RESTRICT:
+      return "restrict " + render(btf, btf.sizeTypeOf(id), depth + 1);
+    case BTF_KIND.TYPE_TAG:
+      return `tag(${name}) ` + render(btf, btf.sizeTypeOf(id), depth + 1);
+    case BTF_KIND.ARRAY:
+      return `[${btf.extraWord(id, 2)}]` + render(btf, btf.extraWord(id, 0), depth + 1);
+    case BTF_KIND.STRUCT:
+      return `struct ${name || "(anon)"}`;
+    case BTF_KIND.UNION:
+      return `union ${name || "(anon)"}`;
+    case BTF_KIND.FWD:
+      return `fwd ${name}`;
+    case BTF_KIND.FUNC_PROTO:
+      return "proto";
     case BTF_KIND.INT: {
       const w = btf.extraWord(id, 0);
       return `${name}/${btf.sizeTypeOf(id)}/${intBits(w)}/${intEncoding(w)}`;
     }
-    default: return `${kindName(k).toLowerCase()} ${name}`;
+    default:
+      return `${kindName(k).toLowerCase()} ${name}`;
   }
 }
 
@@ -80,12 +96,21 @@ export function render(btf: Btf, id: number, depth = 0): string {
 export async function runEncodeCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  const o = vi
+    .spyOn(process.stdout, "write")
+    .mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const e = vi
+    .spyOn(process.stderr, "write")
+    .mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
   try {
-    await yargs(args).command(encodeCommand).strict().exitProcess(false).fail((msg, err) => {
-      throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
-    }).parseAsync();
+    await yargs(args)
+      .command(encodeCommand)
+      .strict()
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw err ?? new BtfkitError(ErrorCode.USAGE, msg);
+      })
+      .parseAsync();
   } finally {
     o.mockRestore();
     e.mockRestore();

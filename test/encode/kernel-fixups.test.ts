@@ -22,10 +22,17 @@ import { BtfAsm } from "../util/btf-asm.js";
 const DIR = join(FIXTURES, "c-fixups");
 const OBJECTS = ["packed-clang.o", "packed-clang-dw4.o", "packed-gcc.o", "packed-gcc-dw4.o"];
 const oracle = oracleAvailable();
-announceSkip("misaligned floats: the kernel's verdict", oracle.available ? { value: true } : { missing: oracle.reason });
+announceSkip(
+  "misaligned floats: the kernel's verdict",
+  oracle.available ? { value: true } : { missing: oracle.reason },
+);
 
 function encode(obj: string, base?: Btf): Btf {
-  return encodeFile(join(DIR, obj), { features: parseFeatures("default"), kernelFixups: false, ...(base ? { base } : {}) }).btf;
+  return encodeFile(join(DIR, obj), {
+    features: parseFeatures("default"),
+    kernelFixups: false,
+    ...(base ? { base } : {}),
+  }).btf;
 }
 
 /** The own STRUCT or UNION named `name`. */
@@ -73,7 +80,13 @@ describe.each(OBJECTS)("%s: misaligned floats", (obj) => {
     const btf = encode(obj);
     const before = { pk_bits: shape(btf, "pk_bits").words };
     expect(lowerMisalignedFloats(btf)).toBe(8);
-    expect(shape(btf, "pk").members).toEqual(["c:INT char", "d:INT double/8", "f:INT float/4", "i:INT int", "ld:INT long double/16"]);
+    expect(shape(btf, "pk").members).toEqual([
+      "c:INT char",
+      "d:INT double/8",
+      "f:INT float/4",
+      "i:INT int",
+      "ld:INT long double/16",
+    ]);
     expect(shape(btf, "pk_aligned").members).toEqual(["i:INT int", "f:FLOAT float", "d:FLOAT double"]);
     expect(shape(btf, "plain").members).toEqual(["c:INT char", "d:FLOAT double", "f:FLOAT float"]);
     expect(shape(btf, "pk_typedef").members.slice(1)).toEqual(["d:INT double/8", "f:INT float/4"]);
@@ -81,7 +94,13 @@ describe.each(OBJECTS)("%s: misaligned floats", (obj) => {
     expect(shape(btf, "u").members).toEqual(["p:other pk", "d:FLOAT double"]);
     // kind_flag struct: the offset words (bitfield size << 24 | bit offset) are untouched.
     const bits = shape(btf, "pk_bits");
-    expect(bits.members).toEqual(["a:INT unsigned int", "b:INT unsigned int", "d:INT double/8", "c:INT unsigned int", "f:INT float/4"]);
+    expect(bits.members).toEqual([
+      "a:INT unsigned int",
+      "b:INT unsigned int",
+      "d:INT double/8",
+      "c:INT unsigned int",
+      "f:INT float/4",
+    ]);
     expect(bits.words).toEqual(before.pk_bits);
     expect(btf.kflag(aggregate(btf, "pk_bits"))).toBe(true);
 
@@ -135,7 +154,9 @@ describe("lowerMisalignedFloats", () => {
     // A base that has double, float and long double (the byte-order fixture), a module with the packed structs.
     const base = parseBtf(writeBtf(encode("byte-order-x86_64.o")));
     const split = encode("packed-clang.o", base);
-    const baseDouble = [...Array(base.endId - 1).keys()].map((i) => i + 1).find((id) => base.kind(id) === BTF_KIND.FLOAT && base.name(id) === "double")!;
+    const baseDouble = [...Array(base.endId - 1).keys()]
+      .map((i) => i + 1)
+      .find((id) => base.kind(id) === BTF_KIND.FLOAT && base.name(id) === "double")!;
     const pk = aggregate(split, "pk");
     expect(split.extraWord(pk, 3 * 1 + 1)).toBe(baseDouble); // the split's 'd' uses the base's double
     const endBefore = split.endId;
@@ -157,8 +178,22 @@ describe("lowerMisalignedFloats", () => {
     const twin = a.btf.addNamed("double", BTF_KIND.INT, 0, false, 8, [0x00000040]);
     const ch = a.btf.addNamed("char", BTF_KIND.INT, 0, false, 1, [0x01000008]);
     // struct __attribute__((packed)) { char c; double d; } and a kind_flag twin with a 1-bit field first.
-    const s = a.btf.addNamed("s", BTF_KIND.STRUCT, 2, false, 9, [a.btf.strings.intern("c"), ch, 0, a.btf.strings.intern("d"), dbl, 8]);
-    const k = a.btf.addNamed("k", BTF_KIND.STRUCT, 2, true, 9, [a.btf.strings.intern("c"), ch, (1 << 24) | 0, a.btf.strings.intern("d"), dbl, 8]);
+    const s = a.btf.addNamed("s", BTF_KIND.STRUCT, 2, false, 9, [
+      a.btf.strings.intern("c"),
+      ch,
+      0,
+      a.btf.strings.intern("d"),
+      dbl,
+      8,
+    ]);
+    const k = a.btf.addNamed("k", BTF_KIND.STRUCT, 2, true, 9, [
+      a.btf.strings.intern("c"),
+      ch,
+      (1 << 24) | 0,
+      a.btf.strings.intern("d"),
+      dbl,
+      8,
+    ]);
     const end = a.btf.endId;
     expect(lowerMisalignedFloats(a.btf)).toBe(2);
     expect(a.btf.endId).toBe(end);

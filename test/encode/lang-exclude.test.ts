@@ -17,7 +17,9 @@ describe("encode --lang-exclude", () => {
     const out = join(tmp, "rust-only.btf");
     const r = encode([join(FIXTURES, "rust/rustfix.o"), "--lang-exclude", "rust", "-o", out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^btfkit: .*rustfix\.o: every compile unit was excluded by --lang-exclude=rust \(1 skipped\); nothing to encode\n$/);
+    expect(r.stderr).toMatch(
+      /^btfkit: .*rustfix\.o: every compile unit was excluded by --lang-exclude=rust \(1 skipped\); nothing to encode\n$/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 

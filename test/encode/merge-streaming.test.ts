@@ -22,14 +22,29 @@ import { BTF_KIND } from "../../src/btf/kinds.js";
 import { readSymbols } from "../../src/elf/symbols.js";
 import { DWARF_FIXTURES, SAMPLE_O } from "./helpers.js";
 
-const FIXTURES = ["c-gcc-dw2", "c-gcc-dw4-types", "c-gcc-dw5-types", "c-clang-dw5-types", "c-clang-dw4", "c-gcc-dw5", "dwz-a", "c-gcc-split", "c-gcc-zlib"];
+const FIXTURES = [
+  "c-gcc-dw2",
+  "c-gcc-dw4-types",
+  "c-gcc-dw5-types",
+  "c-clang-dw5-types",
+  "c-clang-dw4",
+  "c-gcc-dw5",
+  "dwz-a",
+  "c-gcc-split",
+  "c-gcc-zlib",
+];
 
 /** Merge the units' types (no functions, no dedup) converted with the given options; also how many names were refs. */
 function mergeUnits(path: string, refs: boolean): { bytes: Uint8Array; strRefs: number; unresolved: number } {
   const dwarf = DwarfFile.open(path);
   try {
     const features = parseFeatures(undefined);
-    const conv = new CuConverter(dwarf, { features, functionNames: functionSymbolNames(readSymbols(dwarf.elf), false), debugStrRefs: refs, reuseTables: refs });
+    const conv = new CuConverter(dwarf, {
+      features,
+      functionNames: functionSymbolNames(readSymbols(dwarf.elf), false),
+      debugStrRefs: refs,
+      reuseTables: refs,
+    });
     const merger = new BtfMerger(undefined, refs ? { debugStr: dwarf.str } : {});
     let strRefs = 0;
     const all: CuBtf[] = [];
@@ -67,7 +82,11 @@ describe("merging with .debug_str references and reused unit tables", () => {
   it("refuses .debug_str references when the merger was not given .debug_str", () => {
     const dwarf = DwarfFile.open(join(DWARF_FIXTURES, "c-gcc-dw5"));
     try {
-      const conv = new CuConverter(dwarf, { features: parseFeatures(undefined), functionNames: new Set(), debugStrRefs: true });
+      const conv = new CuConverter(dwarf, {
+        features: parseFeatures(undefined),
+        functionNames: new Set(),
+        debugStrRefs: true,
+      });
       const merger = new BtfMerger();
       expect(() => merger.add(conv.convert(selectUnits(dwarf).units[0]!))).toThrow(/debug_str/);
     } finally {
@@ -106,9 +125,20 @@ describe("reading .debug_info unit by unit", () => {
 
   // Executables read by units; relocatable objects (relocations to apply) and compressed sections cannot be.
   const CASES: [string, boolean][] = [
-    ["c-gcc-dw2", true], ["c-gcc-dw4-types", true], ["c-gcc-dw5-types", true], ["c-clang-dw5-types", true], ["c-clang-dw4", true],
-    ["c-gcc-dw5", true], ["c-gcc-dwarf64", true], ["dwz-a", true], ["c-gcc-split", true], ["c-rust", true],
-    ["c-gcc-zlib", false], ["c-gcc-zdebug", false], ["c-gcc-dw5.o", false], ["cross-s390x.o", false],
+    ["c-gcc-dw2", true],
+    ["c-gcc-dw4-types", true],
+    ["c-gcc-dw5-types", true],
+    ["c-clang-dw5-types", true],
+    ["c-clang-dw4", true],
+    ["c-gcc-dw5", true],
+    ["c-gcc-dwarf64", true],
+    ["dwz-a", true],
+    ["c-gcc-split", true],
+    ["c-rust", true],
+    ["c-gcc-zlib", false],
+    ["c-gcc-zdebug", false],
+    ["c-gcc-dw5.o", false],
+    ["cross-s390x.o", false],
   ];
   for (const [name, byUnits] of CASES) {
     it(`gives the same merged table as the whole section: ${name}${byUnits ? "" : " (read whole anyway)"}`, () => {

@@ -55,10 +55,18 @@ const C_FIXTURES: Fixture[] = [
   { file: "c-gcc-zlib.o", known: [ATOMIC] },
   { file: "c-gcc-zstd", known: [ATOMIC], noPahole: "zstd-compressed debug sections need elfutils >= 0.189" },
   { file: "c-rust", langExclude: ["rust"] },
-  ...readdirSync(DWARF_FIXTURES).filter((f) => f.startsWith("cross-")).sort().map((file): Fixture => ({
-    file,
-    noKernel: file === "cross-i386.o" || file === "cross-powerpc.o" ? "32-bit target: 4-byte pointers exceed struct sizes for a 64-bit kernel" : undefined,
-  })),
+  ...readdirSync(DWARF_FIXTURES)
+    .filter((f) => f.startsWith("cross-"))
+    .sort()
+    .map(
+      (file): Fixture => ({
+        file,
+        noKernel:
+          file === "cross-i386.o" || file === "cross-powerpc.o"
+            ? "32-bit target: 4-byte pointers exceed struct sizes for a 64-bit kernel"
+            : undefined,
+      }),
+    ),
 ];
 
 for (const f of C_FIXTURES) {

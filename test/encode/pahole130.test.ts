@@ -29,7 +29,10 @@ const DIR = join(FIXTURES, "pahole130");
 const ELF = join(DIR, "kernel-like.elf");
 const REFERENCE = join(DIR, "kernel-like.pahole130.btf");
 /** Debian 7.3's `--btf_features=encode_force,…,consistent_func --btf_features=+reproducible_build`. */
-const DEBIAN_73 = parseFeatures(["encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func", "+reproducible_build"], { compat: "1.30" });
+const DEBIAN_73 = parseFeatures(
+  ["encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func", "+reproducible_build"],
+  { compat: "1.30" },
+);
 const oracle = oracleAvailable();
 if (!oracle.available) console.warn(`SKIP: pahole 1.30 rules: kernel verdicts: ${oracle.reason}`);
 
@@ -53,11 +56,13 @@ describe("a kernel-like image encoded with pahole 1.30's rules", () => {
       const sec = elf.section(".data..percpu")!;
       const want = new Map<string, number>();
       for (let i = 0; i < syms.count; i++) {
-        if (syms.shndx[i] === sec.index && syms.type(i) === 1) want.set(syms.name(i), Number(syms.valueBig(i) - sec.addrBig));
+        if (syms.shndx[i] === sec.index && syms.type(i) === 1)
+          want.set(syms.name(i), Number(syms.valueBig(i) - sec.addrBig));
       }
       const [ds] = findTypes(ours, BTF_KIND.DATASEC, ".data..percpu");
       const got = new Map<string, number>();
-      for (let k = 0; k < ours.vlen(ds!); k++) got.set(ours.name(ours.extraWord(ds!, 3 * k)), ours.extraWord(ds!, 3 * k + 1));
+      for (let k = 0; k < ours.vlen(ds!); k++)
+        got.set(ours.name(ours.extraWord(ds!, 3 * k)), ours.extraWord(ds!, 3 * k + 1));
       expect(got).toEqual(want);
       expect(new Set(got.values()).size).toBe(got.size);
       expect(ours.sizeTypeOf(ds!)).toBe(8192);
@@ -83,7 +88,12 @@ describe("kfunc sets in .BTF_ids", () => {
   it("reads the set8 ranges with their flags, and only kfunc sets", () => {
     const elf = ElfFile.open(ELF);
     try {
-      expect(readKfuncs(elf, readSymbols(elf))).toEqual(new Map([["my_kfunc", 0], ["my_fast_kfunc", 1 << 12]]));
+      expect(readKfuncs(elf, readSymbols(elf))).toEqual(
+        new Map([
+          ["my_kfunc", 0],
+          ["my_fast_kfunc", 1 << 12],
+        ]),
+      );
     } finally {
       elf.close();
     }
@@ -100,7 +110,13 @@ describe("kfunc sets in .BTF_ids", () => {
 describe("pahole 1.30's search of its function table", () => {
   it("sorts as glibc's merge sort does: ties keep their order, halves of n/2", () => {
     const a = Int32Array.from([5, 3, 5, 1, 3]);
-    const tagged = [[5, "a"], [3, "b"], [5, "c"], [1, "d"], [3, "e"]] as const;
+    const tagged = [
+      [5, "a"],
+      [3, "b"],
+      [5, "c"],
+      [1, "d"],
+      [3, "e"],
+    ] as const;
     const idx = Int32Array.from([0, 1, 2, 3, 4]);
     glibcMergeSort(idx, (x, y) => tagged[x]![0] - tagged[y]![0]);
     expect([...idx].map((i) => tagged[i]![1]).join("")).toBe("dbeac");
@@ -138,7 +154,12 @@ describe("a parameter's register from its location", () => {
 
   it("takes a single register of an exprloc, with or without a final DW_OP_stack_value", () => {
     const one = (bytes: number[], expected: number): number =>
-      parameterRegister({ form: DW_FORM.DW_FORM_exprloc, bytes: Uint8Array.from(bytes), start: 0, end: bytes.length }, unit, none, expected);
+      parameterRegister(
+        { form: DW_FORM.DW_FORM_exprloc, bytes: Uint8Array.from(bytes), start: 0, end: bytes.length },
+        unit,
+        none,
+        expected,
+      );
     expect(one([reg(5)], reg(5))).toBe(reg(5));
     expect(one([reg(4)], reg(5))).toBe(reg(4));
     expect(one([reg(4), DW_OP.DW_OP_stack_value], reg(5))).toBe(reg(4));
@@ -149,9 +170,37 @@ describe("a parameter's register from its location", () => {
   it("walks a DWARF 5 location list through DW_FORM_loclistx: a register counts in the first entry only, an entry value anywhere", () => {
     // .debug_loclists: a 12-byte header (not read here), the offset table at 12 with two lists, then the lists.
     const list0 = [4, 0x00, 0x10, 1, reg(1), 4, 0x10, 0x20, 1, reg(5), 0]; // offset_pair [rdx], offset_pair [rdi], end
-    const list1 = [4, 0x00, 0x10, 2, 0x91, 0x08, 4, 0x10, 0x20, 4, DW_OP.DW_OP_entry_value, 1, reg(5), DW_OP.DW_OP_stack_value, 0];
+    const list1 = [
+      4,
+      0x00,
+      0x10,
+      2,
+      0x91,
+      0x08,
+      4,
+      0x10,
+      0x20,
+      4,
+      DW_OP.DW_OP_entry_value,
+      1,
+      reg(5),
+      DW_OP.DW_OP_stack_value,
+      0,
+    ];
     const table = 12 + 8;
-    const bytes = [...new Array<number>(12).fill(0), table - 12, 0, 0, 0, table - 12 + list0.length, 0, 0, 0, ...list0, ...list1];
+    const bytes = [
+      ...new Array<number>(12).fill(0),
+      table - 12,
+      0,
+      0,
+      0,
+      table - 12 + list0.length,
+      0,
+      0,
+      0,
+      ...list0,
+      ...list1,
+    ];
     const sections = { loc: () => undefined, loclists: () => Uint8Array.from(bytes) };
     const src = (index: number) => ({ form: DW_FORM.DW_FORM_loclistx, value: index });
     // List 0: rdx first, rdi second: only the first entry's register counts.
@@ -165,7 +214,22 @@ describe("a parameter's register from its location", () => {
     const ff = new Array<number>(8).fill(0xff);
     const z = new Array<number>(8).fill(0);
     const addr = (n: number): number[] => [n, 0, 0, 0, 0, 0, 0, 0];
-    const bytes = [...ff, ...addr(0x1000), ...addr(0), ...addr(4), 1, 0, reg(4), ...addr(4), ...addr(8), 1, 0, reg(5), ...z, ...z];
+    const bytes = [
+      ...ff,
+      ...addr(0x1000),
+      ...addr(0),
+      ...addr(4),
+      1,
+      0,
+      reg(4),
+      ...addr(4),
+      ...addr(8),
+      1,
+      0,
+      reg(5),
+      ...z,
+      ...z,
+    ];
     const sections = { loc: () => Uint8Array.from(bytes), loclists: () => undefined };
     expect(parameterRegister({ form: DW_FORM.DW_FORM_sec_offset, value: 0 }, u4, sections, reg(5))).toBe(reg(4));
   });

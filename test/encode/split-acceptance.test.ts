@@ -46,47 +46,57 @@ function build(cc: string): { sample: string; module: string; dir: string } {
   return { sample, module, dir };
 }
 
-describe.each(compilers.filter((c) => c.path.value).map((c) => [c.cc] as const))("split BTF of module.c built with %s", (cc) => {
-  const objs = build(cc);
+describe.each(compilers.filter((c) => c.path.value).map((c) => [c.cc] as const))(
+  "split BTF of module.c built with %s",
+  (cc) => {
+    const objs = build(cc);
 
-  it.each(Object.entries(FEATURE_SETS))("features %s: split continues the base, and the kernel accepts base+split", (_, features) => {
-    // The base as a module encoder sees it: written and read back.
-    const base = parseBtf(writeBtf(encodeFile(objs.sample, { features }).btf));
-    const { btf: split } = encodeFile(objs.module, { base, features });
-    expect(split.startId).toBe(base.endId);
-    expect(split.strings.startOffset).toBe(base.strings.endOffset);
-    // module.c repeats the base's `struct list_head` and `u32`: they come from the base, not again from the split.
-    expect(findTypes(split, BTF_KIND.STRUCT, "list_head")).toEqual([]);
-    expect(findTypes(split, BTF_KIND.TYPEDEF, "u32")).toEqual([]);
-    expect(findTypes(split, BTF_KIND.STRUCT, "module_state")).toHaveLength(1);
-    expect(findTypes(split, BTF_KIND.FUNC, "module_init_fn")).toHaveLength(1);
-    // Written and read back on the base: the same split BTF.
-    const reread = parseBtf(writeBtf(split), { base });
-    expect(diffBtf(split, reread).equal).toBe(true);
-    expect(validateBtf(reread)).toEqual([]);
-    const merged = writeBtf(mergeSplitBtf(reread));
-    expect(validateBtf(parseBtf(merged))).toEqual([]);
-    if (oracle.available) {
-      const v = kernelVerdict(merged);
-      expect(v.reason).toBe("");
-      expect(v.accepted).toBe(true);
-    }
-  });
+    it.each(Object.entries(FEATURE_SETS))(
+      "features %s: split continues the base, and the kernel accepts base+split",
+      (_, features) => {
+        // The base as a module encoder sees it: written and read back.
+        const base = parseBtf(writeBtf(encodeFile(objs.sample, { features }).btf));
+        const { btf: split } = encodeFile(objs.module, { base, features });
+        expect(split.startId).toBe(base.endId);
+        expect(split.strings.startOffset).toBe(base.strings.endOffset);
+        // module.c repeats the base's `struct list_head` and `u32`: they come from the base, not again from the split.
+        expect(findTypes(split, BTF_KIND.STRUCT, "list_head")).toEqual([]);
+        expect(findTypes(split, BTF_KIND.TYPEDEF, "u32")).toEqual([]);
+        expect(findTypes(split, BTF_KIND.STRUCT, "module_state")).toHaveLength(1);
+        expect(findTypes(split, BTF_KIND.FUNC, "module_init_fn")).toHaveLength(1);
+        // Written and read back on the base: the same split BTF.
+        const reread = parseBtf(writeBtf(split), { base });
+        expect(diffBtf(split, reread).equal).toBe(true);
+        expect(validateBtf(reread)).toEqual([]);
+        const merged = writeBtf(mergeSplitBtf(reread));
+        expect(validateBtf(parseBtf(merged))).toEqual([]);
+        if (oracle.available) {
+          const v = kernelVerdict(merged);
+          expect(v.reason).toBe("");
+          expect(v.accepted).toBe(true);
+        }
+      },
+    );
 
-  it.skipIf(!pahole.value)("on pahole's base, btfkit's split BTF matches pahole --btf_base by meaning", () => {
-    const baseFile = join(objs.dir, "sample.pahole.btf");
-    const splitFile = join(objs.dir, "module.pahole.btf");
-    execFileSync(pahole.value!, ["-J", `--btf_encode_detached=${baseFile}`, objs.sample], { stdio: ["ignore", "ignore", "ignore"] });
-    execFileSync(pahole.value!, ["-J", "--btf_base", baseFile, `--btf_encode_detached=${splitFile}`, objs.module], { stdio: ["ignore", "ignore", "ignore"] });
-    const base = parseBtf(readFileSync(baseFile), { file: baseFile });
-    const theirs = parseBtf(readFileSync(splitFile), { file: splitFile, base });
-    const { btf: ours } = encodeFile(objs.module, { base, features: FEATURE_SETS["pahole 1.24"] });
-    const d = diffBtf(theirs, ours);
-    expect(d.kinds.map((r) => [r.kind, r.inA, r.matched])).toEqual(d.kinds.map((r) => [r.kind, r.inA, r.inA]));
-    expect(d.equal).toBe(true);
-    if (oracle.available) {
-      expect(kernelVerdict(writeBtf(mergeSplitBtf(ours))).reason).toBe("");
-      expect(kernelVerdict(writeBtf(mergeSplitBtf(theirs))).reason).toBe("");
-    }
-  });
-});
+    it.skipIf(!pahole.value)("on pahole's base, btfkit's split BTF matches pahole --btf_base by meaning", () => {
+      const baseFile = join(objs.dir, "sample.pahole.btf");
+      const splitFile = join(objs.dir, "module.pahole.btf");
+      execFileSync(pahole.value!, ["-J", `--btf_encode_detached=${baseFile}`, objs.sample], {
+        stdio: ["ignore", "ignore", "ignore"],
+      });
+      execFileSync(pahole.value!, ["-J", "--btf_base", baseFile, `--btf_encode_detached=${splitFile}`, objs.module], {
+        stdio: ["ignore", "ignore", "ignore"],
+      });
+      const base = parseBtf(readFileSync(baseFile), { file: baseFile });
+      const theirs = parseBtf(readFileSync(splitFile), { file: splitFile, base });
+      const { btf: ours } = encodeFile(objs.module, { base, features: FEATURE_SETS["pahole 1.24"] });
+      const d = diffBtf(theirs, ours);
+      expect(d.kinds.map((r) => [r.kind, r.inA, r.matched])).toEqual(d.kinds.map((r) => [r.kind, r.inA, r.inA]));
+      expect(d.equal).toBe(true);
+      if (oracle.available) {
+        expect(kernelVerdict(writeBtf(mergeSplitBtf(ours))).reason).toBe("");
+        expect(kernelVerdict(writeBtf(mergeSplitBtf(theirs))).reason).toBe("");
+      }
+    });
+  },
+);

@@ -84,7 +84,14 @@ describe("assertKernelAccepts", () => {
     const btf = new Btf();
     const int = btf.addNamed("int", BTF_KIND.INT, 0, false, 4, [0x01000020]);
     const ptr = btf.addNamed("", BTF_KIND.PTR, 0, false, int);
-    btf.addNamed("pair", BTF_KIND.STRUCT, 2, false, 8, [btf.strings.intern("a"), ptr, 0, btf.strings.intern("b"), ptr, 32]);
+    btf.addNamed("pair", BTF_KIND.STRUCT, 2, false, 8, [
+      btf.strings.intern("a"),
+      ptr,
+      0,
+      btf.strings.intern("b"),
+      ptr,
+      32,
+    ]);
     expect(() => assertKernelAccepts(btf, { pointerSize: 4 })).not.toThrow();
     expect(caught(() => assertKernelAccepts(btf)).message).toMatch(/Member exceeds struct_size/);
     // The command takes the pointer size from the ELF class.
@@ -146,7 +153,9 @@ describe("btfkit encode: the gate", () => {
     const r = spawnSync(process.execPath, [bin, "encode", LONG_NAME, "-o", out], { encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^btfkit: .*long-name\.o: type \[\d+\]: the kernel would reject the encoded BTF: STRUCT '.*Invalid name \(rule name\)/);
+    expect(r.stderr).toMatch(
+      /^btfkit: .*long-name\.o: type \[\d+\]: the kernel would reject the encoded BTF: STRUCT '.*Invalid name \(rule name\)/,
+    );
     expect(existsSync(out)).toBe(false);
     const help = spawnSync(process.execPath, [bin, "encode", "--help"], { encoding: "utf8" });
     expect(help.stdout).toMatch(/--validate/);

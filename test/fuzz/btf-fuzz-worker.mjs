@@ -36,7 +36,14 @@ function replayData(k) {
     read("test/fixtures/distill/base.btf"),
     { ...read("test/fixtures/distill/mod.split.btf"), base: read("test/fixtures/distill/base.btf") },
   ];
-  return { buildDir: join(root, ".cache/fuzz-build-btf"), fixtures, first: k, count: 1, progress: new SharedArrayBuffer(4), slot: 0 };
+  return {
+    buildDir: join(root, ".cache/fuzz-build-btf"),
+    fixtures,
+    first: k,
+    count: 1,
+    progress: new SharedArrayBuffer(4),
+    slot: 0,
+  };
 }
 
 /** The layout of a (little-endian) fixture: header fields and, per type record, where it starts and its kind. */
@@ -62,8 +69,16 @@ function idWords(r) {
   const out = [];
   const x = r.at + 12;
   switch (r.kind) {
-    case K.PTR: case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.FUNC: case K.FUNC_PROTO:
-    case K.VAR: case K.DECL_TAG: case K.TYPE_TAG:
+    case K.PTR:
+    case K.TYPEDEF:
+    case K.VOLATILE:
+    case K.CONST:
+    case K.RESTRICT:
+    case K.FUNC:
+    case K.FUNC_PROTO:
+    case K.VAR:
+    case K.DECL_TAG:
+    case K.TYPE_TAG:
       out.push(r.at + 8);
       break;
   }
@@ -75,13 +90,32 @@ function idWords(r) {
 }
 
 /** Kinds whose records have the same size for the same vlen: changing one into another keeps the blob parseable. */
-const SAME_SHAPE = [[2, 8, 9, 10, 11, 12, 18, 7, 16], [1, 14, 17], [4, 5, 15, 19], [6, 13]];
+const SAME_SHAPE = [
+  [2, 8, 9, 10, 11, 12, 18, 7, 16],
+  [1, 14, 17],
+  [4, 5, 15, 19],
+  [6, 13],
+];
 
 function mutateOnce(b, L, nTypes, firstId, r) {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const pick = (n) => Math.floor(r() * n);
   const rec = L.records.length ? L.records[pick(L.records.length)] : undefined;
-  const specials = [0, 1, 2, firstId, firstId + nTypes - 1, firstId + nTypes, firstId + nTypes + 1, 0xffffffff, 0x7fffff, 0x80000000, L.strLen - 1, L.strLen, 0xffff];
+  const specials = [
+    0,
+    1,
+    2,
+    firstId,
+    firstId + nTypes - 1,
+    firstId + nTypes,
+    firstId + nTypes + 1,
+    0xffffffff,
+    0x7fffff,
+    0x80000000,
+    L.strLen - 1,
+    L.strLen,
+    0xffff,
+  ];
   // Earlier mutations of the case may have truncated the blob: reads and writes past its end do nothing.
   const put = (at, val) => {
     if (at >= 0 && at + 4 <= b.length) v.setUint32(at, val >>> 0, true);
@@ -94,7 +128,8 @@ function mutateOnce(b, L, nTypes, firstId, r) {
     }
     case 1: {
       const flips = 1 + pick(8);
-      const lo = L.typeStart, hi = Math.min(b.length, L.typeStart + L.typeLen);
+      const lo = L.typeStart,
+        hi = Math.min(b.length, L.typeStart + L.typeLen);
       for (let i = 0; i < flips && hi > lo; i++) b[lo + pick(hi - lo)] ^= 1 << pick(8);
       return { bytes: b, what: `${flips} bit flips in types` };
     }
@@ -180,11 +215,15 @@ function pipeline(btf, original, check) {
       check(mustWork ? new Error(`${name} failed on a table the reader accepted: ${located?.message}`) : located, name);
     }
   };
-  step("dump raw", () => {
-    const sink = new ByteSink(() => {});
-    dumpBtfRaw(btf, sink);
-    sink.end();
-  }, true);
+  step(
+    "dump raw",
+    () => {
+      const sink = new ByteSink(() => {});
+      dumpBtfRaw(btf, sink);
+      sink.end();
+    },
+    true,
+  );
   step("dump c", () => dumpBtfAsC(btf));
   step("dump json", () => writeBtfAsJson(btf, () => {}), true);
   step("dedup", () => {
@@ -207,22 +246,36 @@ for (let k = first; k < first + count; k++) {
   const r = rng(k * 2654435761);
   // A split fixture mostly has its own bytes mutated; sometimes its base's.
   const onBase = f.base !== undefined && r() < 0.2;
-  let bytes = f.bytes, baseBytes = f.base?.bytes, what;
+  let bytes = f.bytes,
+    baseBytes = f.base?.bytes,
+    what;
   if (onBase) ({ bytes: baseBytes, what } = mutate(f.base.bytes, f.baseLayout, f.baseBtf.count, 1, r));
   else ({ bytes, what } = mutate(f.bytes, f.layout, f.btf.count, f.btf.startId, r));
-  const fail = (stage, e) => failures.push({
-    k, file: onBase ? f.base.name : f.name, what: `${what}; ${stage}`, message: String(e?.message),
-    stack: String(e?.stack).split("\n").slice(0, 5).join(" | "),
-  });
+  const fail = (stage, e) =>
+    failures.push({
+      k,
+      file: onBase ? f.base.name : f.name,
+      what: `${what}; ${stage}`,
+      message: String(e?.message),
+      stack: String(e?.stack).split("\n").slice(0, 5).join(" | "),
+    });
   if (replay !== undefined) {
-    console.error(`case ${k}: ${onBase ? f.base.name : f.name}: ${what}; bytes in /tmp/btf-fuzz-case.btf (base: -base.btf)`);
+    console.error(
+      `case ${k}: ${onBase ? f.base.name : f.name}: ${what}; bytes in /tmp/btf-fuzz-case.btf (base: -base.btf)`,
+    );
     writeFileSync("/tmp/btf-fuzz-case.btf", bytes);
     if (baseBytes) writeFileSync("/tmp/btf-fuzz-case-base.btf", baseBytes);
   }
   const names = f.base ? [f.name, f.base.name] : [f.name];
   const check = (e, stage) => {
-    const ok = e && e.name === "BtfkitError" && typeof e.code === "string" && !e.message.includes("\n") &&
-      names.some((n) => e.message.startsWith(`${n}: `)) && e.section !== undefined && e.offset !== undefined;
+    const ok =
+      e &&
+      e.name === "BtfkitError" &&
+      typeof e.code === "string" &&
+      !e.message.includes("\n") &&
+      names.some((n) => e.message.startsWith(`${n}: `)) &&
+      e.section !== undefined &&
+      e.offset !== undefined;
     if (!ok) fail(stage, e);
   };
   let base = f.baseBtf;
@@ -236,9 +289,12 @@ for (let k = first; k < first + count; k++) {
   let valid = false;
   try {
     const { problems } = validateBtfBlob(bytes, { base, file: f.name, byteOrder: "any" });
-    for (const p of problems) if (formatProblem(p).includes("\n")) throw new Error(`problem on two lines: ${formatProblem(p)}`);
+    for (const p of problems)
+      if (formatProblem(p).includes("\n")) throw new Error(`problem on two lines: ${formatProblem(p)}`);
     // validate checks a split BTF's own types; its base must be valid too for the whole to be.
-    valid = problems.length === 0 && (!onBase || validateBtfBlob(baseBytes, { file: f.base.name, byteOrder: "any" }).problems.length === 0);
+    valid =
+      problems.length === 0 &&
+      (!onBase || validateBtfBlob(baseBytes, { file: f.base.name, byteOrder: "any" }).problems.length === 0);
   } catch (e) {
     fail("validate", e);
   }

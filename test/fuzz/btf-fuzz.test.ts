@@ -16,19 +16,32 @@ import { ROOT, fuzzCases, runAll, transpile } from "./harness.js";
 
 const BUILD = join(ROOT, ".cache/fuzz-build-btf");
 const CASES = fuzzCases(4000);
-const read = (p: string): { name: string; bytes: Uint8Array } => ({ name: p, bytes: new Uint8Array(readFileSync(join(ROOT, p))) });
+const read = (p: string): { name: string; bytes: Uint8Array } => ({
+  name: p,
+  bytes: new Uint8Array(readFileSync(join(ROOT, p))),
+});
 
 describe("fuzz: BTF reader, dumps, dedup, diff, validate", () => {
-  it(`${CASES} mutated BTF blobs: only one-line BtfkitErrors naming the file, no hang`, { timeout: Math.max(600_000, CASES * 15) }, async () => {
-    transpile(BUILD, ["common", "btf", "dump", "dedup", "diff"]);
-    const fixtures = [
-      read("test/fixtures/btf/sample.btf"),
-      { ...read("test/fixtures/btf/module.btf"), base: read("test/fixtures/btf/sample.btf") },
-      read("test/fixtures/distill/base.btf"),
-      { ...read("test/fixtures/distill/mod.split.btf"), base: read("test/fixtures/distill/base.btf") },
-    ];
-    const failures = await runAll(new URL("./btf-fuzz-worker.mjs", import.meta.url), { buildDir: BUILD, fixtures }, CASES, (k) => fixtures[k % fixtures.length]!.name);
-    for (const f of failures.slice(0, 30)) console.error(`case ${f.k} (${f.file}: ${f.what}): ${f.message} ${f.stack}`);
-    expect(failures.map((f) => `${f.k}:${f.file}:${f.message}`)).toEqual([]);
-  });
+  it(
+    `${CASES} mutated BTF blobs: only one-line BtfkitErrors naming the file, no hang`,
+    { timeout: Math.max(600_000, CASES * 15) },
+    async () => {
+      transpile(BUILD, ["common", "btf", "dump", "dedup", "diff"]);
+      const fixtures = [
+        read("test/fixtures/btf/sample.btf"),
+        { ...read("test/fixtures/btf/module.btf"), base: read("test/fixtures/btf/sample.btf") },
+        read("test/fixtures/distill/base.btf"),
+        { ...read("test/fixtures/distill/mod.split.btf"), base: read("test/fixtures/distill/base.btf") },
+      ];
+      const failures = await runAll(
+        new URL("./btf-fuzz-worker.mjs", import.meta.url),
+        { buildDir: BUILD, fixtures },
+        CASES,
+        (k) => fixtures[k % fixtures.length]!.name,
+      );
+      for (const f of failures.slice(0, 30))
+        console.error(`case ${f.k} (${f.file}: ${f.what}): ${f.message} ${f.stack}`);
+      expect(failures.map((f) => `${f.k}:${f.file}:${f.message}`)).toEqual([]);
+    },
+  );
 });

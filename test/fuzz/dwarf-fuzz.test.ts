@@ -17,16 +17,21 @@ const BUILD = join(ROOT, ".cache/fuzz-build");
 const CASES = fuzzCases(8000);
 
 describe("fuzz: ELF + DWARF readers", () => {
-  it(`${CASES} mutated fixtures: only one-line BtfkitErrors, no hang`, { timeout: Math.max(600_000, CASES * 15) }, async () => {
-    transpile(BUILD, ["common", "elf", "dwarf"]);
-    const fixtures = fixtureFiles.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(FIXTURES, f))) }));
-    const failures = await runAll(
-      new URL("./fuzz-worker.mjs", import.meta.url),
-      { buildDir: BUILD, fixtures, altPath: join(FIXTURES, "dwz-common.debug") },
-      CASES,
-      (k) => fixtures[k % fixtures.length]!.name,
-    );
-    for (const f of failures.slice(0, 20)) console.error(`case ${f.k} (${f.file}, ${f.what}): ${f.message} ${f.stack}`);
-    expect(failures.map((f) => `${f.k}:${f.file}:${f.message}`)).toEqual([]);
-  });
+  it(
+    `${CASES} mutated fixtures: only one-line BtfkitErrors, no hang`,
+    { timeout: Math.max(600_000, CASES * 15) },
+    async () => {
+      transpile(BUILD, ["common", "elf", "dwarf"]);
+      const fixtures = fixtureFiles.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(FIXTURES, f))) }));
+      const failures = await runAll(
+        new URL("./fuzz-worker.mjs", import.meta.url),
+        { buildDir: BUILD, fixtures, altPath: join(FIXTURES, "dwz-common.debug") },
+        CASES,
+        (k) => fixtures[k % fixtures.length]!.name,
+      );
+      for (const f of failures.slice(0, 20))
+        console.error(`case ${f.k} (${f.file}, ${f.what}): ${f.message} ${f.stack}`);
+      expect(failures.map((f) => `${f.k}:${f.file}:${f.message}`)).toEqual([]);
+    },
+  );
 });

@@ -20,7 +20,8 @@ function regions(bytes) {
     const h = elf.header;
     out.push([h.shoff, h.shoff + h.shnum * h.shentsize]);
     for (const s of elf.sections) {
-      if (/debug|rela|symtab/.test(s.name) && s.size > 0) out.push([s.offset, s.offset + Math.min(s.size, 64)], [s.offset, s.offset + s.size]);
+      if (/debug|rela|symtab/.test(s.name) && s.size > 0)
+        out.push([s.offset, s.offset + Math.min(s.size, 64)], [s.offset, s.offset + s.size]);
     }
   } catch {}
   return out.filter(([a, b]) => b > a && b <= bytes.length);
@@ -91,9 +92,21 @@ for (let k = first; k < first + count; k++) {
   try {
     readAll(bytes, f.name);
   } catch (e) {
-    const ok = e && e.name === "BtfkitError" && typeof e.code === "string" && !e.message.includes("\n") &&
-      (e.message.startsWith(`${f.name}: `) || e.message.startsWith(`${workerData.altPath}: `)) && e.offset !== undefined;
-    if (!ok) failures.push({ k, file: f.name, what, message: String(e?.message), stack: String(e?.stack).split("\n").slice(0, 4).join(" | ") });
+    const ok =
+      e &&
+      e.name === "BtfkitError" &&
+      typeof e.code === "string" &&
+      !e.message.includes("\n") &&
+      (e.message.startsWith(`${f.name}: `) || e.message.startsWith(`${workerData.altPath}: `)) &&
+      e.offset !== undefined;
+    if (!ok)
+      failures.push({
+        k,
+        file: f.name,
+        what,
+        message: String(e?.message),
+        stack: String(e?.stack).split("\n").slice(0, 4).join(" | "),
+      });
   }
 }
 cur[slot] = -1;

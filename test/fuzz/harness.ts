@@ -52,7 +52,13 @@ export interface Failure {
  * Run cases `first … first + count - 1` in one worker (`workerData` gets `first`, `count` and `progress`, the shared
  * case counter, added). `fileOf(k)` names the input of case k for a hang report.
  */
-export function runWorker(worker: URL, workerData: object, first: number, count: number, fileOf: (k: number) => string): Promise<Failure[]> {
+export function runWorker(
+  worker: URL,
+  workerData: object,
+  first: number,
+  count: number,
+  fileOf: (k: number) => string,
+): Promise<Failure[]> {
   const progress = new SharedArrayBuffer(4);
   const cur = new Int32Array(progress);
   cur[0] = first;
@@ -80,7 +86,15 @@ export function runWorker(worker: URL, workerData: object, first: number, count:
     });
     w.on("error", (e) => {
       clearInterval(timer);
-      resolve([{ k: Atomics.load(cur, 0), file: "?", what: "worker error", message: String(e.message), stack: String(e.stack) }]);
+      resolve([
+        {
+          k: Atomics.load(cur, 0),
+          file: "?",
+          what: "worker error",
+          message: String(e.message),
+          stack: String(e.stack),
+        },
+      ]);
     });
     w.on("exit", (code) => {
       clearInterval(timer);
@@ -90,10 +104,17 @@ export function runWorker(worker: URL, workerData: object, first: number, count:
 }
 
 /** Split `cases` over WORKERS workers and gather their failures. */
-export async function runAll(worker: URL, workerData: object, cases: number, fileOf: (k: number) => string): Promise<Failure[]> {
+export async function runAll(
+  worker: URL,
+  workerData: object,
+  cases: number,
+  fileOf: (k: number) => string,
+): Promise<Failure[]> {
   const per = Math.ceil(cases / WORKERS);
   const results = await Promise.all(
-    Array.from({ length: WORKERS }, (_, i) => runWorker(worker, workerData, i * per, Math.max(0, Math.min(per, cases - i * per)), fileOf)),
+    Array.from({ length: WORKERS }, (_, i) =>
+      runWorker(worker, workerData, i * per, Math.max(0, Math.min(per, cases - i * per)), fileOf),
+    ),
   );
   return results.flat();
 }

@@ -17,7 +17,9 @@ const BUILD_DIR = join(HERE, "build");
 const HELPER = join(BUILD_DIR, "btf-load");
 
 /** Exit codes of btf-load (see btf-load.c). */
-const EXIT_OK = 0, EXIT_REJECT = 1, EXIT_UNAVAILABLE = 3;
+const EXIT_OK = 0,
+  EXIT_REJECT = 1,
+  EXIT_UNAVAILABLE = 3;
 
 export interface KernelVerdict {
   /** True when the kernel loaded the BTF. */
@@ -88,8 +90,13 @@ export function oracleAvailable(): OracleStatus {
   const err = build();
   if (err) return (status = { available: false, reason: err });
   const r = run(probeBlob());
-  if (r.code === EXIT_UNAVAILABLE) return (status = { available: false, reason: `bpf(BPF_BTF_LOAD) is not available: ${r.out.trim()}` });
-  if (r.code !== EXIT_OK) return (status = { available: false, reason: `the kernel refused a minimal valid BTF: ${r.out.trim().split("\n").pop() ?? ""}` });
+  if (r.code === EXIT_UNAVAILABLE)
+    return (status = { available: false, reason: `bpf(BPF_BTF_LOAD) is not available: ${r.out.trim()}` });
+  if (r.code !== EXIT_OK)
+    return (status = {
+      available: false,
+      reason: `the kernel refused a minimal valid BTF: ${r.out.trim().split("\n").pop() ?? ""}`,
+    });
   return (status = { available: true });
 }
 
@@ -119,6 +126,10 @@ export function kernelVerdict(bytes: Uint8Array): KernelVerdict {
   if (r.code !== EXIT_REJECT) throw new Error(`btf-load failed (exit ${r.code}): ${r.out.trim()}`);
   const m = /^REJECT (\d+)/.exec(lines[0] ?? "");
   const log = lines.slice(1).join("\n");
-  const reason = lines.slice(1).filter((l) => l.trim() !== "").pop() ?? "";
+  const reason =
+    lines
+      .slice(1)
+      .filter((l) => l.trim() !== "")
+      .pop() ?? "";
   return { accepted: false, errno: m ? Number(m[1]) : undefined, log, reason };
 }

@@ -94,7 +94,9 @@ export function shape(btf: Btf, id: number, top = true): string {
       const ms: string[] = [];
       for (let k = 0; k < btf.vlen(id); k++) {
         const mn = btf.strings.get(btf.extraWord(id, 3 * k));
-        ms.push(`${mn === "" ? "(anon)" : mn}: ${shape(btf, btf.extraWord(id, 3 * k + 1), false)} @${btf.extraWord(id, 3 * k + 2)}`);
+        ms.push(
+          `${mn === "" ? "(anon)" : mn}: ${shape(btf, btf.extraWord(id, 3 * k + 1), false)} @${btf.extraWord(id, 3 * k + 2)}`,
+        );
       }
       return `${word} '${name}' size=${size} {${ms.join("; ")}}`;
     }

@@ -3,7 +3,14 @@
  * Rust's `DefaultHasher` (rustc 1.95) for the same bytes.
  */
 import { describe, expect, it } from "vitest";
-import { capName, escapeBytes, isPortableIdentifier, joinNames, rustName, sipHash13 } from "../../src/convert/rust/names.js";
+import {
+  capName,
+  escapeBytes,
+  isPortableIdentifier,
+  joinNames,
+  rustName,
+  sipHash13,
+} from "../../src/convert/rust/names.js";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -58,7 +65,8 @@ describe("joined names", () => {
     expect(joinNames(["mycrate", "net", "ipv4", "Addr"])).toBe("mycrate__net__ipv4__Addr");
     expect(joinNames(["f", "_7B_closure_env_23_0_7D_"])).toBe("f__7B_closure_env_23_0_7D_");
     expect(joinNames(["a_", "_b"])).toBe("a__b");
-    for (const j of [joinNames(["x_", "y"]), joinNames(["x__", "__y"]), joinNames(["x", "__y"])]) expect(j).not.toMatch(/___/);
+    for (const j of [joinNames(["x_", "y"]), joinNames(["x__", "__y"]), joinNames(["x", "__y"])])
+      expect(j).not.toMatch(/___/);
   });
 });
 

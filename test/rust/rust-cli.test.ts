@@ -9,7 +9,9 @@ import { RUSTFIX_O } from "./helpers.js";
 
 async function stderrOf(args: string[]): Promise<string> {
   let stderr = "";
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  const e = vi
+    .spyOn(process.stderr, "write")
+    .mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
   try {
     await yargs(args).command(encodeCommand).strict().exitProcess(false).parseAsync();
   } finally {
@@ -23,7 +25,9 @@ describe("btfkit encode of Rust units", () => {
 
   it("prints a warning naming the repr(u128) enum, then the summary", async () => {
     const lines = (await stderrOf(["encode", RUSTFIX_O, "-o", out])).trimEnd().split("\n");
-    expect(lines[0]).toBe("btfkit: warning: enum Huge (16 bytes) has no BTF enum kind: encoded as a typedef of its 128-bit integer, enumerators dropped");
+    expect(lines[0]).toBe(
+      "btfkit: warning: enum Huge (16 bytes) has no BTF enum kind: encoded as a typedef of its 128-bit integer, enumerators dropped",
+    );
     expect(lines[1]).toMatch(/^1 CUs, /);
     expect(lines).toHaveLength(2);
   });

@@ -27,7 +27,8 @@ const compilers = [
 describe.skipIf(compilers.length === 0)("dump --format c of Rust BTF", () => {
   const dir = mkdtempSync(join(tmpdir(), "btfkit-rust-dump-"));
   for (const [name, elf, features] of [
-    ["rustfix.o", RUSTFIX_O, "default"], ["rustfix.o, qualified names", RUSTFIX_O, "default,rust_qualified_names"],
+    ["rustfix.o", RUSTFIX_O, "default"],
+    ["rustfix.o, qualified names", RUSTFIX_O, "default,rust_qualified_names"],
     ["mixed.o", MIXED_O, "default,global_var"],
   ] as const) {
     it(`compiles with gcc: ${name}`, () => {
@@ -36,8 +37,15 @@ describe.skipIf(compilers.length === 0)("dump --format c of Rust BTF", () => {
       const h = join(dir, "rust.h");
       const c = join(dir, "t.c");
       writeFileSync(h, header);
-      writeFileSync(c, `${RUST_C_PRELUDE}#include "rust.h"\n_Static_assert(sizeof(struct Reordered) == 16, "layout");\nint main(void) { return 0; }\n`.replace("struct Reordered", features.includes("qualified") ? "struct rustfix__Reordered" : "struct Reordered"));
-      for (const [cc, ...flags] of compilers) execFileSync(cc!, [...flags, "-c", "-o", join(dir, "t.o"), c], { stdio: "pipe" });
+      writeFileSync(
+        c,
+        `${RUST_C_PRELUDE}#include "rust.h"\n_Static_assert(sizeof(struct Reordered) == 16, "layout");\nint main(void) { return 0; }\n`.replace(
+          "struct Reordered",
+          features.includes("qualified") ? "struct rustfix__Reordered" : "struct Reordered",
+        ),
+      );
+      for (const [cc, ...flags] of compilers)
+        execFileSync(cc!, [...flags, "-c", "-o", join(dir, "t.o"), c], { stdio: "pipe" });
     });
   }
 });

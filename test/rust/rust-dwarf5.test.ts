@@ -23,7 +23,9 @@ function sections(btf: Btf): string[] {
     if (btf.kind(id) !== BTF_KIND.DATASEC) continue;
     out.push(`${btf.name(id)} size=${btf.sizeTypeOf(id)}`);
     for (let i = 0; i < btf.vlen(id); i++) {
-      out.push(`  ${shape(btf, btf.extraWord(id, 3 * i))} offset=${btf.extraWord(id, 3 * i + 1)} size=${btf.extraWord(id, 3 * i + 2)}`);
+      out.push(
+        `  ${shape(btf, btf.extraWord(id, 3 * i))} offset=${btf.extraWord(id, 3 * i + 1)} size=${btf.extraWord(id, 3 * i + 2)}`,
+      );
     }
   }
   return out;

@@ -23,7 +23,10 @@ import { BUILD_SH, find, findAll, MIXED_O, shape } from "./helpers.js";
 
 const oracle = oracleAvailable();
 /** Without the kernel oracle the kernel's verdict is skipped (and said so), never passed unchecked. */
-const noKernel = announceSkip("Rust BTF: the kernel's verdict", oracle.available ? { value: true } : { missing: oracle.reason });
+const noKernel = announceSkip(
+  "Rust BTF: the kernel's verdict",
+  oracle.available ? { value: true } : { missing: oracle.reason },
+);
 const pahole = tool("pahole");
 const rustc = tool("rustc");
 announceSkip("Rust BTF: comparison with pahole --lang_exclude=rust", pahole);
@@ -72,7 +75,9 @@ describe("mixed.o: C and Rust units in one BTF", () => {
   });
 
   it("C units keep C behaviour; Rust and C functions and variables side by side", () => {
-    expect(shape(btf, find(btf, BTF_KIND.FUNC, "main"))).toBe("func 'main' linkage=0 fn() -> int 'int' size=4 bits=32 signed");
+    expect(shape(btf, find(btf, BTF_KIND.FUNC, "main"))).toBe(
+      "func 'main' linkage=0 fn() -> int 'int' size=4 bits=32 signed",
+    );
     expect(findAll(btf, BTF_KIND.FUNC, "rust_sum_point")).toHaveLength(1);
     expect(findAll(btf, BTF_KIND.VAR, "g_c_only")).toHaveLength(1);
     expect(findAll(btf, BTF_KIND.VAR, "RUST_COUNTER")).toHaveLength(1);
@@ -97,15 +102,18 @@ describe("mixed.o: C and Rust units in one BTF", () => {
     expect(Buffer.from(two).equals(Buffer.from(one))).toBe(true);
   });
 
-  it.skipIf(!pahole.value)("btfkit diff against pahole --lang_exclude=rust: every C type matched, the Rust types added", () => {
-    const theirs = parseBtf(paholeBtf(MIXED_O));
-    const ours = encodeFile(MIXED_O, { features: parseFeatures(PAHOLE_124) }).btf;
-    const d = diffBtf(theirs, ours);
-    expect(d.total.onlyInA).toBe(0);
-    expect(d.total.changed).toBe(0);
-    expect(d.total.matched).toBe(d.total.inA);
-    expect(d.total.onlyInB).toBeGreaterThan(50);
-  });
+  it.skipIf(!pahole.value)(
+    "btfkit diff against pahole --lang_exclude=rust: every C type matched, the Rust types added",
+    () => {
+      const theirs = parseBtf(paholeBtf(MIXED_O));
+      const ours = encodeFile(MIXED_O, { features: parseFeatures(PAHOLE_124) }).btf;
+      const d = diffBtf(theirs, ours);
+      expect(d.total.onlyInA).toBe(0);
+      expect(d.total.changed).toBe(0);
+      expect(d.total.matched).toBe(d.total.inA);
+      expect(d.total.onlyInB).toBeGreaterThan(50);
+    },
+  );
 });
 
 describe("the DWARF reader's Rust fixtures (test/fixtures/dwarf)", () => {
@@ -124,10 +132,14 @@ describe("the DWARF reader's Rust fixtures (test/fixtures/dwarf)", () => {
     const btf = encodeFile(join(dwarf, "rust-lib.o")).btf;
     // enum Shape { Circle { center: Point, radius: f64 }, Rect(Point, Point), Empty }: 24 bytes, u32 tag at 0.
     expect(shape(btf, find(btf, BTF_KIND.STRUCT, "Shape"))).toBe(
-      "struct 'Shape' size=24 {__discr: int 'u32' size=4 bits=32 none @0; (anon): union '' size=24 {Circle: struct 'Shape__Circle' @0; Rect: struct 'Shape__Rect' @0; Empty: struct 'Shape__Empty' @0} @0}");
+      "struct 'Shape' size=24 {__discr: int 'u32' size=4 bits=32 none @0; (anon): union '' size=24 {Circle: struct 'Shape__Circle' @0; Rect: struct 'Shape__Rect' @0; Empty: struct 'Shape__Empty' @0} @0}",
+    );
     expect(shape(btf, find(btf, BTF_KIND.STRUCT, "Shape__Circle"))).toBe(
-      "struct 'Shape__Circle' size=24 {center: struct 'Point' @32; radius: float 'f64' size=8 @128}");
-    expect(shape(btf, find(btf, BTF_KIND.STRUCT, "Shape__Rect"))).toBe("struct 'Shape__Rect' size=24 {__0: struct 'Point' @32; __1: struct 'Point' @96}");
+      "struct 'Shape__Circle' size=24 {center: struct 'Point' @32; radius: float 'f64' size=8 @128}",
+    );
+    expect(shape(btf, find(btf, BTF_KIND.STRUCT, "Shape__Rect"))).toBe(
+      "struct 'Shape__Rect' size=24 {__0: struct 'Point' @32; __1: struct 'Point' @96}",
+    );
   });
 });
 

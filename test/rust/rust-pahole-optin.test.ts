@@ -14,13 +14,26 @@ import { FIXTURES } from "../util/inputs.js";
 import { findAll } from "./helpers.js";
 
 const MIRROR_O = join(FIXTURES, "rust/mirror.o");
-const KERNEL_FLAGS = ["-J", "--btf_gen_floats", "-j1", "--lang_exclude=rust", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs"];
+const KERNEL_FLAGS = [
+  "-J",
+  "--btf_gen_floats",
+  "-j1",
+  "--lang_exclude=rust",
+  "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs",
+];
 
-async function run(extra: string[], env: Record<string, string> = {}): Promise<{ rc: number; rusty: number; tasks: number }> {
+async function run(
+  extra: string[],
+  env: Record<string, string> = {},
+): Promise<{ rc: number; rusty: number; tasks: number }> {
   const out = join(mkdtempSync(join(tmpdir(), "btfkit-rust-optin-")), "out.btf");
   const rc = await paholeMain([...KERNEL_FLAGS, ...extra, `--btf_encode_detached=${out}`, MIRROR_O], env);
   const btf = parseBtf(readFileSync(out));
-  return { rc, rusty: findAll(btf, BTF_KIND.STRUCT, "Rusty").length, tasks: findAll(btf, BTF_KIND.STRUCT, "task").length };
+  return {
+    rc,
+    rusty: findAll(btf, BTF_KIND.STRUCT, "Rusty").length,
+    tasks: findAll(btf, BTF_KIND.STRUCT, "task").length,
+  };
 }
 
 describe("btfkit-pahole: the Rust opt-in", () => {

@@ -13,7 +13,12 @@ export type Name = string | number;
 /** [name, type, bit offset, bitfield size (only with kind_flag)] */
 export type Member = [name: Name, type: number, bitOffset: number, bitfieldSize?: number];
 export type IntEncoding = "signed" | "unsigned" | "char" | "bool";
-const INT_ENCODING: Record<IntEncoding, number> = { signed: BTF_INT_SIGNED, unsigned: 0, char: BTF_INT_CHAR, bool: BTF_INT_BOOL };
+const INT_ENCODING: Record<IntEncoding, number> = {
+  signed: BTF_INT_SIGNED,
+  unsigned: 0,
+  char: BTF_INT_CHAR,
+  bool: BTF_INT_BOOL,
+};
 
 export class BtfAsm {
   readonly btf: Btf;
@@ -90,7 +95,8 @@ export class BtfAsm {
   }
   private composite(kind: number, name: Name, size: number, members: Member[], kflag: boolean): number {
     const extra: number[] = [];
-    for (const [n, t, off, bits] of members) extra.push(this.off(n), t, kflag ? (((bits ?? 0) << 24) | off) >>> 0 : off);
+    for (const [n, t, off, bits] of members)
+      extra.push(this.off(n), t, kflag ? (((bits ?? 0) << 24) | off) >>> 0 : off);
     return this.add(name, kind, members.length, kflag, size, extra);
   }
   enum(name: Name, size: number, values: [Name, number][], signed = false): number {

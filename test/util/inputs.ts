@@ -35,7 +35,9 @@ export function debianKernel(): Optional<DebianKernel> {
     const modulesDir = join(base, "lib/modules", DEBIAN_RELEASE);
     if (existsSync(vmlinux) && existsSync(modulesDir)) return { value: { vmlinux, modulesDir } };
   }
-  return { missing: `Debian kernel debug package not extracted (run scripts/fetch-debian-kernel.sh; looked in ${roots.join(", ")})` };
+  return {
+    missing: `Debian kernel debug package not extracted (run scripts/fetch-debian-kernel.sh; looked in ${roots.join(", ")})`,
+  };
 }
 
 /** Some .ko files of the Debian package, smallest first, at most `n`. */
@@ -54,7 +56,9 @@ export function debianModules(k: DebianKernel, n: number): string[] {
 }
 
 export function sysVmlinux(): Optional<string> {
-  return existsSync(SYS_VMLINUX) ? { value: SYS_VMLINUX } : { missing: `${SYS_VMLINUX} does not exist (kernel without CONFIG_DEBUG_INFO_BTF)` };
+  return existsSync(SYS_VMLINUX)
+    ? { value: SYS_VMLINUX }
+    : { missing: `${SYS_VMLINUX} does not exist (kernel without CONFIG_DEBUG_INFO_BTF)` };
 }
 
 /** A peer command on PATH (bpftool, pahole, …). */

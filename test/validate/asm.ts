@@ -32,7 +32,12 @@ export class Asm extends BtfAsm {
   }
   /** Append a type with a raw name offset and info word. */
   raw(nameOff: number, info: number, sizeType: number, extra: number[] = []): number {
-    return this.btf.add(nameOff, info >>> 0, sizeType >>> 0, extra.map((x) => x >>> 0));
+    return this.btf.add(
+      nameOff,
+      info >>> 0,
+      sizeType >>> 0,
+      extra.map((x) => x >>> 0),
+    );
   }
   t(name: string, kind: number, vlen: number, kflag: boolean, sizeType: number, extra: number[] = []): number {
     return this.add(name, kind, vlen, kflag, sizeType, extra);
@@ -54,7 +59,16 @@ export class Asm extends BtfAsm {
   }
 }
 /** Header fields by byte offset, for patching blobs. */
-export const HDR = { magic: 0, version: 2, flags: 3, hdrLen: 4, typeOff: 8, typeLen: 12, strOff: 16, strLen: 20 } as const;
+export const HDR = {
+  magic: 0,
+  version: 2,
+  flags: 3,
+  hdrLen: 4,
+  typeOff: 8,
+  typeLen: 12,
+  strOff: 16,
+  strLen: 20,
+} as const;
 
 export function getU32(b: Uint8Array, off: number): number {
   return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(off, true);

@@ -21,9 +21,14 @@ function file(name: string, bytes: Uint8Array): string {
 
 /** Run `btfkit validate ...args` in-process; returns the exit code and the output. */
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "", stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  let stdout = "",
+    stderr = "";
+  const out = vi
+    .spyOn(process.stdout, "write")
+    .mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
+  const err = vi
+    .spyOn(process.stderr, "write")
+    .mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
   process.exitCode = undefined;
   try {
     await yargs(["validate", ...args])
@@ -112,7 +117,9 @@ describe("btfkit validate", () => {
     const s = file("split.btf", writeBtf(split.btf, { byteOrder: "little" }));
     const r = await run(s, "--base", b);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`${s}: type [4] STRUCT 't': Member exceeds struct_size: member #0 at byte 0 with size 8 ends past the 4-byte size\n`);
+    expect(r.stdout).toBe(
+      `${s}: type [4] STRUCT 't': Member exceeds struct_size: member #0 at byte 0 with size 8 ends past the 4-byte size\n`,
+    );
   });
 
   it("--byte-order any accepts a big-endian blob the host kernel would refuse", async () => {

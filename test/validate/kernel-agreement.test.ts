@@ -41,7 +41,9 @@ function agree(bytes: Uint8Array): { problems: BtfProblem[]; kernel: ReturnType<
   const ours = problems.length === 0 ? "accepted" : `rejected: ${formatProblem(problems[0]!)}`;
   const theirs = kernel.accepted ? "accepted" : `rejected (errno ${kernel.errno}): ${kernel.reason}`;
   // Compare verdicts; the message shows both sides when they differ.
-  expect(`btfkit ${problems.length === 0 ? "accepts" : "rejects"}`, `btfkit ${ours}; kernel ${theirs}`).toBe(`btfkit ${kernel.accepted ? "accepts" : "rejects"}`);
+  expect(`btfkit ${problems.length === 0 ? "accepts" : "rejects"}`, `btfkit ${ours}; kernel ${theirs}`).toBe(
+    `btfkit ${kernel.accepted ? "accepts" : "rejects"}`,
+  );
   return { problems, kernel };
 }
 
@@ -73,7 +75,10 @@ describe.skipIf(!oracle.available)("validate agrees with the kernel (bpf BPF_BTF
   const FUZZ = Number(process.env.BTFKIT_FUZZ_N ?? 250);
   it(`${FUZZ} random mutations of valid blobs (seeded)`, () => {
     const rnd = xorshift(Number(process.env.BTFKIT_FUZZ_SEED ?? 20261122));
-    const bases = [everyKind(), ...validCases.filter((c) => c.name !== "one int" && !c.name.includes("BTF_MAX_TYPE")).map((c) => c.blob())];
+    const bases = [
+      everyKind(),
+      ...validCases.filter((c) => c.name !== "one int" && !c.name.includes("BTF_MAX_TYPE")).map((c) => c.blob()),
+    ];
     const disagreements: string[] = [];
     let rejected = 0;
     for (let k = 0; k < FUZZ; k++) {
@@ -82,7 +87,9 @@ describe.skipIf(!oracle.available)("validate agrees with the kernel (bpf BPF_BTF
       const kernel = kernelVerdict(blob);
       if (!kernel.accepted) rejected++;
       if (kernel.accepted !== (problems.length === 0)) {
-        disagreements.push(`#${k}: kernel ${kernel.accepted ? "accepts" : `rejects (${kernel.reason})`}, btfkit ${problems.length ? formatProblem(problems[0]!) : "accepts"}`);
+        disagreements.push(
+          `#${k}: kernel ${kernel.accepted ? "accepts" : `rejects (${kernel.reason})`}, btfkit ${problems.length ? formatProblem(problems[0]!) : "accepts"}`,
+        );
       }
     }
     expect(disagreements).toEqual([]);
@@ -108,7 +115,8 @@ describe.skipIf(!oracle.available)("validate agrees with the kernel (bpf BPF_BTF
   describe.skipIf(!existsSync(SYS_VMLINUX))("vmlinux with one rule broken", () => {
     const vmlinux = (): Btf => parseBtf(readFileSync(SYS_VMLINUX));
     const find = (btf: Btf, kind: number, name?: string): number => {
-      for (let id = 1; id < btf.endId; id++) if (btf.kind(id) === kind && (name === undefined || btf.name(id) === name)) return id;
+      for (let id = 1; id < btf.endId; id++)
+        if (btf.kind(id) === kind && (name === undefined || btf.name(id) === name)) return id;
       throw new Error(`no ${kind} ${name ?? ""} in vmlinux`);
     };
     /** Break vmlinux with `mutate`; both must reject it, naming the same type (`expectId` when known). */
@@ -174,7 +182,8 @@ describe.skipIf(!oracle.available)("validate agrees with the kernel (bpf BPF_BTF
     });
     it("a C file with structs, bitfields, enums, functions and globals", () => {
       dir ??= mkdtempSync(join(tmpdir(), "btfkit-pahole-"));
-      const c = join(dir, "obj.c"), o = join(dir, "obj.o");
+      const c = join(dir, "obj.c"),
+        o = join(dir, "obj.o");
       writeFileSync(
         c,
         `#include <stddef.h>
@@ -207,7 +216,8 @@ describe.skipIf(!oracle.available)("validate agrees with the kernel (bpf BPF_BTF
     });
     const build = (name: string, source: string): Uint8Array => {
       dir ??= mkdtempSync(join(tmpdir(), "btfkit-clang-"));
-      const c = join(dir, `${name}.c`), o = join(dir, `${name}.o`);
+      const c = join(dir, `${name}.c`),
+        o = join(dir, `${name}.o`);
       writeFileSync(c, source);
       const r = spawnSync("clang", ["-target", "bpf", "-O2", "-g", "-c", c, "-o", o], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`clang failed: ${r.stderr}`);
@@ -232,7 +242,10 @@ describe.skipIf(!oracle.available)("validate agrees with the kernel (bpf BPF_BTF
       expect(problems).toEqual([]);
     });
     it("global variables: clang leaves DATASEC sizes for libbpf to fill in, so the kernel refuses the raw .BTF", () => {
-      const bytes = build("globals", `int counter; static volatile const int limit = 5; int read(void) { return counter + limit; }`);
+      const bytes = build(
+        "globals",
+        `int counter; static volatile const int limit = 5; int read(void) { return counter + limit; }`,
+      );
       const { problems, kernel } = agree(bytes);
       expect(kernel.accepted).toBe(false);
       expect(problems[0]).toMatchObject({ kind: "DATASEC" });

@@ -1,6 +1,13 @@
 import { readFileSync, existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateBtf, validateBtfBlob, formatProblem, isValidIdentifier, isValidSectionName, BTF_RULE } from "../../src/btf/validate.js";
+import {
+  validateBtf,
+  validateBtfBlob,
+  formatProblem,
+  isValidIdentifier,
+  isValidSectionName,
+  BTF_RULE,
+} from "../../src/btf/validate.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
 import { ElfFile } from "../../src/elf/elf-file.js";
@@ -98,10 +105,22 @@ describe("validateBtf", () => {
   it("names the member, parameter or entry in `component`", () => {
     const a = new Asm();
     a.int("int");
-    a.struct("s", 8, [["a", 1, 0], ["b c", 1, 32]]);
+    a.struct("s", 8, [
+      ["a", 1, 0],
+      ["b c", 1, 32],
+    ]);
     const [p] = validateBtf(parseBtf(a.blob()));
-    expect(p).toMatchObject({ typeId: 2, kind: "STRUCT", name: "s", component: 1, rule: BTF_RULE.NAME, message: "Invalid name" });
-    expect(formatProblem(p!)).toBe("type [2] STRUCT 's': Invalid name: member #1 name 'b c' is not a C identifier (letters, digits, '_' and '.', not starting with a digit, at most 512 bytes)");
+    expect(p).toMatchObject({
+      typeId: 2,
+      kind: "STRUCT",
+      name: "s",
+      component: 1,
+      rule: BTF_RULE.NAME,
+      message: "Invalid name",
+    });
+    expect(formatProblem(p!)).toBe(
+      "type [2] STRUCT 's': Invalid name: member #1 name 'b c' is not a C identifier (letters, digits, '_' and '.', not starting with a digit, at most 512 bytes)",
+    );
   });
 
   it("keeps a problem line on one line when a tag value holds a newline", () => {
@@ -109,7 +128,9 @@ describe("validateBtf", () => {
     a.int("int");
     a.declTag("a\nb", 1);
     const [p] = validateBtf(parseBtf(a.blob()));
-    expect(formatProblem(p!)).toBe("type [2] DECL_TAG 'a\\x0ab': Invalid type_id: a DECL_TAG must tag a STRUCT, UNION, FUNC, VAR or TYPEDEF; [1] is a INT");
+    expect(formatProblem(p!)).toBe(
+      "type [2] DECL_TAG 'a\\x0ab': Invalid type_id: a DECL_TAG must tag a STRUCT, UNION, FUNC, VAR or TYPEDEF; [1] is a INT",
+    );
   });
 
   it("accepts a big-endian blob when told the kernel is big-endian, and rejects it for the host", () => {
@@ -134,7 +155,6 @@ describe("validateBtf", () => {
     const { problems } = validateBtfBlob(blob, { base: baseBtf });
     expect(problems.map((p) => [p.typeId, p.message])).toEqual([[5, "Member exceeds struct_size"]]);
   });
-
 });
 
 describe.skipIf(!haveSysBtf)("the running kernel's BTF", () => {

@@ -21,8 +21,15 @@ import { type EncodeFeatures, defaultFeatures } from "../../encode/features.js";
 import { loadBtf } from "../../io/load-btf.js";
 import { assertKernelAccepts, elfTarget, encodeSummaryLine } from "../encode.js";
 import {
-  HELP_TEXT, PAHOLE_VERSION, type PaholeCommand, type PaholeConf, PaholeUsageError, parsePaholeArgs, setOnlineCpus,
-  SUPPORTED_BTF_FEATURES, USAGE_TEXT,
+  HELP_TEXT,
+  PAHOLE_VERSION,
+  type PaholeCommand,
+  type PaholeConf,
+  PaholeUsageError,
+  parsePaholeArgs,
+  setOnlineCpus,
+  SUPPORTED_BTF_FEATURES,
+  USAGE_TEXT,
 } from "./options.js";
 
 export const EXIT_OK = 0;
@@ -51,7 +58,10 @@ export function featuresOf(conf: PaholeConf): EncodeFeatures {
   };
 }
 
-export async function paholeMain(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function paholeMain(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   setOnlineCpus(() => availableParallelism());
   let cmd: PaholeCommand;
   try {
@@ -87,7 +97,11 @@ export async function paholeMain(argv: readonly string[], env: Record<string, st
   if (cmd.formatPath !== undefined && !cmd.formatPath.split(",").includes("dwarf")) {
     return usageError(`-F ${cmd.formatPath}: btfkit-pahole encodes BTF from DWARF only`, true);
   }
-  if (cmd.files.length === 0) return usageError("no FILE given (pahole would encode the running kernel's vmlinux; btfkit-pahole needs the file)", true);
+  if (cmd.files.length === 0)
+    return usageError(
+      "no FILE given (pahole would encode the running kernel's vmlinux; btfkit-pahole needs the file)",
+      true,
+    );
   if (cmd.files.length > 1) {
     // pahole loads the files in turn and fails on the first it cannot read (`-j 16 vmlinux`: "16: Invalid argument").
     const missing = cmd.files.find((f) => !existsSync(f));
@@ -148,11 +162,16 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
     try {
       base = loadBase(cmd.base);
     } catch (e) {
-      process.stderr.write(`Failed to parse base BTF '${cmd.base}': ${e instanceof BtfkitError ? e.message : (e as Error).message}\n`);
+      process.stderr.write(
+        `Failed to parse base BTF '${cmd.base}': ${e instanceof BtfkitError ? e.message : (e as Error).message}\n`,
+      );
       return EXIT_FAILURE;
     }
   }
-  let languages = cmd.languages?.list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  let languages = cmd.languages?.list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   // The opt-in to Rust: `--lang_exclude=rust` stays the kernel's choice unless the `rust` feature asks otherwise.
   if (cmd.rust && languages && cmd.languages!.exclude) languages = languages.filter((l) => l.toLowerCase() !== "rust");
   const opts = {
@@ -182,9 +201,14 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
     assertKernelAccepts(distilled.split, { file, pointerSize: target.pointerSize });
     const split = writeBtf(distilled.split);
     const distilledBase = writeBtf(distilled.base);
-    embedSections(file, [{ name: ".BTF", data: split, renameLoaded: ".BTF.orig" }, { name: ".BTF.base", data: distilledBase }]);
+    embedSections(file, [
+      { name: ".BTF", data: split, renameLoaded: ".BTF.orig" },
+      { name: ".BTF.base", data: distilledBase },
+    ]);
     if (cmd.verbose) {
-      process.stdout.write(`${file}: .BTF (${split.length} bytes, ${distilled.split.count} types) on .BTF.base (${distilledBase.length} bytes, ${distilled.base.count} types)\n`);
+      process.stdout.write(
+        `${file}: .BTF (${split.length} bytes, ${distilled.split.count} types) on .BTF.base (${distilledBase.length} bytes, ${distilled.base.count} types)\n`,
+      );
     }
     return EXIT_OK;
   }
@@ -197,7 +221,8 @@ async function encode(cmd: PaholeCommand, file: string): Promise<number> {
     // .BTF.orig, and the new .BTF goes after the contents (pahole's libelf rewrite moves sections out of their
     // segments instead). A kernel build never gets here: it runs pahole on .tmp_vmlinux1, which has no .BTF yet.
     const r = embedSections(file, [{ name: ".BTF", data: bytes, renameLoaded: ".BTF.orig" }]);
-    if (r.sections.length > 0 && cmd.verbose) process.stdout.write(`${file}: .BTF ${r.sections[0]!.how} (${bytes.length} bytes)\n`);
+    if (r.sections.length > 0 && cmd.verbose)
+      process.stdout.write(`${file}: .BTF ${r.sections[0]!.how} (${bytes.length} bytes)\n`);
   }
   if (cmd.verbose) {
     for (const w of result.warnings ?? []) process.stdout.write(`warning: ${w}\n`);

@@ -88,7 +88,10 @@ export const RUST_ENV = "BTFKIT_RUST";
 
 /** A command line pahole's argp would refuse (exit 64), or one naming what btfkit-pahole does not do. */
 export class PaholeUsageError extends Error {
-  constructor(message: string, readonly unsupported = false) {
+  constructor(
+    message: string,
+    readonly unsupported = false,
+  ) {
     super(message);
   }
 }
@@ -102,35 +105,111 @@ interface OptionDef {
   apply?: (cmd: PaholeCommand, value: string | undefined) => void;
 }
 
-const legacy = (field: keyof PaholeConf, value = true) => (cmd: PaholeCommand) => {
-  cmd.conf[field] = value;
-};
+const legacy =
+  (field: keyof PaholeConf, value = true) =>
+  (cmd: PaholeCommand) => {
+    cmd.conf[field] = value;
+  };
 
 /** pahole 1.30's options (pahole.c `pahole__options`) plus argp's own, in its order. */
 const OPTIONS: readonly OptionDef[] = [
-  ...["bit_holes:B", "cacheline_size:c", "class_name:C", "count", "skip", "seek_bytes", "size_bytes", "range", "header_type",
-    "find_pointers_to:f"].map((s) => unsupported(s, "required")),
-  { long: "format_path", short: "F", arg: "required", apply: (c, v) => { c.formatPath = v; } },
+  ...[
+    "bit_holes:B",
+    "cacheline_size:c",
+    "class_name:C",
+    "count",
+    "skip",
+    "seek_bytes",
+    "size_bytes",
+    "range",
+    "header_type",
+    "find_pointers_to:f",
+  ].map((s) => unsupported(s, "required")),
+  {
+    long: "format_path",
+    short: "F",
+    arg: "required",
+    apply: (c, v) => {
+      c.formatPath = v;
+    },
+  },
   ...["contains:i", "contains_enumerator"].map((s) => unsupported(s, "required")),
   unsupported("show_decl_info:I", "none"),
   ...["holes:H", "padding_ge", "hole_size_ge:z"].map((s) => unsupported(s, "required")),
-  ...["packable:P", "with_flexible_array", "with_embedded_flexible_array", "expand_types:E", "nr_members:n", "rel_offset:r",
-    "recursive:d", "reorganize:R", "show_reorg_steps:S", "class_name_len:N", "show_first_biggest_size_base_type_member:l",
-    "nr_methods:m", "show_only_data_members:M", "expand_pointers:p", "sizes:s"].map((s) => unsupported(s, "none")),
+  ...[
+    "packable:P",
+    "with_flexible_array",
+    "with_embedded_flexible_array",
+    "expand_types:E",
+    "nr_members:n",
+    "rel_offset:r",
+    "recursive:d",
+    "reorganize:R",
+    "show_reorg_steps:S",
+    "class_name_len:N",
+    "show_first_biggest_size_base_type_member:l",
+    "nr_methods:m",
+    "show_only_data_members:M",
+    "expand_pointers:p",
+    "sizes:s",
+  ].map((s) => unsupported(s, "none")),
   unsupported("separator:t", "required"),
   unsupported("nr_definitions:T", "none"),
   ...["decl_exclude:D", "exclude:x", "prefix_filter:y", "cu_exclude:X"].map((s) => unsupported(s, "required")),
   ...["anon_include:a", "nested_anon_include:A", "quiet:q", "defined_in:u"].map((s) => unsupported(s, "none")),
-  { long: "verbose", short: "V", arg: "none", apply: (c) => { c.verbose = true; } },
+  {
+    long: "verbose",
+    short: "V",
+    arg: "none",
+    apply: (c) => {
+      c.verbose = true;
+    },
+  },
   unsupported("word_size:w", "required"),
   unsupported("ctf_encode:Z", "none"),
-  ...["flat_arrays", "suppress_aligned_attribute", "suppress_force_paddings", "suppress_packed", "show_private_classes",
-    "fixup_silly_bitfields", "first_obj_only", "classes_as_structs", "hex"].map((s) => unsupported(s, "none")),
-  { long: "btf_base", arg: "required", apply: (c, v) => { c.base = v; } },
+  ...[
+    "flat_arrays",
+    "suppress_aligned_attribute",
+    "suppress_force_paddings",
+    "suppress_packed",
+    "show_private_classes",
+    "fixup_silly_bitfields",
+    "first_obj_only",
+    "classes_as_structs",
+    "hex",
+  ].map((s) => unsupported(s, "none")),
+  {
+    long: "btf_base",
+    arg: "required",
+    apply: (c, v) => {
+      c.base = v;
+    },
+  },
   unsupported("kabi_prefix", "required"),
-  { long: "jobs", short: "j", arg: "optional", apply: (c, v) => { c.jobs = v === undefined ? defaultJobs() : atoi(v); } },
-  { long: "btf_encode", short: "J", arg: "none", apply: (c) => { c.btfEncode = true; } },
-  { long: "btf_encode_detached", arg: "required", apply: (c, v) => { c.detached = v; c.btfEncode = true; } },
+  {
+    long: "jobs",
+    short: "j",
+    arg: "optional",
+    apply: (c, v) => {
+      c.jobs = v === undefined ? defaultJobs() : atoi(v);
+    },
+  },
+  {
+    long: "btf_encode",
+    short: "J",
+    arg: "none",
+    apply: (c) => {
+      c.btfEncode = true;
+    },
+  },
+  {
+    long: "btf_encode_detached",
+    arg: "required",
+    apply: (c, v) => {
+      c.detached = v;
+      c.btfEncode = true;
+    },
+  },
   { long: "skip_encoding_btf_vars", arg: "none", apply: legacy("skipEncodingBtfVars") },
   { long: "btf_encode_force", arg: "none", apply: legacy("btfEncodeForce") },
   { long: "btf_gen_floats", arg: "none", apply: legacy("btfGenFloats") },
@@ -138,7 +217,13 @@ const OPTIONS: readonly OptionDef[] = [
   // first use) nothing is switched on.
   { long: "btf_gen_all", arg: "none", apply: (c) => parseBtfFeatures(c, "all", false) },
   ...["compile", "structs", "unions", "packed"].map((s) => unsupported(s, "none")),
-  { long: "numeric_version", arg: "none", apply: (c) => { c.action = c.action === "encode" ? "numeric_version" : c.action; } },
+  {
+    long: "numeric_version",
+    arg: "none",
+    apply: (c) => {
+      c.action = c.action === "encode" ? "numeric_version" : c.action;
+    },
+  },
   unsupported("sort", "none"),
   unsupported("prettify", "required"),
   unsupported("hashbits", "required"),
@@ -146,22 +231,59 @@ const OPTIONS: readonly OptionDef[] = [
   { long: "skip_encoding_btf_decl_tag", arg: "none", apply: legacy("skipEncodingBtfDeclTag") },
   unsupported("skip_missing", "none"),
   { long: "skip_encoding_btf_type_tag", arg: "none", apply: legacy("skipEncodingBtfTypeTag") },
-  { long: "lang", arg: "required", apply: (c, v) => { c.languages = { list: v!, exclude: false }; } },
-  { long: "lang_exclude", arg: "required", apply: (c, v) => { c.languages = { list: v!, exclude: true }; } },
+  {
+    long: "lang",
+    arg: "required",
+    apply: (c, v) => {
+      c.languages = { list: v!, exclude: false };
+    },
+  },
+  {
+    long: "lang_exclude",
+    arg: "required",
+    apply: (c, v) => {
+      c.languages = { list: v!, exclude: true };
+    },
+  },
   { long: "skip_encoding_btf_enum64", arg: "none", apply: legacy("skipEncodingBtfEnum64") },
   unsupported("skip_emitting_atomic_typedefs", "none"),
   { long: "btf_gen_optimized", arg: "none", apply: legacy("btfGenOptimized") },
   { long: "skip_encoding_btf_inconsistent_proto", arg: "none", apply: legacy("skipEncodingBtfInconsistentProto") },
   { long: "btf_features", arg: "required", apply: (c, v) => parseBtfFeatures(c, v!, false) },
-  { long: "supported_btf_features", arg: "none", apply: (c) => { c.action = "supported_btf_features"; } },
+  {
+    long: "supported_btf_features",
+    arg: "none",
+    apply: (c) => {
+      c.action = "supported_btf_features";
+    },
+  },
   { long: "btf_features_strict", arg: "required", apply: (c, v) => parseBtfFeatures(c, v!, true) },
   { long: "reproducible_build", arg: "none", apply: legacy("reproducibleBuild") },
   unsupported("running_kernel_vmlinux", "none"),
   unsupported("btf_attributes", "none"),
   // argp's own.
-  { long: "help", short: "?", arg: "none", apply: (c) => { c.action = "help"; } },
-  { long: "usage", arg: "none", apply: (c) => { c.action = "usage"; } },
-  { long: "version", arg: "none", apply: (c) => { c.action = "version"; } },
+  {
+    long: "help",
+    short: "?",
+    arg: "none",
+    apply: (c) => {
+      c.action = "help";
+    },
+  },
+  {
+    long: "usage",
+    arg: "none",
+    apply: (c) => {
+      c.action = "usage";
+    },
+  },
+  {
+    long: "version",
+    arg: "none",
+    apply: (c) => {
+      c.action = "version";
+    },
+  },
 ];
 
 function unsupported(spec: string, arg: Arg): OptionDef {
@@ -193,10 +315,19 @@ export function setOnlineCpus(f: () => number): void {
 /** The conf before any option: what pahole encodes without `--btf_features` (vars, tags, enum64; no floats). */
 export function initialConf(): PaholeConf {
   return {
-    btfEncodeForce: false, skipEncodingBtfVars: false, btfGenFloats: false, skipEncodingBtfDeclTag: false,
-    skipEncodingBtfTypeTag: false, skipEncodingBtfEnum64: false, btfGenOptimized: false,
-    skipEncodingBtfInconsistentProto: false, btfDeclTagKfuncs: false, reproducibleBuild: false,
-    btfGenDistilledBase: false, encodeBtfGlobalVars: false, btfAttributes: false,
+    btfEncodeForce: false,
+    skipEncodingBtfVars: false,
+    btfGenFloats: false,
+    skipEncodingBtfDeclTag: false,
+    skipEncodingBtfTypeTag: false,
+    skipEncodingBtfEnum64: false,
+    btfGenOptimized: false,
+    skipEncodingBtfInconsistentProto: false,
+    btfDeclTagKfuncs: false,
+    reproducibleBuild: false,
+    btfGenDistilledBase: false,
+    encodeBtfGlobalVars: false,
+    btfAttributes: false,
   };
 }
 
@@ -213,8 +344,12 @@ export function parseBtfFeatures(cmd: PaholeCommand, value: string, strict: bool
     featuresSeen.add(cmd);
     for (const f of BTF_FEATURES) cmd.conf[f.conf] = f.initial;
   }
-  const enable = (f: (typeof BTF_FEATURES)[number]): void => { cmd.conf[f.conf] = !f.initial; };
-  const enableDefaults = (): void => { for (const f of BTF_FEATURES) if (f.isDefault) enable(f); };
+  const enable = (f: (typeof BTF_FEATURES)[number]): void => {
+    cmd.conf[f.conf] = !f.initial;
+  };
+  const enableDefaults = (): void => {
+    for (const f of BTF_FEATURES) if (f.isDefault) enable(f);
+  };
   if (value === "default") {
     enableDefaults();
     return;
@@ -242,7 +377,8 @@ export function parseBtfFeatures(cmd: PaholeCommand, value: string, strict: bool
 export function parsePaholeArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): PaholeCommand {
   const cmd: PaholeCommand = { action: "encode", files: [], btfEncode: false, conf: initialConf(), verbose: false };
   const apply = (o: OptionDef, value: string | undefined, spelled: string): void => {
-    if (!o.apply) throw new PaholeUsageError(`option '${spelled}' is not supported by btfkit-pahole (it only encodes BTF)`, true);
+    if (!o.apply)
+      throw new PaholeUsageError(`option '${spelled}' is not supported by btfkit-pahole (it only encodes BTF)`, true);
     o.apply(cmd, value);
   };
   // pahole exits inside the option parser when --btf_features_strict names an unknown feature.
@@ -298,7 +434,8 @@ export function parsePaholeArgs(argv: readonly string[], env: Record<string, str
     cmd.files.push(a);
   }
   // PAHOLE_LANG_EXCLUDE applies when no --lang option was given, and means exclusion (dwarves.c languages__init).
-  if (cmd.languages === undefined && env.PAHOLE_LANG_EXCLUDE) cmd.languages = { list: env.PAHOLE_LANG_EXCLUDE, exclude: true };
+  if (cmd.languages === undefined && env.PAHOLE_LANG_EXCLUDE)
+    cmd.languages = { list: env.PAHOLE_LANG_EXCLUDE, exclude: true };
   if (env[RUST_ENV] !== undefined && env[RUST_ENV] !== "" && env[RUST_ENV] !== "0") cmd.rust = true;
   return cmd;
 }
@@ -310,7 +447,9 @@ function findLong(name: string): OptionDef {
   const matches = name === "" ? [] : OPTIONS.filter((o) => o.long.startsWith(name));
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
-    throw new PaholeUsageError(`option '--${name}' is ambiguous; possibilities: ${matches.map((o) => `'--${o.long}'`).join(" ")}`);
+    throw new PaholeUsageError(
+      `option '--${name}' is ambiguous; possibilities: ${matches.map((o) => `'--${o.long}'`).join(" ")}`,
+    );
   }
   throw new PaholeUsageError(`unrecognized option '--${name}'`);
 }
@@ -353,5 +492,6 @@ refused with exit code 64.
 Exit status: 0 on success, 1 when encoding fails, 64 for a usage error or an unsupported option.
 `;
 
-export const USAGE_TEXT = "Usage: btfkit-pahole [-JV?] [-F FORMAT_LIST] [-j[NR_JOBS]] [--btf_base=PATH] [--btf_encode_detached=FILENAME]\n" +
+export const USAGE_TEXT =
+  "Usage: btfkit-pahole [-JV?] [-F FORMAT_LIST] [-j[NR_JOBS]] [--btf_base=PATH] [--btf_encode_detached=FILENAME]\n" +
   "            [--btf_features=FEATURE_LIST] [--lang_exclude=LANGUAGES] FILE\n";

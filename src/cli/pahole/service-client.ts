@@ -32,7 +32,8 @@ export function moduleEncodeBase(argv: readonly string[]): string | undefined {
     else if (a.startsWith("--btf_base=")) base = a.slice("--btf_base=".length);
     else if (a === "-J" || a === "--btf_encode" || a.startsWith("--btf_encode_detached=")) encode = true;
     else if (/^-[A-Za-z]*J/.test(a) && !a.startsWith("--")) encode = true;
-    else if (a === "--help" || a === "--usage" || a === "--version" || a === "-V" || a.startsWith("--supported")) return undefined;
+    else if (a === "--help" || a === "--usage" || a === "--version" || a === "-V" || a.startsWith("--supported"))
+      return undefined;
   }
   return encode && base !== undefined && base !== "" ? base : undefined;
 }
@@ -56,7 +57,11 @@ function ask(sock: string, req: ServiceRequest): Promise<ServiceReply | undefine
       try {
         const text = Buffer.concat(chunks).toString("utf8");
         const r = JSON.parse(text) as Partial<ServiceReply>;
-        done(typeof r.exitCode === "number" && typeof r.stdout === "string" && typeof r.stderr === "string" ? (r as ServiceReply) : undefined);
+        done(
+          typeof r.exitCode === "number" && typeof r.stdout === "string" && typeof r.stderr === "string"
+            ? (r as ServiceReply)
+            : undefined,
+        );
       } catch {
         done(undefined);
       }
@@ -68,7 +73,12 @@ function ask(sock: string, req: ServiceRequest): Promise<ServiceReply | undefine
 function startService(sock: string, base: string, env: Record<string, string | undefined>): void {
   try {
     // In "/", so that the service keeps no build directory busy; requests carry their own.
-    const child = spawn(process.execPath, [SERVER_SCRIPT, sock, resolve(base)], { cwd: "/", detached: true, stdio: "ignore", env: env as NodeJS.ProcessEnv });
+    const child = spawn(process.execPath, [SERVER_SCRIPT, sock, resolve(base)], {
+      cwd: "/",
+      detached: true,
+      stdio: "ignore",
+      env: env as NodeJS.ProcessEnv,
+    });
     child.on("error", () => undefined);
     child.unref();
   } catch {
@@ -80,7 +90,10 @@ function startService(sock: string, base: string, env: Record<string, string | u
  * Run a module encode through the service: the exit code after printing the service's output, or undefined when the
  * caller must run it in-process (no service yet — one is started —, the service is off, or it failed).
  */
-export async function runThroughService(argv: readonly string[], env: Record<string, string | undefined>): Promise<number | undefined> {
+export async function runThroughService(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<number | undefined> {
   if (env.BTFKIT_SERVICE === "0" || env.BTFKIT_SERVICE === "off") return undefined;
   const base = moduleEncodeBase(argv);
   if (base === undefined) return undefined;

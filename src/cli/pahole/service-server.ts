@@ -124,7 +124,8 @@ const server = createServer((conn) => {
     let req: ServiceRequest;
     try {
       req = JSON.parse(text.slice(0, nl)) as ServiceRequest;
-      if (!Array.isArray(req.argv) || typeof req.cwd !== "string" || typeof req.env !== "object") throw new Error("bad request");
+      if (!Array.isArray(req.argv) || typeof req.cwd !== "string" || typeof req.env !== "object")
+        throw new Error("bad request");
     } catch {
       conn.destroy();
       return;

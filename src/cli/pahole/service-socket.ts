@@ -43,7 +43,8 @@ export function socketPath(basePath: string, env: Record<string, string | undefi
     const st = statSync(real, { bigint: true });
     const h = createHash("sha256");
     h.update([real, st.dev, st.ino, st.size, st.mtimeNs].join("\0"));
-    for (const script of [SERVER_SCRIPT, WORKER_SCRIPT, MAIN_SCRIPT]) h.update("\0" + script + "\0" + statSync(script).mtimeMs);
+    for (const script of [SERVER_SCRIPT, WORKER_SCRIPT, MAIN_SCRIPT])
+      h.update("\0" + script + "\0" + statSync(script).mtimeMs);
     return join(dir, h.digest("hex").slice(0, 32) + ".sock");
   } catch {
     return undefined;

@@ -31,15 +31,43 @@ import type { DieCursor } from "../../dwarf/die-cursor.js";
 import type { DwarfFile } from "../../dwarf/dwarf-file.js";
 import { makeDieRef } from "../../dwarf/offsets.js";
 import type { UnitHeader } from "../../dwarf/unit.js";
-import { type CandidateList, CandidateListBuilder, F_FLAGS, F_PARAM_COUNT, F_PARAMS, FUNC_CONCRETE, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT, FUNC_OPTIMIZED_PARMS, FUNC_UNCERTAIN_PARM_LOC, FUNC_UNEXPECTED_REG, FUNC_UNNAMED_PARAM } from "../candidates.js";
-import { type LocationSections, type LocationSource, parameterRegister, registerParams, staticAddress } from "../../dwarf/location.js";
+import {
+  type CandidateList,
+  CandidateListBuilder,
+  F_FLAGS,
+  F_PARAM_COUNT,
+  F_PARAMS,
+  FUNC_CONCRETE,
+  FUNC_HAS_CODE,
+  FUNC_LINKAGE_SHIFT,
+  FUNC_OPTIMIZED_PARMS,
+  FUNC_UNCERTAIN_PARM_LOC,
+  FUNC_UNEXPECTED_REG,
+  FUNC_UNNAMED_PARAM,
+} from "../candidates.js";
+import {
+  type LocationSections,
+  type LocationSource,
+  parameterRegister,
+  registerParams,
+  staticAddress,
+} from "../../dwarf/location.js";
 import { type ConvertOptions, type CuBtf, EXTERNAL_REF, STR_REF } from "../cu-btf.js";
-import { type BaseTypeRecord, baseTypeRecord, enumeratorValue, isNamedInt, isTypeTag, memberLocation, type MemberLocation, refKindOf, subrangeCount } from "../types.js";
+import {
+  type BaseTypeRecord,
+  baseTypeRecord,
+  enumeratorValue,
+  isNamedInt,
+  isTypeTag,
+  memberLocation,
+  type MemberLocation,
+  refKindOf,
+  subrangeCount,
+} from "../types.js";
 
 /** The INT pahole 1.24 adds as array index type when a unit has arrays but no `int`: a signed 32-bit `int`. */
 export const ARRAY_INDEX_TYPE_NAME = "int";
 export const SANITIZED_INT_NAME = "__SANITIZED_FAKE_INT__";
-
 
 // `idOf` is 0 for a DIE that is not a type, the type's id for a type, or one of:
 /** `idOf` value of DW_TAG_unspecified_type: void. */
@@ -121,7 +149,10 @@ export class CUnitConverter {
   private readonly functions = new CandidateListBuilder();
   private readonly variables = new CandidateListBuilder();
 
-  constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {
+  constructor(
+    private readonly file: DwarfFile,
+    private readonly opts: ConvertOptions,
+  ) {
     this.c = file.cursor();
     this.c2 = file.cursor();
     this.strRefs = opts.debugStrRefs === true;
@@ -154,26 +185,40 @@ export class CUnitConverter {
     if (this.btf.endId !== count + 1) throw this.internal(`emitted ${this.btf.endId - 1} types, expected ${count}`);
     let synthetic = 0;
     if (this.intId === 0 && arrays) {
-      synthetic = this.btf.add(this.btf.strings.intern(ARRAY_INDEX_TYPE_NAME), makeInfo(BTF_KIND.INT, 0, false), 4, [makeIntWord(BTF_INT_SIGNED, 0, 32)]);
+      synthetic = this.btf.add(this.btf.strings.intern(ARRAY_INDEX_TYPE_NAME), makeInfo(BTF_KIND.INT, 0, false), 4, [
+        makeIntWord(BTF_INT_SIGNED, 0, 32),
+      ]);
     }
     // A type unit exports its type DIE: other units refer to it by signature.
-    const exportId = unit.isTypeUnit && unit.typeOffset !== undefined ? this.resolveRef(this.spaceBase + unit.offset + unit.typeOffset) : 0;
+    const exportId =
+      unit.isTypeUnit && unit.typeOffset !== undefined
+        ? this.resolveRef(this.spaceBase + unit.offset + unit.typeOffset)
+        : 0;
     const dt = this.declTags;
     for (let k = 0; k < dt.length; k += 3) {
       const target = this.idOf[dt[k + 1]!]!;
       if (target > 0) this.btf.add(dt[k]!, makeInfo(BTF_KIND.DECL_TAG, 0, false), target, [dt[k + 2]! >>> 0]);
     }
     return {
-      btf: this.btf, unitOffset: unit.offset, language: unit.language, dies, intId: this.intId, syntheticIndexId: synthetic,
-      functions: this.finishFunctions(this.functions.take()), variables: this.variables.take(), externals: this.externals,
+      btf: this.btf,
+      unitOffset: unit.offset,
+      language: unit.language,
+      dies,
+      intId: this.intId,
+      syntheticIndexId: synthetic,
+      functions: this.finishFunctions(this.functions.take()),
+      variables: this.variables.take(),
+      externals: this.externals,
       exportRef: exportId > 0 && exportId < EXTERNAL_REF ? this.spaceBase + unit.offset + unit.typeOffset! : -1,
-      exportId: exportId < EXTERNAL_REF ? exportId : 0, sanitizedInts: this.sanitized,
+      exportId: exportId < EXTERNAL_REF ? exportId : 0,
+      sanitizedInts: this.sanitized,
     };
   }
 
   /** The unit's table: fresh arrays, or with `reuseTables` the previous unit's arrays (grown if need be). */
   private newTable(count: number): Btf {
-    if (!this.opts.reuseTables) return new Btf({ capacity: count + 16, extraCapacity: count * 4 + 16, byteOrder: this.file.byteOrder });
+    if (!this.opts.reuseTables)
+      return new Btf({ capacity: count + 16, extraCapacity: count * 4 + 16, byteOrder: this.file.byteOrder });
     const b = new Btf({ capacity: 16, extraCapacity: 16, byteOrder: this.file.byteOrder });
     const prev = this.btf as Btf | undefined; // the previous unit's table, if any
     if (prev !== undefined && prev.info.length >= count + 16) {
@@ -188,7 +233,10 @@ export class CUnitConverter {
       b.sizeType = new Uint32Array(cap);
       b.extraStart = new Uint32Array(cap);
     }
-    b.extra = prev !== undefined && prev.extra.length >= count * 4 + 16 ? prev.extra : new Uint32Array(Math.max(count * 4 + 16, 2 * (prev?.extra.length ?? 0), 4096));
+    b.extra =
+      prev !== undefined && prev.extra.length >= count * 4 + 16
+        ? prev.extra
+        : new Uint32Array(Math.max(count * 4 + 16, 2 * (prev?.extra.length ?? 0), 4096));
     return b;
   }
 
@@ -235,7 +283,11 @@ export class CUnitConverter {
         }
       } else if (tag === DW_TAG.DW_TAG_subrange_type && parentTag === DW_TAG.DW_TAG_array_type) {
         this.sCount[this.sp - 1]!++;
-      } else if (tag === DW_TAG.DW_TAG_LLVM_annotation && parentTag === DW_TAG.DW_TAG_pointer_type && this.isTypeTagAnnotation(c)) {
+      } else if (
+        tag === DW_TAG.DW_TAG_LLVM_annotation &&
+        parentTag === DW_TAG.DW_TAG_pointer_type &&
+        this.isTypeTagAnnotation(c)
+      ) {
         idOf[off] = next++;
       }
       if (c.hasChildren) this.push(off, d, tag, role);
@@ -278,8 +330,16 @@ export class CUnitConverter {
 
   private growStack(): void {
     const n = this.sOff.length * 2;
-    const g32 = (a: Int32Array): Int32Array => { const b = new Int32Array(n); b.set(a); return b; };
-    const g64 = (a: Float64Array): Float64Array => { const b = new Float64Array(n); b.set(a); return b; };
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const g64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
     this.sOff = g64(this.sOff);
     this.sSize = g64(this.sSize);
     this.sDepth = g32(this.sDepth);
@@ -407,11 +467,18 @@ export class CUnitConverter {
   }
 
   private expect(off: number, got: number): void {
-    if (this.idOf[off] !== got) throw this.internal(`DIE 0x${(off + this.unitBase).toString(16)}: emitted as type ${got}, numbered ${this.idOf[off]}`);
+    if (this.idOf[off] !== got)
+      throw this.internal(
+        `DIE 0x${(off + this.unitBase).toString(16)}: emitted as type ${got}, numbered ${this.idOf[off]}`,
+      );
   }
 
   private internal(msg: string): BtfkitError {
-    return new BtfkitError(ErrorCode.INTERNAL, `internal: ${msg}`, { file: this.file.path, section: this.unit.section, offset: this.unitBase });
+    return new BtfkitError(ErrorCode.INTERNAL, `internal: ${msg}`, {
+      file: this.file.path,
+      section: this.unit.section,
+      offset: this.unitBase,
+    });
   }
 
   private open(c: DieCursor, d: number): void {
@@ -439,9 +506,12 @@ export class CUnitConverter {
             this.sFlag[s] = r.kind;
             this.sRef[s] = r.intWord;
           } else {
-            this.expect(off, r.kind === BTF_KIND.INT
-              ? btf.add(name, makeInfo(BTF_KIND.INT, 0, false), r.size, [r.intWord])
-              : btf.add(name, makeInfo(r.kind, 0, false), r.size));
+            this.expect(
+              off,
+              r.kind === BTF_KIND.INT
+                ? btf.add(name, makeInfo(BTF_KIND.INT, 0, false), r.size, [r.intWord])
+                : btf.add(name, makeInfo(r.kind, 0, false), r.size),
+            );
           }
           return;
         }
@@ -493,7 +563,12 @@ export class CUnitConverter {
     }
     switch (tag) {
       case DW_TAG.DW_TAG_member:
-        if (parentRole === ROLE_TYPE && (parentTag === DW_TAG.DW_TAG_structure_type || parentTag === DW_TAG.DW_TAG_union_type || parentTag === DW_TAG.DW_TAG_class_type)) {
+        if (
+          parentRole === ROLE_TYPE &&
+          (parentTag === DW_TAG.DW_TAG_structure_type ||
+            parentTag === DW_TAG.DW_TAG_union_type ||
+            parentTag === DW_TAG.DW_TAG_class_type)
+        ) {
           const loc = memberLocation(c, this.file.little, (cc) => this.refByteSize(cc), this.loc);
           this.pushWords(this.nameOff(c), this.typeRef(c), loc.bitOffset, loc.bitSize, 4);
           if (loc.bitSize > 0) this.sFlag[ps] = this.sFlag[ps]! | 2;
@@ -576,7 +651,8 @@ export class CUnitConverter {
 
   /** Directly in the unit, or in namespaces only (Rust and C++ put functions and statics in namespaces). */
   private isTopLevel(ps: number): boolean {
-    if (ps < 0 || (this.sTag[0] !== DW_TAG.DW_TAG_compile_unit && this.sTag[0] !== DW_TAG.DW_TAG_partial_unit)) return false;
+    if (ps < 0 || (this.sTag[0] !== DW_TAG.DW_TAG_compile_unit && this.sTag[0] !== DW_TAG.DW_TAG_partial_unit))
+      return false;
     for (let s = 1; s <= ps; s++) if (this.sTag[s] !== DW_TAG.DW_TAG_namespace) return false;
     return true;
   }
@@ -585,7 +661,11 @@ export class CUnitConverter {
     if (ps < 0) return;
     if (parentRole === ROLE_TYPE && parentTag === DW_TAG.DW_TAG_pointer_type && this.isTypeTagAnnotation(c)) {
       // pahole chains the tags of `int __a __b *`: PTR -> b -> a -> int.
-      const id = this.btf.add(this.nameOff(c, DW_AT.DW_AT_const_value), makeInfo(BTF_KIND.TYPE_TAG, 0, false), this.sRef[ps]!);
+      const id = this.btf.add(
+        this.nameOff(c, DW_AT.DW_AT_const_value),
+        makeInfo(BTF_KIND.TYPE_TAG, 0, false),
+        this.sRef[ps]!,
+      );
       this.expect(c.offset - this.unitBase, id);
       this.sRef[ps] = id;
       return;
@@ -595,7 +675,11 @@ export class CUnitConverter {
     if (value === 0) return;
     switch (parentRole) {
       case ROLE_TYPE:
-        if (parentTag !== DW_TAG.DW_TAG_pointer_type && parentTag !== DW_TAG.DW_TAG_array_type && parentTag !== DW_TAG.DW_TAG_subroutine_type) {
+        if (
+          parentTag !== DW_TAG.DW_TAG_pointer_type &&
+          parentTag !== DW_TAG.DW_TAG_array_type &&
+          parentTag !== DW_TAG.DW_TAG_subroutine_type
+        ) {
           this.declTags.push(value, this.sOff[ps]!, -1);
         }
         break;
@@ -632,9 +716,10 @@ export class CUnitConverter {
     switch (tag) {
       case DW_TAG.DW_TAG_base_type: {
         const kind = this.sFlag[s]!;
-        id = kind === BTF_KIND.INT
-          ? btf.add(this.sName[s]!, makeInfo(BTF_KIND.INT, 0, false), this.sSize[s]!, [this.sRef[s]!])
-          : btf.add(this.sName[s]!, makeInfo(kind, 0, false), this.sSize[s]!);
+        id =
+          kind === BTF_KIND.INT
+            ? btf.add(this.sName[s]!, makeInfo(BTF_KIND.INT, 0, false), this.sSize[s]!, [this.sRef[s]!])
+            : btf.add(this.sName[s]!, makeInfo(kind, 0, false), this.sSize[s]!);
         break;
       }
       case DW_TAG.DW_TAG_array_type:
@@ -645,7 +730,16 @@ export class CUnitConverter {
       case DW_TAG.DW_TAG_union_type:
       case DW_TAG.DW_TAG_enumeration_type: {
         const f = this.sFlag[s]!;
-        id = this.emitAggregate(tag, this.sName[s]!, this.sSize[s]!, (f & 1) !== 0, start, n, (f & 2) !== 0, (f & 4) !== 0);
+        id = this.emitAggregate(
+          tag,
+          this.sName[s]!,
+          this.sSize[s]!,
+          (f & 1) !== 0,
+          start,
+          n,
+          (f & 2) !== 0,
+          (f & 4) !== 0,
+        );
         break;
       }
       case DW_TAG.DW_TAG_subroutine_type: {
@@ -681,7 +775,16 @@ export class CUnitConverter {
    * STRUCT/UNION (members as 4 collected words each), ENUM/ENUM64 (enumerators as 3 words) or FWD. kind_flag is set
    * on a struct with any bitfield (offsets then carry size << 24), on an enum with a negative value.
    */
-  private emitAggregate(tag: number, name: number, size: number, decl: boolean, start: number, n: number, flag: boolean, signed: boolean): number {
+  private emitAggregate(
+    tag: number,
+    name: number,
+    size: number,
+    decl: boolean,
+    start: number,
+    n: number,
+    flag: boolean,
+    signed: boolean,
+  ): number {
     const btf = this.btf;
     const w = this.words;
     const isEnum = tag === DW_TAG.DW_TAG_enumeration_type;
@@ -737,7 +840,12 @@ export class CUnitConverter {
     if (!this.opts.functionNames.has(name)) return false;
     const hasCode = c.has(DW_AT.DW_AT_low_pc) || c.has(DW_AT.DW_AT_ranges);
     const nameOff = this.nameOff(named);
-    const ret = c.has(DW_AT.DW_AT_type) || !concrete ? this.typeRef(c) : this.typeRef(this.file.dieAt(c.ref(DW_AT.DW_AT_abstract_origin) ?? c.ref(DW_AT.DW_AT_specification)!, this.c2));
+    const ret =
+      c.has(DW_AT.DW_AT_type) || !concrete
+        ? this.typeRef(c)
+        : this.typeRef(
+            this.file.dieAt(c.ref(DW_AT.DW_AT_abstract_origin) ?? c.ref(DW_AT.DW_AT_specification)!, this.c2),
+          );
     const f = this.functions;
     f.begin();
     f.push(nameOff);
@@ -774,9 +882,21 @@ export class CUnitConverter {
     return P_HAS_LOC;
   }
 
-  private locUnit(): { version: number; addressSize: number; offsetSize: 4 | 8; loclistsBase: number; little: boolean } {
+  private locUnit(): {
+    version: number;
+    addressSize: number;
+    offsetSize: 4 | 8;
+    loclistsBase: number;
+    little: boolean;
+  } {
     const u = this.unit;
-    return { version: u.version, addressSize: u.addressSize, offsetSize: u.offsetSize, loclistsBase: u.loclistsBase, little: this.file.little };
+    return {
+      version: u.version,
+      addressSize: u.addressSize,
+      offsetSize: u.offsetSize,
+      loclistsBase: u.loclistsBase,
+      little: this.file.little,
+    };
   }
 
   /**
@@ -794,10 +914,11 @@ export class CUnitConverter {
       const o = this.pOrigin[k]!;
       if (o < 0) continue;
       const t = byOff.get(o);
-      if (t !== undefined) this.pFlags[t] = this.pFlags[t]! | (this.pFlags[k]! & (P_HAS_LOC | P_OPTIMIZED | P_UNEXPECTED));
+      if (t !== undefined)
+        this.pFlags[t] = this.pFlags[t]! | (this.pFlags[k]! & (P_HAS_LOC | P_OPTIMIZED | P_UNEXPECTED));
     }
     const { start, words } = list;
-    for (let k = 0; k < n;) {
+    for (let k = 0; k < n; ) {
       const cand = this.pCand[k]!;
       let optimized = false;
       let unexpected = false;
@@ -813,7 +934,8 @@ export class CUnitConverter {
       const count = words[rec + F_PARAM_COUNT]!;
       if (unexpected) {
         let struct = false;
-        for (let p = 0; p < count && !struct; p++) struct = this.isStructThroughConstTypedef(words[rec + F_PARAMS + 2 * p + 1]!);
+        for (let p = 0; p < count && !struct; p++)
+          struct = this.isStructThroughConstTypedef(words[rec + F_PARAMS + 2 * p + 1]!);
         if (!struct) flags |= FUNC_UNEXPECTED_REG;
       }
       if (count > this.regs.count && this.regs.count > 0) {
@@ -847,7 +969,8 @@ export class CUnitConverter {
    */
   private isNamedPackedStruct(id: number): boolean {
     const btf = this.btf;
-    if (id <= 0 || id >= EXTERNAL_REF || id >= btf.endId || btf.kind(id) !== BTF_KIND.STRUCT || btf.nameOffOf(id) === 0) return false;
+    if (id <= 0 || id >= EXTERNAL_REF || id >= btf.endId || btf.kind(id) !== BTF_KIND.STRUCT || btf.nameOffOf(id) === 0)
+      return false;
     let maxAlign = 1;
     const vlen = btf.vlen(id);
     const bitfields = btf.kflag(id);
@@ -879,7 +1002,8 @@ export class CUnitConverter {
       case BTF_KIND.STRUCT:
       case BTF_KIND.UNION: {
         let a = 1;
-        for (let m = 0; m < btf.vlen(id); m++) a = Math.max(a, this.naturalAlign(btf.extraWord(id, 3 * m + 1), depth + 1));
+        for (let m = 0; m < btf.vlen(id); m++)
+          a = Math.max(a, this.naturalAlign(btf.extraWord(id, 3 * m + 1), depth + 1));
         return a;
       }
       case BTF_KIND.TYPEDEF:
@@ -915,7 +1039,10 @@ export class CUnitConverter {
       }
     }
     if (!named.str(DW_AT.DW_AT_name)) return false;
-    const nameOff = named.strEnd === named.strStart ? this.btf.strings.intern(named.strBytes.subarray(named.strStart, named.strEnd)) : this.curStrOff(named);
+    const nameOff =
+      named.strEnd === named.strStart
+        ? this.btf.strings.intern(named.strBytes.subarray(named.strStart, named.strEnd))
+        : this.curStrOff(named);
     const v = this.variables;
     v.begin();
     v.push(nameOff);

@@ -17,7 +17,15 @@
  * Every type that is dropped or loses information is named in `CuBtf.warnings`.
  */
 import { Btf } from "../../btf/btf.js";
-import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_BOOL, BTF_INT_SIGNED, BTF_KIND, makeInfo, makeIntWord } from "../../btf/kinds.js";
+import {
+  BTF_FUNC_GLOBAL,
+  BTF_FUNC_STATIC,
+  BTF_INT_BOOL,
+  BTF_INT_SIGNED,
+  BTF_KIND,
+  makeInfo,
+  makeIntWord,
+} from "../../btf/kinds.js";
 import { readSymbols, STB, STT } from "../../elf/symbols.js";
 import { DW_ATE, DW_TAG } from "../../dwarf/constants.js";
 import type { DwarfFile } from "../../dwarf/dwarf-file.js";
@@ -82,11 +90,21 @@ function isAggregateTag(tag: number): boolean {
 
 function isTypeTag(tag: number): boolean {
   switch (tag) {
-    case DW_TAG.DW_TAG_base_type: case DW_TAG.DW_TAG_pointer_type: case DW_TAG.DW_TAG_reference_type:
-    case DW_TAG.DW_TAG_rvalue_reference_type: case DW_TAG.DW_TAG_const_type: case DW_TAG.DW_TAG_volatile_type:
-    case DW_TAG.DW_TAG_restrict_type: case DW_TAG.DW_TAG_atomic_type: case DW_TAG.DW_TAG_typedef:
-    case DW_TAG.DW_TAG_array_type: case DW_TAG.DW_TAG_structure_type: case DW_TAG.DW_TAG_class_type:
-    case DW_TAG.DW_TAG_union_type: case DW_TAG.DW_TAG_enumeration_type: case DW_TAG.DW_TAG_subroutine_type:
+    case DW_TAG.DW_TAG_base_type:
+    case DW_TAG.DW_TAG_pointer_type:
+    case DW_TAG.DW_TAG_reference_type:
+    case DW_TAG.DW_TAG_rvalue_reference_type:
+    case DW_TAG.DW_TAG_const_type:
+    case DW_TAG.DW_TAG_volatile_type:
+    case DW_TAG.DW_TAG_restrict_type:
+    case DW_TAG.DW_TAG_atomic_type:
+    case DW_TAG.DW_TAG_typedef:
+    case DW_TAG.DW_TAG_array_type:
+    case DW_TAG.DW_TAG_structure_type:
+    case DW_TAG.DW_TAG_class_type:
+    case DW_TAG.DW_TAG_union_type:
+    case DW_TAG.DW_TAG_enumeration_type:
+    case DW_TAG.DW_TAG_subroutine_type:
     case DW_TAG.DW_TAG_unspecified_type:
       return true;
     default:
@@ -124,7 +142,10 @@ export class RustCuConverter {
   /** A static address as (low, high) 32-bit halves. */
   private readonly address = new Uint32Array(2);
 
-  constructor(private readonly file: DwarfFile, private readonly opts: ConvertOptions) {
+  constructor(
+    private readonly file: DwarfFile,
+    private readonly opts: ConvertOptions,
+  ) {
     this.tree = new RustTreeReader(file);
   }
 
@@ -143,7 +164,11 @@ export class RustCuConverter {
     const root = this.tree.unitRoot(unit);
     this.walk(root, true);
     this.drain();
-    const btf = new Btf({ capacity: this.recs.length + 16, extraCapacity: this.recs.length * 4 + 16, byteOrder: this.file.byteOrder });
+    const btf = new Btf({
+      capacity: this.recs.length + 16,
+      extraCapacity: this.recs.length * 4 + 16,
+      byteOrder: this.file.byteOrder,
+    });
     const strings = btf.strings;
     const qualifiedIds: number[] = [];
     const qualifiedNames: string[] = [];
@@ -187,8 +212,18 @@ export class RustCuConverter {
     const cu: CuBtf = {
       // The unit keeps its own index INT (the dedup merges the copies): it never becomes the index type of the C
       // units that follow, so their output is the same as without Rust units.
-      btf, unitOffset: unit.offset, language: unit.language, dies: this.dies, intId: 0, syntheticIndexId: 0,
-      functions: fl.take(), variables: vl.take(), externals: [], exportRef: -1, exportId: 0, sanitizedInts: 0,
+      btf,
+      unitOffset: unit.offset,
+      language: unit.language,
+      dies: this.dies,
+      intId: 0,
+      syntheticIndexId: 0,
+      functions: fl.take(),
+      variables: vl.take(),
+      externals: [],
+      exportRef: -1,
+      exportId: 0,
+      sanitizedInts: 0,
     };
     if (this.warnings.length > 0) cu.warnings = this.warnings;
     if (qualifiedIds.length > 0) cu.qualifiedNames = { ids: qualifiedIds, names: qualifiedNames };
@@ -318,8 +353,16 @@ export class RustCuConverter {
         this.aggregate(n, rec);
         return;
       default: {
-        rec.kind = n.tag === DW_TAG.DW_TAG_typedef ? BTF_KIND.TYPEDEF : n.tag === DW_TAG.DW_TAG_const_type ? BTF_KIND.CONST
-          : n.tag === DW_TAG.DW_TAG_volatile_type ? BTF_KIND.VOLATILE : n.tag === DW_TAG.DW_TAG_restrict_type ? BTF_KIND.RESTRICT : BTF_KIND.PTR;
+        rec.kind =
+          n.tag === DW_TAG.DW_TAG_typedef
+            ? BTF_KIND.TYPEDEF
+            : n.tag === DW_TAG.DW_TAG_const_type
+              ? BTF_KIND.CONST
+              : n.tag === DW_TAG.DW_TAG_volatile_type
+                ? BTF_KIND.VOLATILE
+                : n.tag === DW_TAG.DW_TAG_restrict_type
+                  ? BTF_KIND.RESTRICT
+                  : BTF_KIND.PTR;
         // Rust names its pointers (`&u8`, `*const T`): BTF pointers must be anonymous.
         if (rec.kind === BTF_KIND.TYPEDEF) {
           rec.name = this.typeName(n);
@@ -361,7 +404,14 @@ export class RustCuConverter {
     let t = this.twinOf.get(id);
     if (t === undefined) {
       const f = this.recs[id - 1]!;
-      t = this.add({ kind: BTF_KIND.INT, name: f.name, kflag: false, vlen: 0, sizeType: f.sizeType, extra: [makeIntWord(0, 0, Math.min(f.sizeType * 8, 128))] });
+      t = this.add({
+        kind: BTF_KIND.INT,
+        name: f.name,
+        kflag: false,
+        vlen: 0,
+        sizeType: f.sizeType,
+        extra: [makeIntWord(0, 0, Math.min(f.sizeType * 8, 128))],
+      });
       this.twinOf.set(id, t);
     }
     return t;
@@ -369,7 +419,14 @@ export class RustCuConverter {
 
   private index(): number {
     if (this.indexId === 0) {
-      this.indexId = this.add({ kind: BTF_KIND.INT, name: RUST_INDEX_TYPE_NAME, kflag: false, vlen: 0, sizeType: 8, extra: [makeIntWord(0, 0, 64)] });
+      this.indexId = this.add({
+        kind: BTF_KIND.INT,
+        name: RUST_INDEX_TYPE_NAME,
+        kflag: false,
+        vlen: 0,
+        sizeType: 8,
+        extra: [makeIntWord(0, 0, 64)],
+      });
     }
     return this.indexId;
   }
@@ -390,14 +447,22 @@ export class RustCuConverter {
     }
     cur.extra = [0, index, counts[counts.length - 1]!];
     const elem = this.ref(n.type);
-    if (elem === 0) this.warn(`array type at DIE 0x${n.ref.toString(16)} has no element type: encoded as an array of u8`);
+    if (elem === 0)
+      this.warn(`array type at DIE 0x${n.ref.toString(16)} has no element type: encoded as an array of u8`);
     cur.extra[0] = elem === 0 ? this.byteType() : elem;
   }
 
   private byteId = 0;
   private byteType(): number {
     if (this.byteId === 0 || this.recs[this.byteId - 1]?.name !== "u8") {
-      this.byteId = this.add({ kind: BTF_KIND.INT, name: "u8", kflag: false, vlen: 0, sizeType: 1, extra: [makeIntWord(0, 0, 8)] });
+      this.byteId = this.add({
+        kind: BTF_KIND.INT,
+        name: "u8",
+        kflag: false,
+        vlen: 0,
+        sizeType: 1,
+        extra: [makeIntWord(0, 0, 8)],
+      });
     }
     return this.byteId;
   }
@@ -416,18 +481,30 @@ export class RustCuConverter {
 
   private enumType(n: RNode): number {
     const base = this.enumBase(n);
-    const signed = base !== undefined && (base.encoding === DW_ATE.DW_ATE_signed || base.encoding === DW_ATE.DW_ATE_signed_char);
+    const signed =
+      base !== undefined && (base.encoding === DW_ATE.DW_ATE_signed || base.encoding === DW_ATE.DW_ATE_signed_char);
     const size = n.size >= 0 ? n.size : base && base.size >= 0 ? base.size : 4;
     const name = this.typeName(n);
     const qualified = this.typeName(n, true);
     if (size > 8 || (size & (size - 1)) !== 0) {
       // ENUM of size 16 is rejected (`Unexpected size`): keep the name and the layout, lose the enumerators.
-      this.warn(`enum ${n.name} (${size} bytes) has no BTF enum kind: encoded as a typedef of its ${size * 8}-bit integer, enumerators dropped`);
+      this.warn(
+        `enum ${n.name} (${size} bytes) has no BTF enum kind: encoded as a typedef of its ${size * 8}-bit integer, enumerators dropped`,
+      );
       const { id, rec } = this.reserve(n);
       rec.kind = BTF_KIND.TYPEDEF;
       rec.name = name;
       rec.qualified = qualified;
-      rec.sizeType = base ? this.typeId(base) : this.add({ kind: BTF_KIND.INT, name: signed ? "i128" : "u128", kflag: false, vlen: 0, sizeType: size, extra: [makeIntWord(signed ? BTF_INT_SIGNED : 0, 0, Math.min(128, size * 8))] });
+      rec.sizeType = base
+        ? this.typeId(base)
+        : this.add({
+            kind: BTF_KIND.INT,
+            name: signed ? "i128" : "u128",
+            kflag: false,
+            vlen: 0,
+            sizeType: size,
+            extra: [makeIntWord(signed ? BTF_INT_SIGNED : 0, 0, Math.min(128, size * 8))],
+          });
       return id;
     }
     const { id, rec } = this.reserve(n);
@@ -514,7 +591,9 @@ export class RustCuConverter {
       if (rec.name === "") {
         // A FWD must be named: an anonymous declaration becomes an empty aggregate.
         rec.kind = isUnion ? BTF_KIND.UNION : BTF_KIND.STRUCT;
-        this.warn(`anonymous declaration at DIE 0x${n.ref.toString(16)}: encoded as an empty ${isUnion ? "union" : "struct"}`);
+        this.warn(
+          `anonymous declaration at DIE 0x${n.ref.toString(16)}: encoded as an empty ${isUnion ? "union" : "struct"}`,
+        );
       }
       return;
     }
@@ -541,13 +620,21 @@ export class RustCuConverter {
           }
           // The discriminant value that selects the variant, as a decl tag on its union member (none for the
           // variant a niche layout selects by default).
-          if (v.discrValue !== undefined && this.opts.features.declTag) tags.push(`${DISCR_TAG_PREFIX}${v.discrValue}`, union.extra.length / 3);
+          if (v.discrValue !== undefined && this.opts.features.declTag)
+            tags.push(`${DISCR_TAG_PREFIX}${v.discrValue}`, union.extra.length / 3);
           union.extra.push(rustName(m.name), t, 0);
         }
       }
       union.vlen = union.extra.length / 3;
       for (let k = 0; k < tags.length; k += 2) {
-        this.add({ kind: BTF_KIND.DECL_TAG, name: tags[k] as string, kflag: false, vlen: 0, sizeType: uid, extra: [tags[k + 1] as number] });
+        this.add({
+          kind: BTF_KIND.DECL_TAG,
+          name: tags[k] as string,
+          kflag: false,
+          vlen: 0,
+          sizeType: uid,
+          extra: [tags[k + 1] as number],
+        });
       }
       members.push({ name: "", type: uid, off: 0, size });
     }
@@ -560,7 +647,13 @@ export class RustCuConverter {
   }
 
   /** Add member `m` of aggregate `n`, with the kernel's fit and alignment rules applied. */
-  private member(n: RNode, m: RNode, name: string, size: number, out: { name: string; type: number; off: number; size: number }[]): void {
+  private member(
+    n: RNode,
+    m: RNode,
+    name: string,
+    size: number,
+    out: { name: string; type: number; off: number; size: number }[],
+  ): void {
     let type = this.ref(m.type);
     const what = `${n.name || "(anonymous)"}::${m.name || "(unnamed)"}`;
     if (type === 0) {
@@ -575,7 +668,14 @@ export class RustCuConverter {
     const off = m.bitOffset;
     if (msize > 0 && off >= size * 8 && n.tag !== DW_TAG.DW_TAG_union_type) {
       // An unsized tail (`data: [T]`): DWARF puts one T past the struct's sized prefix; BTF has T[0].
-      type = this.add({ kind: BTF_KIND.ARRAY, name: "", kflag: false, vlen: 0, sizeType: 0, extra: [type, this.index(), 0] });
+      type = this.add({
+        kind: BTF_KIND.ARRAY,
+        name: "",
+        kflag: false,
+        vlen: 0,
+        sizeType: 0,
+        extra: [type, this.index(), 0],
+      });
       msize = 0;
     } else if (msize > 0 && off + msize * 8 > size * 8) {
       this.warn(`member ${what} ends past its struct's ${size} bytes: dropped`);
@@ -630,8 +730,15 @@ export class RustCuConverter {
     const paramNames: string[] = [];
     const paramTypes: number[] = [];
     // Parameters: the concrete DIE's when it lists them, else the origin's.
-    const own = n.children.filter((c) => c.tag === DW_TAG.DW_TAG_formal_parameter || c.tag === DW_TAG.DW_TAG_unspecified_parameters);
-    const list = own.length > 0 ? own : src.children.filter((c) => c.tag === DW_TAG.DW_TAG_formal_parameter || c.tag === DW_TAG.DW_TAG_unspecified_parameters);
+    const own = n.children.filter(
+      (c) => c.tag === DW_TAG.DW_TAG_formal_parameter || c.tag === DW_TAG.DW_TAG_unspecified_parameters,
+    );
+    const list =
+      own.length > 0
+        ? own
+        : src.children.filter(
+            (c) => c.tag === DW_TAG.DW_TAG_formal_parameter || c.tag === DW_TAG.DW_TAG_unspecified_parameters,
+          );
     for (const p of list) {
       if (p.tag === DW_TAG.DW_TAG_unspecified_parameters) {
         paramNames.push("");
@@ -649,7 +756,14 @@ export class RustCuConverter {
       paramTypes.push(ptype);
     }
     const linkage = this.binding(symbol) === STB.GLOBAL ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC;
-    this.functions.push({ symbol, btfName, retType: this.ref(n.type >= 0 ? n.type : src.type), linkage, paramNames, paramTypes });
+    this.functions.push({
+      symbol,
+      btfName,
+      retType: this.ref(n.type >= 0 ? n.type : src.type),
+      linkage,
+      paramNames,
+      paramTypes,
+    });
   }
 
   private variableCandidate(n: RNode): void {
@@ -667,6 +781,13 @@ export class RustCuConverter {
       return;
     }
     const btfName = isPortableIdentifier(symbol) ? symbol : rustName(src.name || symbol);
-    this.variables.push({ symbol, btfName, type, external: n.external || src.external || this.binding(symbol) === STB.GLOBAL, addrLo: lo, addrHi: hi });
+    this.variables.push({
+      symbol,
+      btfName,
+      type,
+      external: n.external || src.external || this.binding(symbol) === STB.GLOBAL,
+      addrLo: lo,
+      addrHi: hi,
+    });
   }
 }

@@ -52,13 +52,33 @@ export interface RNode {
 
 /** Tags kept in the tree; everything else (lexical blocks, call sites, inlined subroutines…) is skipped. */
 const KEEP = new Set<number>([
-  DW_TAG.DW_TAG_compile_unit, DW_TAG.DW_TAG_partial_unit, DW_TAG.DW_TAG_namespace,
-  DW_TAG.DW_TAG_base_type, DW_TAG.DW_TAG_pointer_type, DW_TAG.DW_TAG_reference_type, DW_TAG.DW_TAG_rvalue_reference_type,
-  DW_TAG.DW_TAG_const_type, DW_TAG.DW_TAG_volatile_type, DW_TAG.DW_TAG_restrict_type, DW_TAG.DW_TAG_atomic_type,
-  DW_TAG.DW_TAG_typedef, DW_TAG.DW_TAG_array_type, DW_TAG.DW_TAG_subrange_type, DW_TAG.DW_TAG_structure_type,
-  DW_TAG.DW_TAG_class_type, DW_TAG.DW_TAG_union_type, DW_TAG.DW_TAG_enumeration_type, DW_TAG.DW_TAG_enumerator,
-  DW_TAG.DW_TAG_subroutine_type, DW_TAG.DW_TAG_unspecified_type, DW_TAG.DW_TAG_member, DW_TAG.DW_TAG_variant_part,
-  DW_TAG.DW_TAG_variant, DW_TAG.DW_TAG_subprogram, DW_TAG.DW_TAG_formal_parameter, DW_TAG.DW_TAG_unspecified_parameters,
+  DW_TAG.DW_TAG_compile_unit,
+  DW_TAG.DW_TAG_partial_unit,
+  DW_TAG.DW_TAG_namespace,
+  DW_TAG.DW_TAG_base_type,
+  DW_TAG.DW_TAG_pointer_type,
+  DW_TAG.DW_TAG_reference_type,
+  DW_TAG.DW_TAG_rvalue_reference_type,
+  DW_TAG.DW_TAG_const_type,
+  DW_TAG.DW_TAG_volatile_type,
+  DW_TAG.DW_TAG_restrict_type,
+  DW_TAG.DW_TAG_atomic_type,
+  DW_TAG.DW_TAG_typedef,
+  DW_TAG.DW_TAG_array_type,
+  DW_TAG.DW_TAG_subrange_type,
+  DW_TAG.DW_TAG_structure_type,
+  DW_TAG.DW_TAG_class_type,
+  DW_TAG.DW_TAG_union_type,
+  DW_TAG.DW_TAG_enumeration_type,
+  DW_TAG.DW_TAG_enumerator,
+  DW_TAG.DW_TAG_subroutine_type,
+  DW_TAG.DW_TAG_unspecified_type,
+  DW_TAG.DW_TAG_member,
+  DW_TAG.DW_TAG_variant_part,
+  DW_TAG.DW_TAG_variant,
+  DW_TAG.DW_TAG_subprogram,
+  DW_TAG.DW_TAG_formal_parameter,
+  DW_TAG.DW_TAG_unspecified_parameters,
   DW_TAG.DW_TAG_variable,
 ]);
 
@@ -119,12 +139,30 @@ export class RustTreeReader {
   private read(c: DieCursor, unit: UnitHeader, parent: RNode | undefined): RNode {
     const tag = c.tag;
     const n: RNode = {
-      ref: makeDieRef(unit.space, c.offset), tag, parent, children: [],
-      name: c.string(DW_AT.DW_AT_name) ?? "", linkage: "", type: c.ref(DW_AT.DW_AT_type) ?? -1,
-      size: c.unsigned(DW_AT.DW_AT_byte_size) ?? -1, bitOffset: 0, bitSize: 0, encoding: 0, count: 0, discr: -1,
-      discrValue: undefined, constValue: 0n, constBytes: 0, constSigned: false,
-      declaration: c.has(DW_AT.DW_AT_declaration), external: c.has(DW_AT.DW_AT_external), artificial: c.has(DW_AT.DW_AT_artificial),
-      hasCode: false, origin: -1, containing: false, location: undefined,
+      ref: makeDieRef(unit.space, c.offset),
+      tag,
+      parent,
+      children: [],
+      name: c.string(DW_AT.DW_AT_name) ?? "",
+      linkage: "",
+      type: c.ref(DW_AT.DW_AT_type) ?? -1,
+      size: c.unsigned(DW_AT.DW_AT_byte_size) ?? -1,
+      bitOffset: 0,
+      bitSize: 0,
+      encoding: 0,
+      count: 0,
+      discr: -1,
+      discrValue: undefined,
+      constValue: 0n,
+      constBytes: 0,
+      constSigned: false,
+      declaration: c.has(DW_AT.DW_AT_declaration),
+      external: c.has(DW_AT.DW_AT_external),
+      artificial: c.has(DW_AT.DW_AT_artificial),
+      hasCode: false,
+      origin: -1,
+      containing: false,
+      location: undefined,
     };
     switch (tag) {
       case DW_TAG.DW_TAG_base_type:
@@ -148,8 +186,18 @@ export class RustTreeReader {
       case DW_TAG.DW_TAG_enumerator: {
         const form = c.attrForm(DW_AT.DW_AT_const_value);
         n.constSigned = form === DW_FORM.DW_FORM_sdata;
-        n.constBytes = form === DW_FORM.DW_FORM_data1 ? 1 : form === DW_FORM.DW_FORM_data2 ? 2 : form === DW_FORM.DW_FORM_data4 ? 4 : 8;
-        n.constValue = form === 0 ? 0n : (n.constSigned ? c.bigSigned(DW_AT.DW_AT_const_value) : c.bigUnsigned(DW_AT.DW_AT_const_value)) ?? 0n;
+        n.constBytes =
+          form === DW_FORM.DW_FORM_data1
+            ? 1
+            : form === DW_FORM.DW_FORM_data2
+              ? 2
+              : form === DW_FORM.DW_FORM_data4
+                ? 4
+                : 8;
+        n.constValue =
+          form === 0
+            ? 0n
+            : ((n.constSigned ? c.bigSigned(DW_AT.DW_AT_const_value) : c.bigUnsigned(DW_AT.DW_AT_const_value)) ?? 0n);
         break;
       }
       case DW_TAG.DW_TAG_structure_type:
@@ -162,7 +210,8 @@ export class RustTreeReader {
         n.linkage = c.string(DW_AT.DW_AT_linkage_name) ?? c.string(DW_AT.DW_AT_MIPS_linkage_name) ?? "";
         n.hasCode = c.has(DW_AT.DW_AT_low_pc) || c.has(DW_AT.DW_AT_ranges);
         n.origin = c.ref(DW_AT.DW_AT_abstract_origin) ?? c.ref(DW_AT.DW_AT_specification) ?? -1;
-        if (tag === DW_TAG.DW_TAG_variable && c.block(DW_AT.DW_AT_location)) n.location = c.blockBytes.slice(c.blockStart, c.blockEnd);
+        if (tag === DW_TAG.DW_TAG_variable && c.block(DW_AT.DW_AT_location))
+          n.location = c.blockBytes.slice(c.blockStart, c.blockEnd);
         break;
     }
     return n;
