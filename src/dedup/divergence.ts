@@ -19,6 +19,7 @@
 import type { Btf } from "../btf/btf.js";
 import {
   BTF_KIND,
+  isCompositeKind,
   infoKflag,
   infoKind,
   infoVlen,
@@ -125,10 +126,10 @@ export function compareGraphs(btf: Btf, a: number, b: number, nested = false): G
       ny = btf.name(y);
     if (nx !== ny) return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
     // A forward declaration against a definition of the same flavour: the same type as far as the dedup goes.
-    if ((kx === K.FWD) !== (ky === K.FWD) && (isStructKind(kx) || isStructKind(ky))) {
+    if ((kx === K.FWD) !== (ky === K.FWD) && (isCompositeKind(kx) || isCompositeKind(ky))) {
       const fwdIsUnion = kx === K.FWD ? infoKflag(ix) : infoKflag(iy);
       const other = kx === K.FWD ? ky : kx;
-      if ((other === K.UNION) !== fwdIsUnion || !isStructKind(other)) {
+      if ((other === K.UNION) !== fwdIsUnion || !isCompositeKind(other)) {
         return differ(node, x, y, `type ${typeLabel(btf, x)} vs ${typeLabel(btf, y)}`);
       }
       result.forwardOnly ??= {
@@ -384,12 +385,8 @@ export function identical(btf: Btf, a: number, b: number, depth: number): boolea
 /** The path node for entering type `t`: named structs, unions and typedefs are named on the path. */
 function stepInto(btf: Btf, node: number, t: number, addStep: (parent: number, text: string) => number): number {
   const k = btf.kind(t);
-  if ((isStructKind(k) || k === K.TYPEDEF) && btf.name(t) !== "") return addStep(node, ` -> ${typeLabel(btf, t)}`);
+  if ((isCompositeKind(k) || k === K.TYPEDEF) && btf.name(t) !== "") return addStep(node, ` -> ${typeLabel(btf, t)}`);
   return node;
-}
-
-function isStructKind(k: number): boolean {
-  return k === K.STRUCT || k === K.UNION;
 }
 
 function memberName(btf: Btf, id: number, k: number): string {

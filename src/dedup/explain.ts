@@ -7,7 +7,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import type { Btf } from "../btf/btf.js";
-import { BTF_KIND, infoKind, infoVlen, kindName } from "../btf/kinds.js";
+import { BTF_KIND, infoKind, infoVlen, isCompositeKind, kindName } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { compareGraphs, formatDivergence, typeLabel, type GraphComparison } from "./divergence.js";
 
@@ -184,7 +184,7 @@ export function explainDuplicates(btf: Btf, query: string, where: { file: string
       };
       if (k === K.STRUCT || k === K.UNION || k === K.ENUM || k === K.ENUM64 || k === K.INT || k === K.FLOAT)
         d.size = btf.sizeTypeOf(id);
-      if (k === K.STRUCT || k === K.UNION) d.members = btf.vlen(id);
+      if (isCompositeKind(k)) d.members = btf.vlen(id);
       return d;
     }),
     shapes: shapes.map((s) => {

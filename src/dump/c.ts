@@ -447,7 +447,7 @@ class CDumper {
     if (state === EMITTING) {
       // Met again while being emitted: a forward declaration is needed now.
       if (this.fwdEmitted[id]) return;
-      if (kind === BTF_KIND.STRUCT || kind === BTF_KIND.UNION) {
+      if (isCompositeKind(kind)) {
         if (id === contId) return;
         if (!this.named(id)) {
           this.warn(`anonymous struct/union loop, type [${id}]`);

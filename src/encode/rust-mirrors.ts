@@ -43,7 +43,16 @@
  * Never changed: INTs used as an array index (the kernel wants a plain INT there).
  */
 import type { Btf } from "../btf/btf.js";
-import { BTF_INT_SIGNED, BTF_KIND, extraWords, infoKind, infoVlen, intBits, intEncoding } from "../btf/kinds.js";
+import {
+  BTF_INT_SIGNED,
+  BTF_KIND,
+  extraWords,
+  infoKind,
+  infoVlen,
+  intBits,
+  intEncoding,
+  isCompositeKind,
+} from "../btf/kinds.js";
 
 export interface RustMirrorResult {
   /** Rust types whose names C types have, made copies of those C types (the dedup folds them in). */
@@ -138,7 +147,7 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
       if (e >= start) byValue[e - start] = 1;
       const ix = out.extraWord(id, 1);
       if (ix >= start) asIndex[ix - start] = 1;
-    } else if ((k === K.STRUCT || k === K.UNION) && isRust(id)) {
+    } else if (isCompositeKind(k) && isRust(id)) {
       for (let j = 0; j < out.vlen(id); j++) {
         const t = strip(out.extraWord(id, 3 * j + 1));
         if (t >= start) byValue[t - start] = 1;
@@ -251,7 +260,7 @@ export function mapRustMirrors(out: Btf, rust: Uint8Array, qualified: ReadonlyMa
         return true;
       }
       case K.FWD:
-        return (kr === K.STRUCT || kr === K.UNION || kr === K.FWD) && out.nameOffOf(rt) === out.nameOffOf(ct);
+        return (isCompositeKind(kr) || kr === K.FWD) && out.nameOffOf(rt) === out.nameOffOf(ct);
       default:
         return false;
     }

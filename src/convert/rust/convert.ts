@@ -32,6 +32,7 @@ import type { DwarfFile } from "../../dwarf/dwarf-file.js";
 import { staticAddress } from "../../dwarf/location.js";
 import type { UnitHeader } from "../../dwarf/unit.js";
 import type { ConvertOptions, CuBtf } from "../cu-btf.js";
+import { isTypeTag } from "../types.js";
 import { CandidateListBuilder, FUNC_HAS_CODE, FUNC_LINKAGE_SHIFT } from "../candidates.js";
 import { isPortableIdentifier, joinNames, rustName } from "./names.js";
 import { type RNode, RustTreeReader } from "./tree.js";
@@ -86,30 +87,6 @@ interface Rec {
 
 function isAggregateTag(tag: number): boolean {
   return tag === DW_TAG.DW_TAG_structure_type || tag === DW_TAG.DW_TAG_class_type || tag === DW_TAG.DW_TAG_union_type;
-}
-
-function isTypeTag(tag: number): boolean {
-  switch (tag) {
-    case DW_TAG.DW_TAG_base_type:
-    case DW_TAG.DW_TAG_pointer_type:
-    case DW_TAG.DW_TAG_reference_type:
-    case DW_TAG.DW_TAG_rvalue_reference_type:
-    case DW_TAG.DW_TAG_const_type:
-    case DW_TAG.DW_TAG_volatile_type:
-    case DW_TAG.DW_TAG_restrict_type:
-    case DW_TAG.DW_TAG_atomic_type:
-    case DW_TAG.DW_TAG_typedef:
-    case DW_TAG.DW_TAG_array_type:
-    case DW_TAG.DW_TAG_structure_type:
-    case DW_TAG.DW_TAG_class_type:
-    case DW_TAG.DW_TAG_union_type:
-    case DW_TAG.DW_TAG_enumeration_type:
-    case DW_TAG.DW_TAG_subroutine_type:
-    case DW_TAG.DW_TAG_unspecified_type:
-      return true;
-    default:
-      return false;
-  }
 }
 
 /** A struct that holds a `DW_TAG_variant_part`: a data-carrying (or niche) enum. */
