@@ -107,7 +107,24 @@ export {
 } from "./encode/features.js";
 
 // ---- dedup, dump, validate, diff ------------------------------------------------------------------------------
-export { dedupBtf, DedupStatsSchema, type DedupStats, type DedupOptions, type DedupResult } from "./dedup/dedup.js";
+export {
+  dedupBtf,
+  keepPreparedBases,
+  DedupStatsSchema,
+  type DedupStats,
+  type DedupOptions,
+  type DedupResult,
+} from "./dedup/dedup.js";
+// studying dedup: per-pass statistics, why split types did not fold, where same-named definitions differ
+export {
+  dedupWithReport,
+  formatDedupReport,
+  DedupReportSchema,
+  type DedupReport,
+  type DedupReportOptions,
+} from "./dedup/report.js";
+export { explainDuplicates, formatExplainDup, ExplainDupSchema, type ExplainDupReport } from "./dedup/explain.js";
+export { compareGraphs, type Divergence, type GraphComparison } from "./dedup/divergence.js";
 export { dumpBtfRaw } from "./dump/raw.js";
 export { ByteSink } from "./dump/byte-sink.js";
 export { dumpBtfAsC, writeBtfAsC, type DumpCOptions } from "./dump/c.js";
