@@ -8,7 +8,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { moduleEncodeBase } from "../../src/cli/pahole/service-client.js";
+import { createRequire } from "node:module";
+
+// The client is CommonJS (it starts in every btfkit-pahole process), which vitest does not transform: the test reads
+// the built one, as bin/btfkit-pahole does (npm test builds first).
+const { moduleEncodeBase } = createRequire(import.meta.url)(
+  "../../dist/cli/pahole/service-client.cjs",
+) as typeof import("../../src/cli/pahole/service-client.cjs");
 import { FIXTURES } from "../util/inputs.js";
 
 const BIN = join(import.meta.dirname, "../../bin/btfkit-pahole");

@@ -1,5 +1,5 @@
 /**
- * btfkit-pahole's encode service (see service-client.ts): `node service-server.js SOCKET BASE`, started detached by
+ * btfkit-pahole's encode service (see service-client.cts): `node service-server.js SOCKET BASE`, started detached by
  * the first btfkit-pahole call of a build that found none. It listens on SOCKET, hands each request to an idle
  * worker process (service-worker.ts: `paholeMain` with BASE's BTF already loaded, in the client's directory and
  * environment), and sends back what the run printed and its exit code. Worker processes rather than threads: each
@@ -13,7 +13,10 @@ import { fork, type ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, unlinkSync } from "node:fs";
 import { createServer, connect, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
-import { WORKER_SCRIPT, type ServiceReply, type ServiceRequest } from "./service-socket.js";
+import { fileURLToPath } from "node:url";
+import type { ServiceReply, ServiceRequest } from "./service-protocol.js";
+
+const WORKER_SCRIPT = fileURLToPath(new URL("./service-worker.js", import.meta.url));
 
 const [sock, base] = process.argv.slice(2);
 if (sock === undefined || base === undefined) {

@@ -6,23 +6,71 @@
  * process that has all of that done already, and prints what it printed. Output files and exit codes are the
  * in-process run's; only the work is done elsewhere.
  *
- * The first call of a build finds no service: it starts one (detached, per user and base, service-socket.ts) and
+ * The first call of a build finds no service: it starts one (detached, per user and base) and
  * encodes in-process itself. Any failure to reach the service, or a service that dies mid-request, also falls back
  * to the in-process run. `BTFKIT_SERVICE=0` turns the service off; it idles out after `BTFKIT_SERVICE_IDLE` seconds
  * (default 30) without requests.
  *
- * This module loads no part of the encoder: it runs before btfkit-pahole decides whether it needs it.
+ * This module loads no part of the encoder: it runs before btfkit-pahole decides whether it needs it. It is
+ * CommonJS, as bin/btfkit-pahole is: Node starts a CommonJS script ~25 ms sooner than an ES module, a tenth of what a
+ * module's encode costs through the service.
+ *
+ * The socket is per user and per base: `$XDG_RUNTIME_DIR/btfkit-UID/KEY.sock` (or the temporary directory's), in a
+ * directory only the user can enter. KEY hashes the base file's identity (real path, device, inode, size, mtime) and
+ * the identity of the installed btfkit (its service modules' paths and mtimes), so a rebuilt vmlinux or a new btfkit
+ * gets a new service and the old one idles out.
  */
-import { spawn } from "node:child_process";
-import { connect } from "node:net";
-import { resolve } from "node:path";
-import { SERVER_SCRIPT, socketPath, type ServiceReply, type ServiceRequest } from "./service-socket.js";
+import childProcess = require("node:child_process");
+import crypto = require("node:crypto");
+import fs = require("node:fs");
+import net = require("node:net");
+import os = require("node:os");
+import path = require("node:path");
+import type { ServiceReply, ServiceRequest } from "./service-protocol.js";
+
+/** The built service modules, next to this one. */
+const SERVER_SCRIPT = path.join(__dirname, "service-server.js");
+const WORKER_SCRIPT = path.join(__dirname, "service-worker.js");
+const MAIN_SCRIPT = path.join(__dirname, "main.js");
+
+/** The user's private socket directory, created when missing; undefined when it is not safely private. */
+function socketDir(env: Record<string, string | undefined>): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  const dir = path.join(env.XDG_RUNTIME_DIR || os.tmpdir(), `btfkit-${uid}`);
+  try {
+    fs.mkdirSync(dir, { mode: 0o700, recursive: true });
+    const st = fs.lstatSync(dir);
+    // Someone else's directory, a symlink, or one others can enter: no service (the in-process run is always safe).
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The socket of the service for base BTF `basePath`, or undefined when there can be none. */
+function socketPath(basePath: string, env: Record<string, string | undefined>): string | undefined {
+  const dir = socketDir(env);
+  if (dir === undefined) return undefined;
+  try {
+    const real = fs.realpathSync(basePath);
+    const st = fs.statSync(real, { bigint: true });
+    const h = crypto.createHash("sha256");
+    h.update([real, st.dev, st.ino, st.size, st.mtimeNs].join("\0"));
+    for (const script of [SERVER_SCRIPT, WORKER_SCRIPT, MAIN_SCRIPT])
+      h.update("\0" + script + "\0" + fs.statSync(script).mtimeMs);
+    return path.join(dir, h.digest("hex").slice(0, 32) + ".sock");
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The base BTF path of a module encode (`-J … --btf_base PATH FILE`), or undefined when the command line is not one
  * (then it runs in-process: a vmlinux encode, --version, a usage error, an abbreviation the service does not parse).
  */
-export function moduleEncodeBase(argv: readonly string[]): string | undefined {
+function moduleEncodeBase(argv: readonly string[]): string | undefined {
   let base: string | undefined;
   let encode = false;
   for (let i = 0; i < argv.length; i++) {
@@ -41,7 +89,7 @@ export function moduleEncodeBase(argv: readonly string[]): string | undefined {
 /** Send `req` to the service at `sock`; undefined when there is none or it did not answer. */
 function ask(sock: string, req: ServiceRequest): Promise<ServiceReply | undefined> {
   return new Promise((resolve) => {
-    const conn = connect(sock);
+    const conn = net.connect(sock);
     const chunks: Buffer[] = [];
     let settled = false;
     const done = (r: ServiceReply | undefined) => {
@@ -73,7 +121,7 @@ function ask(sock: string, req: ServiceRequest): Promise<ServiceReply | undefine
 function startService(sock: string, base: string, env: Record<string, string | undefined>): void {
   try {
     // In "/", so that the service keeps no build directory busy; requests carry their own.
-    const child = spawn(process.execPath, [SERVER_SCRIPT, sock, resolve(base)], {
+    const child = childProcess.spawn(process.execPath, [SERVER_SCRIPT, sock, path.resolve(base)], {
       cwd: "/",
       detached: true,
       stdio: "ignore",
@@ -90,7 +138,7 @@ function startService(sock: string, base: string, env: Record<string, string | u
  * Run a module encode through the service: the exit code after printing the service's output, or undefined when the
  * caller must run it in-process (no service yet — one is started —, the service is off, or it failed).
  */
-export async function runThroughService(
+async function runThroughService(
   argv: readonly string[],
   env: Record<string, string | undefined>,
 ): Promise<number | undefined> {
@@ -108,3 +156,5 @@ export async function runThroughService(
   if (reply.stderr) process.stderr.write(reply.stderr);
   return reply.exitCode;
 }
+
+export = { moduleEncodeBase, runThroughService, socketPath, socketDir };
