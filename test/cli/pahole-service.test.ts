@@ -11,13 +11,14 @@ import { describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
 
 // The client is CommonJS (it starts in every btfkit-pahole process), which vitest does not transform: the test reads
-// the built one, as bin/btfkit-pahole does (npm test builds first).
+// the built one, as bin/btfkit-pahole.cjs does (npm test builds first).
 const { moduleEncodeBase } = createRequire(import.meta.url)(
   "../../dist/cli/pahole/service-client.cjs",
 ) as typeof import("../../src/cli/pahole/service-client.cjs");
 import { FIXTURES } from "../util/inputs.js";
 
-const BIN = join(import.meta.dirname, "../../bin/btfkit-pahole");
+// The Node entry, which the native client (pahole-native-client.test.ts) hands everything but served requests to.
+const BIN = join(import.meta.dirname, "../../bin/btfkit-pahole.cjs");
 const FLAGS = ["-J", "--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func"];
 
 describe("moduleEncodeBase", () => {

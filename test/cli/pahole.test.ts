@@ -35,7 +35,7 @@ function run(
   env: Record<string, string> = {},
 ): { status: number | null; stdout: string; stderr: string } {
   // In-process runs: the encode service has its own test (pahole-service.test.ts).
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(BIN, args, {
     encoding: "utf8",
     env: { ...process.env, BTFKIT_SERVICE: "0", ...env },
   });

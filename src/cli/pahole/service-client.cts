@@ -58,8 +58,9 @@ function socketPath(basePath: string, env: Record<string, string | undefined>): 
     const st = fs.statSync(real, { bigint: true });
     const h = crypto.createHash("sha256");
     h.update([real, st.dev, st.ino, st.size, st.mtimeNs].join("\0"));
+    // Integers only (nanoseconds), so that native/pahole-client.c computes the same key.
     for (const script of [SERVER_SCRIPT, WORKER_SCRIPT, MAIN_SCRIPT])
-      h.update("\0" + script + "\0" + fs.statSync(script).mtimeMs);
+      h.update("\0" + script + "\0" + fs.statSync(script, { bigint: true }).mtimeNs);
     return path.join(dir, h.digest("hex").slice(0, 32) + ".sock");
   } catch {
     return undefined;

@@ -14,7 +14,7 @@ import { appendFileSync, chmodSync, unlinkSync } from "node:fs";
 import { createServer, connect, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import type { ServiceReply, ServiceRequest } from "./service-protocol.js";
+import { encodeBinaryReply, type ServiceReply, type ServiceRequest } from "./service-protocol.js";
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./service-worker.js", import.meta.url));
 
@@ -63,8 +63,8 @@ function newWorker(): Worker {
     if (!job || m.id !== job.id) return;
     w.job = undefined;
     const reply: ServiceReply = { exitCode: m.exitCode, stdout: m.stdout, stderr: m.stderr };
-    log(`served exit ${m.exitCode}: ${job.req.argv.join(" ")}`);
-    job.conn.end(JSON.stringify(reply));
+    log(`served exit ${m.exitCode}${job.req.reply === "binary" ? " (binary reply)" : ""}: ${job.req.argv.join(" ")}`);
+    job.conn.end(job.req.reply === "binary" ? encodeBinaryReply(reply) : JSON.stringify(reply));
     dispatch();
   });
   child.on("exit", (code, signal) => {
@@ -92,7 +92,8 @@ function dispatch(): void {
     if (!w) break;
     queue.shift();
     w.job = job;
-    w.child.send({ type: "run", id: job.id, ...job.req });
+    const { argv, cwd, env } = job.req;
+    w.child.send({ type: "run", id: job.id, argv, cwd, env });
   }
   armIdleTimer();
 }
