@@ -114,9 +114,13 @@ function servicePids() {
       }
     });
 }
-/** Peak RSS (VmHWM) of the service processes, MB: each and the sum. */
+/**
+ * Peak RSS (VmHWM, MB) of the service processes, each and summed, and the CPU time (user + system, s) they have used
+ * so far together: a served module's CPU is spent there, not in its own process.
+ */
 function serviceMemory() {
-  const each = servicePids().map((pid) => {
+  const pids = servicePids();
+  const each = pids.map((pid) => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       return m ? Number(m[1]) / 1024 : 0;
@@ -124,8 +128,20 @@ function serviceMemory() {
       return 0;
     }
   });
-  return { processes: each.length, sumMB: each.reduce((a, b) => a + b, 0), maxMB: Math.max(0, ...each) };
+  let cpuS = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, utime and stime are 14 and 15 (clock ticks).
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpuS += (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+    } catch {
+      // gone
+    }
+  }
+  return { processes: each.length, sumMB: each.reduce((a, b) => a + b, 0), maxMB: Math.max(0, ...each), cpuS };
 }
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
 /** Run argv under /usr/bin/time: wall (s, measured here), cpu (s), peak RSS (MB), status, stderr. */
 function timedRun(argv) {
@@ -230,6 +246,10 @@ for (const k of kernels) {
     `  peak RSS per process:      btfkit-pahole ${fmt(row.maxRssMB.btfkit, 0)} MB, pahole ${fmt(row.maxRssMB.pahole, 0)} MB; the service: ${row.service.processes} processes, ${fmt(row.service.sumMB, 0)} MB together (largest ${fmt(row.service.maxMB, 0)} MB)`,
   );
   console.log(`  first btfkit-pahole call (no service yet: in-process, starts it): ${fmt(firstBtfkit, 3)} s`);
+  const served = sample.length * runs - 1;
+  console.log(
+    `  the service's CPU:         ${fmt(row.service.cpuS, 2)} s for ${served} served calls (base loading included): ${fmt(row.service.cpuS / served, 3)} s each; with the client's, ${fmt(row.service.cpuS / served + row.medianCpuS.btfkit, 3)} s a module against pahole's ${fmt(row.medianCpuS.pahole, 3)} s`,
+  );
   stopServices();
 }
 
@@ -284,12 +304,24 @@ if (flags.has("--whole") && k73 && pahole130) {
   const step = Math.max(1, Math.floor(all.length / nModules));
   const mods = flags.has("--all") ? all : all.filter((_, i) => i % step === 0).slice(0, nModules);
   console.log(`\n${KERNELS["7.3"].title}: vmlinux -j2, then ${mods.length} modules two at a time`);
+  // Each process under /usr/bin/time, for its CPU and peak RSS.
   const runOne = (argv) =>
     new Promise((resolve) => {
-      const c = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
+      const c = spawn("/usr/bin/time", ["-f", "@@TIME %U %S %M", ...argv], {
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let err = "";
       c.stderr.on("data", (d) => (err += d));
-      c.on("close", (code) => resolve({ code, err }));
+      c.on("close", (code) => {
+        const m = /@@TIME (\S+) (\S+) (\d+)\s*$/.exec(err);
+        resolve({
+          code,
+          err: m ? err.slice(0, m.index) : err,
+          cpuS: m ? Number(m[1]) + Number(m[2]) : 0,
+          rssMB: m ? Number(m[3]) / 1024 : 0,
+        });
+      });
     });
   const whole = {};
   for (const e of ["pahole", "btfkit"]) {
@@ -307,6 +339,8 @@ if (flags.has("--whole") && k73 && pahole130) {
     if (v.code !== 0) failures.push(`whole: vmlinux ${e}: exit ${v.code}`);
     const tv = Number(process.hrtime.bigint() - t0) / 1e9;
     let next = 0;
+    let modulesCpuS = 0;
+    let moduleRssMB = 0;
     const lane = async (slot) => {
       while (next < mods.length) {
         const ko = mods[next++];
@@ -322,20 +356,34 @@ if (flags.has("--whole") && k73 && pahole130) {
           failures.push(
             `whole: ${relative(k73.modulesDir, ko)} ${e}: exit ${r.code}: ${r.err.trim().split("\n").pop()}`,
           );
+        modulesCpuS += r.cpuS;
+        moduleRssMB = Math.max(moduleRssMB, r.rssMB);
       }
     };
     await Promise.all([lane(0), lane(1)]);
     const total = Number(process.hrtime.bigint() - t0) / 1e9;
+    const service = e === "btfkit" ? serviceMemory() : undefined;
+    // Peak memory of the build's encoding: vmlinux alone, or two module processes at once plus the service.
+    const modulesPeakMB = 2 * moduleRssMB + (service?.sumMB ?? 0);
     whole[e] = {
       vmlinuxS: tv,
       modulesS: total - tv,
       totalS: total,
-      service: e === "btfkit" ? serviceMemory() : undefined,
+      cpuS: v.cpuS + modulesCpuS + (service?.cpuS ?? 0),
+      vmlinuxRssMB: v.rssMB,
+      modulesPeakMB,
+      peakMB: Math.max(v.rssMB, modulesPeakMB),
+      service,
     };
-    console.log(`  ${e}: vmlinux ${fmt(tv, 1)} s + modules ${fmt(total - tv, 1)} s = ${fmt(total, 1)} s`);
+    console.log(
+      `  ${e}: vmlinux ${fmt(tv, 1)} s + modules ${fmt(total - tv, 1)} s = ${fmt(total, 1)} s wall; CPU ${fmt(whole[e].cpuS, 1)} s${service ? " (the service's included)" : ""}; peak RSS ${fmt(whole[e].peakMB, 0)} MB (vmlinux ${fmt(v.rssMB, 0)} MB, modules: 2 × ${fmt(moduleRssMB, 0)} MB${service ? ` + the service's ${fmt(service.sumMB, 0)} MB` : ""})`,
+    );
   }
   report.whole = { modules: mods.length, ...whole };
   console.log(`  total wall: ${goalText(ratio(whole.btfkit.totalS, whole.pahole.totalS), 0.7)}`);
+  console.log(
+    `  total CPU: ${fmt(ratio(whole.btfkit.cpuS, whole.pahole.cpuS), 2)}×; peak RSS: ${fmt(ratio(whole.btfkit.peakMB, whole.pahole.peakMB), 2)}×`,
+  );
 }
 
 mkdirSync(OUT, { recursive: true });
