@@ -9,9 +9,9 @@
  */
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import type { Btf } from "../../btf/btf.js";
+import { Btf } from "../../btf/btf.js";
 import { distillBase } from "../../btf/distill.js";
-import { keepPreparedBases } from "../../dedup/dedup.js";
+import { dedupBtf, keepPreparedBases } from "../../dedup/dedup.js";
 import { writeBtf } from "../../btf/write.js";
 import { writeFileAtomic } from "../../common/atomic-write.js";
 import { BtfkitError } from "../../common/errors.js";
@@ -133,10 +133,14 @@ export function keepBasesLoaded(): void {
   keepPreparedBases();
 }
 
-/** Load `path` as a base now, so that the first request finds it (errors are left to that request). */
+/**
+ * Load `path` as a base now, and prepare it for the dedup (an empty split BTF deduplicated on it hashes the base,
+ * which keepPreparedBases keeps), so that the first request finds both done. Errors are left to that request.
+ */
 export function preloadBase(path: string): void {
   try {
-    loadBase(path);
+    const base = loadBase(path);
+    if (keptBases !== undefined) dedupBtf(new Btf({ base }));
   } catch {
     // reported when a request needs it
   }

@@ -6,7 +6,8 @@
  * request runs in its own working directory, and a crash loses one request (whose client then runs it in-process),
  * not the service.
  *
- * Up to as many workers as CPUs (at most 8) run at once, one request each; more requests wait in order. With no
+ * Up to as many workers as CPUs (at most 8) run at once, one request each; more requests wait in order, and go to
+ * the first worker that is free and has loaded the base (a new one is started when all are busy). With no
  * request for BTFKIT_SERVICE_IDLE seconds (default 30) the service exits, and Node removes the socket.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -37,6 +38,8 @@ interface Job {
 interface Worker {
   child: ChildProcess;
   job: Job | undefined;
+  /** Done loading the base (its "ready" message): only then is it given requests. */
+  ready: boolean;
 }
 
 const workers: Worker[] = [];
@@ -56,9 +59,14 @@ function log(line: string): void {
 
 function newWorker(): Worker {
   const child = fork(WORKER_SCRIPT, [], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
-  const w: Worker = { child, job: undefined };
+  const w: Worker = { child, job: undefined, ready: false };
   child.send({ type: "preload", base });
-  child.on("message", (m: { id: number } & ServiceReply) => {
+  child.on("message", (m: ({ id: number } & ServiceReply) | { type: "ready" }) => {
+    if ("type" in m) {
+      w.ready = true;
+      dispatch();
+      return;
+    }
     const job = w.job;
     if (!job || m.id !== job.id) return;
     w.job = undefined;
@@ -69,6 +77,13 @@ function newWorker(): Worker {
   });
   child.on("exit", (code, signal) => {
     workers.splice(workers.indexOf(w), 1);
+    if (!w.ready) {
+      // A worker that cannot even start will not be the last: the waiting clients run in-process, the service ends.
+      log(`worker exited while starting (${signal ?? code}): exiting`);
+      for (const job of queue.splice(0)) job.conn.destroy();
+      shutdown();
+      return;
+    }
     // The client sees the connection close without an answer and runs the request in-process.
     if (w.job) {
       log(`worker died (${signal ?? code}) on: ${w.job.req.argv.join(" ")}`);
@@ -87,9 +102,14 @@ function dispatch(): void {
       queue.shift();
       continue;
     }
-    let w = workers.find((x) => x.job === undefined && x.child.connected);
-    if (!w && workers.length < MAX_WORKERS) w = newWorker();
-    if (!w) break;
+    const w = workers.find((x) => x.ready && x.job === undefined && x.child.connected);
+    if (!w) {
+      // Every worker busy: start another (up to MAX_WORKERS) unless enough are already loading for the waiting
+      // requests; whichever worker is free first takes the request.
+      const loading = workers.filter((x) => !x.ready).length;
+      if (loading < queue.length && workers.length < MAX_WORKERS) newWorker();
+      break;
+    }
     queue.shift();
     w.job = job;
     const { argv, cwd, env } = job.req;

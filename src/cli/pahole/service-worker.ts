@@ -45,6 +45,8 @@ async function run(m: RunMessage): Promise<{ exitCode: number; stdout: string; s
 process.on("message", (m: Message) => {
   if (m.type === "preload") {
     preloadBase(m.base);
+    // The server sends requests only to ready workers: one still loading would hold a request another could serve.
+    process.send?.({ type: "ready" });
     return;
   }
   void run(m).then((r) => process.send?.({ id: m.id, ...r }));
