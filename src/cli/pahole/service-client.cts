@@ -15,6 +15,10 @@
  * CommonJS, as bin/btfkit-pahole is: Node starts a CommonJS script ~25 ms sooner than an ES module, a tenth of what a
  * module's encode costs through the service.
  *
+ * native/pahole-client.c does the common case (a service is listening) without Node at all, and hands the rest to
+ * this client. It computes moduleEncodeBase and socketPath the same way: change them together
+ * (test/cli/pahole-native-client.test.ts compares the two).
+ *
  * The socket is per user and per base: `$XDG_RUNTIME_DIR/btfkit-UID/KEY.sock` (or the temporary directory's), in a
  * directory only the user can enter. KEY hashes the base file's identity (real path, device, inode, size, mtime) and
  * the identity of the installed btfkit (its service modules' paths and mtimes), so a rebuilt vmlinux or a new btfkit
