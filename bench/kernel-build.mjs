@@ -386,6 +386,68 @@ if (flags.has("--whole") && k73 && pahole130) {
   );
 }
 
+// ---- the goals, one table ----
+{
+  const rows = [];
+  const add = (what, b, p, unit, target, lower = true) => {
+    const r = ratio(b, p);
+    rows.push([
+      what,
+      b === undefined ? "-" : `${fmt(b, unit === "s" ? 3 : 0)} ${unit}`,
+      p === undefined ? "-" : `${fmt(p, unit === "s" ? 3 : 0)} ${unit}`,
+      r === undefined ? "-" : `${r.toFixed(2)}×`,
+      `${lower ? "≤" : "≥"} ${target}×`,
+      r === undefined ? "-" : (lower ? r <= target : r >= target) ? "met" : "NOT met",
+    ]);
+  };
+  for (const k of kernels) {
+    const row = report.kernels[k];
+    if (!row) continue;
+    add(`1. one module, ${k} (median wall)`, row.medianWallS.btfkit, row.medianWallS.pahole, "s", 1.0);
+    add(
+      `1. one module, ${k} (sum over ${row.modules})`,
+      row.sumMedianWallS.btfkit,
+      row.sumMedianWallS.pahole,
+      "s",
+      1.0,
+    );
+  }
+  if (report.whole) {
+    const w = report.whole;
+    add(`2. whole 7.3 kernel, wall (${w.modules} modules)`, w.btfkit.totalS, w.pahole.totalS, "s", 0.7);
+    add("2. whole 7.3 kernel, peak RSS", w.btfkit.peakMB, w.pahole.peakMB, "MB", 1.0);
+  }
+  if (report.vmlinux) {
+    const v = report.vmlinux;
+    add("3. 7.3 vmlinux -j2, wall", v["btfkit-j2"].wallS, v["pahole-j2"].wallS, "s", 0.6);
+    add("3. 7.3 vmlinux -j2, peak RSS", v["btfkit-j2"].rssMB, v["pahole-j2"].rssMB, "MB", 1.0);
+    const b = ratio(v["btfkit-j1"].wallS, v["btfkit-j2"].wallS);
+    const p = ratio(v["pahole-j1"].wallS, v["pahole-j2"].wallS);
+    rows.push([
+      "3. speed-up -j1 → -j2",
+      b === undefined ? "-" : `${b.toFixed(2)}×`,
+      p === undefined ? "-" : `${p.toFixed(2)}×`,
+      "",
+      "≥ 1.7×",
+      b === undefined ? "-" : b >= 1.7 ? "met" : "NOT met",
+    ]);
+  }
+  if (rows.length > 0) {
+    const head = ["goal", "btfkit", "pahole", "ratio", "target", ""];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd();
+    console.log(`
+Goals (${runs} runs, medians; ${report.cpus} CPUs)
+${line(head)}
+${widths.map((w) => "-".repeat(w)).join("  ")}`);
+    for (const r of rows) console.log(line(r));
+  }
+}
+
 mkdirSync(OUT, { recursive: true });
 writeFileSync(opts["--json"], JSON.stringify({ ...report, failures }, null, 1));
 if (failures.length) {
