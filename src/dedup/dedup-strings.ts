@@ -18,6 +18,11 @@ export class StringDeduper {
   /** Open addressing over output-relative offsets; -1 marks an empty slot. */
   private slots: Int32Array;
   private used = 0;
+  /**
+   * True while no two distinct source offsets have been mapped to one output offset (no repeated string, no string
+   * found in the base, no empty string but at offset 0): then equal source offsets mean equal strings.
+   */
+  injective = true;
 
   constructor(src: BtfStrings) {
     this.src = src.bytes;
@@ -65,8 +70,12 @@ export class StringDeduper {
     const len = end - local;
     if (this.base) {
       const inBase = this.base.findBytes(src.subarray(local, end));
-      if (inBase !== undefined) return inBase;
+      if (inBase !== undefined) {
+        this.injective = false;
+        return inBase;
+      }
     } else if (len === 0) {
+      this.injective = false;
       return 0;
     }
     const out = this.out,
@@ -79,7 +88,10 @@ export class StringDeduper {
       if (out[o + len] === 0 && o + len < this.outLen) {
         let k = 0;
         while (k < len && out[o + k] === src[local + k]) k++;
-        if (k === len) return o + this.srcStart;
+        if (k === len) {
+          this.injective = false;
+          return o + this.srcStart;
+        }
       }
       s = (s + 1) & mask;
     }

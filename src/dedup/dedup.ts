@@ -26,8 +26,10 @@
  *
  * Data layout: all type records (base and own) are copied into one id-indexed array of four words per type
  * (info, name, size/type, extra start: one cache line per type) and their variable parts packed into `extra`; the
- * canonical and hypothetical maps are interleaved likewise. The own records are rewritten in place (strings,
- * resolved references). The input `Btf` is never modified. Recursive walks (graph
+ * canonical and hypothetical maps are interleaved likewise. The own records' name and size/type words are rewritten
+ * in place (strings, resolved references); the variable parts of a whole (non-split) input are read from its own
+ * pool, copied only when their names must be rewritten (see `dedupStrings`), and their type ids are resolved
+ * where they are read rather than rewritten. The input `Btf` is never modified. Recursive walks (graph
  * equivalence, reference resolution) use explicit stacks, so deep type graphs cannot overflow the JS stack; the
  * identical-types check recurses at most 16 deep. Shortcuts that libbpf does not take, all exact (the output does
  * not change): pairs that already resolve to one type or are already in the hypothetical map are not pushed on
@@ -348,7 +350,19 @@ class Deduper {
   private readonly tn: Uint32Array;
   private readonly ts: Uint32Array;
   private readonly tx: Uint32Array;
-  private readonly extra: Uint32Array;
+  private extra: Uint32Array;
+  /**
+   * False while `extra` is the input's own pool, which must not be written (the input is left unchanged); true once
+   * it is a copy or was handed over (`consumeInput`).
+   */
+  private ownsExtra: boolean;
+  /**
+   * Whether the member, enumerator and parameter names in `extra` are offsets into the output's string section
+   * (rewritten by `dedupStrings`) rather than the input's (see there).
+   */
+  private namesRemapped = false;
+  /** The string pass's deduper: its memo still maps input offsets at compaction. */
+  private strings: StringDeduper | undefined;
   /**
    * The canonical map (`mh[2 * id]`) and the hypothetical map (`mh[2 * id + 1]`, canonical id → candidate id),
    * interleaved: the graph walk reads both for the same canonical id.
@@ -395,6 +409,8 @@ class Deduper {
     const chain: Btf[] = [];
     for (let b: Btf | undefined = btf; b; b = b.base) chain.unshift(b);
     const c = btf.count;
+    // The setup is split into one small function per loop: a one-shot constructor holding every loop would be
+    // optimised loop by loop (on-stack replacement) and thrown away at each next loop for want of type feedback.
     if (
       consume &&
       chain.length === 1 &&
@@ -410,6 +426,23 @@ class Deduper {
       });
       [this.ti, this.tn, this.ts, this.tx] = own as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
       this.extra = btf.extra;
+      this.ownsExtra = true;
+    } else if (chain.length === 1) {
+      // A whole table that stays the caller's: its records are copied (their name and size/type words are
+      // rewritten), but its pool of variable parts is read where it is. Fresh memory is expensive (every page is
+      // faulted in, ~3 ms per MB on a virtual machine), and the pool of a converted kernel is 130 MB: it is copied
+      // only if string dedup must rewrite member names (see `dedupStrings`); resolved reference ids are never
+      // written into it (see `dedupReferences`).
+      const ti = (this.ti = new Uint32Array(n));
+      const tn = (this.tn = new Uint32Array(n));
+      const ts = (this.ts = new Uint32Array(n));
+      const tx = (this.tx = new Uint32Array(n));
+      ti.set(btf.info.subarray(0, c), 1);
+      tn.set(btf.nameOff.subarray(0, c), 1);
+      ts.set(btf.sizeType.subarray(0, c), 1);
+      tx.set(btf.extraStart.subarray(0, c), 1);
+      this.extra = btf.extra;
+      this.ownsExtra = false;
     } else {
       // Copies of the records of every table in the base chain and of `btf` itself. Only the variable parts are
       // copied, packed in id order: a table read from a file has its whole type section (headers included) as its
@@ -423,11 +456,9 @@ class Deduper {
       const prep = chain.length === 2 && !force ? preparedBases?.get(chain[0]!) : undefined;
       const copied = prep ? chain.slice(1) : chain;
       let extraTotal = prep ? prep.extra.length : 0;
-      for (const b of copied) {
-        const bi = b.info;
-        for (let i = 0; i < b.count; i++) extraTotal += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
-      }
+      for (const b of copied) extraTotal += extraSize(b);
       const ex = (this.extra = new Uint32Array(extraTotal));
+      this.ownsExtra = true;
       let e = 0;
       if (prep) {
         ti.set(prep.ti);
@@ -440,33 +471,13 @@ class Deduper {
       }
       for (const b of copied) {
         if (b === btf) this.baseExtraEnd = e;
-        const bi = b.info,
-          bn = b.nameOff,
-          bs = b.sizeType,
-          bx = b.extraStart,
-          bex = b.extra;
-        for (let i = 0, id = b.startId; i < b.count; i++, id++) {
-          const inf = bi[i]!;
-          ti[id] = inf;
-          tn[id] = bn[i]!;
-          ts[id] = bs[i]!;
-          tx[id] = e;
-          const w = extraWords(infoKind(inf), infoVlen(inf));
-          for (let k = 0, x = bx[i]!; k < w; k++) ex[e + k] = bex[x + k]!;
-          e += w;
-        }
+        e = copyRecords(b, ti, tn, ts, tx, ex, e);
       }
     }
     if (consume) btf.release();
     this.mayKeepBase = preparedBases !== undefined && chain.length === 2 && !force && this.prepared === undefined;
     this.checkReferences();
-
-    const mh = (this.mh = new Uint32Array(2 * n).fill(UNPROCESSED));
-    mh[0] = 0;
-    for (let id = 1; id < n; id++) {
-      const k = infoKind(this.ti[id]!);
-      if (k === K.VAR || k === K.DATASEC) mh[2 * id] = id;
-    }
+    this.mh = initialMaps(this.ti, n);
     this.hypotList = new Uint32Array(1024);
     this.eqStack = new Uint32Array(2048);
     // Only canonical types enter the table: start small (it grows), not at the input's size.
@@ -612,18 +623,19 @@ class Deduper {
           h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
         return fin(h);
       }
+      // Hashed in the reference pass, whose resolved ids are not written into the variable parts (`setField`).
       case K.ARRAY: {
         const x = this.tx[id]!,
           ex = this.extra;
         h = mix(mix(h, inf), this.ts[id]!);
-        return fin(mix(mix(mix(h, ex[x]!), ex[x + 1]!), ex[x + 2]!));
+        return fin(mix(mix(mix(h, this.resolve(ex[x]!)), this.resolve(ex[x + 1]!)), ex[x + 2]!));
       }
       case K.FUNC_PROTO: {
         h = mix(mix(h, inf), this.ts[id]!);
         const x = this.tx[id]!,
           vlen = infoVlen(inf),
           ex = this.extra;
-        for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), ex[x + 2 * k + 1]!);
+        for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), this.resolve(ex[x + 2 * k + 1]!));
         return fin(h);
       }
       default:
@@ -680,6 +692,32 @@ class Deduper {
       xa = this.tx[a]!,
       xb = this.tx[b]!;
     for (let k = 0; k < words; k++) if (ex[xa + k] !== ex[xb + k]) return false;
+    return true;
+  }
+
+  /**
+   * ARRAY (element, index, nelems) or FUNC_PROTO (parameter names and types) variable parts equal, type ids compared
+   * through the canonical map (see `setField`); the info words are equal.
+   */
+  private equalRefs(a: number, b: number): boolean {
+    const ex = this.extra,
+      xa = this.tx[a]!,
+      xb = this.tx[b]!;
+    const inf = this.ti[a]!;
+    if (infoKind(inf) === K.ARRAY) {
+      return (
+        ex[xa + 2] === ex[xb + 2] &&
+        this.resolve(ex[xa]!) === this.resolve(ex[xb]!) &&
+        this.resolve(ex[xa + 1]!) === this.resolve(ex[xb + 1]!)
+      );
+    }
+    const vlen = infoVlen(inf);
+    for (let k = 0; k < vlen; k++) {
+      if (ex[xa + 2 * k] !== ex[xb + 2 * k]) return false;
+      const ta = ex[xa + 2 * k + 1]!,
+        tb = ex[xb + 2 * k + 1]!;
+      if (ta !== tb && this.resolve(ta) !== this.resolve(tb)) return false;
+    }
     return true;
   }
 
@@ -784,30 +822,63 @@ class Deduper {
   // ---------------------------------------------------------------- pass 1: strings
 
   dedupStrings(): BtfStrings {
-    const strings = new StringDeduper(this.input.strings);
-    const remap = (off: number, id: number): number => {
-      if (!strings.inRange(off)) this.fail(`string offset ${off} is past the end of the string section`, id);
-      return strings.remap(off);
-    };
-    const { ti, tn, tx, extra } = this;
-    for (let id = this.ownStart; id < this.n; id++) {
-      tn[id] = remap(tn[id]!, id);
-      const inf = ti[id]!;
-      const vlen = infoVlen(inf),
-        x = tx[id]!;
-      switch (infoKind(inf)) {
-        case K.STRUCT:
-        case K.UNION:
-        case K.ENUM64:
-          for (let k = 0; k < vlen; k++) extra[x + 3 * k] = remap(extra[x + 3 * k]!, id);
-          break;
-        case K.ENUM:
-        case K.FUNC_PROTO:
-          for (let k = 0; k < vlen; k++) extra[x + 2 * k] = remap(extra[x + 2 * k]!, id);
-          break;
+    const strings = (this.strings = new StringDeduper(this.input.strings));
+    if (this.ownsExtra) {
+      this.remapNames(strings, true);
+      this.namesRemapped = true;
+    } else {
+      // The input's pool is only read: its names are interned (in first-reference order all the same) but left as
+      // they are. While no two distinct input offsets map to one output offset, comparing input offsets is comparing
+      // strings, so the later passes work on them unchanged and only the output's names are rewritten (compaction).
+      // Otherwise (repeated strings in the input, a name in the base) the pool is copied and rewritten after all.
+      this.remapNames(strings, false);
+      if (!strings.injective) {
+        this.extra = this.extra.slice();
+        this.ownsExtra = true;
+        this.remapExtraNames(strings);
+        this.namesRemapped = true;
       }
     }
     return strings.finish();
+  }
+
+  /** Rewrite every own name offset, and also the names in the variable parts when `inExtra`, else intern them. */
+  private remapNames(strings: StringDeduper, inExtra: boolean): void {
+    const { ti, tn, tx, extra } = this;
+    for (let id = this.ownStart; id < this.n; id++) {
+      tn[id] = this.remapString(strings, tn[id]!, id);
+      const inf = ti[id]!;
+      const vlen = infoVlen(inf);
+      if (vlen === 0) continue;
+      const kind = infoKind(inf);
+      const stride = kind === K.STRUCT || kind === K.UNION || kind === K.ENUM64 ? 3 : 2;
+      if (stride === 2 && kind !== K.ENUM && kind !== K.FUNC_PROTO) continue;
+      const x = tx[id]!;
+      for (let k = 0; k < vlen; k++) {
+        const r = this.remapString(strings, extra[x + stride * k]!, id);
+        if (inExtra) extra[x + stride * k] = r;
+      }
+    }
+  }
+
+  /** The second half of `remapNames(strings, true)` after `remapNames(strings, false)`: every name is memoised. */
+  private remapExtraNames(strings: StringDeduper): void {
+    const { ti, tx, extra } = this;
+    for (let id = this.ownStart; id < this.n; id++) {
+      const inf = ti[id]!;
+      const vlen = infoVlen(inf);
+      if (vlen === 0) continue;
+      const kind = infoKind(inf);
+      const stride = kind === K.STRUCT || kind === K.UNION || kind === K.ENUM64 ? 3 : 2;
+      if (stride === 2 && kind !== K.ENUM && kind !== K.FUNC_PROTO) continue;
+      const x = tx[id]!;
+      for (let k = 0; k < vlen; k++) extra[x + stride * k] = strings.remap(extra[x + stride * k]!);
+    }
+  }
+
+  private remapString(strings: StringDeduper, off: number, id: number): number {
+    if (!strings.inRange(off)) this.fail(`string offset ${off} is past the end of the string section`, id);
+    return strings.remap(off);
   }
 
   // ---------------------------------------------------------------- pass 2: primitive kinds
@@ -1403,9 +1474,13 @@ class Deduper {
     }
   }
 
+  /**
+   * Record a resolved reference. Only the size/type word is rewritten: ids in the variable parts (array element and
+   * index, parameters) stay as they are, so that the input's pool need not be copied; `hashOf` and `equalRefs`
+   * resolve them where they read them.
+   */
   private setField(id: number, field: number, value: number): void {
     if (field < 0) this.ts[id] = value;
-    else this.extra[field] = value;
   }
 
   /** Exact-match a reference type whose referenced ids are all resolved; returns its representative. */
@@ -1424,10 +1499,8 @@ class Deduper {
           eq = this.equalIntTag(id, cand);
           break;
         case K.ARRAY:
-          eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 3);
-          break;
         case K.FUNC_PROTO:
-          eq = this.equalCommon(id, cand) && this.equalExtra(id, cand, 2 * infoVlen(this.ti[id]!));
+          eq = this.equalCommon(id, cand) && this.equalRefs(id, cand);
           break;
         default:
           eq = this.equalCommon(id, cand);
@@ -1481,6 +1554,7 @@ class Deduper {
       oEx = out.extra;
     let i = 0,
       e = 0;
+    const names = this.namesRemapped ? undefined : this.strings;
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] !== id) continue;
       const inf = ti[id]!;
@@ -1507,6 +1581,7 @@ class Deduper {
         case K.FUNC_PROTO:
           oSt[i] = remapId(ts[id]!, id);
           for (let k = 0; k < vlen; k++) oEx[e + 2 * k + 1] = remapId(extra[x + 2 * k + 1]!, id);
+          if (names) for (let k = 0; k < vlen; k++) oEx[e + 2 * k] = names.remap(extra[x + 2 * k]!);
           break;
         case K.ARRAY:
           oSt[i] = ts[id]!;
@@ -1517,6 +1592,15 @@ class Deduper {
         case K.UNION:
           oSt[i] = ts[id]!;
           for (let k = 0; k < vlen; k++) oEx[e + 3 * k + 1] = remapId(extra[x + 3 * k + 1]!, id);
+          if (names) for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = names.remap(extra[x + 3 * k]!);
+          break;
+        case K.ENUM64:
+          oSt[i] = ts[id]!;
+          if (names) for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = names.remap(extra[x + 3 * k]!);
+          break;
+        case K.ENUM:
+          oSt[i] = ts[id]!;
+          if (names) for (let k = 0; k < vlen; k++) oEx[e + 2 * k] = names.remap(extra[x + 2 * k]!);
           break;
         case K.DATASEC:
           oSt[i] = ts[id]!;
@@ -1567,4 +1651,54 @@ function fin(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Words of variable parts in `b`'s own records. */
+function extraSize(b: Btf): number {
+  const bi = b.info;
+  let total = 0;
+  for (let i = 0; i < b.count; i++) total += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
+  return total;
+}
+
+/** Copy `b`'s own records into the id-indexed arrays, their variable parts packed from `e`; returns the new end. */
+function copyRecords(
+  b: Btf,
+  ti: Uint32Array,
+  tn: Uint32Array,
+  ts: Uint32Array,
+  tx: Uint32Array,
+  ex: Uint32Array,
+  e: number,
+): number {
+  const bi = b.info,
+    bn = b.nameOff,
+    bs = b.sizeType,
+    bx = b.extraStart,
+    bex = b.extra;
+  for (let i = 0, id = b.startId; i < b.count; i++, id++) {
+    const inf = bi[i]!;
+    ti[id] = inf;
+    tn[id] = bn[i]!;
+    ts[id] = bs[i]!;
+    tx[id] = e;
+    const w = extraWords(infoKind(inf), infoVlen(inf));
+    for (let k = 0, x = bx[i]!; k < w; k++) ex[e + k] = bex[x + k]!;
+    e += w;
+  }
+  return e;
+}
+
+/**
+ * The interleaved canonical and hypothetical maps: every id unprocessed, except void and VAR/DATASEC (their own
+ * representatives: libbpf never merges them).
+ */
+function initialMaps(ti: Uint32Array, n: number): Uint32Array {
+  const mh = new Uint32Array(2 * n).fill(UNPROCESSED);
+  mh[0] = 0;
+  for (let id = 1; id < n; id++) {
+    const k = infoKind(ti[id]!);
+    if (k === K.VAR || k === K.DATASEC) mh[2 * id] = id;
+  }
+  return mh;
 }
