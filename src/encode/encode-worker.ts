@@ -1,32 +1,28 @@
 /**
- * Worker thread of `encodeFileParallel`: opens the ELF file itself, converts the units it is given (by section
- * and offset) and posts each result as a transferable PackedCuBtf tagged with its position in unit order.
+ * Worker thread of `encodeFileParallel`: opens the ELF file itself and converts units until none is left, taking
+ * the next one from a counter shared with the main thread and the other workers (so that the threads stay busy
+ * however the units' sizes differ). Each result is posted on the job's port as a transferable PackedCuBtf tagged
+ * with its position in unit order, and the shared signal word is bumped so that a waiting main thread wakes.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
 import { isBtfkitError } from "../common/errors.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
-import { makeDieRef } from "../dwarf/offsets.js";
+import type { DieRef } from "../dwarf/offsets.js";
 import { CuConverter } from "../convert/convert.js";
 import { packCuBtf } from "../convert/cu-transfer.js";
-import type { EncodeFeatures } from "./features.js";
 import { converterOptions } from "./convert-options.js";
-
-/** What the main thread sends: the file, the features and the units (DieRefs of their headers) with their order. */
-export interface WorkerJob {
-  path: string;
-  features: EncodeFeatures;
-  units: { ref: number; index: number }[];
-  /** Convert with `debugStrRefs` (the main thread's merger reads the same `.debug_str`). */
-  debugStrRefs?: boolean;
-}
-
-export type WorkerMessage =
-  | { type: "cu"; index: number; cu: import("../convert/cu-transfer.js").PackedCuBtf }
-  | { type: "error"; reason: string; code?: string; section?: string; offset?: number }
-  | { type: "done" };
+import { CONTROL_NEXT, CONTROL_SIGNAL, type WorkerJob, type WorkerMessage } from "./worker-protocol.js";
 
 const job = workerData as WorkerJob;
-const port = parentPort!;
+const port = job.port;
+const control = new Int32Array(job.control);
+
+function post(msg: WorkerMessage, transfer?: ArrayBuffer[]): void {
+  port.postMessage(msg, transfer);
+  Atomics.add(control, CONTROL_SIGNAL, 1);
+  Atomics.notify(control, CONTROL_SIGNAL);
+}
+
 try {
   const dwarf = DwarfFile.open(job.path);
   try {
@@ -35,20 +31,29 @@ try {
       debugStrRefs: job.debugStrRefs === true,
       reuseTables: true,
     });
-    const want = new Map(job.units.map((u) => [u.ref, u.index]));
-    for (const unit of dwarf.allUnits()) {
-      const index = want.get(makeDieRef(unit.space, unit.offset));
-      if (index === undefined) continue;
-      const { packed, transfer } = packCuBtf(converter.convert(unit));
-      port.postMessage({ type: "cu", index, cu: packed } satisfies WorkerMessage, transfer);
+    const order = job.order;
+    for (;;) {
+      const k = Atomics.add(control, CONTROL_NEXT, 1);
+      if (k >= order.length) break;
+      const index = order[k]!;
+      const unit = dwarf.unitAt(job.units[index]! as DieRef);
+      let cu: ReturnType<CuConverter["convert"]>;
+      try {
+        cu = converter.convert(unit);
+      } catch (e) {
+        throw isBtfkitError(e) ? e.withLocation({ section: unit.section, offset: unit.offset }) : e;
+      }
+      const { packed, transfer } = packCuBtf(cu);
+      post({ type: "cu", index, cu: packed }, transfer);
     }
   } finally {
     dwarf.close();
   }
-  port.postMessage({ type: "done" } satisfies WorkerMessage);
+  post({ type: "done" });
 } catch (e) {
-  const msg: WorkerMessage = isBtfkitError(e)
-    ? { type: "error", reason: e.reason, code: e.code, section: e.section, offset: e.offset }
-    : { type: "error", reason: `internal error: ${(e as Error).message}` };
-  port.postMessage(msg);
+  post(
+    isBtfkitError(e)
+      ? { type: "error", reason: e.reason, code: e.code, section: e.section, offset: e.offset }
+      : { type: "error", reason: `internal error: ${(e as Error).message}` },
+  );
 }

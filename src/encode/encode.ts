@@ -22,11 +22,11 @@ import { DwarfFile } from "../dwarf/dwarf-file.js";
 import { DieSpace, makeDieRef } from "../dwarf/offsets.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
-import { unpackCuBtf } from "../convert/cu-transfer.js";
-import type { WorkerJob, WorkerMessage } from "./encode-worker.js";
+import { packCuBtf, unpackCuBtf } from "../convert/cu-transfer.js";
+import { CONTROL_NEXT, CONTROL_SIGNAL, type WorkerJob, type WorkerMessage } from "./worker-protocol.js";
 import type { UnitHeader } from "../dwarf/unit.js";
 import { type CuBtf, CuConverter } from "../convert/convert.js";
 import { defaultFeatures, type EncodeFeatures } from "./features.js";
@@ -173,12 +173,15 @@ function convertAll(dwarf: DwarfFile, opts: EncodeOptions): Merged {
 export const MIN_PARALLEL_DEBUG_INFO = 8 << 20;
 
 /**
- * Convert the DWARF of the ELF file at `path` with `jobs` worker threads (each converts every jobs-th unit). The
- * result is the same as `encodeFile`'s, byte for byte: units are merged in unit order whatever finished first.
- * Inputs with fewer than two units or under `minParallelBytes` of them (default MIN_PARALLEL_DEBUG_INFO) are
- * converted in this thread.
+ * Convert the DWARF of the ELF file at `path` in `jobs` threads: this one and `jobs - 1` workers. The result is the
+ * same as `encodeFile`'s, byte for byte: units are merged in unit order whatever finished first. Inputs with fewer
+ * than two units or under `minParallelBytes` of them (default MIN_PARALLEL_DEBUG_INFO) are converted in this thread.
+ *
+ * Each thread takes the next unit from a shared counter, so the threads stay busy however the units' sizes differ.
+ * This thread also merges: between two units of its own it reads the workers' results synchronously
+ * (receiveMessageOnPort) and merges whatever is next in unit order, so with `jobs` threads on `jobs` cores no
+ * thread waits and none competes with a merging thread. Once the counter runs out it waits for the workers.
  */
-
 export async function encodeFileParallel(
   path: string,
   opts: EncodeOptions & { jobs: number; minParallelBytes?: number },
@@ -188,6 +191,7 @@ export async function encodeFileParallel(
   const features = opts.features ?? defaultFeatures();
   let dwarf: DwarfFile | undefined = DwarfFile.open(path);
   let merged: Merged;
+  const workers: Worker[] = [];
   try {
     checkDwarf(dwarf);
     const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
@@ -200,71 +204,150 @@ export async function encodeFileParallel(
       dwarf = undefined;
       return encodeFile(path, opts);
     }
-    // Results arrive in any order; each is merged as soon as every unit before it has been.
-    const results: (CuBtf | undefined)[] = new Array<CuBtf | undefined>(units.length);
-    const acc = new MergeAccumulator(dwarf, opts);
-    let nextToMerge = 0;
-    const jobs = Math.min(opts.jobs, Math.max(1, units.length));
-    let done = 0;
-    await Promise.all(
-      Array.from(
-        { length: jobs },
-        (_, w) =>
-          new Promise<void>((resolve, reject) => {
-            const mine = units
-              .map((u, index) => ({ ref: makeDieRef(u.space, u.offset) as number, index }))
-              .filter((_, i) => i % jobs === w);
-            const job: WorkerJob = { path, features, units: mine, debugStrRefs: true };
-            const worker = new Worker(workerUrl(), { workerData: job });
-            let finished = false;
-            worker.on("message", (m: WorkerMessage) => {
-              if (m.type === "cu") {
-                results[m.index] = unpackCuBtf(m.cu);
-                try {
-                  while (nextToMerge < units.length && results[nextToMerge] !== undefined) {
-                    acc.add(results[nextToMerge]!);
-                    results[nextToMerge++] = undefined;
-                  }
-                } catch (e) {
-                  finished = true;
-                  void worker.terminate();
-                  reject(e);
-                  return;
-                }
-                opts.onProgress?.(++done / units.length);
-              } else if (m.type === "done") {
-                finished = true;
-                resolve();
-              } else {
-                finished = true;
-                reject(
-                  new BtfkitError((m.code as ErrorCode | undefined) ?? ErrorCode.CORRUPT, m.reason, {
-                    file: path,
-                    section: m.section,
-                    offset: m.offset,
-                  }),
-                );
-              }
-            });
-            worker.on("error", reject);
-            worker.on("exit", (code) => {
-              if (!finished)
-                reject(new BtfkitError(ErrorCode.IO, `encode worker exited with code ${code}`, { file: path }));
-            });
-          }),
-      ),
+    merged = await convertShared(dwarf, units, Math.min(opts.jobs, units.length) - 1, workers, opts, features).then(
+      (acc) => acc.complete(dwarf!, skipped, features),
     );
-    if (nextToMerge !== units.length)
-      throw new BtfkitError(ErrorCode.IO, `encode workers returned ${nextToMerge} of ${units.length} units`, {
-        file: path,
-      });
-    merged = acc.complete(dwarf, skipped, features);
   } finally {
+    for (const w of workers) void w.terminate();
     dwarf?.close();
   }
   dwarf = undefined;
   if (merged.stats.typesBeforeDedup >= GC_BEFORE_DEDUP_TYPES) collectGarbage();
   return dedupMerged(merged, opts, t0);
+}
+
+/**
+ * Convert and merge `units` with `workerCount` workers (pushed to `workers`, for the caller to terminate) and this
+ * thread, as `encodeFileParallel` describes.
+ */
+async function convertShared(
+  dwarf: DwarfFile,
+  units: UnitHeader[],
+  workerCount: number,
+  workers: Worker[],
+  opts: EncodeOptions,
+  features: EncodeFeatures,
+): Promise<MergeAccumulator> {
+  const path = dwarf.path;
+  const n = units.length;
+  const control = new SharedArrayBuffer(8);
+  const ctl = new Int32Array(control);
+  const order = Int32Array.from(units, (_, i) => i);
+  const refs = units.map((u) => makeDieRef(u.space, u.offset) as number);
+  const ports: MessagePort[] = [];
+  const finished: boolean[] = [];
+  const exited: (number | undefined)[] = [];
+  let failure: unknown;
+  const wake = (): void => {
+    Atomics.add(ctl, CONTROL_SIGNAL, 1);
+    Atomics.notify(ctl, CONTROL_SIGNAL);
+  };
+  // The workers start first: their start-up overlaps this thread's own (symbols, converter).
+  for (let w = 0; w < workerCount; w++) {
+    const { port1, port2 } = new MessageChannel();
+    const job: WorkerJob = { path, features, units: refs, order, control, port: port2, debugStrRefs: true };
+    const worker = new Worker(workerUrl(), { workerData: job, transferList: [port2] });
+    workers.push(worker);
+    ports.push(port1);
+    finished.push(false);
+    exited.push(undefined);
+    worker.on("error", (e) => {
+      failure ??= e;
+      wake();
+    });
+    worker.on("exit", (code) => {
+      exited[w] = code;
+      wake();
+    });
+  }
+  const converter = new CuConverter(dwarf, {
+    ...converterOptions(dwarf, features),
+    debugStrRefs: true,
+    reuseTables: true,
+  });
+  // Results that arrived before the units ahead of them were merged.
+  const results: (CuBtf | undefined)[] = new Array<CuBtf | undefined>(n);
+  const acc = new MergeAccumulator(dwarf, opts);
+  let nextToMerge = 0;
+  const mergeReady = (): void => {
+    while (nextToMerge < n && results[nextToMerge] !== undefined) {
+      acc.add(results[nextToMerge]!);
+      results[nextToMerge++] = undefined;
+      opts.onProgress?.(nextToMerge / n);
+    }
+  };
+  // Every message already posted (a worker's messages are queued on its port when posted, before it exits).
+  const drain = (): void => {
+    for (let w = 0; w < ports.length; w++) {
+      for (let r = receiveMessageOnPort(ports[w]!); r !== undefined; r = receiveMessageOnPort(ports[w]!)) {
+        const m = r.message as WorkerMessage;
+        if (m.type === "cu") results[m.index] = unpackCuBtf(m.cu);
+        else if (m.type === "done") finished[w] = true;
+        else
+          throw new BtfkitError((m.code as ErrorCode | undefined) ?? ErrorCode.CORRUPT, m.reason, {
+            file: path,
+            section: m.section,
+            offset: m.offset,
+          });
+      }
+    }
+    if (failure !== undefined) throw failure;
+    mergeReady();
+  };
+  try {
+    for (;;) {
+      drain();
+      const k = Atomics.add(ctl, CONTROL_NEXT, 1);
+      if (k >= n) break;
+      const i = order[k]!;
+      const unit = units[i]!;
+      let cu: CuBtf;
+      try {
+        cu = converter.convert(unit);
+      } catch (e) {
+        throw isBtfkitError(e) ? e.withLocation({ file: path, section: unit.section, offset: unit.offset }) : e;
+      }
+      if (i === nextToMerge) {
+        acc.add(cu);
+        nextToMerge++;
+        opts.onProgress?.(nextToMerge / n);
+      } else {
+        // Built in the converter's reused arrays: a copy waits for its turn.
+        results[i] = unpackCuBtf(packCuBtf(cu).packed);
+      }
+    }
+    while (nextToMerge < n) {
+      const signal = Atomics.load(ctl, CONTROL_SIGNAL);
+      drain();
+      if (nextToMerge >= n) break;
+      for (let w = 0; w < workerCount; w++) {
+        if (exited[w] !== undefined && !finished[w])
+          throw new BtfkitError(ErrorCode.IO, `encode worker exited with code ${exited[w]}`, { file: path });
+      }
+      if (finished.every((f) => f))
+        throw new BtfkitError(ErrorCode.IO, `encode workers returned ${nextToMerge} of ${n} units`, { file: path });
+      // Woken by a worker's next message or by its exit; the timeout only guards against a missed wake-up.
+      const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(ctl, CONTROL_SIGNAL, signal, 1000);
+      if (wait.async) await wait.value;
+    }
+  } catch (e) {
+    // The workers stop after their current unit (the caller terminates them).
+    Atomics.store(ctl, CONTROL_NEXT, n);
+    throw e;
+  } finally {
+    for (const p of ports) p.close();
+  }
+  return acc;
+}
+
+/** `Atomics.waitAsync` (Node 16 and later; in TypeScript's ES2024 library, this project compiles with ES2022's). */
+interface AtomicsWaitAsync {
+  waitAsync(
+    a: Int32Array,
+    index: number,
+    value: number,
+    timeout: number,
+  ): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
 /** Types before dedup from which `encode` collects garbage before the dedup (a vmlinux has millions, a module thousands). */

@@ -85,23 +85,35 @@ export class Pahole130FunctionTable {
   /** The STT_FUNC symbols of `symtab`, or the given names in symbol-table order. */
   constructor(symtab: SymbolTable | undefined | readonly string[]) {
     const names: Uint8Array[] = [];
-    const lens: number[] = [];
-    let suffixed = 0;
-    const list: string[] = [];
-    if (Array.isArray(symtab)) list.push(...(symtab as readonly string[]));
+    if (Array.isArray(symtab)) for (const name of symtab as readonly string[]) names.push(Buffer.from(name, "utf8"));
     else if (symtab) {
+      // The names' bytes in the string table, not decoded: decoding 100,000 names (and hashing the strings built
+      // from their characters) took most of the time. A name that is not ASCII is what pahole compares only if it
+      // is UTF-8, so such a name is decoded and encoded again, as before.
       const t = symtab as SymbolTable;
-      for (let i = 0; i < t.count; i++) if (t.type(i) === STT.FUNC) list.push(t.name(i));
+      for (let i = 0; i < t.count; i++) {
+        if (t.type(i) !== STT.FUNC) continue;
+        const [start, end] = t.nameRange(i);
+        let b = t.strtab.subarray(start, end);
+        for (const c of b) {
+          if (c >= 0x80) {
+            b = Buffer.from(t.name(i), "utf8");
+            break;
+          }
+        }
+        names.push(b);
+      }
     }
-    for (const name of list) {
-      const b = Buffer.from(name, "utf8");
+    const prefixLens = new Int32Array(names.length);
+    let suffixed = 0;
+    for (let i = 0; i < names.length; i++) {
+      const b = names[i]!;
       const dot = b.indexOf(0x2e);
       if (dot >= 0) suffixed++;
-      names.push(b);
-      lens.push(dot >= 0 ? dot : b.length);
+      prefixLens[i] = dot >= 0 ? dot : b.length;
     }
     this.names = names;
-    this.prefixLens = Int32Array.from(lens);
+    this.prefixLens = prefixLens;
     this.suffixed = suffixed;
     const order = new Int32Array(names.length);
     for (let i = 0; i < order.length; i++) order[i] = i;
