@@ -88,10 +88,10 @@ export class Btf {
     this.strings = opts.strings ?? new BtfStrings(undefined, opts.base?.strings);
     this.byteOrder = opts.byteOrder ?? opts.base?.byteOrder ?? HOST_BYTE_ORDER;
     const cap = Math.max(16, opts.capacity ?? 64);
-    this.info = new Uint32Array(cap);
+    this.info = afterZeroWord(cap);
     this.nameOff = new Uint32Array(cap);
     this.sizeType = new Uint32Array(cap);
-    this.extraStart = new Uint32Array(cap);
+    this.extraStart = afterZeroWord(cap);
     this.extra = new Uint32Array(Math.max(16, opts.extraCapacity ?? cap * 2));
   }
 
@@ -212,15 +212,14 @@ export class Btf {
   }
 
   private growTypes(cap: number): void {
-    const g = (a: Uint32Array): Uint32Array => {
-      const b = new Uint32Array(cap);
+    const g = (a: Uint32Array, b: Uint32Array): Uint32Array => {
       b.set(a.subarray(0, this.count));
       return b;
     };
-    this.info = g(this.info);
-    this.nameOff = g(this.nameOff);
-    this.sizeType = g(this.sizeType);
-    this.extraStart = g(this.extraStart);
+    this.info = g(this.info, afterZeroWord(cap));
+    this.nameOff = g(this.nameOff, new Uint32Array(cap));
+    this.sizeType = g(this.sizeType, new Uint32Array(cap));
+    this.extraStart = g(this.extraStart, afterZeroWord(cap));
   }
   private growExtra(cap: number): void {
     const b = new Uint32Array(cap);
@@ -339,4 +338,12 @@ export class Btf {
     }
     return id;
   }
+}
+
+/**
+ * `cap` words preceded by a zero word of the same buffer: the dedup reads `info` and `extraStart` of a whole table
+ * through a view that starts there, indexed by type id (id 1 at index 1, void's info 0), instead of copying them.
+ */
+function afterZeroWord(cap: number): Uint32Array {
+  return new Uint32Array(cap + 1).subarray(1);
 }

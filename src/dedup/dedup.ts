@@ -46,7 +46,19 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Btf } from "../btf/btf.js";
 import type { BtfStrings } from "../btf/strings.js";
-import { BTF_KIND, BTF_KIND_MAX, extraWords, infoKind, infoVlen, kindName } from "../btf/kinds.js";
+import {
+  BTF_KIND,
+  BTF_KIND_MAX,
+  extraWords,
+  infoKind,
+  infoVlen,
+  KIND_ID_FIRST,
+  KIND_ID_FIXED,
+  KIND_ID_STEP,
+  KIND_NAME_STEP,
+  kindHasTypeRef,
+  kindName,
+} from "../btf/kinds.js";
 import { BtfkitError, ErrorCode } from "../common/errors.js";
 import { CandidateTable } from "./candidate-table.js";
 import { StringDeduper } from "./dedup-strings.js";
@@ -433,14 +445,11 @@ class Deduper {
       // faulted in, ~3 ms per MB on a virtual machine), and the pool of a converted kernel is 130 MB: it is copied
       // only if string dedup must rewrite member names (see `dedupStrings`); resolved reference ids are never
       // written into it (see `dedupReferences`).
-      const ti = (this.ti = new Uint32Array(n));
-      const tn = (this.tn = new Uint32Array(n));
-      const ts = (this.ts = new Uint32Array(n));
-      const tx = (this.tx = new Uint32Array(n));
-      ti.set(btf.info.subarray(0, c), 1);
-      tn.set(btf.nameOff.subarray(0, c), 1);
-      ts.set(btf.sizeType.subarray(0, c), 1);
-      tx.set(btf.extraStart.subarray(0, c), 1);
+      // The info and extra-start words are only read: seen through a view where the table allows one.
+      this.ti = idView(btf.info, c) ?? shiftedCopy(btf.info, c);
+      this.tx = idView(btf.extraStart, c) ?? shiftedCopy(btf.extraStart, c);
+      this.tn = shiftedCopy(btf.nameOff, c);
+      this.ts = shiftedCopy(btf.sizeType, c);
       this.extra = btf.extra;
       this.ownsExtra = false;
     } else {
@@ -521,75 +530,43 @@ class Deduper {
   private checkReferences(): void {
     const { ti, ts, tx, extra, n } = this;
     // 1 for the kinds nothing but DATASEC/DECL_TAG may point at.
-    const leaf = new Uint8Array(n);
-    for (let id = 1; id < n; id++) {
-      const k = infoKind(ti[id]!);
-      if (k === K.VAR || k === K.DATASEC || k === K.DECL_TAG) leaf[id] = 1;
-    }
-    let bad = -1;
+    const leaf = leafKinds(ti, n);
+    // Table-driven (kinds.ts's layout arrays) rather than a switch on the kind: every record takes the same code,
+    // so the loop is optimised once instead of again at each kind it meets for the first time.
     for (let id = this.ownStart; id < n; id++) {
       const inf = ti[id]!;
-      const kind = infoKind(inf),
-        vlen = infoVlen(inf),
-        x = tx[id]!;
-      let t: number;
-      switch (kind) {
-        case K.PTR:
-        case K.TYPEDEF:
-        case K.VOLATILE:
-        case K.CONST:
-        case K.RESTRICT:
-        case K.FUNC:
-        case K.VAR:
-        case K.TYPE_TAG:
-          t = ts[id]!;
-          if (t >= n || leaf[t] === 1) bad = t;
-          break;
-        case K.DECL_TAG:
-          if (ts[id]! >= n) bad = ts[id]!;
-          break;
-        case K.ARRAY:
-          t = extra[x]!;
-          if (t >= n || leaf[t] === 1) bad = t;
-          t = extra[x + 1]!;
-          if (t >= n || leaf[t] === 1) bad = t;
-          break;
-        case K.STRUCT:
-        case K.UNION:
-          for (let k = 0; k < vlen; k++) {
-            t = extra[x + 3 * k + 1]!;
-            if (t >= n || leaf[t] === 1) bad = t;
-          }
-          break;
-        case K.DATASEC:
-          for (let k = 0; k < vlen; k++) if (extra[x + 3 * k]! >= n) bad = extra[x + 3 * k]!;
-          break;
-        case K.FUNC_PROTO:
-          t = ts[id]!;
-          if (t >= n || leaf[t] === 1) bad = t;
-          for (let k = 0; k < vlen; k++) {
-            t = extra[x + 2 * k + 1]!;
-            if (t >= n || leaf[t] === 1) bad = t;
-          }
-          break;
-        case K.INT:
-        case K.ENUM:
-        case K.ENUM64:
-        case K.FWD:
-        case K.FLOAT:
-          break;
-        default:
-          this.fail(`unknown kind ${kind}`, id);
+      const kind = infoKind(inf);
+      if (kind === K.UNKN || kind > BTF_KIND_MAX) this.fail(`unknown kind ${kind}`, id);
+      // DATASEC entries and DECL_TAG targets may be VAR, DATASEC or DECL_TAG.
+      const mask = kind === K.DATASEC || kind === K.DECL_TAG ? 0 : 1;
+      let bad = -1;
+      if (kindHasTypeRef(kind)) {
+        const t = ts[id]!;
+        if (t >= n || (leaf[t]! & mask) !== 0) bad = t;
       }
-      if (bad >= 0) {
-        if (bad >= n)
-          throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${n - 1}`, {
-            typeId: id,
-          });
-        const bk = kindName(infoKind(ti[bad]!));
-        throw new BtfkitError(ErrorCode.BTF_INVALID, `${kindName(kind)} refers to ${bk} [${bad}]`, { typeId: id });
+      const first = KIND_ID_FIRST[kind]!;
+      if (first >= 0) {
+        const fixed = KIND_ID_FIXED[kind]!;
+        const cnt = fixed !== 0 ? fixed : infoVlen(inf),
+          step = KIND_ID_STEP[kind]!,
+          x = tx[id]! + first;
+        for (let k = 0; k < cnt; k++) {
+          const t = extra[x + k * step]!;
+          if (t >= n || (leaf[t]! & mask) !== 0) bad = t;
+        }
       }
+      if (bad >= 0) this.badReference(id, bad);
     }
+  }
+
+  private badReference(id: number, bad: number): never {
+    if (bad >= this.n)
+      throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${this.n - 1}`, {
+        typeId: id,
+      });
+    const kind = infoKind(this.ti[id]!);
+    const bk = kindName(infoKind(this.ti[bad]!));
+    throw new BtfkitError(ErrorCode.BTF_INVALID, `${kindName(kind)} refers to ${bk} [${bad}]`, { typeId: id });
   }
 
   // ---------------------------------------------------------------- hashing and comparisons
@@ -848,12 +825,10 @@ class Deduper {
     for (let id = this.ownStart; id < this.n; id++) {
       tn[id] = this.remapString(strings, tn[id]!, id);
       const inf = ti[id]!;
-      const vlen = infoVlen(inf);
-      if (vlen === 0) continue;
-      const kind = infoKind(inf);
-      const stride = kind === K.STRUCT || kind === K.UNION || kind === K.ENUM64 ? 3 : 2;
-      if (stride === 2 && kind !== K.ENUM && kind !== K.FUNC_PROTO) continue;
-      const x = tx[id]!;
+      const stride = KIND_NAME_STEP[infoKind(inf)]!;
+      if (stride === 0) continue;
+      const vlen = infoVlen(inf),
+        x = tx[id]!;
       for (let k = 0; k < vlen; k++) {
         const r = this.remapString(strings, extra[x + stride * k]!, id);
         if (inExtra) extra[x + stride * k] = r;
@@ -866,12 +841,10 @@ class Deduper {
     const { ti, tx, extra } = this;
     for (let id = this.ownStart; id < this.n; id++) {
       const inf = ti[id]!;
-      const vlen = infoVlen(inf);
-      if (vlen === 0) continue;
-      const kind = infoKind(inf);
-      const stride = kind === K.STRUCT || kind === K.UNION || kind === K.ENUM64 ? 3 : 2;
-      if (stride === 2 && kind !== K.ENUM && kind !== K.FUNC_PROTO) continue;
-      const x = tx[id]!;
+      const stride = KIND_NAME_STEP[infoKind(inf)]!;
+      if (stride === 0) continue;
+      const vlen = infoVlen(inf),
+        x = tx[id]!;
       for (let k = 0; k < vlen; k++) extra[x + stride * k] = strings.remap(extra[x + stride * k]!);
     }
   }
@@ -1519,9 +1492,27 @@ class Deduper {
 
   // ---------------------------------------------------------------- passes 6–7: compaction and remap
 
+  // Each loop is a function of its own, and the copy is table-driven (kinds.ts's layout arrays), so that each is
+  // optimised once rather than again at each loop or kind it reaches for the first time.
   compactAndRemap(strings: BtfStrings): { out: Btf; idMap: Uint32Array } {
-    const { ti, tn, ts, tx, extra, n, ownStart, mh } = this;
-    // New ids go to the hypothetical map's slots (unused after pass 3) rather than to one more id-indexed array.
+    const { kept, keptExtra } = this.numberKept();
+    const out = new Btf({
+      base: this.input.base,
+      strings,
+      capacity: kept,
+      extraCapacity: keptExtra,
+      byteOrder: this.input.byteOrder,
+    });
+    out.pointerSize = this.input.pointerSize;
+    this.copyKept(out);
+    out.count = kept;
+    out.extraLen = keptExtra;
+    return { out, idMap: this.finalIdMap() };
+  }
+
+  /** Give the kept types their new ids, in the hypothetical map's slots (unused after pass 3). */
+  private numberKept(): { kept: number; keptExtra: number } {
+    const { ti, n, ownStart, mh } = this;
     for (let id = 0; id < ownStart; id++) mh[2 * id + 1] = id;
     let kept = 0,
       keptExtra = 0;
@@ -1534,27 +1525,26 @@ class Deduper {
         mh[2 * id + 1] = UNPROCESSED;
       }
     }
-    const remapId = (old: number, from: number): number => {
-      const r = mh[2 * this.resolve(old) + 1]!;
-      if (r > MAX_ID) this.fail(`referenced type ${old} has no representative in the output`, from);
-      return r;
-    };
-    const out = new Btf({
-      base: this.input.base,
-      strings,
-      capacity: kept,
-      extraCapacity: keptExtra,
-      byteOrder: this.input.byteOrder,
-    });
-    out.pointerSize = this.input.pointerSize;
+    return { kept, keptExtra };
+  }
+
+  private remapId(old: number, from: number): number {
+    const r = this.mh[2 * this.resolve(old) + 1]!;
+    if (r > MAX_ID) this.fail(`referenced type ${old} has no representative in the output`, from);
+    return r;
+  }
+
+  /** Copy the kept types into `out`, type ids remapped (and names, unless `dedupStrings` rewrote them already). */
+  private copyKept(out: Btf): void {
+    const { ti, tn, ts, tx, extra, n, ownStart, mh } = this;
     const oInfo = out.info,
       oName = out.nameOff,
       oSt = out.sizeType,
       oXs = out.extraStart,
       oEx = out.extra;
+    const names = this.namesRemapped ? undefined : this.strings;
     let i = 0,
       e = 0;
-    const names = this.namesRemapped ? undefined : this.strings;
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] !== id) continue;
       const inf = ti[id]!;
@@ -1566,62 +1556,38 @@ class Deduper {
       oName[i] = tn[id]!;
       oXs[i] = e;
       for (let k = 0; k < words; k++) oEx[e + k] = extra[x + k]!;
-      switch (kind) {
-        case K.PTR:
-        case K.TYPEDEF:
-        case K.VOLATILE:
-        case K.CONST:
-        case K.RESTRICT:
-        case K.FUNC:
-        case K.VAR:
-        case K.DECL_TAG:
-        case K.TYPE_TAG:
-          oSt[i] = remapId(ts[id]!, id);
-          break;
-        case K.FUNC_PROTO:
-          oSt[i] = remapId(ts[id]!, id);
-          for (let k = 0; k < vlen; k++) oEx[e + 2 * k + 1] = remapId(extra[x + 2 * k + 1]!, id);
-          if (names) for (let k = 0; k < vlen; k++) oEx[e + 2 * k] = names.remap(extra[x + 2 * k]!);
-          break;
-        case K.ARRAY:
-          oSt[i] = ts[id]!;
-          oEx[e] = remapId(extra[x]!, id);
-          oEx[e + 1] = remapId(extra[x + 1]!, id);
-          break;
-        case K.STRUCT:
-        case K.UNION:
-          oSt[i] = ts[id]!;
-          for (let k = 0; k < vlen; k++) oEx[e + 3 * k + 1] = remapId(extra[x + 3 * k + 1]!, id);
-          if (names) for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = names.remap(extra[x + 3 * k]!);
-          break;
-        case K.ENUM64:
-          oSt[i] = ts[id]!;
-          if (names) for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = names.remap(extra[x + 3 * k]!);
-          break;
-        case K.ENUM:
-          oSt[i] = ts[id]!;
-          if (names) for (let k = 0; k < vlen; k++) oEx[e + 2 * k] = names.remap(extra[x + 2 * k]!);
-          break;
-        case K.DATASEC:
-          oSt[i] = ts[id]!;
-          for (let k = 0; k < vlen; k++) oEx[e + 3 * k] = remapId(extra[x + 3 * k]!, id);
-          break;
-        default:
-          oSt[i] = ts[id]!;
+      oSt[i] = kindHasTypeRef(kind) ? this.remapId(ts[id]!, id) : ts[id]!;
+      const first = KIND_ID_FIRST[kind]!;
+      if (first >= 0) {
+        const fixed = KIND_ID_FIXED[kind]!;
+        const cnt = fixed !== 0 ? fixed : vlen,
+          step = KIND_ID_STEP[kind]!;
+        for (let k = 0; k < cnt; k++) {
+          const w = first + k * step;
+          oEx[e + w] = this.remapId(extra[x + w]!, id);
+        }
+      }
+      const nameStep = KIND_NAME_STEP[kind]!;
+      if (names !== undefined && nameStep !== 0) {
+        for (let k = 0; k < vlen; k++) oEx[e + k * nameStep] = names.remap(extra[x + k * nameStep]!);
       }
       e += words;
       i++;
     }
-    out.count = kept;
-    out.extraLen = keptExtra;
-    // The id map reports final ids for every input id (through its representative). It goes into the name array,
-    // which nothing reads any more (resolve reads only the canonical map): no other id-indexed array is allocated.
+  }
+
+  /**
+   * Final ids for every input id (through its representative), in the name array, which nothing reads any more
+   * (resolve reads only the canonical map): no other id-indexed array is allocated.
+   */
+  private finalIdMap(): Uint32Array {
+    const { n, mh } = this;
     const idMap = this.tn;
     for (let id = 0; id < n; id++) {
       const r = mh[2 * this.resolve(id) + 1]!;
       idMap[id] = r > MAX_ID ? 0 : r;
     }
-    return { out, idMap };
+    return idMap;
   }
 }
 
@@ -1701,4 +1667,31 @@ function initialMaps(ti: Uint32Array, n: number): Uint32Array {
     if (k === K.VAR || k === K.DATASEC) mh[2 * id] = id;
   }
   return mh;
+}
+
+/** A byte per id: 1 for VAR, DATASEC and DECL_TAG (which only DATASEC entries and DECL_TAG targets may refer to). */
+function leafKinds(ti: Uint32Array, n: number): Uint8Array {
+  const leaf = new Uint8Array(n);
+  for (let id = 1; id < n; id++) {
+    const k = infoKind(ti[id]!);
+    if (k === K.VAR || k === K.DATASEC || k === K.DECL_TAG) leaf[id] = 1;
+  }
+  return leaf;
+}
+
+/**
+ * A whole table's per-type array `a` seen from the word before it, so that type id `id` is at index `id`: possible
+ * when that word is in the same buffer and zero (void's record; `Btf` allocates one). Read-only use.
+ */
+function idView(a: Uint32Array, count: number): Uint32Array | undefined {
+  if (a.byteOffset < 4 || a.length < count) return undefined;
+  const v = new Uint32Array(a.buffer, a.byteOffset - 4, count + 1);
+  return v[0] === 0 ? v : undefined;
+}
+
+/** A copy of a whole table's per-type array `a`, indexed by type id (index 0, void, zero). */
+function shiftedCopy(a: Uint32Array, count: number): Uint32Array {
+  const c = new Uint32Array(count + 1);
+  c.set(a.subarray(0, count), 1);
+  return c;
 }
