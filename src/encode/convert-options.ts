@@ -1,8 +1,19 @@
 /** The converter options that follow from the encode features (shared by the main thread and the workers). */
 import type { DwarfFile } from "../dwarf/dwarf-file.js";
-import { readSymbols } from "../elf/symbols.js";
+import type { ElfFile } from "../elf/elf-file.js";
+import { readSymbols, type SymbolTable } from "../elf/symbols.js";
 import type { EncodeFeatures } from "./features.js";
 import { functionMatchNames, type FunctionNameMatcher } from "./functions.js";
+
+const symbolTables = new WeakMap<ElfFile, SymbolTable | undefined>();
+
+/** `readSymbols(elf)`, read once per open file: the converter's options and the function selection both need it. */
+export function fileSymbols(elf: ElfFile): SymbolTable | undefined {
+  if (symbolTables.has(elf)) return symbolTables.get(elf);
+  const t = readSymbols(elf);
+  symbolTables.set(elf, t);
+  return t;
+}
 
 /** What the converters are told, from the features (the worker threads compute the same). */
 export function converterOptions(
@@ -11,7 +22,7 @@ export function converterOptions(
 ): { features: EncodeFeatures; functionNames: FunctionNameMatcher; analyzeParams: boolean } {
   return {
     features,
-    functionNames: functionMatchNames(readSymbols(dwarf.elf), features.compat, features.optimizedFunc),
+    functionNames: functionMatchNames(fileSymbols(dwarf.elf), features.compat, features.optimizedFunc),
     analyzeParams: features.compat !== "1.24",
   };
 }

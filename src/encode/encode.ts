@@ -16,7 +16,6 @@ import type { Btf } from "../btf/btf.js";
 import { isCompositeKind } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
-import { readSymbols } from "../elf/symbols.js";
 import { DW_LANG, DW_TAG, langName } from "../dwarf/constants.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
 import { DieSpace, makeDieRef } from "../dwarf/offsets.js";
@@ -26,7 +25,16 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { packCuBtf, unpackCuBtf } from "../convert/cu-transfer.js";
-import { CONTROL_NEXT, CONTROL_SIGNAL, type WorkerJob, type WorkerMessage } from "./worker-protocol.js";
+import {
+  CONTROL_FUNCTION_ORDER,
+  CONTROL_NEXT,
+  CONTROL_SIGNAL,
+  CONTROL_UNITS,
+  CONTROL_WORDS,
+  type WorkerJob,
+  type WorkerMessage,
+  type WorkerUnits,
+} from "./worker-protocol.js";
 import type { UnitHeader } from "../dwarf/unit.js";
 import { type CuBtf, CuConverter } from "../convert/convert.js";
 import { defaultFeatures, type EncodeFeatures } from "./features.js";
@@ -34,7 +42,8 @@ import { type CandidateList, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET } from "../co
 import {
   emitFunction,
   looseTypesMatch,
-  Pahole130FunctionTable,
+  countFunctionSymbols,
+  pahole130FunctionTable,
   selectFunctions,
   selectFunctionsPahole130,
   typeSignature,
@@ -42,7 +51,7 @@ import {
 } from "./functions.js";
 import { readKfuncs } from "./kfuncs.js";
 import { lowerMisalignedFloats } from "./kernel-fixups.js";
-import { converterOptions } from "./convert-options.js";
+import { converterOptions, fileSymbols } from "./convert-options.js";
 import { BtfMerger } from "./link.js";
 import { emitVariables, ObjectSymbols } from "./variables.js";
 import { mapRustMirrors } from "./rust-mirrors.js";
@@ -180,7 +189,9 @@ export const MIN_PARALLEL_DEBUG_INFO = 8 << 20;
  * Each thread takes the next unit from a shared counter, so the threads stay busy however the units' sizes differ.
  * This thread also merges: between two units of its own it reads the workers' results synchronously
  * (receiveMessageOnPort) and merges whatever is next in unit order, so with `jobs` threads on `jobs` cores no
- * thread waits and none competes with a merging thread. Once the counter runs out it waits for the workers.
+ * thread waits and none competes with a merging thread. Once the counter runs out it waits for the workers. The
+ * workers start before this thread lists the units (when `.debug_info` alone is large enough), and the symbol
+ * table's sort that every converter needs (pahole 1.30's function table) is done here once for all.
  */
 export async function encodeFileParallel(
   path: string,
@@ -189,26 +200,28 @@ export async function encodeFileParallel(
   if (opts.jobs <= 1) return encodeFile(path, opts);
   const t0 = performance.now();
   const features = opts.features ?? defaultFeatures();
+  const minBytes = opts.minParallelBytes ?? MIN_PARALLEL_DEBUG_INFO;
   let dwarf: DwarfFile | undefined = DwarfFile.open(path);
   let merged: Merged;
-  const workers: Worker[] = [];
+  let pool: WorkerPool | undefined;
   try {
     checkDwarf(dwarf);
+    if (dwarf.infoSize >= minBytes) pool = startWorkers(dwarf, opts.jobs - 1, features);
     const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
     // A worker costs Node's start-up and a module load (~0.15 s, the time to convert a few MB of DWARF): a module
     // (one unit, or a few small ones) is done sooner in this thread. The output is the same either way.
     let unitBytes = 0;
     for (const u of units) unitBytes += u.end - u.offset;
-    if (units.length < 2 || unitBytes < (opts.minParallelBytes ?? MIN_PARALLEL_DEBUG_INFO)) {
+    if (units.length < 2 || unitBytes < minBytes) {
       dwarf.close();
       dwarf = undefined;
       return encodeFile(path, opts);
     }
-    merged = await convertShared(dwarf, units, Math.min(opts.jobs, units.length) - 1, workers, opts, features).then(
-      (acc) => acc.complete(dwarf!, skipped, features),
-    );
+    pool ??= startWorkers(dwarf, Math.min(opts.jobs, units.length) - 1, features);
+    const acc = await convertShared(dwarf, units, pool, opts, features);
+    merged = acc.complete(dwarf, skipped, features);
   } finally {
-    for (const w of workers) void w.terminate();
+    if (pool) for (const w of pool.workers) void w.terminate();
     dwarf?.close();
   }
   dwarf = undefined;
@@ -216,50 +229,93 @@ export async function encodeFileParallel(
   return dedupMerged(merged, opts, t0);
 }
 
+/** Workers of `encodeFileParallel` and what this thread knows of them. */
+interface WorkerPool {
+  workers: Worker[];
+  /** This thread's end of each worker's port. */
+  ports: MessagePort[];
+  control: Int32Array;
+  /** Per worker: its "done" message was read. */
+  finished: boolean[];
+  /** Per worker: its exit code, once it exited. */
+  exited: (number | undefined)[];
+  /** An uncaught error of a worker. */
+  failure: unknown;
+}
+
+/** Bump the signal word, waking this thread if it waits for the workers. */
+function wake(control: Int32Array): void {
+  Atomics.add(control, CONTROL_SIGNAL, 1);
+  Atomics.notify(control, CONTROL_SIGNAL);
+}
+
 /**
- * Convert and merge `units` with `workerCount` workers (pushed to `workers`, for the caller to terminate) and this
- * thread, as `encodeFileParallel` describes.
+ * Start `count` workers on `dwarf`'s file. They set up their converters while this thread lists the units
+ * (convertShared posts them); pahole 1.30's function table is sorted here and shared.
+ */
+function startWorkers(dwarf: DwarfFile, count: number, features: EncodeFeatures): WorkerPool {
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  // The converter options use the table only for pahole 1.30's rules (functionMatchNames).
+  const symtab = features.compat === "1.30" ? fileSymbols(dwarf.elf) : undefined;
+  const functionOrder = symtab ? new SharedArrayBuffer(4 * countFunctionSymbols(symtab)) : undefined;
+  const pool: WorkerPool = { workers: [], ports: [], control, finished: [], exited: [], failure: undefined };
+  for (let w = 0; w < count; w++) {
+    const { port1, port2 } = new MessageChannel();
+    const job: WorkerJob = {
+      path: dwarf.path,
+      features,
+      control: control.buffer as SharedArrayBuffer,
+      port: port2,
+      debugStrRefs: true,
+      ...(functionOrder ? { functionOrder } : {}),
+    };
+    const worker = new Worker(workerUrl(), { workerData: job, transferList: [port2] });
+    pool.workers.push(worker);
+    pool.ports.push(port1);
+    pool.finished.push(false);
+    pool.exited.push(undefined);
+    worker.on("error", (e) => {
+      pool.failure ??= e;
+      wake(control);
+    });
+    worker.on("exit", (code) => {
+      pool.exited[w] = code;
+      wake(control);
+    });
+  }
+  if (symtab && functionOrder) {
+    // While the workers start (Node, modules, their symbol tables).
+    const order = pahole130FunctionTable(symtab).sortedOrder;
+    new Int32Array(functionOrder).set(order.subarray(0, functionOrder.byteLength / 4));
+    Atomics.store(control, CONTROL_FUNCTION_ORDER, 1);
+    Atomics.notify(control, CONTROL_FUNCTION_ORDER);
+  }
+  return pool;
+}
+
+/**
+ * Convert and merge `units` in this thread and `pool`'s workers (which the caller terminates), as
+ * `encodeFileParallel` describes.
  */
 async function convertShared(
   dwarf: DwarfFile,
   units: UnitHeader[],
-  workerCount: number,
-  workers: Worker[],
+  pool: WorkerPool,
   opts: EncodeOptions,
   features: EncodeFeatures,
 ): Promise<MergeAccumulator> {
   const path = dwarf.path;
   const n = units.length;
-  const control = new SharedArrayBuffer(8);
-  const ctl = new Int32Array(control);
-  const order = Int32Array.from(units, (_, i) => i);
-  const refs = units.map((u) => makeDieRef(u.space, u.offset) as number);
-  const ports: MessagePort[] = [];
-  const finished: boolean[] = [];
-  const exited: (number | undefined)[] = [];
-  let failure: unknown;
-  const wake = (): void => {
-    Atomics.add(ctl, CONTROL_SIGNAL, 1);
-    Atomics.notify(ctl, CONTROL_SIGNAL);
+  const ctl = pool.control;
+  const { ports, finished, exited } = pool;
+  const list: WorkerUnits = {
+    units: units.map((u) => makeDieRef(u.space, u.offset) as number),
+    order: Int32Array.from(units, (_, i) => i),
   };
-  // The workers start first: their start-up overlaps this thread's own (symbols, converter).
-  for (let w = 0; w < workerCount; w++) {
-    const { port1, port2 } = new MessageChannel();
-    const job: WorkerJob = { path, features, units: refs, order, control, port: port2, debugStrRefs: true };
-    const worker = new Worker(workerUrl(), { workerData: job, transferList: [port2] });
-    workers.push(worker);
-    ports.push(port1);
-    finished.push(false);
-    exited.push(undefined);
-    worker.on("error", (e) => {
-      failure ??= e;
-      wake();
-    });
-    worker.on("exit", (code) => {
-      exited[w] = code;
-      wake();
-    });
-  }
+  for (const p of ports) p.postMessage(list);
+  Atomics.store(ctl, CONTROL_UNITS, 1);
+  Atomics.notify(ctl, CONTROL_UNITS);
+  const order = list.order;
   const converter = new CuConverter(dwarf, {
     ...converterOptions(dwarf, features),
     debugStrRefs: true,
@@ -291,7 +347,7 @@ async function convertShared(
           });
       }
     }
-    if (failure !== undefined) throw failure;
+    if (pool.failure !== undefined) throw pool.failure;
     mergeReady();
   };
   try {
@@ -320,7 +376,7 @@ async function convertShared(
       const signal = Atomics.load(ctl, CONTROL_SIGNAL);
       drain();
       if (nextToMerge >= n) break;
-      for (let w = 0; w < workerCount; w++) {
+      for (let w = 0; w < ports.length; w++) {
         if (exited[w] !== undefined && !finished[w])
           throw new BtfkitError(ErrorCode.IO, `encode worker exited with code ${exited[w]}`, { file: path });
       }
@@ -459,7 +515,7 @@ class MergeAccumulator {
   /** Resolve references between units, add functions and variables. */
   complete(dwarf: DwarfFile, skipped: number, features: EncodeFeatures): Merged {
     const merger = this.merger;
-    const symtab = readSymbols(dwarf.elf);
+    const symtab = fileSymbols(dwarf.elf);
     const out = merger.finish();
     // Written in the input's byte order (pahole does), sized for its pointers; the dedup keeps both.
     out.byteOrder = dwarf.byteOrder;
@@ -492,7 +548,7 @@ class MergeAccumulator {
         : undefined;
     if (kfuncs !== undefined && kfuncs.size > 0 && features.compat === "1.30") {
       // pahole 1.30 marks a kfunc only when its exact search of the symbol table finds it (see the table's comment).
-      const table = new Pahole130FunctionTable(symtab);
+      const table = pahole130FunctionTable(symtab);
       kfuncs = new Map([...kfuncs].filter(([name]) => table.findExact(name)));
     }
     for (let k = 0; k < chosen.length; k += 2) {

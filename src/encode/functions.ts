@@ -50,9 +50,21 @@ export function functionMatchNames(
 ): FunctionNameMatcher {
   if (compat === "1.24") return functionSymbolNames(symtab, optimized);
   if (compat === "1.30") {
-    const table = new Pahole130FunctionTable(symtab);
+    const table = pahole130FunctionTable(symtab);
     const prefix = optimized && table.suffixed > 0;
-    return { has: (name) => table.findExact(name) || (prefix && table.findPrefix(name)) };
+    // A header's static inline functions are asked for again in every unit that includes it: each name is
+    // searched once (a vmlinux asks ~10 times per distinct name).
+    const known = new Map<string, boolean>();
+    return {
+      has: (name) => {
+        let v = known.get(name);
+        if (v === undefined) {
+          v = table.findExact(name) || (prefix && table.findPrefix(name));
+          known.set(name, v);
+        }
+        return v;
+      },
+    };
   }
   const names = new Set<string>();
   if (!symtab) return names;
@@ -64,6 +76,31 @@ export function functionMatchNames(
     names.add(dot >= 0 ? name.slice(0, dot) : name);
   }
   return names;
+}
+
+/** How many STT_FUNC symbols `symtab` has: the size of its Pahole130FunctionTable. */
+export function countFunctionSymbols(symtab: SymbolTable): number {
+  let n = 0;
+  for (let i = 0; i < symtab.count; i++) if (symtab.type(i) === STT.FUNC) n++;
+  return n;
+}
+
+const tables = new WeakMap<SymbolTable, Pahole130FunctionTable>();
+
+/** `new Pahole130FunctionTable(symtab)`, built once per symbol table (the converter and the kfunc check search it). */
+export function pahole130FunctionTable(symtab: SymbolTable | undefined): Pahole130FunctionTable {
+  if (symtab === undefined) return new Pahole130FunctionTable(undefined);
+  let t = tables.get(symtab);
+  if (t === undefined) tables.set(symtab, (t = new Pahole130FunctionTable(symtab)));
+  return t;
+}
+
+/**
+ * Make `pahole130FunctionTable(symtab)` the table whose sorted order is `order` (`sortedOrder` of the same file's
+ * table, built by another thread): the sort is most of a table's cost.
+ */
+export function seedPahole130FunctionTable(symtab: SymbolTable, order: Int32Array): void {
+  tables.set(symtab, new Pahole130FunctionTable(symtab, order));
 }
 
 /**
@@ -82,8 +119,11 @@ export class Pahole130FunctionTable {
   /** Symbols with a '.' in their name. */
   readonly suffixed: number;
 
-  /** The STT_FUNC symbols of `symtab`, or the given names in symbol-table order. */
-  constructor(symtab: SymbolTable | undefined | readonly string[]) {
+  /**
+   * The STT_FUNC symbols of `symtab`, or the given names in symbol-table order; `order`: the `sortedOrder` of a
+   * table of the same names, taken instead of sorting.
+   */
+  constructor(symtab: SymbolTable | undefined | readonly string[], order?: Int32Array) {
     const names: Uint8Array[] = [];
     if (Array.isArray(symtab)) for (const name of symtab as readonly string[]) names.push(Buffer.from(name, "utf8"));
     else if (symtab) {
@@ -115,10 +155,24 @@ export class Pahole130FunctionTable {
     this.names = names;
     this.prefixLens = prefixLens;
     this.suffixed = suffixed;
-    const order = new Int32Array(names.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    glibcMergeSort(order, (a, b) => this.cmpEntries(a, b));
-    this.order = order;
+    if (order !== undefined && order.length === names.length) {
+      this.order = order;
+      return;
+    }
+    const sorted = new Int32Array(names.length);
+    for (let i = 0; i < sorted.length; i++) sorted[i] = i;
+    glibcMergeSort(sorted, (a, b) => this.cmpEntries(a, b));
+    this.order = sorted;
+  }
+
+  /** How many function symbols the table holds. */
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** The sorted order (indices of the function symbols in symbol-table order), for `seedPahole130FunctionTable`. */
+  get sortedOrder(): Int32Array {
+    return this.order;
   }
 
   /** functions_cmp(a, b) for two entries. */
@@ -359,8 +413,13 @@ export function selectFunctionsPahole130(
       g.push(cu, i);
     }
   }
-  const keys = [...groups.keys()].map((k) => ({ k, name: rules.keyName(k) }));
-  keys.sort((x, y) => compareBytes(x.name, y.name));
+  // In strcmp order (UTF-16 order differs from byte order above U+FFFF and for surrogates); each name's bytes once,
+  // not once per comparison.
+  const keys = [...groups.keys()].map((k) => {
+    const name = rules.keyName(k);
+    return { k, name, bytes: Buffer.from(name, "utf8") };
+  });
+  keys.sort((x, y) => strcmpBytes(x.bytes, y.bytes));
   const chosen = new Int32Array(2 * keys.length);
   let emitted = 0;
   const v131 = rules.compat === "1.31";
@@ -390,11 +449,6 @@ export function selectFunctionsPahole130(
   }
   stats.emitted = emitted;
   return { chosen: chosen.slice(0, 2 * emitted), stats };
-}
-
-/** strcmp order of two names (UTF-16 order differs from byte order above U+FFFF and for surrogates). */
-function compareBytes(a: string, b: string): number {
-  return strcmpBytes(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** The names of the ELF file's function symbols, as pahole matches them. */
