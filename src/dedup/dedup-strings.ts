@@ -8,11 +8,13 @@ import { BtfStrings } from "../btf/strings.js";
  */
 export class StringDeduper {
   private readonly src: Uint8Array;
-  private readonly srcStart: number;
-  private readonly srcEnd: number;
+  /** First source offset of this table (offsets below are the base's and stay). */
+  readonly srcStart: number;
+  /** One past the last source offset. */
+  readonly srcEnd: number;
   private readonly base: BtfStrings | undefined;
   /** Source offset (relative) → output offset + 1; 0 when not seen yet. */
-  private readonly memo: Uint32Array;
+  readonly memo: Uint32Array;
   private out: Uint8Array;
   private outLen: number;
   /** Open addressing over output-relative offsets; -1 marks an empty slot. */

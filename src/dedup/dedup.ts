@@ -51,7 +51,6 @@ import {
   BTF_KIND_MAX,
   extraWords,
   infoKind,
-  infoVlen,
   KIND_ID_FIRST,
   KIND_ID_FIXED,
   KIND_ID_STEP,
@@ -184,6 +183,28 @@ const IN_PROGRESS = 0xfffffffe;
 const IDENTICAL_DEPTH = 16;
 
 const K = BTF_KIND;
+// The kinds as module constants: unoptimised code (most of a first run in a process, before V8 has optimised the
+// passes) compares against these without a property lookup per \`case\`.
+const K_ARRAY = K.ARRAY;
+const K_CONST = K.CONST;
+const K_DATASEC = K.DATASEC;
+const K_DECL_TAG = K.DECL_TAG;
+const K_ENUM = K.ENUM;
+const K_ENUM64 = K.ENUM64;
+const K_FLOAT = K.FLOAT;
+const K_FUNC = K.FUNC;
+const K_FUNC_PROTO = K.FUNC_PROTO;
+const K_FWD = K.FWD;
+const K_INT = K.INT;
+const K_PTR = K.PTR;
+const K_RESTRICT = K.RESTRICT;
+const K_STRUCT = K.STRUCT;
+const K_TYPEDEF = K.TYPEDEF;
+const K_TYPE_TAG = K.TYPE_TAG;
+const K_UNION = K.UNION;
+const K_UNKN = K.UNKN;
+const K_VAR = K.VAR;
+const K_VOLATILE = K.VOLATILE;
 
 /** Deduplicate `btf` (split BTF against its base). Returns a new table; the input is not modified. */
 export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
@@ -503,7 +524,7 @@ class Deduper {
     const c = new Float64Array(KIND_SLOTS);
     for (let id = this.ownStart; id < this.n; id++) {
       const m = mh[2 * id]!;
-      if (m > MAX_ID || m === id) c[Math.min(infoKind(ti[id]!), KIND_SLOTS - 1)]!++;
+      if (m > MAX_ID || m === id) c[Math.min((ti[id]! >>> 24) & 0x1f, KIND_SLOTS - 1)]!++;
     }
     return c;
   }
@@ -512,7 +533,7 @@ class Deduper {
   foldedIntoBase(): Float64Array {
     const c = new Float64Array(KIND_SLOTS);
     for (let id = this.ownStart; id < this.n; id++) {
-      if (this.resolve(id) < this.ownStart) c[Math.min(infoKind(this.ti[id]!), KIND_SLOTS - 1)]!++;
+      if (this.resolve(id) < this.ownStart) c[Math.min((this.ti[id]! >>> 24) & 0x1f, KIND_SLOTS - 1)]!++;
     }
     return c;
   }
@@ -535,10 +556,10 @@ class Deduper {
     // so the loop is optimised once instead of again at each kind it meets for the first time.
     for (let id = this.ownStart; id < n; id++) {
       const inf = ti[id]!;
-      const kind = infoKind(inf);
-      if (kind === K.UNKN || kind > BTF_KIND_MAX) this.fail(`unknown kind ${kind}`, id);
+      const kind = (inf >>> 24) & 0x1f;
+      if (kind === K_UNKN || kind > BTF_KIND_MAX) this.fail(`unknown kind ${kind}`, id);
       // DATASEC entries and DECL_TAG targets may be VAR, DATASEC or DECL_TAG.
-      const mask = kind === K.DATASEC || kind === K.DECL_TAG ? 0 : 1;
+      const mask = kind === K_DATASEC || kind === K_DECL_TAG ? 0 : 1;
       let bad = -1;
       if (kindHasTypeRef(kind)) {
         const t = ts[id]!;
@@ -547,7 +568,7 @@ class Deduper {
       const first = KIND_ID_FIRST[kind]!;
       if (first >= 0) {
         const fixed = KIND_ID_FIXED[kind]!;
-        const cnt = fixed !== 0 ? fixed : infoVlen(inf),
+        const cnt = fixed !== 0 ? fixed : inf & 0xffff,
           step = KIND_ID_STEP[kind]!,
           x = tx[id]! + first;
         for (let k = 0; k < cnt; k++) {
@@ -564,8 +585,8 @@ class Deduper {
       throw new BtfkitError(ErrorCode.CORRUPT, `references type id ${bad}, past the last type ${this.n - 1}`, {
         typeId: id,
       });
-    const kind = infoKind(this.ti[id]!);
-    const bk = kindName(infoKind(this.ti[bad]!));
+    const kind = (this.ti[id]! >>> 24) & 0x1f;
+    const bk = kindName((this.ti[bad]! >>> 24) & 0x1f);
     throw new BtfkitError(ErrorCode.BTF_INVALID, `${kindName(kind)} refers to ${bk} [${bad}]`, { typeId: id });
   }
 
@@ -578,39 +599,39 @@ class Deduper {
   private hashOf(id: number): number {
     if (this.force) return 0;
     const inf = this.ti[id]!;
-    const kind = infoKind(inf);
+    const kind = (inf >>> 24) & 0x1f;
     let h = mix(0x2545f491, this.tn[id]!);
     switch (kind) {
-      case K.ENUM:
-      case K.ENUM64:
+      case K_ENUM:
+      case K_ENUM64:
         // Name only: forward enums, enums and enum64s of one name must share a chain.
         return fin(h);
-      case K.TYPEDEF:
+      case K_TYPEDEF:
         return fin(mix(h, inf));
-      case K.INT:
-      case K.DECL_TAG:
+      case K_INT:
+      case K_DECL_TAG:
         return fin(mix(mix(mix(h, inf), this.ts[id]!), this.extra[this.tx[id]!]!));
-      case K.STRUCT:
-      case K.UNION: {
+      case K_STRUCT:
+      case K_UNION: {
         h = mix(mix(h, inf), this.ts[id]!);
         const x = this.tx[id]!,
-          vlen = infoVlen(inf),
+          vlen = inf & 0xffff,
           ex = this.extra;
         for (let k = 0; k < vlen; k++)
           h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
         return fin(h);
       }
       // Hashed in the reference pass, whose resolved ids are not written into the variable parts (`setField`).
-      case K.ARRAY: {
+      case K_ARRAY: {
         const x = this.tx[id]!,
           ex = this.extra;
         h = mix(mix(h, inf), this.ts[id]!);
         return fin(mix(mix(mix(h, this.resolve(ex[x]!)), this.resolve(ex[x + 1]!)), ex[x + 2]!));
       }
-      case K.FUNC_PROTO: {
+      case K_FUNC_PROTO: {
         h = mix(mix(h, inf), this.ts[id]!);
         const x = this.tx[id]!,
-          vlen = infoVlen(inf),
+          vlen = inf & 0xffff,
           ex = this.extra;
         for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), this.resolve(ex[x + 2 * k + 1]!));
         return fin(h);
@@ -637,10 +658,10 @@ class Deduper {
       n = this.n;
     let h = 0;
     for (let step = 0; step < 4 && t < n; step++) {
-      const k = infoKind(ti[t]!);
-      const cls = k === K.FWD || k === K.UNION ? K.STRUCT : k === K.ENUM64 ? K.ENUM : k;
+      const k = (ti[t]! >>> 24) & 0x1f;
+      const cls = k === K_FWD || k === K_UNION ? K_STRUCT : k === K_ENUM64 ? K_ENUM : k;
       h = mix(mix(h, tn[t]!), cls);
-      if (k !== K.PTR && k !== K.CONST && k !== K.VOLATILE && k !== K.RESTRICT && k !== K.TYPEDEF && k !== K.TYPE_TAG)
+      if (k !== K_PTR && k !== K_CONST && k !== K_VOLATILE && k !== K_RESTRICT && k !== K_TYPEDEF && k !== K_TYPE_TAG)
         break;
       t = ts[t]!;
     }
@@ -660,7 +681,7 @@ class Deduper {
   private equalEnum(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
     const inf = this.ti[a]!;
-    const words = extraWords(infoKind(inf), infoVlen(inf));
+    const words = extraWords((inf >>> 24) & 0x1f, inf & 0xffff);
     return this.equalExtra(a, b, words);
   }
 
@@ -681,14 +702,14 @@ class Deduper {
       xa = this.tx[a]!,
       xb = this.tx[b]!;
     const inf = this.ti[a]!;
-    if (infoKind(inf) === K.ARRAY) {
+    if (((inf >>> 24) & 0x1f) === K_ARRAY) {
       return (
         ex[xa + 2] === ex[xb + 2] &&
         this.resolve(ex[xa]!) === this.resolve(ex[xb]!) &&
         this.resolve(ex[xa + 1]!) === this.resolve(ex[xb + 1]!)
       );
     }
-    const vlen = infoVlen(inf);
+    const vlen = inf & 0xffff;
     for (let k = 0; k < vlen; k++) {
       if (ex[xa + 2 * k] !== ex[xb + 2 * k]) return false;
       const ta = ex[xa + 2 * k + 1]!,
@@ -700,22 +721,22 @@ class Deduper {
 
   private isEnumFwd(id: number): boolean {
     const inf = this.ti[id]!;
-    const k = infoKind(inf);
-    return (k === K.ENUM || k === K.ENUM64) && infoVlen(inf) === 0;
+    const k = (inf >>> 24) & 0x1f;
+    return (k === K_ENUM || k === K_ENUM64) && (inf & 0xffff) === 0;
   }
 
   /** Equal, or one side is a forward enum with the same name (size and ENUM/ENUM64 ignored). */
   private compatEnum(a: number, b: number): boolean {
     if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
-    const ka = infoKind(this.ti[a]!),
-      kb = infoKind(this.ti[b]!);
-    return this.tn[a] === this.tn[b] && (ka === K.ENUM || ka === K.ENUM64) && (kb === K.ENUM || kb === K.ENUM64);
+    const ka = (this.ti[a]! >>> 24) & 0x1f,
+      kb = (this.ti[b]! >>> 24) & 0x1f;
+    return this.tn[a] === this.tn[b] && (ka === K_ENUM || ka === K_ENUM64) && (kb === K_ENUM || kb === K_ENUM64);
   }
 
   /** STRUCT/UNION: common fields and every member's name and offset word (not member types). */
   private shallowEqualStruct(a: number, b: number): boolean {
     if (!this.equalCommon(a, b)) return false;
-    const vlen = infoVlen(this.ti[a]!);
+    const vlen = this.ti[a]! & 0xffff;
     const ex = this.extra,
       xa = this.tx[a]!,
       xb = this.tx[b]!;
@@ -734,7 +755,7 @@ class Deduper {
   /** FUNC_PROTO: name, info and parameter names (return and parameter types compared separately). */
   private compatFnProto(a: number, b: number): boolean {
     if (this.tn[a] !== this.tn[b] || this.ti[a] !== this.ti[b]) return false;
-    const vlen = infoVlen(this.ti[a]!);
+    const vlen = this.ti[a]! & 0xffff;
     const ex = this.extra,
       xa = this.tx[a]!,
       xb = this.tx[b]!;
@@ -755,9 +776,9 @@ class Deduper {
 
   /** A FWD that already resolves to a STRUCT/UNION becomes that type; anything else stays as it is. */
   private resolveFwd(id: number): number {
-    if (infoKind(this.ti[id]!) !== K.FWD) return id;
+    if (((this.ti[id]! >>> 24) & 0x1f) !== K_FWD) return id;
     const r = this.resolve(id);
-    return infoKind(this.ti[r]!) === K.FWD ? id : r;
+    return ((this.ti[r]! >>> 24) & 0x1f) === K_FWD ? id : r;
   }
 
   private add(key: number, id: number): void {
@@ -777,9 +798,9 @@ class Deduper {
     }
     for (let id = 1; id < this.ownStart; id++) {
       mh[2 * id] = id;
-      const k = infoKind(ti[id]!);
-      if (k === K.VAR || k === K.DATASEC) continue;
-      if (k === K.UNKN || k > K.ENUM64) this.fail(`unknown kind ${k} in base`, id);
+      const k = (ti[id]! >>> 24) & 0x1f;
+      if (k === K_VAR || k === K_DATASEC) continue;
+      if (k === K_UNKN || k > K_ENUM64) this.fail(`unknown kind ${k} in base`, id);
       this.add(this.hashOf(id), id);
     }
     if (this.mayKeepBase) {
@@ -822,15 +843,28 @@ class Deduper {
   /** Rewrite every own name offset, and also the names in the variable parts when `inExtra`, else intern them. */
   private remapNames(strings: StringDeduper, inExtra: boolean): void {
     const { ti, tn, tx, extra } = this;
+    // The deduper's memo is read here rather than through `remap` (a call per name in unoptimised code).
+    const memo = strings.memo,
+      start = strings.srcStart,
+      end = strings.srcEnd;
     for (let id = this.ownStart; id < this.n; id++) {
-      tn[id] = this.remapString(strings, tn[id]!, id);
+      let off = tn[id]!;
+      if (off >= end) this.badString(off, id);
+      if (off !== 0 && off >= start) {
+        const m = memo[off - start]!;
+        tn[id] = m !== 0 ? m - 1 : strings.remap(off);
+      }
       const inf = ti[id]!;
-      const stride = KIND_NAME_STEP[infoKind(inf)]!;
+      const stride = KIND_NAME_STEP[(inf >>> 24) & 0x1f]!;
       if (stride === 0) continue;
-      const vlen = infoVlen(inf),
+      const vlen = inf & 0xffff,
         x = tx[id]!;
       for (let k = 0; k < vlen; k++) {
-        const r = this.remapString(strings, extra[x + stride * k]!, id);
+        off = extra[x + stride * k]!;
+        if (off >= end) this.badString(off, id);
+        if (off === 0 || off < start) continue;
+        const m = memo[off - start]!;
+        const r = m !== 0 ? m - 1 : strings.remap(off);
         if (inExtra) extra[x + stride * k] = r;
       }
     }
@@ -841,17 +875,16 @@ class Deduper {
     const { ti, tx, extra } = this;
     for (let id = this.ownStart; id < this.n; id++) {
       const inf = ti[id]!;
-      const stride = KIND_NAME_STEP[infoKind(inf)]!;
+      const stride = KIND_NAME_STEP[(inf >>> 24) & 0x1f]!;
       if (stride === 0) continue;
-      const vlen = infoVlen(inf),
+      const vlen = inf & 0xffff,
         x = tx[id]!;
       for (let k = 0; k < vlen; k++) extra[x + stride * k] = strings.remap(extra[x + stride * k]!);
     }
   }
 
-  private remapString(strings: StringDeduper, off: number, id: number): number {
-    if (!strings.inRange(off)) this.fail(`string offset ${off} is past the end of the string section`, id);
-    return strings.remap(off);
+  private badString(off: number, id: number): never {
+    this.fail(`string offset ${off} is past the end of the string section`, id);
   }
 
   // ---------------------------------------------------------------- pass 2: primitive kinds
@@ -863,11 +896,11 @@ class Deduper {
       rejected = 0,
       redirected = 0;
     for (let id = this.ownStart; id < this.n; id++) {
-      const kind = infoKind(ti[id]!);
+      const kind = (ti[id]! >>> 24) & 0x1f;
       let newId = id;
       let key: number;
       switch (kind) {
-        case K.INT:
+        case K_INT:
           key = this.hashOf(id);
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
@@ -879,8 +912,8 @@ class Deduper {
             rejected++;
           }
           break;
-        case K.FWD:
-        case K.FLOAT:
+        case K_FWD:
+        case K_FLOAT:
           key = this.hashOf(id);
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
@@ -892,10 +925,10 @@ class Deduper {
             rejected++;
           }
           break;
-        case K.ENUM:
-        case K.ENUM64: {
+        case K_ENUM:
+        case K_ENUM64: {
           key = this.hashOf(id);
-          const isFwd = infoVlen(ti[id]!) === 0;
+          const isFwd = (ti[id]! & 0xffff) === 0;
           for (let node = table.first(key); node >= 0; node = table.next(node)) {
             const cand = table.value(node);
             compared++;
@@ -940,9 +973,9 @@ class Deduper {
       refusals = 0;
     for (let id = this.ownStart; id < this.n; id++) {
       if (mh[2 * id]! <= MAX_ID) continue;
-      const kind = infoKind(ti[id]!);
-      const isTypedef = kind === K.TYPEDEF;
-      if (!isTypedef && kind !== K.STRUCT && kind !== K.UNION) continue;
+      const kind = (ti[id]! >>> 24) & 0x1f;
+      const isTypedef = kind === K_TYPEDEF;
+      if (!isTypedef && kind !== K_STRUCT && kind !== K_UNION) continue;
       const key = this.hashOf(id);
       let newId = id;
       for (let node = table.first(key); node >= 0; node = table.next(node)) {
@@ -1011,7 +1044,7 @@ class Deduper {
    */
   private surelyNotEquiv(cand: number, canon: number): boolean {
     const { ti, tn, ts, tx, extra } = this;
-    const vlen = infoVlen(ti[cand]!);
+    const vlen = ti[cand]! & 0xffff;
     const xc = tx[cand]!,
       xn = tx[canon]!;
     for (let k = 0; k < vlen; k++) {
@@ -1023,32 +1056,32 @@ class Deduper {
         if (tn[a] !== tn[c]) return true;
         const ia = ti[a]!,
           ic = ti[c]!;
-        const ka = infoKind(ia),
-          kc = infoKind(ic);
-        if (ka === K.FWD || kc === K.FWD) break;
+        const ka = (ia >>> 24) & 0x1f,
+          kc = (ic >>> 24) & 0x1f;
+        if (ka === K_FWD || kc === K_FWD) break;
         if (ka !== kc) return true;
-        if (ka === K.INT) {
+        if (ka === K_INT) {
           if (!this.equalIntTag(a, c)) return true;
           break;
         }
-        if (ka === K.FLOAT) {
+        if (ka === K_FLOAT) {
           if (!this.equalCommon(a, c)) return true;
           break;
         }
         if (
-          ka === K.PTR ||
-          ka === K.CONST ||
-          ka === K.VOLATILE ||
-          ka === K.RESTRICT ||
-          ka === K.TYPEDEF ||
-          ka === K.TYPE_TAG
+          ka === K_PTR ||
+          ka === K_CONST ||
+          ka === K_VOLATILE ||
+          ka === K_RESTRICT ||
+          ka === K_TYPEDEF ||
+          ka === K_TYPE_TAG
         ) {
           if (ia !== ic) return true;
           a = ts[a]!;
           c = ts[c]!;
           continue;
         }
-        if (ka === K.STRUCT || ka === K.UNION) {
+        if (ka === K_STRUCT || ka === K_UNION) {
           if (!this.shallowEqualStruct(a, c)) return true;
         }
         break;
@@ -1119,7 +1152,7 @@ class Deduper {
       // Revisits first (a third of all pairs on a kernel), before touching the canonical record: the hypothetical
       // map never holds a FWD that resolves to a struct (entries are made for the resolved id), so this is exact.
       if (mh[2 * canon + 1] === cand) continue;
-      if (infoKind(ti[canon]!) === K.FWD) canon = this.resolveFwd(canon);
+      if (((ti[canon]! >>> 24) & 0x1f) === K_FWD) canon = this.resolveFwd(canon);
       const h = mh[2 * canon + 1]!;
       if (h <= MAX_ID) {
         if (h === cand) continue; // a cycle closed
@@ -1131,16 +1164,16 @@ class Deduper {
       if (tn[cand] !== tn[canon]) return false;
       const candInfo = ti[cand]!,
         canonInfo = ti[canon]!;
-      const ck = infoKind(candInfo),
-        nk = infoKind(canonInfo);
-      if ((ck === K.FWD || nk === K.FWD) && ck !== nk) {
+      const ck = (candInfo >>> 24) & 0x1f,
+        nk = (canonInfo >>> 24) & 0x1f;
+      if ((ck === K_FWD || nk === K_FWD) && ck !== nk) {
         let realKind: number, fwdKind: number;
-        if (ck === K.FWD) {
+        if (ck === K_FWD) {
           realKind = nk;
-          fwdKind = candInfo >>> 31 === 1 ? K.UNION : K.STRUCT;
+          fwdKind = candInfo >>> 31 === 1 ? K_UNION : K_STRUCT;
         } else {
           realKind = ck;
-          fwdKind = canonInfo >>> 31 === 1 ? K.UNION : K.STRUCT;
+          fwdKind = canonInfo >>> 31 === 1 ? K_UNION : K_STRUCT;
           // Resolving a base FWD to an own struct would change the base: refused later in the merge.
           if (fwdKind === realKind && canon < this.ownStart) this.hypotAdjustCanon = true;
         }
@@ -1150,29 +1183,29 @@ class Deduper {
       if (ck !== nk) return false;
       // Children are pushed in reverse so that they are visited in libbpf's order.
       switch (ck) {
-        case K.INT:
+        case K_INT:
           if (!this.equalIntTag(cand, canon)) return false;
           break;
-        case K.ENUM:
-        case K.ENUM64:
+        case K_ENUM:
+        case K_ENUM64:
           if (!this.compatEnum(cand, canon)) return false;
           break;
-        case K.FWD:
-        case K.FLOAT:
+        case K_FWD:
+        case K_FLOAT:
           if (!this.equalCommon(cand, canon)) return false;
           break;
-        case K.CONST:
-        case K.VOLATILE:
-        case K.RESTRICT:
-        case K.PTR:
-        case K.TYPEDEF:
-        case K.FUNC:
-        case K.TYPE_TAG:
+        case K_CONST:
+        case K_VOLATILE:
+        case K_RESTRICT:
+        case K_PTR:
+        case K_TYPEDEF:
+        case K_FUNC:
+        case K_TYPE_TAG:
           if (candInfo !== canonInfo) return false;
           if (sp + 2 > stack.length) stack = this.growEqStack(sp + 2);
           sp = this.pushPair(stack, sp, ts[cand]!, ts[canon]!);
           break;
-        case K.ARRAY: {
+        case K_ARRAY: {
           if (!this.compatArray(cand, canon)) return false;
           const xc = tx[cand]!,
             xn = tx[canon]!;
@@ -1182,22 +1215,22 @@ class Deduper {
           sp = this.pushPair(stack, sp, extra[xc + 1]!, extra[xn + 1]!);
           break;
         }
-        case K.STRUCT:
-        case K.UNION: {
+        case K_STRUCT:
+        case K_UNION: {
           if (!this.shallowEqualStruct(cand, canon)) return false;
           const xc = tx[cand]!,
             xn = tx[canon]!;
-          const vlen = infoVlen(candInfo);
+          const vlen = candInfo & 0xffff;
           if (sp + 2 * vlen > stack.length) stack = this.growEqStack(sp + 2 * vlen);
           for (let k = vlen - 1; k >= 0; k--)
             sp = this.pushPair(stack, sp, extra[xc + 3 * k + 1]!, extra[xn + 3 * k + 1]!);
           break;
         }
-        case K.FUNC_PROTO: {
+        case K_FUNC_PROTO: {
           if (!this.compatFnProto(cand, canon)) return false;
           const xc = tx[cand]!,
             xn = tx[canon]!;
-          const vlen = infoVlen(candInfo);
+          const vlen = candInfo & 0xffff;
           if (sp + 2 * vlen + 2 > stack.length) stack = this.growEqStack(sp + 2 * vlen + 2);
           for (let k = vlen - 1; k >= 0; k--)
             sp = this.pushPair(stack, sp, extra[xc + 2 * k + 1]!, extra[xn + 2 * k + 1]!);
@@ -1221,33 +1254,33 @@ class Deduper {
     const { ti, tn, ts, tx, extra } = this;
     for (;;) {
       if (depth <= 0) return false;
-      const k1 = infoKind(ti[id1]!),
-        k2 = infoKind(ti[id2]!);
+      const k1 = (ti[id1]! >>> 24) & 0x1f,
+        k2 = (ti[id2]! >>> 24) & 0x1f;
       if (k1 !== k2) return false;
       switch (k1) {
-        case K.UNKN:
+        case K_UNKN:
           return true;
-        case K.INT:
+        case K_INT:
           return this.equalIntTag(id1, id2);
-        case K.ENUM:
-        case K.ENUM64:
+        case K_ENUM:
+        case K_ENUM64:
           return this.compatEnum(id1, id2);
-        case K.FWD:
-        case K.FLOAT:
+        case K_FWD:
+        case K_FLOAT:
           return this.equalCommon(id1, id2);
-        case K.CONST:
-        case K.VOLATILE:
-        case K.RESTRICT:
-        case K.PTR:
-        case K.TYPEDEF:
-        case K.FUNC:
-        case K.TYPE_TAG:
+        case K_CONST:
+        case K_VOLATILE:
+        case K_RESTRICT:
+        case K_PTR:
+        case K_TYPEDEF:
+        case K_FUNC:
+        case K_TYPE_TAG:
           if (ti[id1] !== ti[id2] || tn[id1] !== tn[id2]) return false;
           id1 = ts[id1]!;
           id2 = ts[id2]!;
           depth--;
           continue;
-        case K.ARRAY: {
+        case K_ARRAY: {
           if (!this.compatArray(id1, id2)) return false;
           const x1 = tx[id1]!,
             x2 = tx[id2]!;
@@ -1258,12 +1291,12 @@ class Deduper {
             e2 = extra[x2]!;
           return e1 === e2 || this.identical(e1, e2, depth - 1);
         }
-        case K.STRUCT:
-        case K.UNION: {
+        case K_STRUCT:
+        case K_UNION: {
           if (!this.shallowEqualStruct(id1, id2)) return false;
           const x1 = tx[id1]!,
             x2 = tx[id2]!;
-          const vlen = infoVlen(ti[id1]!);
+          const vlen = ti[id1]! & 0xffff;
           for (let k = 0; k < vlen; k++) {
             const m1 = extra[x1 + 3 * k + 1]!,
               m2 = extra[x2 + 3 * k + 1]!;
@@ -1271,14 +1304,14 @@ class Deduper {
           }
           return true;
         }
-        case K.FUNC_PROTO: {
+        case K_FUNC_PROTO: {
           if (!this.compatFnProto(id1, id2)) return false;
           const r1 = ts[id1]!,
             r2 = ts[id2]!;
           if (r1 !== r2 && !this.identical(r1, r2, depth - 1)) return false;
           const x1 = tx[id1]!,
             x2 = tx[id2]!;
-          const vlen = infoVlen(ti[id1]!);
+          const vlen = ti[id1]! & 0xffff;
           for (let k = 0; k < vlen; k++) {
             const p1 = extra[x1 + 2 * k + 1]!,
               p2 = extra[x2 + 2 * k + 1]!;
@@ -1304,18 +1337,18 @@ class Deduper {
       mh[2 * canon + 1] = UNPROCESSED;
       // Only FWD, STRUCT and UNION pairs merge; the walk accepted every pair, so a pair of any other kind has that
       // kind on both sides (and keeps it through `resolve`): skip it without resolving.
-      const rk = infoKind(ti[canon]!);
-      if (rk !== K.FWD && rk !== K.STRUCT && rk !== K.UNION) continue;
+      const rk = (ti[canon]! >>> 24) & 0x1f;
+      if (rk !== K_FWD && rk !== K_STRUCT && rk !== K_UNION) continue;
       const tId = this.resolve(cand);
       const cId = this.resolve(canon);
-      const tk = infoKind(ti[tId]!),
-        ck = infoKind(ti[cId]!);
+      const tk = (ti[tId]! >>> 24) & 0x1f,
+        ck = (ti[cId]! >>> 24) & 0x1f;
       // A canonical FWD resolves to the candidate's struct, even in the adjust_canon case: own references to a
       // base FWD then land on the own struct, while the base itself is never rewritten.
-      if (tk !== K.FWD && ck === K.FWD) mh[2 * cId] = tId;
+      if (tk !== K_FWD && ck === K_FWD) mh[2 * cId] = tId;
       if (this.hypotAdjustCanon) continue;
-      if (tk === K.FWD && ck !== K.FWD) mh[2 * tId] = cId;
-      if ((tk === K.STRUCT || tk === K.UNION) && ck !== K.FWD && mh[2 * cId]! <= MAX_ID && mh[2 * tId]! > MAX_ID) {
+      if (tk === K_FWD && ck !== K_FWD) mh[2 * tId] = cId;
+      if ((tk === K_STRUCT || tk === K_UNION) && ck !== K_FWD && mh[2 * cId]! <= MAX_ID && mh[2 * tId]! > MAX_ID) {
         mh[2 * tId] = cId;
       }
     }
@@ -1328,7 +1361,7 @@ class Deduper {
     const { ti, tn, mh } = this;
     let pending = false;
     for (let id = this.ownStart; id < this.n; id++) {
-      if (infoKind(ti[id]!) === K.FWD && mh[2 * id] === id) {
+      if (((ti[id]! >>> 24) & 0x1f) === K_FWD && mh[2 * id] === id) {
         pending = true;
         break;
       }
@@ -1338,14 +1371,14 @@ class Deduper {
     // name offset → struct id, or 0 when two canonical structs/unions share the name.
     const byName = new Map<number, number>();
     for (let id = 1; id < this.n; id++) {
-      const k = infoKind(ti[id]!);
-      if ((k !== K.STRUCT && k !== K.UNION) || mh[2 * id] !== id) continue;
+      const k = (ti[id]! >>> 24) & 0x1f;
+      if ((k !== K_STRUCT && k !== K_UNION) || mh[2 * id] !== id) continue;
       const nm = tn[id]!;
       byName.set(nm, byName.has(nm) ? 0 : id);
     }
     for (let id = this.ownStart; id < this.n; id++) {
       const inf = ti[id]!;
-      if (infoKind(inf) !== K.FWD || mh[2 * id] !== id) continue;
+      if (((inf >>> 24) & 0x1f) !== K_FWD || mh[2 * id] !== id) continue;
       c.fwdPending++;
       const cand = byName.get(tn[id]!);
       if (cand === undefined || cand === 0) {
@@ -1353,8 +1386,8 @@ class Deduper {
         else c.fwdNoMatch++;
         continue;
       }
-      const candKind = infoKind(ti[cand]!);
-      const fwdKind = inf >>> 31 === 1 ? K.UNION : K.STRUCT;
+      const candKind = (ti[cand]! >>> 24) & 0x1f;
+      const fwdKind = inf >>> 31 === 1 ? K_UNION : K_STRUCT;
       if (candKind !== fwdKind) {
         c.fwdKindMismatch++;
         continue;
@@ -1372,11 +1405,11 @@ class Deduper {
     let childIdx = new Uint32Array(64);
     for (let root = this.ownStart; root < this.n; root++) {
       if (mh[2 * root] !== UNPROCESSED) continue;
-      const rootKind = infoKind(ti[root]!);
+      const rootKind = (ti[root]! >>> 24) & 0x1f;
       if (!isRefKind(rootKind)) this.fail(`${kindName(rootKind)} left unprocessed`, root);
       // Most roots (pointers and modifiers of already-resolved types) need no walk: resolve the one referenced id
       // and look the record up, exactly what the walk below would do for them.
-      if (rootKind !== K.ARRAY && rootKind !== K.FUNC_PROTO) {
+      if (rootKind !== K_ARRAY && rootKind !== K_FUNC_PROTO) {
         const child = ts[root]!;
         if (mh[2 * child]! <= MAX_ID) {
           ts[root] = this.resolve(child);
@@ -1403,7 +1436,8 @@ class Deduper {
             childIdx[sp - 1] = k + 1;
             continue;
           }
-          if (!isRefKind(infoKind(ti[child]!))) this.fail(`${kindName(infoKind(ti[child]!))} left unprocessed`, child);
+          if (!isRefKind((ti[child]! >>> 24) & 0x1f))
+            this.fail(`${kindName((ti[child]! >>> 24) & 0x1f)} left unprocessed`, child);
           mh[2 * child] = IN_PROGRESS;
           if (sp === stack.length) {
             const ns = new Uint32Array(sp * 2);
@@ -1436,12 +1470,12 @@ class Deduper {
    */
   private refField(id: number, k: number): number {
     const inf = this.ti[id]!;
-    switch (infoKind(inf)) {
-      case K.ARRAY:
+    switch ((inf >>> 24) & 0x1f) {
+      case K_ARRAY:
         return k < 2 ? this.tx[id]! + k : NO_FIELD;
-      case K.FUNC_PROTO:
+      case K_FUNC_PROTO:
         if (k === 0) return -1;
-        return k <= infoVlen(inf) ? this.tx[id]! + 2 * (k - 1) + 1 : NO_FIELD;
+        return k <= (inf & 0xffff) ? this.tx[id]! + 2 * (k - 1) + 1 : NO_FIELD;
       default:
         return k === 0 ? -1 : NO_FIELD;
     }
@@ -1459,7 +1493,7 @@ class Deduper {
   /** Exact-match a reference type whose referenced ids are all resolved; returns its representative. */
   private dedupRefRecord(id: number): number {
     const table = this.table;
-    const kind = infoKind(this.ti[id]!);
+    const kind = (this.ti[id]! >>> 24) & 0x1f;
     const key = this.hashOf(id);
     let newId = id;
     let compared = 0;
@@ -1468,11 +1502,11 @@ class Deduper {
       compared++;
       let eq: boolean;
       switch (kind) {
-        case K.DECL_TAG:
+        case K_DECL_TAG:
           eq = this.equalIntTag(id, cand);
           break;
-        case K.ARRAY:
-        case K.FUNC_PROTO:
+        case K_ARRAY:
+        case K_FUNC_PROTO:
           eq = this.equalCommon(id, cand) && this.equalRefs(id, cand);
           break;
         default:
@@ -1520,7 +1554,7 @@ class Deduper {
       if (mh[2 * id] === id) {
         mh[2 * id + 1] = ownStart + kept++;
         const inf = ti[id]!;
-        keptExtra += extraWords(infoKind(inf), infoVlen(inf));
+        keptExtra += extraWords((inf >>> 24) & 0x1f, inf & 0xffff);
       } else {
         mh[2 * id + 1] = UNPROCESSED;
       }
@@ -1548,8 +1582,8 @@ class Deduper {
     for (let id = ownStart; id < n; id++) {
       if (mh[2 * id] !== id) continue;
       const inf = ti[id]!;
-      const kind = infoKind(inf),
-        vlen = infoVlen(inf),
+      const kind = (inf >>> 24) & 0x1f,
+        vlen = inf & 0xffff,
         x = tx[id]!;
       const words = extraWords(kind, vlen);
       oInfo[i] = inf;
@@ -1595,15 +1629,15 @@ const NO_FIELD = -2;
 
 function isRefKind(k: number): boolean {
   return (
-    k === K.PTR ||
-    k === K.CONST ||
-    k === K.VOLATILE ||
-    k === K.RESTRICT ||
-    k === K.FUNC ||
-    k === K.TYPE_TAG ||
-    k === K.DECL_TAG ||
-    k === K.ARRAY ||
-    k === K.FUNC_PROTO
+    k === K_PTR ||
+    k === K_CONST ||
+    k === K_VOLATILE ||
+    k === K_RESTRICT ||
+    k === K_FUNC ||
+    k === K_TYPE_TAG ||
+    k === K_DECL_TAG ||
+    k === K_ARRAY ||
+    k === K_FUNC_PROTO
   );
 }
 
@@ -1623,7 +1657,7 @@ function fin(h: number): number {
 function extraSize(b: Btf): number {
   const bi = b.info;
   let total = 0;
-  for (let i = 0; i < b.count; i++) total += extraWords(infoKind(bi[i]!), infoVlen(bi[i]!));
+  for (let i = 0; i < b.count; i++) total += extraWords((bi[i]! >>> 24) & 0x1f, bi[i]! & 0xffff);
   return total;
 }
 
@@ -1648,7 +1682,7 @@ function copyRecords(
     tn[id] = bn[i]!;
     ts[id] = bs[i]!;
     tx[id] = e;
-    const w = extraWords(infoKind(inf), infoVlen(inf));
+    const w = extraWords((inf >>> 24) & 0x1f, inf & 0xffff);
     for (let k = 0, x = bx[i]!; k < w; k++) ex[e + k] = bex[x + k]!;
     e += w;
   }
@@ -1663,8 +1697,8 @@ function initialMaps(ti: Uint32Array, n: number): Uint32Array {
   const mh = new Uint32Array(2 * n).fill(UNPROCESSED);
   mh[0] = 0;
   for (let id = 1; id < n; id++) {
-    const k = infoKind(ti[id]!);
-    if (k === K.VAR || k === K.DATASEC) mh[2 * id] = id;
+    const k = (ti[id]! >>> 24) & 0x1f;
+    if (k === K_VAR || k === K_DATASEC) mh[2 * id] = id;
   }
   return mh;
 }
@@ -1673,8 +1707,8 @@ function initialMaps(ti: Uint32Array, n: number): Uint32Array {
 function leafKinds(ti: Uint32Array, n: number): Uint8Array {
   const leaf = new Uint8Array(n);
   for (let id = 1; id < n; id++) {
-    const k = infoKind(ti[id]!);
-    if (k === K.VAR || k === K.DATASEC || k === K.DECL_TAG) leaf[id] = 1;
+    const k = (ti[id]! >>> 24) & 0x1f;
+    if (k === K_VAR || k === K_DATASEC || k === K_DECL_TAG) leaf[id] = 1;
   }
   return leaf;
 }
