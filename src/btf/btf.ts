@@ -199,6 +199,28 @@ export class Btf {
     return this.startId + i;
   }
 
+  /**
+   * Append a type whose variable part is the `extraWords(kind, vlen)` words of `src` from `srcStart`: `add` without
+   * an array per type, for converters that collect the words in a scratch buffer.
+   */
+  addFrom(nameOff: number, info: number, sizeType: number, src: Uint32Array, srcStart: number): number {
+    const n = extraWords(infoKind(info), infoVlen(info));
+    if (srcStart + n > src.length)
+      throw new BtfkitError(ErrorCode.INTERNAL, `addFrom: ${n} extra words from ${srcStart}, source has ${src.length}`);
+    if (this.count === this.info.length) this.growTypes(this.count * 2);
+    if (this.extraLen + n > this.extra.length) this.growExtra(Math.max(this.extra.length * 2, this.extraLen + n));
+    const i = this.count++;
+    this.info[i] = info;
+    this.nameOff[i] = nameOff;
+    this.sizeType[i] = sizeType;
+    this.extraStart[i] = this.extraLen;
+    const x = this.extra;
+    const to = this.extraLen;
+    for (let k = 0; k < n; k++) x[to + k] = src[srcStart + k]!;
+    this.extraLen += n;
+    return this.startId + i;
+  }
+
   /** Append a type with a name given as a string. */
   addNamed(
     name: string,

@@ -81,8 +81,13 @@ export interface ConvertOptions {
   reuseTables?: boolean;
 }
 
-/** Bit 31 of a string offset marks (with `debugStrRefs`) an offset into `.debug_str` rather than the unit's table. */
-export const STR_REF = 0x80000000;
+/**
+ * Bit 29 of a string offset marks (with `debugStrRefs`) an offset into `.debug_str` rather than the unit's table.
+ * Not bit 31: an offset with it is no small integer to V8, and each one a converter function returns is a heap
+ * allocation (millions of names in a vmlinux). So `.debug_str` offsets from 2^29 (512 MiB) are interned as the
+ * unit's own, and a unit's own strings must stay below 2^29 bytes (the converter checks).
+ */
+export const STR_REF = 0x20000000;
 
 /** Bit 31 of an id marks a reference to a DIE outside the unit (an index into `CuBtf.externals`). */
 export const EXTERNAL_REF = 0x80000000;

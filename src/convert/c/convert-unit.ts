@@ -124,6 +124,10 @@ export class CUnitConverter {
   private readonly base: BaseTypeRecord = { kind: 0, size: 0, intWord: 0, sanitized: false };
   private readonly loc: MemberLocation = { bitOffset: 0, bitSize: 0 };
   private readonly val = new Uint32Array(2);
+  /** A type's variable part before Btf.addFrom copies it (no array per type: a vmlinux has millions). */
+  private ex: Uint32Array = new Uint32Array(1024);
+  /** For memberLocation, made once: a closure per member would be millions of allocations. */
+  private readonly refByteSizeOf = (cc: DieCursor): number => this.refByteSize(cc);
 
   // Per-unit state, reset by convert().
   private unit!: UnitHeader;
@@ -194,6 +198,12 @@ export class CUnitConverter {
       unit.isTypeUnit && unit.typeOffset !== undefined
         ? this.resolveRef(this.spaceBase + unit.offset + unit.typeOffset)
         : 0;
+    if (this.strRefs && this.btf.strings.endOffset > STR_REF)
+      throw new BtfkitError(
+        ErrorCode.UNSUPPORTED,
+        `the unit's own strings take ${this.btf.strings.endOffset} bytes, more than btfkit handles in one unit (${STR_REF})`,
+        { file: this.file.path, section: unit.section, offset: unit.offset },
+      );
     const dt = this.declTags;
     for (let k = 0; k < dt.length; k += 3) {
       const target = this.idOf[dt[k + 1]!]!;
@@ -569,7 +579,7 @@ export class CUnitConverter {
             parentTag === DW_TAG.DW_TAG_union_type ||
             parentTag === DW_TAG.DW_TAG_class_type)
         ) {
-          const loc = memberLocation(c, this.file.little, (cc) => this.refByteSize(cc), this.loc);
+          const loc = memberLocation(c, this.file.little, this.refByteSizeOf, this.loc);
           this.pushWords(this.nameOff(c), this.typeRef(c), loc.bitOffset, loc.bitSize, 4);
           if (loc.bitSize > 0) this.sFlag[ps] = this.sFlag[ps]! | 2;
           const idx = this.sCount[ps]!++;
@@ -742,12 +752,10 @@ export class CUnitConverter {
         );
         break;
       }
-      case DW_TAG.DW_TAG_subroutine_type: {
-        const ex: number[] = new Array<number>(2 * n);
-        for (let k = 0; k < 2 * n; k++) ex[k] = w[start + k]!;
-        id = btf.add(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), this.sRef[s]!, ex);
+      case DW_TAG.DW_TAG_subroutine_type:
+        // The parameters' words (name, type) are already in BTF's layout.
+        id = btf.addFrom(0, makeInfo(BTF_KIND.FUNC_PROTO, n, false), this.sRef[s]!, w, start);
         break;
-      }
       default:
         id = btf.add(this.sName[s]!, makeInfo(this.sFlag[s]!, 0, false), this.sRef[s]!);
     }
@@ -794,20 +802,18 @@ export class CUnitConverter {
       return btf.add(name, makeInfo(BTF_KIND.FWD, 0, isUnion), 0);
     }
     if (isEnum) {
-      if (size > 4 && this.opts.features.enum64) {
-        const ex: number[] = new Array<number>(3 * n);
-        for (let k = 0; k < 3 * n; k++) ex[k] = w[start + k]!;
-        return btf.add(name, makeInfo(BTF_KIND.ENUM64, n, flag || signed), size, ex);
-      }
-      const ex: number[] = new Array<number>(2 * n);
+      // Enumerators are collected as ENUM64's words (name, low, high).
+      if (size > 4 && this.opts.features.enum64)
+        return btf.addFrom(name, makeInfo(BTF_KIND.ENUM64, n, flag || signed), size, w, start);
+      const ex = this.scratch(2 * n);
       for (let k = 0; k < n; k++) {
         ex[2 * k] = w[start + 3 * k]!;
         ex[2 * k + 1] = w[start + 3 * k + 1]!;
       }
       // Without ENUM64 a wide enum keeps its size and the values' low 32 bits.
-      return btf.add(name, makeInfo(BTF_KIND.ENUM, n, flag), size, ex);
+      return btf.addFrom(name, makeInfo(BTF_KIND.ENUM, n, flag), size, ex, 0);
     }
-    const ex: number[] = new Array<number>(3 * n);
+    const ex = this.scratch(3 * n);
     for (let k = 0; k < n; k++) {
       const bitOffset = w[start + 4 * k + 2]!;
       const bitSize = w[start + 4 * k + 3]!;
@@ -815,7 +821,13 @@ export class CUnitConverter {
       ex[3 * k + 1] = w[start + 4 * k + 1]!;
       ex[3 * k + 2] = flag ? ((bitSize << 24) | (bitOffset & 0xffffff)) >>> 0 : bitOffset;
     }
-    return btf.add(name, makeInfo(isUnion ? BTF_KIND.UNION : BTF_KIND.STRUCT, n, flag), size, ex);
+    return btf.addFrom(name, makeInfo(isUnion ? BTF_KIND.UNION : BTF_KIND.STRUCT, n, flag), size, ex, 0);
+  }
+
+  /** The scratch buffer `ex`, with room for `n` words. */
+  private scratch(n: number): Uint32Array {
+    if (this.ex.length < n) this.ex = new Uint32Array(Math.max(n, 2 * this.ex.length));
+    return this.ex;
   }
 
   // ---- functions and variables -----------------------------------------------------------------------------------
