@@ -348,7 +348,7 @@ interface DedupCounters {
  * split after another on the same base (btfkit-pahole's encode service) can start each from a copy.
  */
 interface PreparedBase {
-  ti: Uint32Array;
+  ti: Int32Array;
   tn: Uint32Array;
   ts: Uint32Array;
   tx: Uint32Array;
@@ -378,8 +378,11 @@ class Deduper {
    * Id-indexed type records (index 0 is void: all zero): `ti[id]` the info word, `tn[id]` the name offset, `ts[id]`
    * the size/type word, `tx[id]` where its variable part starts in `extra`. When the dedup consumes a whole table
    * these are the input's own arrays, moved up one slot, so a converted kernel's records are not held twice.
+   * The info words are read as signed integers: V8 keeps those as small integers, whereas a Uint32Array element
+   * with the top bit set (kind_flag: bitfield structs, FWD unions, signed enums) is a heap number, and its first
+   * appearance in an optimised loop throws that code away.
    */
-  private readonly ti: Uint32Array;
+  private readonly ti: Int32Array;
   private readonly tn: Uint32Array;
   private readonly ts: Uint32Array;
   private readonly tx: Uint32Array;
@@ -457,7 +460,8 @@ class Deduper {
         a[0] = 0;
         return a.subarray(0, c + 1);
       });
-      [this.ti, this.tn, this.ts, this.tx] = own as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+      [this.tn, this.ts, this.tx] = own.slice(1) as [Uint32Array, Uint32Array, Uint32Array];
+      this.ti = asInt32(own[0]!);
       this.extra = btf.extra;
       this.ownsExtra = true;
     } else if (chain.length === 1) {
@@ -467,7 +471,7 @@ class Deduper {
       // only if string dedup must rewrite member names (see `dedupStrings`); resolved reference ids are never
       // written into it (see `dedupReferences`).
       // The info and extra-start words are only read: seen through a view where the table allows one.
-      this.ti = idView(btf.info, c) ?? shiftedCopy(btf.info, c);
+      this.ti = asInt32(idView(btf.info, c) ?? shiftedCopy(btf.info, c));
       this.tx = idView(btf.extraStart, c) ?? shiftedCopy(btf.extraStart, c);
       this.tn = shiftedCopy(btf.nameOff, c);
       this.ts = shiftedCopy(btf.sizeType, c);
@@ -477,7 +481,7 @@ class Deduper {
       // Copies of the records of every table in the base chain and of `btf` itself. Only the variable parts are
       // copied, packed in id order: a table read from a file has its whole type section (headers included) as its
       // extra pool, a third more than the variable parts of a typical kernel.
-      const ti = (this.ti = new Uint32Array(n));
+      const ti = (this.ti = new Int32Array(n));
       const tn = (this.tn = new Uint32Array(n));
       const ts = (this.ts = new Uint32Array(n));
       const tx = (this.tx = new Uint32Array(n));
@@ -510,8 +514,10 @@ class Deduper {
     this.mh = initialMaps(this.ti, n);
     this.hypotList = new Uint32Array(1024);
     this.eqStack = new Uint32Array(2048);
-    // Only canonical types enter the table: start small (it grows), not at the input's size.
-    this.table = new CandidateTable(Math.min(n, 1 << 16));
+    // Only canonical types enter the table: not sized for the input (a converted kernel's 3.4 million types dedup to
+    // 100k), but for half of it up to a kernel's worth, so that a kernel's dedup does not grow it (each growth
+    // rehashes every entry).
+    this.table = new CandidateTable(Math.min(n >>> 1, 1 << 17));
   }
 
   get isSplit(): boolean {
@@ -895,76 +901,55 @@ class Deduper {
     let compared = 0,
       rejected = 0,
       redirected = 0;
+    // One comparison for every kind (common fields and the whole variable part: the INT encoding, the enumerators),
+    // not a loop per kind: the pass is then optimised once rather than again at each kind it meets first.
     for (let id = this.ownStart; id < this.n; id++) {
-      const kind = (ti[id]! >>> 24) & 0x1f;
+      const inf = ti[id]!;
+      const kind = (inf >>> 24) & 0x1f;
+      const vlen = inf & 0xffff;
+      let words: number;
+      if (kind === K_INT) words = 1;
+      else if (kind === K_ENUM) words = 2 * vlen;
+      else if (kind === K_ENUM64) words = 3 * vlen;
+      else if (kind === K_FWD || kind === K_FLOAT) words = 0;
+      else continue;
+      const isEnum = kind === K_ENUM || kind === K_ENUM64;
+      const key = this.hashOf(id);
       let newId = id;
-      let key: number;
-      switch (kind) {
-        case K_INT:
-          key = this.hashOf(id);
-          for (let node = table.first(key); node >= 0; node = table.next(node)) {
-            const cand = table.value(node);
-            compared++;
-            if (this.equalIntTag(id, cand)) {
-              newId = cand;
-              break;
-            }
-            rejected++;
-          }
-          break;
-        case K_FWD:
-        case K_FLOAT:
-          key = this.hashOf(id);
-          for (let node = table.first(key); node >= 0; node = table.next(node)) {
-            const cand = table.value(node);
-            compared++;
-            if (this.equalCommon(id, cand)) {
-              newId = cand;
-              break;
-            }
-            rejected++;
-          }
-          break;
-        case K_ENUM:
-        case K_ENUM64: {
-          key = this.hashOf(id);
-          const isFwd = (ti[id]! & 0xffff) === 0;
-          for (let node = table.first(key); node >= 0; node = table.next(node)) {
-            const cand = table.value(node);
-            compared++;
-            if (this.equalEnum(id, cand)) {
-              newId = cand;
-              break;
-            }
-            if (this.compatEnum(id, cand)) {
-              if (isFwd) {
-                newId = cand;
-                break;
-              }
-              // A canonical forward enum now resolves to this full enum; keep scanning (the last one wins).
-              mh[2 * cand] = id;
-              redirected++;
-            } else {
-              rejected++;
-            }
-          }
+      for (let node = table.first(key); node >= 0; node = table.next(node)) {
+        const cand = table.value(node);
+        compared++;
+        if (this.equalCommon(id, cand) && this.equalExtra(id, cand, words)) {
+          newId = cand;
           break;
         }
-        default:
-          continue;
+        if (isEnum && this.compatEnum(id, cand)) {
+          if (vlen === 0) {
+            newId = cand;
+            break;
+          }
+          // A canonical forward enum now resolves to this full enum; keep scanning (the last one wins).
+          mh[2 * cand] = id;
+          redirected++;
+        } else {
+          rejected++;
+        }
       }
       mh[2 * id] = newId;
       if (newId === id) this.add(key, id);
     }
-    this.counts.primCompared += compared;
-    this.counts.primCollisions += rejected;
-    this.counts.enumFwdRedirects += redirected;
+    const c = this.counts;
+    c.primCompared += compared;
+    c.primCollisions += rejected;
+    c.enumFwdRedirects += redirected;
   }
 
   // ---------------------------------------------------------------- pass 3: struct/union/typedef graphs
 
   dedupStructs(): void {
-    const { ti, table, mh } = this;
+    // Fields read before the loop: one first read inside it, late in a kernel's pass, would throw away the
+    // optimised loop.
+    const { ti, table, mh, checkShortcuts } = this;
     let compared = 0,
       shallowRejected = 0,
       prechecked = 0,
@@ -993,7 +978,7 @@ class Deduper {
         }
         if (!isTypedef && this.surelyNotEquiv(id, cand)) {
           prechecked++;
-          if (this.checkShortcuts) {
+          if (checkShortcuts) {
             this.clearHypot();
             if (this.isEquiv(id, cand))
               throw new BtfkitError(ErrorCode.INTERNAL, `dedup: pre-check rejected an equivalent candidate ${cand}`, {
@@ -1664,7 +1649,7 @@ function extraSize(b: Btf): number {
 /** Copy `b`'s own records into the id-indexed arrays, their variable parts packed from `e`; returns the new end. */
 function copyRecords(
   b: Btf,
-  ti: Uint32Array,
+  ti: Int32Array,
   tn: Uint32Array,
   ts: Uint32Array,
   tx: Uint32Array,
@@ -1693,7 +1678,7 @@ function copyRecords(
  * The interleaved canonical and hypothetical maps: every id unprocessed, except void and VAR/DATASEC (their own
  * representatives: libbpf never merges them).
  */
-function initialMaps(ti: Uint32Array, n: number): Uint32Array {
+function initialMaps(ti: Int32Array, n: number): Uint32Array {
   const mh = new Uint32Array(2 * n).fill(UNPROCESSED);
   mh[0] = 0;
   for (let id = 1; id < n; id++) {
@@ -1704,7 +1689,7 @@ function initialMaps(ti: Uint32Array, n: number): Uint32Array {
 }
 
 /** A byte per id: 1 for VAR, DATASEC and DECL_TAG (which only DATASEC entries and DECL_TAG targets may refer to). */
-function leafKinds(ti: Uint32Array, n: number): Uint8Array {
+function leafKinds(ti: Int32Array, n: number): Uint8Array {
   const leaf = new Uint8Array(n);
   for (let id = 1; id < n; id++) {
     const k = (ti[id]! >>> 24) & 0x1f;
@@ -1728,4 +1713,9 @@ function shiftedCopy(a: Uint32Array, count: number): Uint32Array {
   const c = new Uint32Array(count + 1);
   c.set(a.subarray(0, count), 1);
   return c;
+}
+
+/** The same words as signed integers (see `Deduper.ti`). */
+function asInt32(a: Uint32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
