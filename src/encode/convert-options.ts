@@ -3,7 +3,7 @@ import type { DwarfFile } from "../dwarf/dwarf-file.js";
 import type { ElfFile } from "../elf/elf-file.js";
 import { readSymbols, type SymbolTable } from "../elf/symbols.js";
 import type { EncodeFeatures } from "./features.js";
-import { functionMatchNames, type FunctionNameMatcher } from "./functions.js";
+import { functionMatchNames, type FunctionNameMatcher, type Pahole130FunctionTable } from "./functions.js";
 
 const symbolTables = new WeakMap<ElfFile, SymbolTable | undefined>();
 
@@ -15,14 +15,19 @@ export function fileSymbols(elf: ElfFile): SymbolTable | undefined {
   return t;
 }
 
-/** What the converters are told, from the features (the worker threads compute the same). */
+/**
+ * What the converters are told, from the features (the worker threads compute the same). `table130`: pahole 1.30's
+ * function table of the file, built by another thread; with it, the symbol table is not read for 1.30's rules.
+ */
 export function converterOptions(
   dwarf: DwarfFile,
   features: EncodeFeatures,
+  table130?: Pahole130FunctionTable,
 ): { features: EncodeFeatures; functionNames: FunctionNameMatcher; analyzeParams: boolean } {
+  const symtab = table130 !== undefined && features.compat === "1.30" ? undefined : fileSymbols(dwarf.elf);
   return {
     features,
-    functionNames: functionMatchNames(fileSymbols(dwarf.elf), features.compat, features.optimizedFunc),
+    functionNames: functionMatchNames(symtab, features.compat, features.optimizedFunc, table130),
     analyzeParams: features.compat !== "1.24",
   };
 }

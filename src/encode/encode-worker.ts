@@ -1,28 +1,26 @@
 /**
  * Worker thread of `encodeFileParallel`: opens the ELF file itself and sets up its converter (with pahole 1.30's
- * function table as the main thread sorted it), then converts units until none is left, taking the next one from a
+ * function table as the main thread built it), then converts units until none is left, taking the next one from a
  * counter shared with the main thread and the other workers (so that the threads stay busy however the units' sizes
- * differ). Each result is posted on the job's port as a transferable PackedCuBtf tagged with its position in unit
- * order, and the shared signal word is bumped so that a waiting main thread wakes.
+ * differ). Each result is posted on the job's port as a transferable PackedCuBtf tagged with its position among the
+ * selected units, and the shared signal word is bumped so that a waiting main thread wakes.
  */
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import { isBtfkitError } from "../common/errors.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
-import { type DieRef, makeDieRef } from "../dwarf/offsets.js";
 import type { UnitHeader } from "../dwarf/unit.js";
 import { CuConverter } from "../convert/convert.js";
 import { packCuBtf } from "../convert/cu-transfer.js";
-import { converterOptions, fileSymbols } from "./convert-options.js";
-import { seedPahole130FunctionTable } from "./functions.js";
+import { converterOptions } from "./convert-options.js";
+import { Pahole130FunctionTable, type SharedFunctionTable } from "./functions.js";
 import {
-  CONTROL_FUNCTION_ORDER,
+  CONTROL_FUNCTION_TABLE,
   CONTROL_NEXT,
   CONTROL_SIGNAL,
-  CONTROL_UNITS,
   type WorkerJob,
   type WorkerMessage,
-  type WorkerUnits,
 } from "./worker-protocol.js";
+import { unitSelector } from "./units.js";
 
 const job = workerData as WorkerJob;
 const port = job.port;
@@ -34,7 +32,7 @@ function post(msg: WorkerMessage, transfer?: ArrayBuffer[]): void {
   Atomics.notify(control, CONTROL_SIGNAL);
 }
 
-/** Block until the main thread sets control word `at`. */
+/** Block until the main thread sets control word `at` (it terminates this worker if it never does). */
 function waitFor(at: number): void {
   while (Atomics.load(control, at) === 0) Atomics.wait(control, at, 0);
 }
@@ -42,35 +40,37 @@ function waitFor(at: number): void {
 try {
   const dwarf = DwarfFile.open(job.path);
   try {
-    const symtab = fileSymbols(dwarf.elf);
-    if (job.functionOrder !== undefined && symtab !== undefined) {
-      waitFor(CONTROL_FUNCTION_ORDER);
-      seedPahole130FunctionTable(symtab, new Int32Array(job.functionOrder));
+    let table130: Pahole130FunctionTable | undefined;
+    if (job.functionTable === true) {
+      waitFor(CONTROL_FUNCTION_TABLE);
+      table130 = new Pahole130FunctionTable(receiveMessageOnPort(port)!.message as SharedFunctionTable);
     }
     const converter = new CuConverter(dwarf, {
-      ...converterOptions(dwarf, job.features),
+      ...converterOptions(dwarf, job.features, table130),
       debugStrRefs: job.debugStrRefs === true,
       reuseTables: true,
     });
-    waitFor(CONTROL_UNITS);
-    const { units, order } = receiveMessageOnPort(port)!.message as WorkerUnits;
-    // Units are taken in increasing order: the headers are read on the way, as far as needed (listing them all
-    // first would decode every unit's abbreviations once more).
+    // The k-th selected unit, listing the units as far as needed (k only grows): the main thread lists them all
+    // meanwhile, and this thread converts from the start.
+    const want = unitSelector(job.langExclude, job.langInclude);
     const all = dwarf.allUnits();
-    let last: UnitHeader | undefined;
-    const unitAt = (ref: number): UnitHeader => {
-      while (last === undefined || makeDieRef(last.space, last.offset) !== ref) {
+    let selected = -1;
+    let current: UnitHeader | undefined;
+    const selectedUnit = (k: number): UnitHeader | undefined => {
+      while (selected < k) {
         const r = all.next();
-        if (r.done) return dwarf.unitAt(ref as DieRef);
-        last = r.value;
+        if (r.done) return undefined;
+        if (want(r.value)) {
+          selected++;
+          current = r.value;
+        }
       }
-      return last;
+      return current;
     };
     for (;;) {
-      const k = Atomics.add(control, CONTROL_NEXT, 1);
-      if (k >= order.length) break;
-      const index = order[k]!;
-      const unit = unitAt(units[index]!);
+      const index = Atomics.add(control, CONTROL_NEXT, 1);
+      const unit = selectedUnit(index);
+      if (unit === undefined) break;
       let cu: ReturnType<CuConverter["convert"]>;
       try {
         cu = converter.convert(unit);

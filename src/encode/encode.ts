@@ -16,9 +16,9 @@ import type { Btf } from "../btf/btf.js";
 import { isCompositeKind } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
-import { DW_LANG, DW_TAG, langName } from "../dwarf/constants.js";
+import { DW_LANG } from "../dwarf/constants.js";
 import { DwarfFile } from "../dwarf/dwarf-file.js";
-import { DieSpace, makeDieRef } from "../dwarf/offsets.js";
+import { DieSpace } from "../dwarf/offsets.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -26,14 +26,12 @@ import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { packCuBtf, unpackCuBtf } from "../convert/cu-transfer.js";
 import {
-  CONTROL_FUNCTION_ORDER,
+  CONTROL_FUNCTION_TABLE,
   CONTROL_NEXT,
   CONTROL_SIGNAL,
-  CONTROL_UNITS,
   CONTROL_WORDS,
   type WorkerJob,
   type WorkerMessage,
-  type WorkerUnits,
 } from "./worker-protocol.js";
 import type { UnitHeader } from "../dwarf/unit.js";
 import { type CuBtf, CuConverter } from "../convert/convert.js";
@@ -42,7 +40,6 @@ import { type CandidateList, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET } from "../co
 import {
   emitFunction,
   looseTypesMatch,
-  countFunctionSymbols,
   pahole130FunctionTable,
   selectFunctions,
   selectFunctionsPahole130,
@@ -52,6 +49,9 @@ import {
 import { readKfuncs } from "./kfuncs.js";
 import { lowerMisalignedFloats } from "./kernel-fixups.js";
 import { converterOptions, fileSymbols } from "./convert-options.js";
+import { selectUnits } from "./units.js";
+
+export { normalizeLanguage, selectUnits } from "./units.js";
 import { BtfMerger } from "./link.js";
 import { emitVariables, ObjectSymbols } from "./variables.js";
 import { mapRustMirrors } from "./rust-mirrors.js";
@@ -88,21 +88,6 @@ export interface EncodeResult {
   warnings?: string[];
 }
 
-/** Normalise a language name as given on the command line to the DWARF spelling without `DW_LANG_`, lowercase. */
-export function normalizeLanguage(name: string): string {
-  const n = name
-    .trim()
-    .toLowerCase()
-    .replace(/^dw_lang_/, "");
-  return n.replace(/\+\+/g, "_plus_plus").replace(/^c_plus_plus(\d+)$/, "c_plus_plus_$1");
-}
-
-function unitLanguage(u: UnitHeader): string {
-  return langName(u.language)
-    .replace(/^DW_LANG_/, "")
-    .toLowerCase();
-}
-
 /** Convert the DWARF of the ELF file at `path` to BTF. */
 export function encodeFile(path: string, opts: EncodeOptions = {}): EncodeResult {
   const t0 = performance.now();
@@ -117,30 +102,6 @@ export function encodeFile(path: string, opts: EncodeOptions = {}): EncodeResult
   dwarf = undefined;
   if (merged.stats.typesBeforeDedup >= GC_BEFORE_DEDUP_TYPES) collectGarbage();
   return dedupMerged(merged, opts, t0);
-}
-
-/** The units to convert (compile, partial and type units, minus excluded languages), in unit order. */
-export function selectUnits(
-  dwarf: DwarfFile,
-  langExclude: readonly string[] = [],
-  langInclude?: readonly string[],
-): { units: UnitHeader[]; skipped: number } {
-  const exclude = new Set(langExclude.map(normalizeLanguage));
-  const include = langInclude === undefined ? undefined : new Set(langInclude.map(normalizeLanguage));
-  const units: UnitHeader[] = [];
-  let skipped = 0;
-  // Type units (DWARF 4 .debug_types, DWARF 5 DW_UT_type) are converted like CUs; the merge links the
-  // references other units make to them by signature.
-  for (const unit of dwarf.allUnits()) {
-    const isCu =
-      unit.rootTag === DW_TAG.DW_TAG_compile_unit ||
-      unit.rootTag === DW_TAG.DW_TAG_partial_unit ||
-      unit.rootTag === DW_TAG.DW_TAG_type_unit;
-    const lang = unitLanguage(unit);
-    if (!isCu || exclude.has(lang) || (include !== undefined && !include.has(lang))) skipped++;
-    else units.push(unit);
-  }
-  return { units, skipped };
 }
 
 function checkDwarf(dwarf: DwarfFile): void {
@@ -190,8 +151,9 @@ export const MIN_PARALLEL_DEBUG_INFO = 8 << 20;
  * This thread also merges: between two units of its own it reads the workers' results synchronously
  * (receiveMessageOnPort) and merges whatever is next in unit order, so with `jobs` threads on `jobs` cores no
  * thread waits and none competes with a merging thread. Once the counter runs out it waits for the workers. The
- * workers start before this thread lists the units (when `.debug_info` alone is large enough), and the symbol
- * table's sort that every converter needs (pahole 1.30's function table) is done here once for all.
+ * workers start before this thread lists the units (when `.debug_info` alone is large enough) and list them as
+ * they go, and the table of function symbols that every converter needs (pahole 1.30's, read and sorted) is built
+ * here once for all.
  */
 export async function encodeFileParallel(
   path: string,
@@ -206,7 +168,7 @@ export async function encodeFileParallel(
   let pool: WorkerPool | undefined;
   try {
     checkDwarf(dwarf);
-    if (dwarf.infoSize >= minBytes) pool = startWorkers(dwarf, opts.jobs - 1, features);
+    if (dwarf.infoSize >= minBytes) pool = startWorkers(dwarf, opts.jobs - 1, opts, features);
     const { units, skipped } = selectUnits(dwarf, opts.langExclude, opts.langInclude);
     // A worker costs Node's start-up and a module load (~0.15 s, the time to convert a few MB of DWARF): a module
     // (one unit, or a few small ones) is done sooner in this thread. The output is the same either way.
@@ -217,7 +179,7 @@ export async function encodeFileParallel(
       dwarf = undefined;
       return encodeFile(path, opts);
     }
-    pool ??= startWorkers(dwarf, Math.min(opts.jobs, units.length) - 1, features);
+    pool ??= startWorkers(dwarf, Math.min(opts.jobs, units.length) - 1, opts, features);
     const acc = await convertShared(dwarf, units, pool, opts, features);
     merged = acc.complete(dwarf, skipped, features);
   } finally {
@@ -250,24 +212,25 @@ function wake(control: Int32Array): void {
 }
 
 /**
- * Start `count` workers on `dwarf`'s file. They set up their converters while this thread lists the units
- * (convertShared posts them); pahole 1.30's function table is sorted here and shared.
+ * Start `count` workers on `dwarf`'s file. They start converting while this thread lists the units; pahole 1.30's
+ * function table is built here and posted to them.
  */
-function startWorkers(dwarf: DwarfFile, count: number, features: EncodeFeatures): WorkerPool {
+function startWorkers(dwarf: DwarfFile, count: number, opts: EncodeOptions, features: EncodeFeatures): WorkerPool {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  // The converter options use the table only for pahole 1.30's rules (functionMatchNames).
-  const symtab = features.compat === "1.30" ? fileSymbols(dwarf.elf) : undefined;
-  const functionOrder = symtab ? new SharedArrayBuffer(4 * countFunctionSymbols(symtab)) : undefined;
+  // The converter options use pahole 1.30's function table only for 1.30's rules (functionMatchNames).
+  const functionTable = features.compat === "1.30";
   const pool: WorkerPool = { workers: [], ports: [], control, finished: [], exited: [], failure: undefined };
   for (let w = 0; w < count; w++) {
     const { port1, port2 } = new MessageChannel();
     const job: WorkerJob = {
       path: dwarf.path,
       features,
+      ...(opts.langExclude ? { langExclude: opts.langExclude } : {}),
+      ...(opts.langInclude ? { langInclude: opts.langInclude } : {}),
       control: control.buffer as SharedArrayBuffer,
       port: port2,
       debugStrRefs: true,
-      ...(functionOrder ? { functionOrder } : {}),
+      functionTable,
     };
     const worker = new Worker(workerUrl(), { workerData: job, transferList: [port2] });
     pool.workers.push(worker);
@@ -283,12 +246,12 @@ function startWorkers(dwarf: DwarfFile, count: number, features: EncodeFeatures)
       wake(control);
     });
   }
-  if (symtab && functionOrder) {
-    // While the workers start (Node, modules, their symbol tables).
-    const order = pahole130FunctionTable(symtab).sortedOrder;
-    new Int32Array(functionOrder).set(order.subarray(0, functionOrder.byteLength / 4));
-    Atomics.store(control, CONTROL_FUNCTION_ORDER, 1);
-    Atomics.notify(control, CONTROL_FUNCTION_ORDER);
+  if (functionTable) {
+    // While the workers start (Node, the modules, their files).
+    const shared = pahole130FunctionTable(fileSymbols(dwarf.elf)).shared;
+    for (const p of pool.ports) p.postMessage(shared);
+    Atomics.store(control, CONTROL_FUNCTION_TABLE, 1);
+    Atomics.notify(control, CONTROL_FUNCTION_TABLE);
   }
   return pool;
 }
@@ -308,14 +271,6 @@ async function convertShared(
   const n = units.length;
   const ctl = pool.control;
   const { ports, finished, exited } = pool;
-  const list: WorkerUnits = {
-    units: units.map((u) => makeDieRef(u.space, u.offset) as number),
-    order: Int32Array.from(units, (_, i) => i),
-  };
-  for (const p of ports) p.postMessage(list);
-  Atomics.store(ctl, CONTROL_UNITS, 1);
-  Atomics.notify(ctl, CONTROL_UNITS);
-  const order = list.order;
   const converter = new CuConverter(dwarf, {
     ...converterOptions(dwarf, features),
     debugStrRefs: true,
@@ -337,8 +292,14 @@ async function convertShared(
     for (let w = 0; w < ports.length; w++) {
       for (let r = receiveMessageOnPort(ports[w]!); r !== undefined; r = receiveMessageOnPort(ports[w]!)) {
         const m = r.message as WorkerMessage;
-        if (m.type === "cu") results[m.index] = unpackCuBtf(m.cu);
-        else if (m.type === "done") finished[w] = true;
+        if (m.type === "cu") {
+          // The worker selected the units itself, from the same file: the same ones.
+          if (m.index >= n)
+            throw new BtfkitError(ErrorCode.INTERNAL, `an encode worker converted unit ${m.index} of ${n}`, {
+              file: path,
+            });
+          results[m.index] = unpackCuBtf(m.cu);
+        } else if (m.type === "done") finished[w] = true;
         else
           throw new BtfkitError((m.code as ErrorCode | undefined) ?? ErrorCode.CORRUPT, m.reason, {
             file: path,
@@ -353,9 +314,8 @@ async function convertShared(
   try {
     for (;;) {
       drain();
-      const k = Atomics.add(ctl, CONTROL_NEXT, 1);
-      if (k >= n) break;
-      const i = order[k]!;
+      const i = Atomics.add(ctl, CONTROL_NEXT, 1);
+      if (i >= n) break;
       const unit = units[i]!;
       let cu: CuBtf;
       try {

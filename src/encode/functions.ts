@@ -47,10 +47,12 @@ export function functionMatchNames(
   symtab: SymbolTable | undefined,
   compat: "1.24" | "1.30" | "1.31",
   optimized: boolean,
+  /** For 1.30: the table of `symtab`, built already (by another thread). */
+  table130?: Pahole130FunctionTable,
 ): FunctionNameMatcher {
   if (compat === "1.24") return functionSymbolNames(symtab, optimized);
   if (compat === "1.30") {
-    const table = pahole130FunctionTable(symtab);
+    const table = table130 ?? pahole130FunctionTable(symtab);
     const prefix = optimized && table.suffixed > 0;
     // A header's static inline functions are asked for again in every unit that includes it: each name is
     // searched once (a vmlinux asks ~10 times per distinct name).
@@ -78,13 +80,6 @@ export function functionMatchNames(
   return names;
 }
 
-/** How many STT_FUNC symbols `symtab` has: the size of its Pahole130FunctionTable. */
-export function countFunctionSymbols(symtab: SymbolTable): number {
-  let n = 0;
-  for (let i = 0; i < symtab.count; i++) if (symtab.type(i) === STT.FUNC) n++;
-  return n;
-}
-
 const tables = new WeakMap<SymbolTable, Pahole130FunctionTable>();
 
 /** `new Pahole130FunctionTable(symtab)`, built once per symbol table (the converter and the kfunc check search it). */
@@ -96,11 +91,15 @@ export function pahole130FunctionTable(symtab: SymbolTable | undefined): Pahole1
 }
 
 /**
- * Make `pahole130FunctionTable(symtab)` the table whose sorted order is `order` (`sortedOrder` of the same file's
- * table, built by another thread): the sort is most of a table's cost.
+ * A Pahole130FunctionTable's arrays, for another thread (a structured-clone message) to rebuild the table without
+ * reading the symbol table or sorting (`Pahole130FunctionTable.shared`, `new Pahole130FunctionTable(shared)`).
  */
-export function seedPahole130FunctionTable(symtab: SymbolTable, order: Int32Array): void {
-  tables.set(symtab, new Pahole130FunctionTable(symtab, order));
+export interface SharedFunctionTable {
+  bytes: Uint8Array;
+  starts: Int32Array;
+  prefixLens: Int32Array;
+  order: Int32Array;
+  suffixed: number;
 }
 
 /**
@@ -112,87 +111,146 @@ export function seedPahole130FunctionTable(symtab: SymbolTable, order: Int32Arra
  * 28 kfuncs of Debian's 7.3.4 vmlinux, all with a `.cold` piece). Following the same steps gives the same answers.
  */
 export class Pahole130FunctionTable {
-  private readonly names: Uint8Array[];
+  /** The names, each followed by a NUL (strncmp reads up to it), in symbol-table order. */
+  private readonly bytes: Uint8Array;
+  /** Where each name starts in `bytes`. */
+  private readonly starts: Int32Array;
   private readonly prefixLens: Int32Array;
-  /** Sorted order: indices into `names`. */
+  /** Sorted order: indices into `starts`. */
   private readonly order: Int32Array;
   /** Symbols with a '.' in their name. */
   readonly suffixed: number;
 
-  /**
-   * The STT_FUNC symbols of `symtab`, or the given names in symbol-table order; `order`: the `sortedOrder` of a
-   * table of the same names, taken instead of sorting.
-   */
-  constructor(symtab: SymbolTable | undefined | readonly string[], order?: Int32Array) {
-    const names: Uint8Array[] = [];
-    if (Array.isArray(symtab)) for (const name of symtab as readonly string[]) names.push(Buffer.from(name, "utf8"));
-    else if (symtab) {
-      // The names' bytes in the string table, not decoded: decoding 100,000 names (and hashing the strings built
-      // from their characters) took most of the time. A name that is not ASCII is what pahole compares only if it
-      // is UTF-8, so such a name is decoded and encoded again, as before.
+  /** The STT_FUNC symbols of `symtab`, the given names in symbol-table order, or another table's arrays. */
+  constructor(symtab: SymbolTable | undefined | readonly string[] | SharedFunctionTable) {
+    if (symtab !== undefined && !Array.isArray(symtab) && "order" in symtab) {
+      const t = symtab as SharedFunctionTable;
+      this.bytes = t.bytes;
+      this.starts = t.starts;
+      this.prefixLens = t.prefixLens;
+      this.order = t.order;
+      this.suffixed = t.suffixed;
+      return;
+    }
+    // The names' bytes, copied from the string table in one pass rather than decoded one by one (a vmlinux has
+    // 120,000 function symbols). A name that is not ASCII is what pahole compares only if it is UTF-8, so such a
+    // name is decoded and encoded again, as it always was.
+    let bytes = new Uint8Array(1024);
+    let len = 0;
+    const starts: number[] = [];
+    const append = (src: Uint8Array, from: number, to: number): void => {
+      if (len + (to - from) + 1 > bytes.length) {
+        const grown = new Uint8Array(Math.max(2 * bytes.length, len + (to - from) + 1));
+        grown.set(bytes.subarray(0, len));
+        bytes = grown;
+      }
+      starts.push(len);
+      bytes.set(src.subarray(from, to), len);
+      len += to - from;
+      bytes[len++] = 0;
+    };
+    if (Array.isArray(symtab)) {
+      for (const name of symtab as readonly string[]) {
+        const b = Buffer.from(name, "utf8");
+        append(b, 0, b.length);
+      }
+    } else if (symtab) {
       const t = symtab as SymbolTable;
+      const str = t.strtab;
+      bytes = new Uint8Array(str.length + 1024);
       for (let i = 0; i < t.count; i++) {
-        if (t.type(i) !== STT.FUNC) continue;
-        const [start, end] = t.nameRange(i);
-        let b = t.strtab.subarray(start, end);
-        for (const c of b) {
-          if (c >= 0x80) {
-            b = Buffer.from(t.name(i), "utf8");
+        if ((t.info[i]! & 0xf) !== STT.FUNC) continue;
+        // SymbolTable.nameRange without its array: out of range reads as empty, a missing NUL as the end.
+        let start = t.nameOff[i]!;
+        let end = start;
+        if (start >= str.length) start = end = 0;
+        else while (end < str.length && str[end] !== 0) end++;
+        let ascii = true;
+        for (let j = start; j < end; j++) {
+          if (str[j]! >= 0x80) {
+            ascii = false;
             break;
           }
         }
-        names.push(b);
+        if (ascii) append(str, start, end);
+        else {
+          const b = Buffer.from(t.name(i), "utf8");
+          append(b, 0, b.length);
+        }
       }
     }
-    const prefixLens = new Int32Array(names.length);
+    const n = starts.length;
+    const prefixLens = new Int32Array(n);
     let suffixed = 0;
-    for (let i = 0; i < names.length; i++) {
-      const b = names[i]!;
-      const dot = b.indexOf(0x2e);
+    for (let i = 0; i < n; i++) {
+      const start = starts[i]!;
+      const end = i + 1 < n ? starts[i + 1]! - 1 : len - 1;
+      let dot = -1;
+      for (let j = start; j < end; j++) {
+        if (bytes[j] === 0x2e) {
+          dot = j - start;
+          break;
+        }
+      }
       if (dot >= 0) suffixed++;
-      prefixLens[i] = dot >= 0 ? dot : b.length;
+      prefixLens[i] = dot >= 0 ? dot : end - start;
     }
-    this.names = names;
+    this.bytes = bytes.subarray(0, len);
+    this.starts = Int32Array.from(starts);
     this.prefixLens = prefixLens;
     this.suffixed = suffixed;
-    if (order !== undefined && order.length === names.length) {
-      this.order = order;
-      return;
-    }
-    const sorted = new Int32Array(names.length);
-    for (let i = 0; i < sorted.length; i++) sorted[i] = i;
-    glibcMergeSort(sorted, (a, b) => this.cmpEntries(a, b));
-    this.order = sorted;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    glibcMergeSort(order, (x, y) => this.cmpEntries(x, y));
+    this.order = order;
   }
 
-  /** How many function symbols the table holds. */
-  get size(): number {
-    return this.order.length;
+  /** The table's arrays, for `new Pahole130FunctionTable(shared)` in another thread. */
+  get shared(): SharedFunctionTable {
+    return {
+      bytes: this.bytes,
+      starts: this.starts,
+      prefixLens: this.prefixLens,
+      order: this.order,
+      suffixed: this.suffixed,
+    };
   }
 
-  /** The sorted order (indices of the function symbols in symbol-table order), for `seedPahole130FunctionTable`. */
-  get sortedOrder(): Int32Array {
-    return this.order;
-  }
-
-  /** functions_cmp(a, b) for two entries. */
+  /** functions_cmp(a, b) for two entries: strncmp over `prefixlen` bytes when they agree, else strcmp. */
   private cmpEntries(a: number, b: number): number {
     const la = this.prefixLens[a]!;
-    if (la !== 0 && la === this.prefixLens[b]!) return strncmpBytes(this.names[a]!, this.names[b]!, la);
-    return strncmpBytes(this.names[a]!, this.names[b]!, Infinity);
+    const n = la !== 0 && la === this.prefixLens[b]! ? la : Infinity;
+    const bytes = this.bytes;
+    let i = this.starts[a]!;
+    let j = this.starts[b]!;
+    for (let k = 0; k < n; k++, i++, j++) {
+      const x = bytes[i]!;
+      const y = bytes[j]!;
+      if (x !== y) return x - y;
+      if (x === 0) return 0;
+    }
+    return 0;
   }
 
-  /** bsearch with a key whose prefixlen is `keyLen` (0: exact). */
+  /** bsearch with a key whose prefixlen is `keyLen` (0: exact); the key's end reads as NUL. */
   private search(key: Uint8Array, keyLen: number): boolean {
+    const bytes = this.bytes;
     let l = 0;
     let u = this.order.length;
     while (l < u) {
       const idx = (l + u) >>> 1;
       const e = this.order[idx]!;
-      const c =
-        keyLen !== 0 && keyLen === this.prefixLens[e]!
-          ? strncmpBytes(key, this.names[e]!, keyLen)
-          : strncmpBytes(key, this.names[e]!, Infinity);
+      const n = keyLen !== 0 && keyLen === this.prefixLens[e]! ? keyLen : Infinity;
+      let c = 0;
+      for (let k = 0, j = this.starts[e]!; k < n; k++, j++) {
+        const x = k < key.length ? key[k]! : 0;
+        const y = bytes[j]!;
+        if (x !== y) {
+          c = x - y;
+          break;
+        }
+        if (x === 0) break;
+      }
       if (c < 0) u = idx;
       else if (c > 0) l = idx + 1;
       else return true;
@@ -210,17 +268,6 @@ export class Pahole130FunctionTable {
     const b = Buffer.from(name, "utf8");
     return this.search(b, b.length);
   }
-}
-
-/** C's strncmp on byte strings (`n` = Infinity: strcmp); the end of an array reads as NUL. */
-function strncmpBytes(a: Uint8Array, b: Uint8Array, n: number): number {
-  for (let i = 0; i < n; i++) {
-    const x = i < a.length ? a[i]! : 0;
-    const y = i < b.length ? b[i]! : 0;
-    if (x !== y) return x - y;
-    if (x === 0) return 0;
-  }
-  return 0;
 }
 
 /**

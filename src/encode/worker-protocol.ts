@@ -6,46 +6,39 @@ import type { MessagePort } from "node:worker_threads";
 import type { PackedCuBtf } from "../convert/cu-transfer.js";
 import type { EncodeFeatures } from "./features.js";
 
-/** Index in `WorkerJob.control` of the next position in the units' `order` to take. */
+/** Index in `WorkerJob.control` of the next unit to take (its position among the selected units). */
 export const CONTROL_NEXT = 0;
 /** Index in `WorkerJob.control` of the signal word: bumped and notified after each message. */
 export const CONTROL_SIGNAL = 1;
-/** Index in `WorkerJob.control` of a word set to 1 (and notified) once the units were posted (WorkerUnits). */
-export const CONTROL_UNITS = 2;
-/** Index in `WorkerJob.control` of a word set to 1 (and notified) once `functionOrder` is filled in. */
-export const CONTROL_FUNCTION_ORDER = 3;
+/** Index in `WorkerJob.control` of a word set to 1 (and notified) once the function table was posted. */
+export const CONTROL_FUNCTION_TABLE = 2;
 /** Words in `WorkerJob.control`. */
-export const CONTROL_WORDS = 4;
+export const CONTROL_WORDS = 3;
 
 /**
- * What a worker starts with: the file and the features. It sets up its converter while the main thread lists the
- * units, which it then posts (WorkerUnits).
+ * What a worker starts with: the file, the features and which units to convert. It lists the units itself as it
+ * goes (units.ts selects the same ones as the main thread), so it can start while the main thread lists them.
  */
 export interface WorkerJob {
   path: string;
   features: EncodeFeatures;
+  langExclude?: readonly string[];
+  langInclude?: readonly string[];
   /** Int32 words shared by all threads (CONTROL_*). */
   control: SharedArrayBuffer;
-  /** Both ways: the units come in, results go out (the main thread reads it synchronously, between its own units). */
+  /** Both ways: the function table comes in, results go out (read synchronously on both ends). */
   port: MessagePort;
   /** Convert with `debugStrRefs` (the main thread's merger reads the same `.debug_str`). */
   debugStrRefs?: boolean;
   /**
-   * Int32 words for the sorted order of pahole 1.30's function table (`Pahole130FunctionTable.sortedOrder`), which
-   * the main thread sorts once for all threads; absent when the converter does not use the table.
+   * The main thread posts pahole 1.30's function table (a SharedFunctionTable, functions.ts) on the port and then
+   * sets CONTROL_FUNCTION_TABLE: read once, sorted once, for all threads. Absent when the converter does not use it.
    */
-  functionOrder?: SharedArrayBuffer;
-}
-
-/** The units to convert, posted to each worker once they are listed. */
-export interface WorkerUnits {
-  /** DieRefs of the units' headers, in unit order (a result names its unit by index here). */
-  units: number[];
-  /** The order units are handed out in: unit indices, taken one at a time through `control[CONTROL_NEXT]`. */
-  order: Int32Array;
+  functionTable?: boolean;
 }
 
 export type WorkerMessage =
+  /** A converted unit and its position among the selected units. */
   | { type: "cu"; index: number; cu: PackedCuBtf }
   | { type: "error"; reason: string; code?: string; section?: string; offset?: number }
   | { type: "done" };
