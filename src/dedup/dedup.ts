@@ -175,10 +175,13 @@ export interface DedupResult {
   foldedIntoBase?: KindCounts;
 }
 
-/** Map values above this are sentinels (libbpf's BTF_MAX_NR_TYPES). */
-const MAX_ID = 0x7fffffff;
-const UNPROCESSED = 0xffffffff;
-const IN_PROGRESS = 0xfffffffe;
+/**
+ * Sentinels of the canonical and hypothetical maps: negative, as the maps are Int32Arrays (type ids are below 2^31,
+ * libbpf's BTF_MAX_NR_TYPES). V8 keeps signed 32-bit values as small integers, whereas a Uint32Array element of
+ * 2^31 or more is a heap number: a boxed value per read in unoptimised code, and a recompile of optimised code.
+ */
+const UNPROCESSED = -1;
+const IN_PROGRESS = -2;
 /** Depth bound of the identical-types check (libbpf ≥1.6). */
 const IDENTICAL_DEPTH = 16;
 
@@ -403,7 +406,7 @@ class Deduper {
    * The canonical map (`mh[2 * id]`) and the hypothetical map (`mh[2 * id + 1]`, canonical id → candidate id),
    * interleaved: the graph walk reads both for the same canonical id.
    */
-  private readonly mh: Uint32Array;
+  private readonly mh: Int32Array;
   /** The list of the set entries of the hypothetical map. */
   private hypotList: Uint32Array;
   private hypotCnt = 0;
@@ -530,7 +533,7 @@ class Deduper {
     const c = new Float64Array(KIND_SLOTS);
     for (let id = this.ownStart; id < this.n; id++) {
       const m = mh[2 * id]!;
-      if (m > MAX_ID || m === id) c[Math.min((ti[id]! >>> 24) & 0x1f, KIND_SLOTS - 1)]!++;
+      if (m < 0 || m === id) c[Math.min((ti[id]! >>> 24) & 0x1f, KIND_SLOTS - 1)]!++;
     }
     return c;
   }
@@ -775,7 +778,7 @@ class Deduper {
     const mh = this.mh;
     for (;;) {
       const m = mh[2 * id]!;
-      if (m > MAX_ID || m === id) return id;
+      if (m < 0 || m === id) return id;
       id = m;
     }
   }
@@ -957,7 +960,7 @@ class Deduper {
       walksFailed = 0,
       refusals = 0;
     for (let id = this.ownStart; id < this.n; id++) {
-      if (mh[2 * id]! <= MAX_ID) continue;
+      if (mh[2 * id]! >= 0) continue;
       const kind = (ti[id]! >>> 24) & 0x1f;
       const isTypedef = kind === K_TYPEDEF;
       if (!isTypedef && kind !== K_STRUCT && kind !== K_UNION) continue;
@@ -1139,7 +1142,7 @@ class Deduper {
       if (mh[2 * canon + 1] === cand) continue;
       if (((ti[canon]! >>> 24) & 0x1f) === K_FWD) canon = this.resolveFwd(canon);
       const h = mh[2 * canon + 1]!;
-      if (h <= MAX_ID) {
+      if (h >= 0) {
         if (h === cand) continue; // a cycle closed
         // One CU holding two ids for one type (compilers do this): accept if the two are identical.
         if (this.identical(h, cand, IDENTICAL_DEPTH)) continue;
@@ -1333,7 +1336,7 @@ class Deduper {
       if (tk !== K_FWD && ck === K_FWD) mh[2 * cId] = tId;
       if (this.hypotAdjustCanon) continue;
       if (tk === K_FWD && ck !== K_FWD) mh[2 * tId] = cId;
-      if ((tk === K_STRUCT || tk === K_UNION) && ck !== K_FWD && mh[2 * cId]! <= MAX_ID && mh[2 * tId]! > MAX_ID) {
+      if ((tk === K_STRUCT || tk === K_UNION) && ck !== K_FWD && mh[2 * cId]! >= 0 && mh[2 * tId]! < 0) {
         mh[2 * tId] = cId;
       }
     }
@@ -1396,7 +1399,7 @@ class Deduper {
       // and look the record up, exactly what the walk below would do for them.
       if (rootKind !== K_ARRAY && rootKind !== K_FUNC_PROTO) {
         const child = ts[root]!;
-        if (mh[2 * child]! <= MAX_ID) {
+        if (mh[2 * child]! >= 0) {
           ts[root] = this.resolve(child);
           this.dedupRefRecord(root);
           continue;
@@ -1416,7 +1419,7 @@ class Deduper {
           const child = field < 0 ? this.ts[id]! : this.extra[field]!;
           const m = mh[2 * child]!;
           if (m === IN_PROGRESS) this.fail(`reference loop through type ${child}`, id);
-          if (m <= MAX_ID) {
+          if (m >= 0) {
             this.setField(id, field, this.resolve(child));
             childIdx[sp - 1] = k + 1;
             continue;
@@ -1549,7 +1552,7 @@ class Deduper {
 
   private remapId(old: number, from: number): number {
     const r = this.mh[2 * this.resolve(old) + 1]!;
-    if (r > MAX_ID) this.fail(`referenced type ${old} has no representative in the output`, from);
+    if (r < 0) this.fail(`referenced type ${old} has no representative in the output`, from);
     return r;
   }
 
@@ -1604,7 +1607,7 @@ class Deduper {
     const idMap = this.tn;
     for (let id = 0; id < n; id++) {
       const r = mh[2 * this.resolve(id) + 1]!;
-      idMap[id] = r > MAX_ID ? 0 : r;
+      idMap[id] = r < 0 ? 0 : r;
     }
     return idMap;
   }
@@ -1678,8 +1681,8 @@ function copyRecords(
  * The interleaved canonical and hypothetical maps: every id unprocessed, except void and VAR/DATASEC (their own
  * representatives: libbpf never merges them).
  */
-function initialMaps(ti: Int32Array, n: number): Uint32Array {
-  const mh = new Uint32Array(2 * n).fill(UNPROCESSED);
+function initialMaps(ti: Int32Array, n: number): Int32Array {
+  const mh = new Int32Array(2 * n).fill(UNPROCESSED);
   mh[0] = 0;
   for (let id = 1; id < n; id++) {
     const k = (ti[id]! >>> 24) & 0x1f;
