@@ -62,7 +62,9 @@ export class CandidateTable {
   first(key: number): number {
     const slots = this.slots,
       mask = this.slotMask;
-    let s = mixSlot(key) & mask;
+    // mixSlot, inline: a call costs much more than this in the unoptimised code of a first run.
+    const m = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
+    let s = (m ^ (m >>> 16)) & mask;
     for (;;) {
       const head = slots[2 * s + 1]!;
       if (head === 0) return -1;
@@ -91,7 +93,8 @@ export class CandidateTable {
       slots = this.slots,
       mask = this.slotMask;
     nodes[2 * n + 1] = id;
-    let s = mixSlot(key) & mask;
+    const m = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
+    let s = (m ^ (m >>> 16)) & mask;
     for (;;) {
       const head = slots[2 * s + 1]!;
       if (head === 0) break;

@@ -899,7 +899,7 @@ class Deduper {
   // ---------------------------------------------------------------- pass 2: primitive kinds
 
   dedupPrimitives(): void {
-    const { ti, table, mh } = this;
+    const { ti, tn, ts, table, mh } = this;
     // Candidates compared and, of those, the ones no comparison accepted (counted per pass, not per candidate).
     let compared = 0,
       rejected = 0,
@@ -917,12 +917,15 @@ class Deduper {
       else if (kind === K_FWD || kind === K_FLOAT) words = 0;
       else continue;
       const isEnum = kind === K_ENUM || kind === K_ENUM64;
+      const name = tn[id]!,
+        st = ts[id]!;
       const key = this.hashOf(id);
       let newId = id;
       for (let node = table.first(key); node >= 0; node = table.next(node)) {
         const cand = table.value(node);
         compared++;
-        if (this.equalCommon(id, cand) && this.equalExtra(id, cand, words)) {
+        // equalCommon, inline (a call per candidate is dear in the unoptimised code of a first run).(a call per candidate is dear in the unoptimised code of a first run).
+        if (tn[cand] === name && ti[cand] === inf && ts[cand] === st && this.equalExtra(id, cand, words)) {
           newId = cand;
           break;
         }
@@ -939,7 +942,7 @@ class Deduper {
         }
       }
       mh[2 * id] = newId;
-      if (newId === id) this.add(key, id);
+      if (newId === id) table.add(key, id);
     }
     const c = this.counts;
     c.primCompared += compared;
@@ -1005,7 +1008,7 @@ class Deduper {
         break;
       }
       mh[2 * id] = newId;
-      if (newId === id) this.add(key, id);
+      if (newId === id) table.add(key, id);
     }
     const c = this.counts;
     c.structCompared += compared;
@@ -1480,35 +1483,31 @@ class Deduper {
 
   /** Exact-match a reference type whose referenced ids are all resolved; returns its representative. */
   private dedupRefRecord(id: number): number {
-    const table = this.table;
-    const kind = (this.ti[id]! >>> 24) & 0x1f;
+    const { table, ti, tn, ts, tx, extra } = this;
+    const inf = ti[id]!,
+      name = tn[id]!,
+      st = ts[id]!;
+    const kind = (inf >>> 24) & 0x1f;
+    // What else must be equal: 1 the DECL_TAG component index, 2 the ARRAY/FUNC_PROTO variable part, 0 nothing.
+    const more = kind === K_DECL_TAG ? 1 : kind === K_ARRAY || kind === K_FUNC_PROTO ? 2 : 0;
     const key = this.hashOf(id);
     let newId = id;
     let compared = 0;
     for (let node = table.first(key); node >= 0; node = table.next(node)) {
       const cand = table.value(node);
       compared++;
-      let eq: boolean;
-      switch (kind) {
-        case K_DECL_TAG:
-          eq = this.equalIntTag(id, cand);
-          break;
-        case K_ARRAY:
-        case K_FUNC_PROTO:
-          eq = this.equalCommon(id, cand) && this.equalRefs(id, cand);
-          break;
-        default:
-          eq = this.equalCommon(id, cand);
-      }
-      if (eq) {
+      // equalCommon, inline (a call per candidate is dear in the unoptimised code of a first run).
+      if (tn[cand] !== name || ti[cand] !== inf || ts[cand] !== st) continue;
+      if (more === 1 ? extra[tx[id]!] === extra[tx[cand]!] : more === 0 || this.equalRefs(id, cand)) {
         newId = cand;
         break;
       }
     }
-    this.counts.refCompared += compared;
-    this.counts.refCollisions += newId === id ? compared : compared - 1;
+    const c = this.counts;
+    c.refCompared += compared;
+    c.refCollisions += newId === id ? compared : compared - 1;
     this.mh[2 * id] = newId;
-    if (newId === id) this.add(key, id);
+    if (newId === id) table.add(key, id);
     return newId;
   }
 
