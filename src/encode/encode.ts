@@ -13,7 +13,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { EncodeStatsSchema } from "./stats-schema.js";
 import type { Btf } from "../btf/btf.js";
-import { isCompositeKind } from "../btf/kinds.js";
+import { BTF_KIND, infoKflag, infoKind, infoVlen, isCompositeKind } from "../btf/kinds.js";
 import { BtfkitError, ErrorCode, isBtfkitError } from "../common/errors.js";
 import { dedupBtf } from "../dedup/dedup.js";
 import { DW_LANG } from "../dwarf/constants.js";
@@ -34,7 +34,7 @@ import {
   type WorkerMessage,
 } from "./worker-protocol.js";
 import type { UnitHeader } from "../dwarf/unit.js";
-import { type CuBtf, CuConverter } from "../convert/convert.js";
+import { type CuBtf, CuConverter, EXTERNAL_REF } from "../convert/convert.js";
 import { defaultFeatures, type EncodeFeatures } from "./features.js";
 import { type CandidateList, F_KEY, F_PARAM_COUNT, F_PARAMS, F_RET } from "../convert/candidates.js";
 import {
@@ -47,7 +47,7 @@ import {
   ambiguousFunctionNames,
 } from "./functions.js";
 import { readKfuncs } from "./kfuncs.js";
-import { lowerMisalignedFloats } from "./kernel-fixups.js";
+import { floatMemberRejected, lowerMisalignedFloats } from "./kernel-fixups.js";
 import { converterOptions, fileSymbols } from "./convert-options.js";
 import { selectUnits } from "./units.js";
 
@@ -323,6 +323,8 @@ async function convertShared(
       } catch (e) {
         throw isBtfkitError(e) ? e.withLocation({ file: path, section: unit.section, offset: unit.offset }) : e;
       }
+      // The units before this one have usually arrived meanwhile: then this one is merged without a copy.
+      drain();
       if (i === nextToMerge) {
         acc.add(cu);
         nextToMerge++;
@@ -434,9 +436,16 @@ class MergeAccumulator {
   private readonly rustUnits: { idx: number; count: number; qualified: CuBtf["qualifiedNames"] }[] = [];
   readonly warnings: string[] = [];
   private readonly kernelFixups: boolean;
+  /**
+   * Some merged unit may have a FLOAT member lowerMisalignedFloats would change (mayLowerFloats); when none has, the
+   * walk over every member of the merged table is skipped (it changes nothing then).
+   */
+  private mayLowerFloats: boolean;
 
   constructor(dwarf: DwarfFile, opts: EncodeOptions) {
     this.kernelFixups = opts.kernelFixups !== false;
+    // Base types are not in the units: a member's type could resolve to a base FLOAT.
+    this.mayLowerFloats = opts.base !== undefined;
     // Sized for the whole input at once: untouched capacity costs address space, not memory, and growing a
     // multi-million-type table by copying would hold two copies for a while.
     // (The Debian 6.1 vmlinux: 3.3 million types with 22 million extra words from 164 MB of .debug_info.)
@@ -469,6 +478,7 @@ class MergeAccumulator {
     this.dies += cu.dies;
     this.sanitizedInts += cu.sanitizedInts;
     if (cu.warnings) this.warnings.push(...cu.warnings);
+    if (this.kernelFixups && !this.mayLowerFloats) this.mayLowerFloats = mayLowerFloats(cu);
     this.cus++;
   }
 
@@ -500,6 +510,7 @@ class MergeAccumulator {
             consistent: features.consistentFunc,
             ...(features.compat === "1.31" ? { ambiguous: ambiguousFunctionNames(symtab) } : {}),
             keyName: (key) => this.funcNames.get(key),
+            keyBytes: (key) => this.funcNames.bytesAt(key),
             prototypesMatch: (cuA, recA, cuB, recB) => prototypesMatch(out, merger, funcs, cuA, recA, cuB, recB),
           });
     let kfuncs =
@@ -547,7 +558,9 @@ class MergeAccumulator {
     }
     // FLOAT members the kernel refuses (a packed struct's misaligned double) point at an INT of the same size
     // instead, as the Rust lowering does; before the dedup, so the INTs merge.
-    const loweredFloats = this.kernelFixups ? lowerMisalignedFloats(out) : 0;
+    // (Rust mirrors may have pointed members at other types since.)
+    const loweredFloats =
+      this.kernelFixups && (this.mayLowerFloats || this.rustUnits.length > 0) ? lowerMisalignedFloats(out) : 0;
     if (loweredFloats > 0)
       this.warnings.push(
         `${loweredFloats} misaligned floating-point member(s) of packed structs encoded as INTs of the same size (the kernel rejects a misaligned FLOAT)`,
@@ -570,6 +583,53 @@ class MergeAccumulator {
       },
     };
   }
+}
+
+/**
+ * Whether lowerMisalignedFloats could change a member of this unit's types once merged: a STRUCT or UNION member
+ * whose type resolves (through the same typedefs and modifiers, as far) to a FLOAT the kernel would refuse there,
+ * or leads out of the unit (another unit's type, unknown here). A unit without a FLOAT or an external reference has
+ * none (most units of a kernel).
+ */
+function mayLowerFloats(cu: CuBtf): boolean {
+  const b = cu.btf;
+  const n = b.count;
+  if (cu.externals.length === 0) {
+    let floats = false;
+    for (let i = 0; i < n && !floats; i++) floats = infoKind(b.info[i]!) === BTF_KIND.FLOAT;
+    if (!floats) return false;
+  }
+  for (let i = 0; i < n; i++) {
+    const info = b.info[i]!;
+    const kind = infoKind(info);
+    if (kind !== BTF_KIND.STRUCT && kind !== BTF_KIND.UNION) continue;
+    const kflag = infoKflag(info);
+    const vlen = infoVlen(info);
+    for (let m = 0; m < vlen; m++) {
+      const at = b.extraStart[i]! + 3 * m;
+      let id = b.extra[at + 1]!;
+      // kernel-fixups.ts resolveFloat, on the unit's ids (1..count; EXTERNAL_REF and above: another unit's).
+      for (let depth = 0; depth < 32; depth++) {
+        if (id >= EXTERNAL_REF || id > n) return true;
+        if (id === 0) break;
+        const k = infoKind(b.info[id - 1]!);
+        if (k === BTF_KIND.FLOAT) {
+          if (floatMemberRejected(b.extra[at + 2]!, kflag, b.sizeType[id - 1]!)) return true;
+          break;
+        }
+        if (
+          k !== BTF_KIND.TYPEDEF &&
+          k !== BTF_KIND.CONST &&
+          k !== BTF_KIND.VOLATILE &&
+          k !== BTF_KIND.RESTRICT &&
+          k !== BTF_KIND.TYPE_TAG
+        )
+          break;
+        id = b.sizeType[id - 1]!;
+      }
+    }
+  }
+  return false;
 }
 
 /**

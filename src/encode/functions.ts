@@ -13,7 +13,6 @@
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND, makeInfo } from "../btf/kinds.js";
 import { STT, type SymbolTable } from "../elf/symbols.js";
-import { strcmpBytes } from "../common/text.js";
 import {
   type CandidateList,
   F_FLAGS,
@@ -426,6 +425,8 @@ export interface Pahole130Rules {
   ambiguous?: ReadonlySet<string>;
   /** The name of a group key (a candidate's F_KEY word), for sorting and `ambiguous`. */
   keyName(key: number): string;
+  /** The name's UTF-8 bytes, when at hand (then they are not encoded again for sorting). */
+  keyBytes?(key: number): Uint8Array;
   /** Whether candidate `b`'s prototype matches candidate `a`'s (pahole's funcs__match; see looseTypesMatch). */
   prototypesMatch(cuA: number, recA: number, cuB: number, recB: number): boolean;
 }
@@ -460,17 +461,17 @@ export function selectFunctionsPahole130(
       g.push(cu, i);
     }
   }
-  // In strcmp order (UTF-16 order differs from byte order above U+FFFF and for surrogates); each name's bytes once,
-  // not once per comparison.
+  // In strcmp order (UTF-16 order differs from byte order above U+FFFF and for surrogates): each name as a string
+  // of one character per byte (Latin-1), which JavaScript compares as strcmp compares the bytes, natively.
   const keys = [...groups.keys()].map((k) => {
-    const name = rules.keyName(k);
-    return { k, name, bytes: Buffer.from(name, "utf8") };
+    const b = rules.keyBytes?.(k) ?? Buffer.from(rules.keyName(k), "utf8");
+    return { k, order: Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1") };
   });
-  keys.sort((x, y) => strcmpBytes(x.bytes, y.bytes));
+  keys.sort((x, y) => (x.order < y.order ? -1 : x.order > y.order ? 1 : 0));
   const chosen = new Int32Array(2 * keys.length);
   let emitted = 0;
   const v131 = rules.compat === "1.31";
-  for (const { k, name } of keys) {
+  for (const { k } of keys) {
     const g = groups.get(k)!;
     const cu0 = g[0]!;
     const rec0 = g[1]!;
@@ -488,7 +489,7 @@ export function selectFunctionsPahole130(
           inconsistent = true;
       }
       if (inconsistent) stats.inconsistent++;
-      keep = !unexpected && !inconsistent && !(v131 && (uncertain || rules.ambiguous?.has(name) === true));
+      keep = !unexpected && !inconsistent && !(v131 && (uncertain || rules.ambiguous?.has(rules.keyName(k)) === true));
     }
     if (!keep) continue;
     chosen[2 * emitted] = cu0;
