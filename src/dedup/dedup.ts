@@ -1099,18 +1099,6 @@ class Deduper {
     this.mh[2 * canon + 1] = cand;
   }
 
-  /**
-   * Push (cand, canon) unless both already resolve to the same type or the pair is already in the hypothetical
-   * map (entries are never changed during a walk, so popping it would only find it there); the caller made room.
-   * The hypothetical entry shares its 8 bytes with the canonical map entry `resolve` reads.
-   */
-  private pushPair(stack: Uint32Array, sp: number, cand: number, canon: number): number {
-    if (this.mh[2 * canon + 1] === cand || this.resolve(cand) === this.resolve(canon)) return sp;
-    stack[sp] = cand;
-    stack[sp + 1] = canon;
-    return sp + 2;
-  }
-
   /** The pair stack with room for at least `words` entries. */
   private growEqStack(words: number): Uint32Array {
     let cap = this.eqStack.length * 2;
@@ -1172,7 +1160,13 @@ class Deduper {
         continue;
       }
       if (ck !== nk) return false;
-      // Children are pushed in reverse so that they are visited in libbpf's order.
+      // The checks of the pair itself, and where its children are: `cnt` type ids in the variable part from word
+      // `first`, `step` apart, in visiting order, after the size/type word when `withType`. One push loop for every
+      // kind keeps this hottest function small (it is compiled sooner on a first run).
+      let cnt = 0,
+        first = 0,
+        step = 0,
+        withType = false;
       switch (ck) {
         case K_INT:
           if (!this.equalIntTag(cand, canon)) return false;
@@ -1193,43 +1187,59 @@ class Deduper {
         case K_FUNC:
         case K_TYPE_TAG:
           if (candInfo !== canonInfo) return false;
-          if (sp + 2 > stack.length) stack = this.growEqStack(sp + 2);
-          sp = this.pushPair(stack, sp, ts[cand]!, ts[canon]!);
+          withType = true;
           break;
-        case K_ARRAY: {
+        case K_ARRAY:
           if (!this.compatArray(cand, canon)) return false;
-          const xc = tx[cand]!,
-            xn = tx[canon]!;
-          if (sp + 4 > stack.length) stack = this.growEqStack(sp + 4);
-          // Index type first, then element type.
-          sp = this.pushPair(stack, sp, extra[xc]!, extra[xn]!);
-          sp = this.pushPair(stack, sp, extra[xc + 1]!, extra[xn + 1]!);
+          // The index type (word 1) first, then the element type (word 0).
+          cnt = 2;
+          first = 1;
+          step = -1;
           break;
-        }
         case K_STRUCT:
-        case K_UNION: {
+        case K_UNION:
           if (!this.shallowEqualStruct(cand, canon)) return false;
-          const xc = tx[cand]!,
-            xn = tx[canon]!;
-          const vlen = candInfo & 0xffff;
-          if (sp + 2 * vlen > stack.length) stack = this.growEqStack(sp + 2 * vlen);
-          for (let k = vlen - 1; k >= 0; k--)
-            sp = this.pushPair(stack, sp, extra[xc + 3 * k + 1]!, extra[xn + 3 * k + 1]!);
+          cnt = candInfo & 0xffff;
+          first = 1;
+          step = 3;
           break;
-        }
-        case K_FUNC_PROTO: {
+        case K_FUNC_PROTO:
+          // The return type first, then the parameters.
           if (!this.compatFnProto(cand, canon)) return false;
-          const xc = tx[cand]!,
-            xn = tx[canon]!;
-          const vlen = candInfo & 0xffff;
-          if (sp + 2 * vlen + 2 > stack.length) stack = this.growEqStack(sp + 2 * vlen + 2);
-          for (let k = vlen - 1; k >= 0; k--)
-            sp = this.pushPair(stack, sp, extra[xc + 2 * k + 1]!, extra[xn + 2 * k + 1]!);
-          sp = this.pushPair(stack, sp, ts[cand]!, ts[canon]!); // the return type is compared first
+          cnt = candInfo & 0xffff;
+          first = 1;
+          step = 2;
+          withType = true;
           break;
-        }
         default:
           this.fail(`graph equivalence reached a ${kindName(ck)} (from type ${candRoot})`, cand);
+      }
+      if (sp + 2 * cnt + 2 > stack.length) stack = this.growEqStack(sp + 2 * cnt + 2);
+      // Children are pushed in reverse so that they are visited in libbpf's order. A pair is not pushed when it is
+      // already in the hypothetical map (entries never change during a walk, so popping it would only find it
+      // there) or both sides already resolve to one type.
+      const xc = tx[cand]! + first,
+        xn = tx[canon]! + first;
+      for (let k = cnt - 1; k >= -1; k--) {
+        let c: number, n: number;
+        if (k >= 0) {
+          c = extra[xc + k * step]!;
+          n = extra[xn + k * step]!;
+        } else if (withType) {
+          c = ts[cand]!;
+          n = ts[canon]!;
+        } else {
+          break;
+        }
+        if (mh[2 * n + 1] === c) continue;
+        let rc = c,
+          rn = n;
+        for (let m = mh[2 * rc]!; m >= 0 && m !== rc; m = mh[2 * rc]!) rc = m;
+        for (let m = mh[2 * rn]!; m >= 0 && m !== rn; m = mh[2 * rn]!) rn = m;
+        if (rc === rn) continue;
+        stack[sp] = c;
+        stack[sp + 1] = n;
+        sp += 2;
       }
     }
     return true;
