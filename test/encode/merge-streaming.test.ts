@@ -6,6 +6,9 @@
  * on the committed fixtures, which cover DWARF 2-5, type units in .debug_types and in .debug_info, dwz's
  * .debug_str in a supplementary file, split DWARF and compressed sections.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { MessageChannel, Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeBtf } from "../../src/btf/write.js";
@@ -20,6 +23,9 @@ import { dedupBtf } from "../../src/dedup/dedup.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import { readSymbols } from "../../src/elf/symbols.js";
+import { isBtfkitError } from "../../src/common/errors.js";
+import { CONTROL_WORDS, type WorkerJob, type WorkerMessage } from "../../src/encode/worker-protocol.js";
+import { REPO_ROOT } from "../util/inputs.js";
 import { DWARF_FIXTURES, SAMPLE_O } from "./helpers.js";
 
 const FIXTURES = [
@@ -110,6 +116,79 @@ describe("encode with worker threads", () => {
     const two = writeBtf((await encodeFileParallel(SAMPLE_O, { jobs: 2, dedup: false, minParallelBytes: 0 })).btf);
     expect(Buffer.from(two).equals(Buffer.from(one))).toBe(true);
   });
+
+  /** A copy of a fixture whose .debug_info units' second DIEs have an abbreviation code their table lacks. */
+  function corruptCopy(dir: string): { path: string; offsets: number[] } {
+    const src = join(DWARF_FIXTURES, "c-gcc-dw4-types");
+    const bytes = new Uint8Array(readFileSync(src));
+    const offsets: number[] = [];
+    const dwarf = DwarfFile.open(src);
+    try {
+      const info = dwarf.elf.sections.find((s) => s.name === ".debug_info")!;
+      for (const unit of selectUnits(dwarf).units) {
+        if (unit.section !== ".debug_info") continue;
+        const c = dwarf.cursor(unit);
+        expect(c.next() && c.next()).toBe(true);
+        bytes[info.offset + c.offset] = 0x7f;
+        offsets.push(c.offset);
+      }
+    } finally {
+      dwarf.close();
+    }
+    const path = join(dir, "corrupt");
+    writeFileSync(path, bytes);
+    return { path, offsets };
+  }
+
+  it("reports a unit it cannot convert by file, section and offset", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "btfkit-jobs-"));
+    try {
+      const { path, offsets } = corruptCopy(dir);
+      for (let run = 0; run < 3; run++) {
+        const e = await encodeFileParallel(path, { jobs: 3, minParallelBytes: 0 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(isBtfkitError(e)).toBe(true);
+        expect(e).toMatchObject({ file: path, section: ".debug_info" });
+        expect(offsets).toContain((e as { offset?: number }).offset);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // This thread usually takes the first units of a small file before a worker has started: the worker's side alone.
+  it.runIf(existsSync(join(REPO_ROOT, "dist/encode/encode-worker.js")))(
+    "a worker posts a unit it cannot convert as an error with its section and offset",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "btfkit-jobs-"));
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const { port1, port2 } = new MessageChannel();
+      try {
+        const { path, offsets } = corruptCopy(dir);
+        const job: WorkerJob = { path, features: parseFeatures("default"), control, port: port2, debugStrRefs: true };
+        const worker = new Worker(join(REPO_ROOT, "dist/encode/encode-worker.js"), {
+          workerData: job,
+          transferList: [port2],
+        });
+        const messages: WorkerMessage[] = [];
+        await new Promise<void>((resolve) => {
+          port1.on("message", (m: WorkerMessage) => {
+            messages.push(m);
+            if (m.type !== "cu") resolve();
+          });
+        });
+        await worker.terminate();
+        const last = messages[messages.length - 1]!;
+        expect(last).toMatchObject({ type: "error", section: ".debug_info" });
+        expect(offsets).toContain((last as { offset?: number }).offset);
+      } finally {
+        port1.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("reading .debug_info unit by unit", () => {
