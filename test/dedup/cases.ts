@@ -66,6 +66,26 @@ export const CASES: DedupCase[] = [
     libbpf11: "same",
   },
   {
+    // The input's member names are read in place unless two offsets hold one string (then they are rewritten).
+    name: "strings: member names at two offsets of one string still match",
+    input: (a) => {
+      const x1 = a.rawString("x");
+      const x2 = a.rawString("x");
+      const int = a.int("int", 4); // [1]
+      a.struct("s", 4, [[x1, int, 0]]); // [2]
+      a.struct("s", 4, [[x2, int, 0]]); // [3] == [2]
+      a.proto(int, [[x1, int]]); // [4]
+      a.proto(int, [[x2, int]]); // [5] == [4]
+    },
+    expect: (e) => {
+      e.int("int", 4);
+      e.struct("s", 4, [["x", 1, 0]]);
+      e.proto(1, [["x", 1]]);
+    },
+    strings: ["", "int", "s", "x"],
+    libbpf11: "same",
+  },
+  {
     name: "INT: equal ints merge; encoding, bit count and name keep them apart",
     input: (a) => {
       a.int("int", 4); // [1]
