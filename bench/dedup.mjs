@@ -3,7 +3,7 @@
 // native/libbpf-dedup.c, compiled here with `cc -lbpf` when libbpf-dev is installed), side by side, in one run,
 // on the same input files. Each side runs in its own process so that peak RSS is its own.
 //
-//   node bench/dedup.mjs [--runs N] [--baseline DIST] [FILE ...]
+//   node bench/dedup.mjs [--runs N] [--rounds N] [--baseline DIST] [FILE ...]
 //
 // Default inputs: (a) /sys/kernel/btf/vmlinux appended to itself; with the Debian 6.1 debug package extracted
 // under .cache or /work/cache: the Debian vmlinux's .BTF appended to a shuffled copy of itself, and (b) the
@@ -11,7 +11,8 @@
 // ELF with .BTF) are benchmarked as they are.
 // Prints per input: types in/out, btf__dedup time (min/median), btfkit time (first run in a fresh process, then
 // min/median), the ratio btfkit/libbpf on medians, peak RSS of each process, and whether the outputs are
-// byte-identical. Times are given twice: wall time and CPU time (user + system of the whole process during the
+// byte-identical; at the end, the performance issue's goal per input (CPU ≤ 0.8× libbpf's, first run included; peak
+// RSS ≤ 1.0×). Times are given twice: wall time and CPU time (user + system of the whole process during the
 // dedup call, so V8's compiler and GC threads count against btfkit); on a shared machine compare the CPU figures.
 // --baseline DIST adds a second btfkit column from another build (a copy of an older dist/, with node_modules
 // reachable from it), run in the same alternating rounds, for before/after comparisons.
@@ -58,10 +59,12 @@ async function child(input, output, runs, dist) {
 async function main() {
   const args = process.argv.slice(2);
   let runs = 7;
+  let rounds = 5;
   const files = [];
   let baseline;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--runs") runs = Number(args[++i]);
+    else if (args[i] === "--rounds") rounds = Number(args[++i]);
     else if (args[i] === "--baseline") baseline = resolve(args[++i]);
     else files.push(args[i]);
   }
@@ -102,7 +105,6 @@ async function main() {
   for (const f of files) inputs.push({ name: f, path: f });
 
   // Alternate btfkit and libbpf processes (rounds) so that load from other processes hits both alike.
-  const rounds = 3;
   const rows = [];
   const sides = [{ label: "btfkit", dist: DIST }];
   if (baseline) sides.unshift({ label: "baseline", dist: baseline });
@@ -178,6 +180,26 @@ async function main() {
       for (const side of ours) console.log(side.ratio);
     } else {
       console.log("  libbpf   skipped: /usr/include/bpf/btf.h or cc missing (apt-get install libbpf-dev)");
+    }
+  }
+  // Goal 4 of the performance issue: btfkit's dedup at most 0.8x libbpf's CPU, its first run in a fresh process
+  // included, and peak RSS at most libbpf's, with byte-identical outputs.
+  const goalRows = rows.filter((r) => r.theirs);
+  if (goalRows.length > 0) {
+    console.log(
+      `\nGoal: btfkit's dedup CPU ≤ 0.8× libbpf's (warm median and first run), peak RSS ≤ 1.0× (${rounds} rounds)`,
+    );
+    console.log("  input                                            warm    first   RSS     bytes      met");
+    for (const { name, ours, theirs } of goalRows) {
+      const side = ours[ours.length - 1];
+      const tc = stats(theirs.cpu).median;
+      const warm = stats(side.cpu).median / tc;
+      const first = stats(side.firstCpu).median / tc;
+      const rss = side.maxRssKb / theirs.maxRssKb;
+      const met = warm <= 0.8 && first <= 0.8 && rss <= 1.0 && side.identical;
+      console.log(
+        `  ${name.slice(0, 48).padEnd(48)} ${warm.toFixed(2).padStart(5)}×  ${first.toFixed(2).padStart(5)}×  ${rss.toFixed(2).padStart(5)}×  ${(side.identical ? "identical" : "DIFFER").padEnd(9)}  ${met ? "met" : "NOT met"}`,
+      );
     }
   }
 }
