@@ -17,17 +17,28 @@ export function fileSymbols(elf: ElfFile): SymbolTable | undefined {
 
 /**
  * What the converters are told, from the features (the worker threads compute the same). `table130`: pahole 1.30's
- * function table of the file, built by another thread; with it, the symbol table is not read for 1.30's rules.
+ * function table of the file, built by another thread; with it, the symbol table is not read for 1.30's rules. As a
+ * function it is asked for when the converter first matches a name (a worker converts while the table is on its way).
  */
 export function converterOptions(
   dwarf: DwarfFile,
   features: EncodeFeatures,
-  table130?: Pahole130FunctionTable,
+  table130?: Pahole130FunctionTable | (() => Pahole130FunctionTable),
 ): { features: EncodeFeatures; functionNames: FunctionNameMatcher; analyzeParams: boolean } {
-  const symtab = table130 !== undefined && features.compat === "1.30" ? undefined : fileSymbols(dwarf.elf);
-  return {
-    features,
-    functionNames: functionMatchNames(symtab, features.compat, features.optimizedFunc, table130),
-    analyzeParams: features.compat !== "1.24",
-  };
+  const shared = table130 !== undefined && features.compat === "1.30";
+  let functionNames: FunctionNameMatcher;
+  if (shared && typeof table130 === "function") {
+    let names: FunctionNameMatcher | undefined;
+    functionNames = {
+      has: (name) => (names ??= functionMatchNames(undefined, "1.30", features.optimizedFunc, table130())).has(name),
+    };
+  } else {
+    functionNames = functionMatchNames(
+      shared ? undefined : fileSymbols(dwarf.elf),
+      features.compat,
+      features.optimizedFunc,
+      typeof table130 === "function" ? undefined : table130,
+    );
+  }
+  return { features, functionNames, analyzeParams: features.compat !== "1.24" };
 }

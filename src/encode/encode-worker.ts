@@ -40,11 +40,15 @@ function waitFor(at: number): void {
 try {
   const dwarf = DwarfFile.open(job.path);
   try {
-    let table130: Pahole130FunctionTable | undefined;
-    if (job.functionTable === true) {
-      waitFor(CONTROL_FUNCTION_TABLE);
-      table130 = new Pahole130FunctionTable(receiveMessageOnPort(port)!.message as SharedFunctionTable);
-    }
+    // The table is waited for when the first function name is matched, after this thread's start-up and the first
+    // unit's first DIEs.
+    const table130 =
+      job.functionTable === true
+        ? (): Pahole130FunctionTable => {
+            waitFor(CONTROL_FUNCTION_TABLE);
+            return new Pahole130FunctionTable(receiveMessageOnPort(port)!.message as SharedFunctionTable);
+          }
+        : undefined;
     const converter = new CuConverter(dwarf, {
       ...converterOptions(dwarf, job.features, table130),
       debugStrRefs: job.debugStrRefs === true,
