@@ -208,6 +208,10 @@ const K_UNION = K.UNION;
 const K_UNKN = K.UNKN;
 const K_VAR = K.VAR;
 const K_VOLATILE = K.VOLATILE;
+/** ENUM and ENUM64 as bits of a kind mask. */
+const ENUM_KINDS = (1 << K_ENUM) | (1 << K_ENUM64);
+/** The kinds of the primitive pass. */
+const PRIMITIVE_KINDS = (1 << K_INT) | (1 << K_FWD) | (1 << K_FLOAT) | ENUM_KINDS;
 
 /** Deduplicate `btf` (split BTF against its base). Returns a new table; the input is not modified. */
 export function dedupBtf(btf: Btf, opts: DedupOptions = {}): DedupResult {
@@ -603,52 +607,72 @@ class Deduper {
 
   /**
    * Hash key of a type over exactly the fields its equality check compares (docs/dedup.md §3). Any function of
-   * those fields works (see candidate-table.ts); this one mixes 32-bit words.
+   * those fields works (see candidate-table.ts); this one mixes 32-bit words. One function per pass (primitives,
+   * structs, references): each is optimised for the kinds its pass meets, and not thrown away when the next pass
+   * reaches a branch it never took.
    */
   private hashOf(id: number): number {
+    switch ((this.ti[id]! >>> 24) & 0x1f) {
+      case K_INT:
+      case K_FWD:
+      case K_FLOAT:
+      case K_ENUM:
+      case K_ENUM64:
+        return this.hashPrimitive(id);
+      case K_STRUCT:
+      case K_UNION:
+      case K_TYPEDEF:
+        return this.hashStruct(id);
+      default:
+        return this.hashReference(id);
+    }
+  }
+
+  /** INT, FWD, FLOAT, ENUM, ENUM64. */
+  private hashPrimitive(id: number): number {
     if (this.force) return 0;
     const inf = this.ti[id]!;
     const kind = (inf >>> 24) & 0x1f;
+    const h = mix(0x2545f491, this.tn[id]!);
+    // Name only for enums: forward enums, enums and enum64s of one name must share a chain.
+    if (kind === K_ENUM || kind === K_ENUM64) return fin(h);
+    if (kind === K_INT) return fin(mix(mix(mix(h, inf), this.ts[id]!), this.extra[this.tx[id]!]!));
+    return fin(mix(mix(h, inf), this.ts[id]!));
+  }
+
+  /** STRUCT, UNION, TYPEDEF. */
+  private hashStruct(id: number): number {
+    if (this.force) return 0;
+    const inf = this.ti[id]!;
     let h = mix(0x2545f491, this.tn[id]!);
-    switch (kind) {
-      case K_ENUM:
-      case K_ENUM64:
-        // Name only: forward enums, enums and enum64s of one name must share a chain.
-        return fin(h);
-      case K_TYPEDEF:
-        return fin(mix(h, inf));
-      case K_INT:
-      case K_DECL_TAG:
-        return fin(mix(mix(mix(h, inf), this.ts[id]!), this.extra[this.tx[id]!]!));
-      case K_STRUCT:
-      case K_UNION: {
-        h = mix(mix(h, inf), this.ts[id]!);
-        const x = this.tx[id]!,
-          vlen = inf & 0xffff,
-          ex = this.extra;
-        for (let k = 0; k < vlen; k++)
-          h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
-        return fin(h);
-      }
-      // Hashed in the reference pass, whose resolved ids are not written into the variable parts (`setField`).
-      case K_ARRAY: {
-        const x = this.tx[id]!,
-          ex = this.extra;
-        h = mix(mix(h, inf), this.ts[id]!);
-        return fin(mix(mix(mix(h, this.resolve(ex[x]!)), this.resolve(ex[x + 1]!)), ex[x + 2]!));
-      }
-      case K_FUNC_PROTO: {
-        h = mix(mix(h, inf), this.ts[id]!);
-        const x = this.tx[id]!,
-          vlen = inf & 0xffff,
-          ex = this.extra;
-        for (let k = 0; k < vlen; k++) h = mix(mix(h, ex[x + 2 * k]!), this.resolve(ex[x + 2 * k + 1]!));
-        return fin(h);
-      }
-      default:
-        // FWD, FLOAT, PTR, CONST, VOLATILE, RESTRICT, FUNC, TYPE_TAG: name, info, size/type.
-        return fin(mix(mix(h, inf), this.ts[id]!));
-    }
+    if (((inf >>> 24) & 0x1f) === K_TYPEDEF) return fin(mix(h, inf));
+    h = mix(mix(h, inf), this.ts[id]!);
+    const x = this.tx[id]!,
+      vlen = inf & 0xffff,
+      ex = this.extra;
+    for (let k = 0; k < vlen; k++)
+      h = mix(mix(mix(h, ex[x + 3 * k]!), ex[x + 3 * k + 2]!), this.memberShape(ex[x + 3 * k + 1]!));
+    return fin(h);
+  }
+
+  /**
+   * PTR, CONST, VOLATILE, RESTRICT, FUNC, TYPE_TAG, DECL_TAG, ARRAY, FUNC_PROTO. Hashed in the reference pass, whose
+   * resolved ids are not written into the variable parts (`setField`).
+   */
+  private hashReference(id: number): number {
+    if (this.force) return 0;
+    const inf = this.ti[id]!;
+    const kind = (inf >>> 24) & 0x1f;
+    const h = mix(mix(mix(0x2545f491, this.tn[id]!), inf), this.ts[id]!);
+    const x = this.tx[id]!,
+      ex = this.extra;
+    if (kind === K_DECL_TAG) return fin(mix(h, ex[x]!));
+    if (kind === K_ARRAY) return fin(mix(mix(mix(h, this.resolve(ex[x]!)), this.resolve(ex[x + 1]!)), ex[x + 2]!));
+    if (kind !== K_FUNC_PROTO) return fin(h);
+    const vlen = inf & 0xffff;
+    let hp = h;
+    for (let k = 0; k < vlen; k++) hp = mix(mix(hp, ex[x + 2 * k]!), this.resolve(ex[x + 2 * k + 1]!));
+    return fin(hp);
   }
 
   /**
@@ -728,18 +752,20 @@ class Deduper {
     return true;
   }
 
-  private isEnumFwd(id: number): boolean {
-    const inf = this.ti[id]!;
-    const k = (inf >>> 24) & 0x1f;
-    return (k === K_ENUM || k === K_ENUM64) && (inf & 0xffff) === 0;
-  }
-
-  /** Equal, or one side is a forward enum with the same name (size and ENUM/ENUM64 ignored). */
+  /**
+   * Equal, or one side is a forward enum with the same name (size and ENUM/ENUM64 ignored). Kind tests as bits, so
+   * that every comparison runs on every call: one an earlier call skipped (short-circuit) would have no type
+   * feedback, and reaching it would throw away the optimised primitive pass.
+   */
   private compatEnum(a: number, b: number): boolean {
-    if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
-    const ka = (this.ti[a]! >>> 24) & 0x1f,
-      kb = (this.ti[b]! >>> 24) & 0x1f;
-    return this.tn[a] === this.tn[b] && (ka === K_ENUM || ka === K_ENUM64) && (kb === K_ENUM || kb === K_ENUM64);
+    const ia = this.ti[a]!,
+      ib = this.ti[b]!;
+    const enumA = (ENUM_KINDS >>> ((ia >>> 24) & 0x1f)) & 1,
+      enumB = (ENUM_KINDS >>> ((ib >>> 24) & 0x1f)) & 1;
+    const fwdA = enumA & ((ia & 0xffff) === 0 ? 1 : 0),
+      fwdB = enumB & ((ib & 0xffff) === 0 ? 1 : 0);
+    if ((fwdA | fwdB) === 0) return this.equalEnum(a, b);
+    return (enumA & enumB) === 1 && this.tn[a] === this.tn[b];
   }
 
   /** STRUCT/UNION: common fields and every member's name and offset word (not member types). */
@@ -910,16 +936,14 @@ class Deduper {
       const inf = ti[id]!;
       const kind = (inf >>> 24) & 0x1f;
       const vlen = inf & 0xffff;
-      let words: number;
-      if (kind === K_INT) words = 1;
-      else if (kind === K_ENUM) words = 2 * vlen;
-      else if (kind === K_ENUM64) words = 3 * vlen;
-      else if (kind === K_FWD || kind === K_FLOAT) words = 0;
-      else continue;
-      const isEnum = kind === K_ENUM || kind === K_ENUM64;
+      // Kind tests as bits: every operation runs for every type, so none lacks type feedback when the optimised
+      // loop meets a kind for the first time.
+      if (((PRIMITIVE_KINDS >>> kind) & 1) === 0) continue;
+      const words = extraWords(kind, vlen);
+      const isEnum = ((ENUM_KINDS >>> kind) & 1) === 1;
       const name = tn[id]!,
         st = ts[id]!;
-      const key = this.hashOf(id);
+      const key = this.hashPrimitive(id);
       let newId = id;
       for (let node = table.first(key); node >= 0; node = table.next(node)) {
         const cand = table.value(node);
@@ -967,7 +991,7 @@ class Deduper {
       const kind = (ti[id]! >>> 24) & 0x1f;
       const isTypedef = kind === K_TYPEDEF;
       if (!isTypedef && kind !== K_STRUCT && kind !== K_UNION) continue;
-      const key = this.hashOf(id);
+      const key = this.hashStruct(id);
       let newId = id;
       for (let node = table.first(key); node >= 0; node = table.next(node)) {
         const cand = table.value(node);
@@ -1500,7 +1524,7 @@ class Deduper {
     const kind = (inf >>> 24) & 0x1f;
     // What else must be equal: 1 the DECL_TAG component index, 2 the ARRAY/FUNC_PROTO variable part, 0 nothing.
     const more = kind === K_DECL_TAG ? 1 : kind === K_ARRAY || kind === K_FUNC_PROTO ? 2 : 0;
-    const key = this.hashOf(id);
+    const key = this.hashReference(id);
     let newId = id;
     let compared = 0;
     for (let node = table.first(key); node >= 0; node = table.next(node)) {
