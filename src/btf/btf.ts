@@ -89,7 +89,7 @@ export class Btf {
     this.byteOrder = opts.byteOrder ?? opts.base?.byteOrder ?? HOST_BYTE_ORDER;
     const cap = Math.max(16, opts.capacity ?? 64);
     this.info = afterZeroWord(cap);
-    this.nameOff = new Uint32Array(cap);
+    this.nameOff = afterZeroWord(cap);
     this.sizeType = new Uint32Array(cap);
     this.extraStart = afterZeroWord(cap);
     this.extra = new Uint32Array(Math.max(16, opts.extraCapacity ?? cap * 2));
@@ -239,7 +239,7 @@ export class Btf {
       return b;
     };
     this.info = g(this.info, afterZeroWord(cap));
-    this.nameOff = g(this.nameOff, new Uint32Array(cap));
+    this.nameOff = g(this.nameOff, afterZeroWord(cap));
     this.sizeType = g(this.sizeType, new Uint32Array(cap));
     this.extraStart = g(this.extraStart, afterZeroWord(cap));
   }
@@ -363,7 +363,7 @@ export class Btf {
 }
 
 /**
- * `cap` words preceded by a zero word of the same buffer: the dedup reads `info` and `extraStart` of a whole table
+ * `cap` words preceded by a zero word of the same buffer: the dedup reads `info`, `nameOff` and `extraStart` of a whole table
  * through a view that starts there, indexed by type id (id 1 at index 1, void's info 0), instead of copying them.
  */
 function afterZeroWord(cap: number): Uint32Array {

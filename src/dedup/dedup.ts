@@ -390,18 +390,18 @@ class Deduper {
    * appearance in an optimised loop throws that code away.
    */
   private readonly ti: Int32Array;
-  private readonly tn: Uint32Array;
+  private tn: Uint32Array;
   private readonly ts: Uint32Array;
   private readonly tx: Uint32Array;
   private extra: Uint32Array;
   /**
-   * False while `extra` is the input's own pool, which must not be written (the input is left unchanged); true once
-   * it is a copy or was handed over (`consumeInput`).
+   * False while `extra` and `tn` are the input's own pool and name words, which must not be written (the input is
+   * left unchanged); true once they are copies or were handed over (`consumeInput`).
    */
   private ownsExtra: boolean;
   /**
-   * Whether the member, enumerator and parameter names in `extra` are offsets into the output's string section
-   * (rewritten by `dedupStrings`) rather than the input's (see there).
+   * Whether the names in `tn` and `extra` are offsets into the output's string section (rewritten by
+   * `dedupStrings`) rather than the input's (see there).
    */
   private namesRemapped = false;
   /** The string pass's deduper: its memo still maps input offsets at compaction. */
@@ -480,7 +480,7 @@ class Deduper {
       // The info and extra-start words are only read: seen through a view where the table allows one.
       this.ti = asInt32(idView(btf.info, c) ?? shiftedCopy(btf.info, c));
       this.tx = idView(btf.extraStart, c) ?? shiftedCopy(btf.extraStart, c);
-      this.tn = shiftedCopy(btf.nameOff, c);
+      this.tn = idView(btf.nameOff, c) ?? shiftedCopy(btf.nameOff, c);
       this.ts = shiftedCopy(btf.sizeType, c);
       this.extra = btf.extra;
       this.ownsExtra = false;
@@ -860,23 +860,24 @@ class Deduper {
       this.remapNames(strings, true);
       this.namesRemapped = true;
     } else {
-      // The input's pool is only read: its names are interned (in first-reference order all the same) but left as
-      // they are. While no two distinct input offsets map to one output offset, comparing input offsets is comparing
+      // The input's pool and name words are only read: its names are interned (in first-reference order all the
+      // same) but left as they are. While no two distinct input offsets map to one output offset, comparing input offsets is comparing
       // strings, so the later passes work on them unchanged and only the output's names are rewritten (compaction).
-      // Otherwise (repeated strings in the input, a name in the base) the pool is copied and rewritten after all.
+      // Otherwise (repeated strings in the input) the pool and the name words are copied and rewritten after all.
       this.remapNames(strings, false);
       if (!strings.injective) {
         this.extra = this.extra.slice();
+        this.tn = shiftedCopy(this.input.nameOff, this.n - 1);
         this.ownsExtra = true;
-        this.remapExtraNames(strings);
+        this.remapMemoised(strings);
         this.namesRemapped = true;
       }
     }
     return strings.finish();
   }
 
-  /** Rewrite every own name offset, and also the names in the variable parts when `inExtra`, else intern them. */
-  private remapNames(strings: StringDeduper, inExtra: boolean): void {
+  /** Intern every own name in first-reference order, and rewrite them in place when `write`. */
+  private remapNames(strings: StringDeduper, write: boolean): void {
     const { ti, tn, tx, extra } = this;
     // The deduper's memo is read here rather than through `remap` (a call per name in unoptimised code).
     const memo = strings.memo,
@@ -887,7 +888,8 @@ class Deduper {
       if (off >= end) this.badString(off, id);
       if (off !== 0 && off >= start) {
         const m = memo[off - start]!;
-        tn[id] = m !== 0 ? m - 1 : strings.remap(off);
+        const r = m !== 0 ? m - 1 : strings.remap(off);
+        if (write) tn[id] = r;
       }
       const inf = ti[id]!;
       const stride = KIND_NAME_STEP[(inf >>> 24) & 0x1f]!;
@@ -900,15 +902,16 @@ class Deduper {
         if (off === 0 || off < start) continue;
         const m = memo[off - start]!;
         const r = m !== 0 ? m - 1 : strings.remap(off);
-        if (inExtra) extra[x + stride * k] = r;
+        if (write) extra[x + stride * k] = r;
       }
     }
   }
 
-  /** The second half of `remapNames(strings, true)` after `remapNames(strings, false)`: every name is memoised. */
-  private remapExtraNames(strings: StringDeduper): void {
-    const { ti, tx, extra } = this;
+  /** What `remapNames(strings, true)` would have written, after `remapNames(strings, false)`: every name is memoised. */
+  private remapMemoised(strings: StringDeduper): void {
+    const { ti, tn, tx, extra } = this;
     for (let id = this.ownStart; id < this.n; id++) {
+      tn[id] = strings.remap(tn[id]!);
       const inf = ti[id]!;
       const stride = KIND_NAME_STEP[(inf >>> 24) & 0x1f]!;
       if (stride === 0) continue;
@@ -1608,7 +1611,7 @@ class Deduper {
         x = tx[id]!;
       const words = extraWords(kind, vlen);
       oInfo[i] = inf;
-      oName[i] = tn[id]!;
+      oName[i] = names !== undefined ? names.remap(tn[id]!) : tn[id]!;
       oXs[i] = e;
       for (let k = 0; k < words; k++) oEx[e + k] = extra[x + k]!;
       oSt[i] = kindHasTypeRef(kind) ? this.remapId(ts[id]!, id) : ts[id]!;
@@ -1632,12 +1635,13 @@ class Deduper {
   }
 
   /**
-   * Final ids for every input id (through its representative), in the name array, which nothing reads any more
-   * (resolve reads only the canonical map): no other id-indexed array is allocated.
+   * Final ids for every input id (through its representative), in the size/type array, which nothing reads any
+   * more (resolve reads only the canonical map) and is always the dedup's own (the name array may be the input's):
+   * no other id-indexed array is allocated.
    */
   private finalIdMap(): Uint32Array {
     const { n, mh } = this;
-    const idMap = this.tn;
+    const idMap = this.ts;
     for (let id = 0; id < n; id++) {
       const r = mh[2 * this.resolve(id) + 1]!;
       idMap[id] = r < 0 ? 0 : r;
