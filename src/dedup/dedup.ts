@@ -1652,18 +1652,21 @@ class Deduper {
 
 const NO_FIELD = -2;
 
+/** The kinds of the reference pass, as bits of a kind mask. */
+const REF_KINDS =
+  (1 << K_PTR) |
+  (1 << K_CONST) |
+  (1 << K_VOLATILE) |
+  (1 << K_RESTRICT) |
+  (1 << K_FUNC) |
+  (1 << K_TYPE_TAG) |
+  (1 << K_DECL_TAG) |
+  (1 << K_ARRAY) |
+  (1 << K_FUNC_PROTO);
+
+/** A bit test rather than a chain of comparisons (most of which a first run would reach without type feedback). */
 function isRefKind(k: number): boolean {
-  return (
-    k === K_PTR ||
-    k === K_CONST ||
-    k === K_VOLATILE ||
-    k === K_RESTRICT ||
-    k === K_FUNC ||
-    k === K_TYPE_TAG ||
-    k === K_DECL_TAG ||
-    k === K_ARRAY ||
-    k === K_FUNC_PROTO
-  );
+  return ((REF_KINDS >>> k) & 1) === 1;
 }
 
 /** One step of the type hash: a multiply-xorshift mix of a 32-bit word into the running state. */
