@@ -2,7 +2,9 @@
  * The whole DWARF → BTF pipeline for one ELF file: select the compile units (by language), convert each one on its
  * own (convert-cu.ts), concatenate the per-CU tables in unit order (merge.ts), add the functions and variables
  * pahole would add (functions.ts, variables.ts), and deduplicate. Because each CU is converted without shared
- * state and the results are merged in unit order, the output does not depend on how the CUs were scheduled.
+ * state and the results are merged in unit order, the output does not depend on how the CUs were scheduled: with
+ * `jobs` (encodeFileParallel) this thread and worker threads take units from a shared counter, and this thread merges
+ * the results in unit order between units of its own.
  *
  * Memory (bench/encode.mjs; Debian's 6.1 vmlinux: 2172 units, 3.4 million types before dedup; peak ~0.9x pahole's):
  * `.debug_info` is read one unit at a time (DwarfFile), each unit is merged as soon as it is converted (and every
