@@ -666,7 +666,7 @@ class Deduper {
 
   /**
    * PTR, CONST, VOLATILE, RESTRICT, FUNC, TYPE_TAG, DECL_TAG, ARRAY, FUNC_PROTO. Hashed in the reference pass, whose
-   * resolved ids are not written into the variable parts (`setField`).
+   * resolved ids are not written into the variable parts (`refField`).
    */
   private hashReference(id: number): number {
     if (this.force) return 0;
@@ -737,7 +737,7 @@ class Deduper {
 
   /**
    * ARRAY (element, index, nelems) or FUNC_PROTO (parameter names and types) variable parts equal, type ids compared
-   * through the canonical map (see `setField`); the info words are equal.
+   * through the canonical map (see `refField`); the info words are equal.
    */
   private equalRefs(a: number, b: number): boolean {
     const ex = this.extra,
@@ -1437,7 +1437,7 @@ class Deduper {
   // ---------------------------------------------------------------- pass 5: reference kinds
 
   dedupReferences(): void {
-    const { ti, ts, mh } = this;
+    const { ti, ts, extra, mh } = this;
     let stack = new Uint32Array(64);
     let childIdx = new Uint32Array(64);
     for (let root = this.ownStart; root < this.n; root++) {
@@ -1465,11 +1465,12 @@ class Deduper {
         const k = childIdx[sp - 1]!;
         const field = this.refField(id, k);
         if (field !== NO_FIELD) {
-          const child = field < 0 ? this.ts[id]! : this.extra[field]!;
+          const child = field < 0 ? ts[id]! : extra[field]!;
           const m = mh[2 * child]!;
           if (m === IN_PROGRESS) this.fail(`reference loop through type ${child}`, id);
           if (m >= 0) {
-            this.setField(id, field, this.resolve(child));
+            // Only the size/type word is rewritten (see hashReference and equalRefs).
+            if (field < 0) ts[id] = this.resolve(child);
             childIdx[sp - 1] = k + 1;
             continue;
           }
@@ -1494,7 +1495,7 @@ class Deduper {
         if (sp > 0) {
           const parent = stack[sp - 1]!;
           const pk = childIdx[sp - 1]!;
-          this.setField(parent, this.refField(parent, pk), newId);
+          if (this.refField(parent, pk) < 0) ts[parent] = newId;
           childIdx[sp - 1] = pk + 1;
         }
       }
@@ -1504,6 +1505,9 @@ class Deduper {
   /**
    * Where the `k`-th referenced id of a reference type lives: -1 for the size/type word, an index into `extra`,
    * or NO_FIELD past the last one. Order as libbpf: ARRAY element then index; FUNC_PROTO return then parameters.
+   * Resolved ids are written back into the size/type word only: ids in the variable parts (array element and index,
+   * parameters) stay as they are, so that the input's pool need not be copied; `hashReference` and `equalRefs`
+   * resolve them where they read them.
    */
   private refField(id: number, k: number): number {
     const inf = this.ti[id]!;
@@ -1516,15 +1520,6 @@ class Deduper {
       default:
         return k === 0 ? -1 : NO_FIELD;
     }
-  }
-
-  /**
-   * Record a resolved reference. Only the size/type word is rewritten: ids in the variable parts (array element and
-   * index, parameters) stay as they are, so that the input's pool need not be copied; `hashOf` and `equalRefs`
-   * resolve them where they read them.
-   */
-  private setField(id: number, field: number, value: number): void {
-    if (field < 0) this.ts[id] = value;
   }
 
   /** Exact-match a reference type whose referenced ids are all resolved; returns its representative. */
