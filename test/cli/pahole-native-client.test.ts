@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:net";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { announceSkip, FIXTURES, REPO_ROOT } from "../util/inputs.js";
 
 type ServiceClient = typeof import("../../src/cli/pahole/service-client.cjs");
@@ -118,14 +118,24 @@ describe.skipIf(skip)("the native btfkit-pahole client", () => {
 
   it("sends arguments and environment with any characters intact, and prints the service's answer", async () => {
     const log = join(dir, "service.log");
-    const e = { BTFKIT_SERVICE_LOG: log };
+    // Idle long enough to outlast a slow first run on a loaded machine; stopped at the end through its logged pid.
+    const e = { BTFKIT_SERVICE_LOG: log, BTFKIT_SERVICE_IDLE: "60" };
     const sock = client.socketPath(join(dir, "base.btf"), env)!;
     rmSync(sock, { force: true });
     // The first call finds no service: Node runs it and starts one.
     const first = run([...FLAGS, "--btf_base", "base.btf", "--btf_encode_detached=first.btf", "mod.o"], e);
     expect([first.status, first.stderr]).toEqual([0, ""]);
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    for (let t = 0; t < 150 && !(existsSync(log) && /listening/.test(readFileSync(log, "utf8"))); t++) await sleep(100);
+    for (let t = 0; t < 300 && !(existsSync(log) && /listening/.test(readFileSync(log, "utf8"))); t++) await sleep(100);
+    const pid = Number(/ (\d+) listening for base/.exec(readFileSync(log, "utf8"))?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    onTestFinished(() => {
+      try {
+        process.kill(pid);
+      } catch {
+        // gone already
+      }
+    });
     const name = 'we"ird\\ name\tü€\n.btf';
     const r = run([...FLAGS, "--btf_base", "base.btf", `--btf_encode_detached=${name}`, "mod.o"], {
       ...e,
