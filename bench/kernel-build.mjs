@@ -340,7 +340,27 @@ if (flags.has("--whole") && k73 && pahole130) {
     const tv = Number(process.hrtime.bigint() - t0) / 1e9;
     let next = 0;
     let modulesCpuS = 0;
-    let moduleRssMB = 0;
+    const moduleRss = [];
+    // The service's memory over time (the sum of its processes' RSS, sampled), for the peak of the modules phase.
+    let servicePeakMB = 0;
+    let pids = [];
+    let tick = 0;
+    const sampler =
+      e === "btfkit"
+        ? setInterval(() => {
+            if (tick++ % 10 === 0) pids = servicePids();
+            let sum = 0;
+            for (const pid of pids) {
+              try {
+                const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+                if (m) sum += Number(m[1]) / 1024;
+              } catch {
+                // gone
+              }
+            }
+            servicePeakMB = Math.max(servicePeakMB, sum);
+          }, 200)
+        : undefined;
     const lane = async (slot) => {
       while (next < mods.length) {
         const ko = mods[next++];
@@ -357,14 +377,18 @@ if (flags.has("--whole") && k73 && pahole130) {
             `whole: ${relative(k73.modulesDir, ko)} ${e}: exit ${r.code}: ${r.err.trim().split("\n").pop()}`,
           );
         modulesCpuS += r.cpuS;
-        moduleRssMB = Math.max(moduleRssMB, r.rssMB);
+        moduleRss.push(r.rssMB);
       }
     };
     await Promise.all([lane(0), lane(1)]);
     const total = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (sampler) clearInterval(sampler);
     const service = e === "btfkit" ? serviceMemory() : undefined;
-    // Peak memory of the build's encoding: vmlinux alone, or two module processes at once plus the service.
-    const modulesPeakMB = 2 * moduleRssMB + (service?.sumMB ?? 0);
+    // Peak memory of the build's encoding: vmlinux alone, or the modules phase: two module processes at once (their
+    // median peak; btfkit's first call, in-process while the service starts, is the largest: reported beside) plus
+    // the service's sampled peak.
+    const moduleRssMB = median(moduleRss);
+    const modulesPeakMB = 2 * moduleRssMB + servicePeakMB;
     whole[e] = {
       vmlinuxS: tv,
       modulesS: total - tv,
@@ -372,11 +396,12 @@ if (flags.has("--whole") && k73 && pahole130) {
       cpuS: v.cpuS + modulesCpuS + (service?.cpuS ?? 0),
       vmlinuxRssMB: v.rssMB,
       modulesPeakMB,
+      servicePeakMB: service ? servicePeakMB : undefined,
       peakMB: Math.max(v.rssMB, modulesPeakMB),
       service,
     };
     console.log(
-      `  ${e}: vmlinux ${fmt(tv, 1)} s + modules ${fmt(total - tv, 1)} s = ${fmt(total, 1)} s wall; CPU ${fmt(whole[e].cpuS, 1)} s${service ? " (the service's included)" : ""}; peak RSS ${fmt(whole[e].peakMB, 0)} MB (vmlinux ${fmt(v.rssMB, 0)} MB, modules: 2 × ${fmt(moduleRssMB, 0)} MB${service ? ` + the service's ${fmt(service.sumMB, 0)} MB` : ""})`,
+      `  ${e}: vmlinux ${fmt(tv, 1)} s + modules ${fmt(total - tv, 1)} s = ${fmt(total, 1)} s wall; CPU ${fmt(whole[e].cpuS, 1)} s${service ? " (the service's included)" : ""}; peak RSS ${fmt(whole[e].peakMB, 0)} MB (vmlinux ${fmt(v.rssMB, 0)} MB, modules: 2 × ${fmt(moduleRssMB, 0)} MB${service ? ` + the service's ${fmt(servicePeakMB, 0)} MB sampled (its processes' own peaks add up to ${fmt(service.sumMB, 0)} MB); the largest module process ${fmt(Math.max(...moduleRss), 0)} MB` : ""})`,
     );
   }
   report.whole = { modules: mods.length, ...whole };
