@@ -187,6 +187,14 @@ export class Btf {
         `kind ${infoKind(info)} with vlen ${infoVlen(info)} needs ${expect} extra words, got ${n}`,
       );
     }
+    const i = this.appendHeader(nameOff, info, sizeType, n);
+    for (let k = 0; k < n; k++) this.extra[this.extraLen + k] = extraWordsIn![k]!;
+    this.extraLen += n;
+    return this.startId + i;
+  }
+
+  /** Room for one more type and `n` extra words (written by the caller from `extraLen`); returns its index. */
+  private appendHeader(nameOff: number, info: number, sizeType: number, n: number): number {
     if (this.count === this.info.length) this.growTypes(this.count * 2);
     if (this.extraLen + n > this.extra.length) this.growExtra(Math.max(this.extra.length * 2, this.extraLen + n));
     const i = this.count++;
@@ -194,9 +202,7 @@ export class Btf {
     this.nameOff[i] = nameOff;
     this.sizeType[i] = sizeType;
     this.extraStart[i] = this.extraLen;
-    for (let k = 0; k < n; k++) this.extra[this.extraLen + k] = extraWordsIn![k]!;
-    this.extraLen += n;
-    return this.startId + i;
+    return i;
   }
 
   /**
@@ -207,13 +213,7 @@ export class Btf {
     const n = extraWords(infoKind(info), infoVlen(info));
     if (srcStart + n > src.length)
       throw new BtfkitError(ErrorCode.INTERNAL, `addFrom: ${n} extra words from ${srcStart}, source has ${src.length}`);
-    if (this.count === this.info.length) this.growTypes(this.count * 2);
-    if (this.extraLen + n > this.extra.length) this.growExtra(Math.max(this.extra.length * 2, this.extraLen + n));
-    const i = this.count++;
-    this.info[i] = info;
-    this.nameOff[i] = nameOff;
-    this.sizeType[i] = sizeType;
-    this.extraStart[i] = this.extraLen;
+    const i = this.appendHeader(nameOff, info, sizeType, n);
     const x = this.extra;
     const to = this.extraLen;
     for (let k = 0; k < n; k++) x[to + k] = src[srcStart + k]!;
