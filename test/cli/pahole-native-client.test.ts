@@ -76,6 +76,18 @@ describe.skipIf(skip)("the native btfkit-pahole client", () => {
       if (want === undefined) expect(said, argv.join(" ")).toMatch(/^node /);
       else expect(said, argv.join(" ")).toBe(`socket ${want}`);
     }
+    // A runtime directory so deep that no socket fits in sun_path: no service for either client (no doomed start).
+    const deep = join(runtime, "d".repeat(60));
+    mkdirSync(deep);
+    const deepEnv = { ...env, XDG_RUNTIME_DIR: deep };
+    expect(client.socketPath(join(dir, "base.btf"), deepEnv)).toBeUndefined();
+    expect(
+      spawnSync(BIN, ["-J", "--btf_base", "base.btf", "mod.o"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...deepEnv, BTFKIT_CLIENT_DEBUG: "1" },
+      }).stderr,
+    ).toBe("node no socket path\n");
     // The service off: always Node.
     expect(
       run(["-J", "--btf_base", "base.btf", "mod.o"], { BTFKIT_CLIENT_DEBUG: "1", BTFKIT_SERVICE: "0" }).stderr,

@@ -37,6 +37,9 @@ const SERVER_SCRIPT = path.join(__dirname, "service-server.js");
 const WORKER_SCRIPT = path.join(__dirname, "service-worker.js");
 const MAIN_SCRIPT = path.join(__dirname, "main.js");
 
+/** The longest path a Unix socket can have on Linux (sun_path is 108 bytes with its NUL). */
+const MAX_SOCKET_PATH = 107;
+
 /** The user's private socket directory, created when missing; undefined when it is not safely private. */
 function socketDir(env: Record<string, string | undefined>): string | undefined {
   const uid = process.getuid?.();
@@ -65,7 +68,10 @@ function socketPath(basePath: string, env: Record<string, string | undefined>): 
     // Integers only (nanoseconds), so that native/pahole-client.c computes the same key.
     for (const script of [SERVER_SCRIPT, WORKER_SCRIPT, MAIN_SCRIPT])
       h.update("\0" + script + "\0" + fs.statSync(script, { bigint: true }).mtimeNs);
-    return path.join(dir, h.digest("hex").slice(0, 32) + ".sock");
+    const sock = path.join(dir, h.digest("hex").slice(0, 32) + ".sock");
+    // A Unix socket's path has at most 107 bytes (sun_path): past that no service could listen, and starting one
+    // per module would only cost time. Such a run stays in-process (so does the native client's).
+    return Buffer.byteLength(sock) <= MAX_SOCKET_PATH ? sock : undefined;
   } catch {
     return undefined;
   }
