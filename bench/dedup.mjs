@@ -14,7 +14,8 @@
 // byte-identical; at the end, the performance issue's goal per input (CPU ≤ 0.8× libbpf's, first run included; peak
 // RSS ≤ 1.0×). Times are given twice: wall time and CPU time (user + system of the whole process during the
 // dedup call, so V8's compiler and GC threads count against btfkit); on a shared machine compare the CPU figures.
-// --baseline DIST adds a second btfkit column from another build (a copy of an older dist/, with node_modules
+// Each btfkit process is dist/cli/bench-dedup-child.js, the child of `btfkit bench dedup`. --baseline DIST adds a
+// second btfkit column from another build (a copy of an older dist/ that has that child, with node_modules
 // reachable from it), run in the same alternating rounds, for before/after comparisons.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -29,32 +30,6 @@ const HELPER_SRC = join(ROOT, "native/libbpf-dedup.c");
 const HELPER = join(ROOT, "test/dedup/.build/libbpf-dedup");
 
 const distModule = (p, dist = DIST) => import(pathToFileURL(join(dist, p)).href);
-
-/** Child process: load once, dedup `runs` times, write the last output, report times and peak RSS. */
-async function child(input, output, runs, dist) {
-  const { loadBtf } = await distModule("io/load-btf.js", dist);
-  const { dedupBtf } = await distModule("dedup/dedup.js", dist);
-  const { writeBtf } = await distModule("btf/write.js", dist);
-  const btf = loadBtf(input);
-  const ms = [];
-  const cpuMs = [];
-  let out;
-  let rssAfterFirstKb = 0;
-  for (let r = 0; r < runs; r++) {
-    const c0 = process.cpuUsage();
-    const res = dedupBtf(btf);
-    const c = process.cpuUsage(c0);
-    ms.push(res.stats.ms);
-    cpuMs.push((c.user + c.system) / 1000);
-    out = res.btf;
-    // Later runs add uncollected garbage from earlier ones; the peak after one dedup is the meaningful figure.
-    if (r === 0) rssAfterFirstKb = process.resourceUsage().maxRSS;
-  }
-  writeFileSync(output, writeBtf(out));
-  process.stdout.write(
-    JSON.stringify({ ms, cpuMs, typesIn: btf.count, typesOut: out.count, maxRssKb: rssAfterFirstKb }) + "\n",
-  );
-}
 
 async function main() {
   const args = process.argv.slice(2);
@@ -118,7 +93,8 @@ async function main() {
         const o = JSON.parse(
           execFileSync(
             process.execPath,
-            [fileURLToPath(import.meta.url), "--child", path, join(OUT, `${side.label}.out.btf`), String(n), side.dist],
+            // btfkit bench dedup's own child (load once, dedup n times, one JSON line), from that side's build.
+            [join(side.dist, "cli/bench-dedup-child.js"), path, join(OUT, `${side.label}.out.btf`), String(n)],
             { encoding: "utf8", maxBuffer: 1 << 24 },
           ),
         );
@@ -285,8 +261,4 @@ function stats(xs) {
 const fmt = (x) => x.toFixed(1).padStart(7);
 const mib = (kb) => `${(kb / 1024).toFixed(0)} MiB`;
 
-if (process.argv[2] === "--child") {
-  await child(process.argv[3], process.argv[4], Number(process.argv[5]), process.argv[6] ?? DIST);
-} else {
-  await main();
-}
+await main();
