@@ -2,18 +2,7 @@ import { Btf } from "../../src/btf/btf.js";
 import { BTF_KIND, infoKind, infoVlen, extraWords } from "../../src/btf/kinds.js";
 import { parseBtf } from "../../src/btf/reader.js";
 import { writeBtf } from "../../src/btf/write.js";
-
-/** Small seeded PRNG (mulberry32) so a failing permutation can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../fuzz/rng.mjs";
 
 /**
  * A copy of `btf` with its own type ids shuffled (references rewritten to follow) and its strings re-interned in
@@ -24,7 +13,7 @@ export function permuteBtf(btf: Btf, seed: number, base?: Btf): Btf {
   const n = btf.count;
   const start = btf.startId;
   const order = Array.from({ length: n }, (_, i) => i);
-  const rnd = seededRandom(seed);
+  const rnd = rng(seed); // seeded, so a failing permutation can be replayed
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     const t = order[i]!;

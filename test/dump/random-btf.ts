@@ -8,18 +8,7 @@
 import { BTF_KIND } from "../../src/btf/kinds.js";
 import type { Btf } from "../../src/btf/btf.js";
 import { BtfBuilder, type Member } from "./build-btf.js";
-
-/** mulberry32: a small deterministic PRNG, so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../fuzz/rng.mjs";
 
 const KINDS: [number, number][] = [
   [BTF_KIND.STRUCT, 24],
